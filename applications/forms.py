@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product
+
+
+class BorrowerForm(forms.ModelForm):
+    class Meta:
+        model = Borrower
+        fields = ["full_name", "id_number", "mobile", "email", "address", "segment", "employer", "occupation",
+                  "years_in_business", "monthly_income", "marital_status", "spouse_name", "spouse_id_number",
+                  "household_size", "existing_debts", "language"]
+
+    def validate_unique(self):
+        pass  # the service decides uniqueness and says so on id_number
+
+
+class ApplicationForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True))
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
+    term = forms.IntegerField(label=_("Term (periods)"), min_value=1, max_value=600)
+    method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
+    purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class DocumentUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class DocumentReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accepted", _("Accept")), ("rejected", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class LeadForm(forms.ModelForm):
+    class Meta:
+        model = Lead
+        fields = ["name", "mobile", "channel", "partner", "interest_amount", "notes"]

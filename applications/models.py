@@ -1,0 +1,276 @@
+"""Intake: borrowers (KYC), leads, loan products, applications and their documents."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from microloan.models import Branch
+from microloan.money import MoneyField, RateField
+
+
+class Segment(models.TextChoices):
+    SMALL_BUSINESS = "small_business", _("Small-business owner")
+    FARMER = "farmer", _("Farmer")
+    URBAN_LOW_INCOME = "urban_low_income", _("Urban low-income / entrepreneur")
+    SALARIED = "salaried", _("Salaried")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Borrower(models.Model):
+    """A customer (客户信息). One per resident ID number."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="borrowers")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="borrowers")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="borrower_profile")
+    full_name = models.CharField(_("full name"), max_length=100)
+    id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
+    date_of_birth = models.DateField(_("date of birth"), editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    mobile = models.CharField(_("mobile"), max_length=20)
+    email = models.EmailField(_("e-mail"), blank=True, default="")
+    address = models.CharField(_("address"), max_length=255, blank=True, default="")
+    segment = models.CharField(_("segment"), max_length=20, choices=Segment.choices)
+    employer = models.CharField(_("employer / business"), max_length=150, blank=True, default="")
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True, default="")
+    years_in_business = models.PositiveSmallIntegerField(_("years employed / in business"), default=0)
+    monthly_income = MoneyField(_("monthly income"), default=0)
+    marital_status = models.CharField(_("marital status"), max_length=10, choices=MaritalStatus.choices,
+                                      default=MaritalStatus.SINGLE)
+    spouse_name = models.CharField(_("spouse name"), max_length=100, blank=True, default="")
+    spouse_id_number = models.CharField(_("spouse ID number"), max_length=18, blank=True, default="")
+    household_size = models.PositiveSmallIntegerField(_("household size"), default=1)
+    existing_debts = MoneyField(_("existing debts"), default=0)
+    credit_disqualified = models.BooleanField(
+        _("disqualifying credit record"), default=False,
+        help_text=_("Set when the credit report shows a record that bars new lending."))
+    language = models.CharField(_("language"), max_length=10, default="zh-hans",
+                                choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("borrower")
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.id_number[:6]}…{self.id_number[-4:]})"
+
+
+class LeadChannel(models.TextChoices):
+    STREET = "street", _("Street marketing")
+    BRANCH = "branch", _("Branch walk-in")
+    PARTNER = "partner", _("Partner referral")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    CONVERTED = "converted", _("Converted")
+    DROPPED = "dropped", _("Dropped")
+
+
+class Lead(models.Model):
+    """A prospect from marketing (营销登记), converted to a borrower and an application."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="leads")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leads")
+    name = models.CharField(_("name"), max_length=100)
+    mobile = models.CharField(_("mobile"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=10, choices=LeadChannel.choices)
+    partner = models.CharField(_("partner"), max_length=100, blank=True, default="")
+    interest_amount = MoneyField(_("amount of interest"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=10, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    borrower = models.ForeignKey(Borrower, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.mobile}"
+
+
+class ProductCategory(models.TextChoices):
+    CONSUMER_ONLINE = "consumer_online", _("Consumer (online)")
+    CONSUMER_BRANCH = "consumer_branch", _("Consumer (branch)")
+    SCENARIO_CONSUMER = "scenario_consumer", _("Scenario consumer")
+    WORKING_CAPITAL = "working_capital", _("Business working capital")
+    FIXED_ASSET = "fixed_asset", _("Business fixed asset")
+    SUPPLY_CHAIN = "supply_chain", _("Supply-chain receivable")
+
+
+class GuaranteeType(models.TextChoices):
+    CREDIT = "credit", _("Credit (unsecured)")
+    GUARANTOR = "guarantor", _("Guarantor")
+    COLLATERAL = "collateral", _("Collateral")
+    PLEDGE = "pledge", _("Pledge")
+
+
+class Method(models.TextChoices):
+    ANNUITY = "annuity", _("Equal instalments (等额本息)")
+    EQUAL_PRINCIPAL = "equal_principal", _("Equal principal (等额本金)")
+    INTEREST_ONLY = "interest_only", _("Interest only, principal at maturity (按期付息、到期还本)")
+    FLAT = "flat", _("Flat (等本等息)")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    BIWEEKLY = "biweekly", _("Bi-weekly")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class DocumentKind(models.TextChoices):
+    BORROWER_ID = "borrower_id", _("Borrower ID")
+    SPOUSE_ID = "spouse_id", _("Spouse ID")
+    INCOME_PROOF = "income_proof", _("Income proof")
+    CREDIT_REPORT = "credit_report", _("Credit report")
+    PURPOSE_PROOF = "purpose_proof", _("Purpose proof")
+    COLLATERAL = "collateral", _("Collateral papers")
+    OTHER = "other", _("Other")
+
+
+class SalesChannel(models.TextChoices):
+    BRANCH = "branch", _("Branch")
+    MOBILE = "mobile", _("Mobile")
+    PARTNER = "partner", _("Partner")
+
+
+class Product(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True, default="")
+    category = models.CharField(_("category"), max_length=20, choices=ProductCategory.choices)
+    min_amount = MoneyField(_("minimum amount"))
+    max_amount = MoneyField(_("maximum amount"))
+    min_term = models.PositiveSmallIntegerField(_("minimum term (periods)"))
+    max_term = models.PositiveSmallIntegerField(_("maximum term (periods)"))
+    min_rate = RateField(_("minimum annual rate"))
+    max_rate = RateField(_("maximum annual rate"))
+    methods = models.JSONField(_("repayment methods"), default=list)
+    frequencies = models.JSONField(_("frequencies"), default=list)
+    guarantee_type = models.CharField(_("guarantee type"), max_length=12, choices=GuaranteeType.choices,
+                                      default=GuaranteeType.CREDIT)
+    required_documents = models.JSONField(_("required documents"), default=list)
+    fee_rate = RateField(_("upfront fee (fraction of amount)"), default=0)
+    fee_fixed = MoneyField(_("upfront fee (fixed)"), default=0)
+    penalty_rate = RateField(_("penalty annual rate"), null=True, blank=True,
+                             help_text=_("Empty means the contract rate × 1.5."))
+    grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
+    channels = models.JSONField(_("channels"), default=list)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(min_amount__gt=0) & Q(max_amount__gte=models.F("min_amount")),
+                                   name="product_amount_range"),
+            models.CheckConstraint(condition=Q(min_term__gte=1) & Q(max_term__gte=models.F("min_term")),
+                                   name="product_term_range"),
+            models.CheckConstraint(condition=Q(min_rate__gte=0) & Q(max_rate__gte=models.F("min_rate")),
+                                   name="product_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    PENDING_APPROVAL = "pending_approval", _("Pending approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CONTRACTED = "contracted", _("Contracted")
+    DISBURSED = "disbursed", _("Disbursed")
+
+
+class Application(models.Model):
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="applications")
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="applications")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="applications")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="applications")
+    amount = MoneyField(_("amount"))
+    term = models.PositiveSmallIntegerField(_("term (periods)"))
+    method = models.CharField(_("repayment method"), max_length=20, choices=Method.choices)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices,
+                                 default=Frequency.MONTHLY)
+    purpose = models.TextField(_("purpose"))
+    channel = models.CharField(_("channel"), max_length=10, choices=SalesChannel.choices,
+                               default=SalesChannel.BRANCH)
+    guarantors = models.JSONField(_("guarantors"), default=list, blank=True)
+    collateral = models.JSONField(_("collateral"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.DRAFT, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.borrower_id} {self.amount}"
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+def document_upload_to(instance, filename: str) -> str:
+    # The stored name never uses the client's file name: it is only metadata.
+    return f"documents/{instance.application_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class Document(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(upload_to=document_upload_to)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=DocumentStatus.choices,
+                              default=DocumentStatus.PENDING)
+    review_reason = models.TextField(blank=True, default="")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for application {self.application_id}"
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")

@@ -1,0 +1,322 @@
+"""Intake services: the only code that writes borrowers, leads, applications and documents.
+Views, API views, tasks and commands call these; they hold no business rules themselves."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from microloan.audit import audit_record
+from microloan.business_date import business_date
+from microloan.errors import InvalidInput, NotAllowed
+from microloan.models import Role
+from microloan.money import money
+
+from .documents import inspect_upload
+from .models import (
+    Application,
+    ApplicationStatus,
+    Borrower,
+    Document,
+    DocumentStatus,
+    Lead,
+    LeadStatus,
+    Product,
+)
+from .residentid import ResidentIdError, age_on, parse_resident_id
+from .workflow import APPLICATION_WORKFLOW
+
+BORROWER_WRITERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
+BORROWER_FIELDS = (
+    "full_name", "mobile", "email", "address", "segment", "employer", "occupation", "years_in_business",
+    "monthly_income", "marital_status", "spouse_name", "spouse_id_number", "household_size",
+    "existing_debts", "credit_disqualified", "language",
+)
+
+
+def _require_role(actor, roles, what: str) -> None:
+    if actor.role not in roles and not actor.is_superuser:
+        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.role, "what": what})
+
+
+# --- borrowers -------------------------------------------------------------------------
+
+def _check_spouse(data: dict) -> None:
+    spouse_id = data.get("spouse_id_number")
+    if spouse_id:
+        try:
+            parse_resident_id(spouse_id)
+        except ResidentIdError as exc:
+            raise InvalidInput({"spouse_id_number": [str(exc)]}) from None
+
+
+@transaction.atomic
+def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower:
+    _require_role(actor, BORROWER_WRITERS, _("register borrowers"))
+    try:
+        rid = parse_resident_id(id_number)
+    except ResidentIdError as exc:
+        raise InvalidInput({"id_number": [str(exc)]}) from None
+    _check_spouse(fields)
+    unknown = set(fields) - set(BORROWER_FIELDS)
+    if unknown:
+        raise InvalidInput({k: [_("Unknown field.")] for k in sorted(unknown)})
+    if Borrower.objects.filter(id_number=rid.number).exists():
+        raise InvalidInput({"id_number": [_("A borrower with this ID number already exists.")]})
+    borrower = Borrower(branch=branch or actor.branch, officer=actor, id_number=rid.number,
+                        date_of_birth=rid.date_of_birth, sex=rid.sex, **fields)
+    if borrower.branch_id is None:
+        raise InvalidInput({"branch": [_("The borrower needs a branch.")]})
+    try:
+        with transaction.atomic():
+            borrower.save()
+    except IntegrityError:
+        # Two officers registering the same person at once: the unique index decides.
+        raise InvalidInput({"id_number": [_("A borrower with this ID number already exists.")]}) from None
+    audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="create",
+                 data={"id_number": f"{rid.number[:6]}…{rid.number[-4:]}"})
+    return borrower
+
+
+@transaction.atomic
+def borrower_update(*, actor, borrower: Borrower, **fields) -> Borrower:
+    _require_role(actor, BORROWER_WRITERS, _("change borrowers"))
+    unknown = set(fields) - set(BORROWER_FIELDS)
+    if unknown:
+        raise InvalidInput({k: [_("This field cannot be changed.")] for k in sorted(unknown)})
+    _check_spouse(fields)
+    borrower = Borrower.objects.select_for_update().get(pk=borrower.pk)
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(borrower, name)
+        if old != value:
+            changed[name] = [str(old), str(value)]
+            setattr(borrower, name, value)
+    if not changed:
+        return borrower
+    borrower.save(update_fields=[*changed, "updated_at"])
+    audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="update", data=changed)
+    return borrower
+
+
+@dataclass(frozen=True)
+class AdmissionFailure:
+    code: str
+    message: str
+
+
+def admission_check(*, borrower: Borrower, product: Product, on: date | None = None) -> list[AdmissionFailure]:
+    """准入: every failed criterion with its reason; an empty list means admitted."""
+    on = on or business_date()
+    failures = []
+    try:
+        parse_resident_id(borrower.id_number, today=on)
+    except ResidentIdError as exc:
+        failures.append(AdmissionFailure("invalid_id", str(exc)))
+    age = age_on(borrower.date_of_birth, on)
+    if age < product.min_age:
+        failures.append(AdmissionFailure("too_young", _("Age %(age)d is below the product's minimum of %(min)d.")
+                                         % {"age": age, "min": product.min_age}))
+    if age > product.max_age:
+        failures.append(AdmissionFailure("too_old", _("Age %(age)d is above the product's maximum of %(max)d.")
+                                         % {"age": age, "max": product.max_age}))
+    if borrower.monthly_income <= 0:
+        failures.append(AdmissionFailure("no_income", _("No stable monthly income is recorded.")))
+    if borrower.credit_disqualified:
+        failures.append(AdmissionFailure("credit_record", _("The credit record disqualifies new lending.")))
+    return failures
+
+
+# --- leads -----------------------------------------------------------------------------
+
+@transaction.atomic
+def lead_create(*, actor, name: str, mobile: str, channel: str, **fields) -> Lead:
+    _require_role(actor, (Role.OFFICER, Role.MANAGER), _("register leads"))
+    lead = Lead.objects.create(branch=actor.branch, officer=actor, name=name, mobile=mobile,
+                               channel=channel, **fields)
+    audit_record(actor=actor, entity="lead", entity_id=lead.pk, action="create", to_state=lead.status)
+    return lead
+
+
+@transaction.atomic
+def lead_convert(*, actor, lead: Lead, borrower_data: dict, application_data: dict | None = None):
+    """Turns a prospect into a borrower (new, or the existing one with that ID number) and,
+    when application data is given, a draft application. All or nothing."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.status in (LeadStatus.CONVERTED, LeadStatus.DROPPED):
+        from microloan.errors import TransitionNotAllowed
+        raise TransitionNotAllowed(entity="lead", action="convert", status=lead.status)
+    data = {"full_name": lead.name, "mobile": lead.mobile, **borrower_data}
+    existing = Borrower.objects.filter(id_number=str(data.get("id_number", "")).strip().upper()).first()
+    borrower = existing or borrower_create(actor=actor, branch=lead.branch, **data)
+    application = None
+    if application_data:
+        application = application_create(actor=actor, borrower=borrower, **application_data)
+    old = lead.status
+    lead.status, lead.borrower = LeadStatus.CONVERTED, borrower
+    lead.save(update_fields=["status", "borrower"])
+    audit_record(actor=actor, entity="lead", entity_id=lead.pk, action="convert", from_state=old,
+                 to_state=lead.status, data={"borrower": borrower.pk,
+                                             "application": application.pk if application else None})
+    return borrower, application
+
+
+# --- applications ----------------------------------------------------------------------
+
+def validate_terms(*, product: Product, amount: Decimal, term: int, method: str, frequency: str,
+                   rate: Decimal | None = None) -> dict[str, list[str]]:
+    """The product's ranges, as field errors (shared with the quote and the approval)."""
+    errors: dict[str, list[str]] = {}
+    if not product.is_active:
+        errors["product"] = [_("The product is not active.")]
+    if amount is not None and not (product.min_amount <= amount <= product.max_amount):
+        errors["amount"] = [_("The amount must be between %(min)s and %(max)s for this product.")
+                            % {"min": product.min_amount, "max": product.max_amount}]
+    if term is not None and not (product.min_term <= term <= product.max_term):
+        errors["term"] = [_("The term must be between %(min)d and %(max)d periods for this product.")
+                          % {"min": product.min_term, "max": product.max_term}]
+    if method not in product.methods:
+        errors["method"] = [_("The product does not offer the method '%(m)s'; it offers: %(all)s.")
+                            % {"m": method, "all": ", ".join(product.methods)}]
+    if frequency not in product.frequencies:
+        errors["frequency"] = [_("The product does not offer the frequency '%(f)s'; it offers: %(all)s.")
+                               % {"f": frequency, "all": ", ".join(product.frequencies)}]
+    if rate is not None and not (product.min_rate <= rate <= product.max_rate):
+        errors["rate"] = [_("The rate must be between %(min)s and %(max)s for this product.")
+                          % {"min": product.min_rate, "max": product.max_rate}]
+    return errors
+
+
+@transaction.atomic
+def application_create(*, actor, borrower: Borrower, product: Product, amount, term: int, method: str,
+                       frequency: str = "monthly", purpose: str, channel: str | None = None,
+                       guarantors: list | None = None, collateral: list | None = None) -> Application:
+    if actor.role == Role.BORROWER:
+        if borrower.user_id != actor.pk:
+            raise NotAllowed(_("Borrowers apply only for themselves."))
+        channel = "mobile"
+    else:
+        _require_role(actor, (Role.OFFICER, Role.MANAGER), _("take applications"))
+    amount = money(amount)
+    errors = validate_terms(product=product, amount=amount, term=term, method=method, frequency=frequency)
+    channel = channel or "branch"
+    if product.channels and channel not in product.channels:
+        errors["channel"] = [_("The product is not sold through the channel '%(c)s'.") % {"c": channel}]
+    if not str(purpose or "").strip():
+        errors["purpose"] = [_("The purpose is required.")]
+    if product.guarantee_type == "guarantor" and not guarantors:
+        errors["guarantors"] = [_("This product requires at least one guarantor.")]
+    if product.guarantee_type in ("collateral", "pledge") and not collateral:
+        errors["collateral"] = [_("This product requires collateral or a pledge.")]
+    if errors:
+        raise InvalidInput(errors)
+    failures = admission_check(borrower=borrower, product=product)
+    if failures:
+        raise InvalidInput({"borrower": [f.message for f in failures]})
+    app = Application.objects.create(
+        branch=borrower.branch, borrower=borrower, product=product, created_by=actor,
+        officer=actor if actor.role != Role.BORROWER else borrower.officer,
+        amount=amount, term=term, method=method, frequency=frequency, purpose=purpose.strip(),
+        channel=channel, guarantors=guarantors or [], collateral=collateral or [],
+    )
+    audit_record(actor=actor, entity="application", entity_id=app.pk, action="create",
+                 to_state=app.status, data={"amount": str(amount), "term": term, "product": product.code})
+    return app
+
+
+def document_checklist(*, application: Application, documents=None) -> list[dict]:
+    """Per required kind: the best document we have for it and whether the kind is covered.
+    Pass ``documents`` when they are already loaded, to avoid a query."""
+    docs = list(application.documents.all()) if documents is None else documents
+    rank = {DocumentStatus.ACCEPTED: 0, DocumentStatus.PENDING: 1, DocumentStatus.REJECTED: 2}
+    rows = []
+    for kind in application.product.required_documents:
+        mine = sorted((d for d in docs if d.kind == kind), key=lambda d: rank[d.status])
+        best = mine[0].status if mine else None
+        rows.append({"kind": kind, "status": best or "missing",
+                     "covered": best in (DocumentStatus.ACCEPTED, DocumentStatus.PENDING)})
+    return rows
+
+
+def _locked(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("product").get(pk=application.pk)
+
+
+def _check_owner(actor, application: Application) -> None:
+    if actor.role == Role.BORROWER and application.borrower.user_id != actor.pk:
+        raise NotAllowed(_("This application is not yours."))
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    app = _locked(application)
+    _check_owner(actor, app)
+    APPLICATION_WORKFLOW.check(obj=app, action="submit", actor=actor)
+    missing = [row["kind"] for row in document_checklist(application=app) if not row["covered"]]
+    if missing:
+        raise InvalidInput({"documents": [_("Required documents are missing: %(kinds)s.")
+                                          % {"kinds": ", ".join(missing)}]})
+    failures = admission_check(borrower=app.borrower, product=app.product)
+    if failures:
+        raise InvalidInput({"borrower": [f.message for f in failures]})
+    app.submitted_at = timezone.now()
+    APPLICATION_WORKFLOW.apply(obj=app, action="submit", actor=actor, extra_update_fields=["submitted_at"])
+    return app
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
+    app = _locked(application)
+    _check_owner(actor, app)
+    APPLICATION_WORKFLOW.apply(obj=app, action="withdraw", actor=actor, reason=reason)
+    return app
+
+
+# --- documents -------------------------------------------------------------------------
+
+DOCUMENT_OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, ApplicationStatus.SUBMITTED,
+                          ApplicationStatus.UNDER_REVIEW)
+
+
+@transaction.atomic
+def document_upload(*, actor, application: Application, kind: str, file) -> Document:
+    app = _locked(application)
+    _check_owner(actor, app)
+    if actor.role not in (Role.OFFICER, Role.MANAGER, Role.BORROWER):
+        raise NotAllowed(_("Role '%(role)s' may not upload documents.") % {"role": actor.role})
+    if app.status not in DOCUMENT_OPEN_STATUSES:
+        from microloan.errors import TransitionNotAllowed
+        raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
+    try:
+        content_type, size, sha = inspect_upload(file)
+    except ValueError as exc:
+        raise InvalidInput({"file": [str(exc)]}) from None
+    doc = Document(application=app, kind=kind, content_type=content_type, size=size, sha256=sha,
+                   original_name=(getattr(file, "name", "") or "")[:255], uploaded_by=actor)
+    doc.file.save("upload", file, save=False)
+    doc.save()
+    audit_record(actor=actor, entity="document", entity_id=doc.pk, action="upload", to_state=doc.status,
+                 data={"application": app.pk, "kind": kind, "sha256": sha, "size": size})
+    return doc
+
+
+@transaction.atomic
+def document_review(*, actor, document: Document, decision: str, reason: str = "") -> Document:
+    _require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("review documents"))
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    if decision not in (DocumentStatus.ACCEPTED, DocumentStatus.REJECTED):
+        raise InvalidInput({"decision": [_("Choose 'accepted' or 'rejected'.")]})
+    if decision == DocumentStatus.REJECTED and not (reason or "").strip():
+        raise InvalidInput({"reason": [_("A rejection needs a reason.")]})
+    if doc.status == decision and doc.review_reason == (reason or ""):
+        return doc
+    old = doc.status
+    doc.status, doc.review_reason = decision, reason or ""
+    doc.reviewed_by, doc.reviewed_at = actor, timezone.now()
+    doc.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, entity="document", entity_id=doc.pk, action="review", from_state=old,
+                 to_state=decision, reason=reason or "")
+    return doc

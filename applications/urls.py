@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("borrowers/", views.borrower_list, name="borrower-list"),
+    path("borrowers/new/", views.borrower_create, name="borrower-create"),
+    path("borrowers/<int:pk>/", views.borrower_detail, name="borrower-detail"),
+    path("borrowers/<int:borrower_pk>/apply/", views.application_create, name="application-create"),
+    path("applications/", views.application_list, name="application-list"),
+    path("applications/<int:pk>/", views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
+    path("applications/<int:pk>/documents/<int:doc_pk>/review/", views.document_review, name="document-review"),
+    path("applications/<int:pk>/<str:action>/", views.application_transition, name="application-transition"),
+    path("leads/", views.lead_list, name="lead-list"),
+]

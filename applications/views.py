@@ -1,0 +1,166 @@
+"""Officer screens for intake. Each view validates its form, calls a service, turns a
+domain error into a message and redirects; the rules live in services."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from microloan.audit import audit_history
+from microloan.business_date import business_date
+from microloan.errors import DomainError
+from microloan.web import report_domain_error, staff_required
+
+from . import selectors, services
+from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadForm
+from .models import ApplicationStatus
+from .workflow import APPLICATION_WORKFLOW
+
+
+@staff_required
+def borrower_list(request):
+    qs = selectors.borrower_list(user=request.user)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(full_name__icontains=q) | Q(id_number__startswith=q.upper()) | Q(mobile__startswith=q))
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "applications/borrower_list.html", {"page": page, "q": q})
+
+
+@staff_required
+def borrower_create(request):
+    form = BorrowerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            borrower = services.borrower_create(actor=request.user, **data)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Borrower registered."))
+            return redirect("borrower-detail", pk=borrower.pk)
+    return render(request, "applications/borrower_form.html", {"form": form})
+
+
+@staff_required
+def borrower_detail(request, pk):
+    borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
+    apps = selectors.application_list(user=request.user).filter(borrower=borrower)
+    products = selectors.product_list(user=request.user).filter(is_active=True)
+    on = business_date()
+    admission = [(p, services.admission_check(borrower=borrower, product=p, on=on)) for p in products]
+    return render(request, "applications/borrower_detail.html",
+                  {"borrower": borrower, "applications": apps, "admission": admission})
+
+
+@staff_required
+def application_create(request, borrower_pk):
+    borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=borrower_pk)
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.application_create(actor=request.user, borrower=borrower, **form.cleaned_data)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Application created."))
+            return redirect("application-detail", pk=app.pk)
+    return render(request, "applications/application_form.html", {"form": form, "borrower": borrower})
+
+
+@staff_required
+def application_list(request):
+    qs = selectors.application_list(user=request.user)
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "applications/application_list.html",
+                  {"page": page, "status": status, "statuses": ApplicationStatus.choices})
+
+
+@staff_required
+def application_detail(request, pk):
+    app = get_object_or_404(selectors.application_list(user=request.user), pk=pk)
+    documents = list(app.documents.all())
+    return render(request, "applications/application_detail.html", {
+        "app": app,
+        "documents": documents,
+        "checklist": services.document_checklist(application=app, documents=documents),
+        "history": audit_history(entity="application", entity_id=app.pk),
+        "actions": APPLICATION_WORKFLOW.available_actions(app.status, request.user.role),
+        "upload_form": DocumentUploadForm(),
+        "review_form": DocumentReviewForm(),
+    })
+
+
+def _app_for_post(request, pk):
+    return get_object_or_404(selectors.application_list(user=request.user), pk=pk)
+
+
+@staff_required
+@require_POST
+def document_upload(request, pk):
+    app = _app_for_post(request, pk)
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errs)}")
+    else:
+        try:
+            services.document_upload(actor=request.user, application=app, **form.cleaned_data)
+            messages.success(request, _("Document uploaded."))
+        except DomainError as exc:
+            report_domain_error(request, exc)
+    return redirect("application-detail", pk=app.pk)
+
+
+@staff_required
+@require_POST
+def document_review(request, pk, doc_pk):
+    app = _app_for_post(request, pk)
+    doc = get_object_or_404(app.documents.all(), pk=doc_pk)
+    form = DocumentReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_review(actor=request.user, document=doc, **form.cleaned_data)
+            messages.success(request, _("Document reviewed."))
+        except DomainError as exc:
+            report_domain_error(request, exc)
+    return redirect("application-detail", pk=app.pk)
+
+
+@staff_required
+@require_POST
+def application_transition(request, pk, action):
+    app = _app_for_post(request, pk)
+    handlers = {
+        "submit": lambda: services.application_submit(actor=request.user, application=app),
+        "withdraw": lambda: services.application_withdraw(actor=request.user, application=app,
+                                                          reason=request.POST.get("reason", "")),
+    }
+    if action not in handlers:
+        messages.error(request, _("Unknown action."))
+    else:
+        try:
+            handlers[action]()
+            messages.success(request, _("Done."))
+        except DomainError as exc:
+            report_domain_error(request, exc)
+    return redirect("application-detail", pk=app.pk)
+
+
+@staff_required
+def lead_list(request):
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lead_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Lead registered."))
+            return redirect("lead-list")
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+    page = Paginator(selectors.lead_list(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "applications/lead_list.html", {"page": page, "form": form})

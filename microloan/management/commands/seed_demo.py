@@ -1,0 +1,152 @@
+"""Demo data for a training sandbox: branches, staff, products, borrowers and applications.
+
+Idempotent: everything is keyed on a natural key (username, code, ID number, purpose tag),
+so a second run finds what the first made and creates nothing new."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from applications import services as intake
+from applications.models import Application, Borrower, Product
+from applications.residentid import check_char
+from microloan.models import Branch, Role, User
+
+STAFF = [
+    ("officer", Role.OFFICER, "王", "客户经理", None),
+    ("reviewer", Role.REVIEWER, "李", "审查岗", None),
+    ("manager", Role.MANAGER, "张", "审批岗", Decimal("50000.00")),
+    ("collector", Role.COLLECTOR, "赵", "催收岗", None),
+    ("auditor", Role.AUDITOR, "钱", "稽核", None),
+    ("admin", Role.ADMIN, "孙", "管理员", None),
+]
+
+ALL_METHODS = ["annuity", "equal_principal", "interest_only", "flat"]
+PRODUCTS = [
+    dict(code="XD-CONS", name="小额消费贷", name_en="Small consumer loan", category="consumer_branch",
+         min_amount="1000.00", max_amount="20000.00", min_term=3, max_term=12, min_rate="0.0800",
+         max_rate="0.2400", methods=ALL_METHODS, frequencies=["monthly", "biweekly", "weekly"],
+         required_documents=["borrower_id", "income_proof"], channels=["branch", "mobile"],
+         fee_rate="0.0100"),
+    dict(code="XD-BIZ", name="个体工商户经营贷", name_en="Small-business working capital",
+         category="working_capital", min_amount="10000.00", max_amount="50000.00", min_term=6, max_term=24,
+         min_rate="0.0600", max_rate="0.1800", methods=ALL_METHODS, frequencies=["monthly"],
+         required_documents=["borrower_id", "income_proof", "purpose_proof", "credit_report"],
+         channels=["branch"], guarantee_type="credit", grace_days=3),
+    dict(code="XD-AGRI", name="农户小额信用贷", name_en="Farmer micro-credit", category="working_capital",
+         min_amount="1000.00", max_amount="30000.00", min_term=3, max_term=24, min_rate="0.0500",
+         max_rate="0.1500", methods=["annuity", "interest_only"], frequencies=["monthly"],
+         required_documents=["borrower_id"], channels=["branch", "mobile", "partner"], max_age=70),
+]
+
+BORROWERS = [
+    # (name, birth date, seq, segment, income, mobile)
+    ("陈明", date(1985, 3, 12), "101", "small_business", "12000.00", "13800000001"),
+    ("刘芳", date(1990, 7, 25), "202", "salaried", "8000.00", "13800000002"),
+    ("周强", date(1978, 11, 2), "303", "farmer", "5000.00", "13800000003"),
+    ("吴静", date(1995, 1, 30), "404", "urban_low_income", "4500.00", "13800000004"),
+    ("郑伟", date(1982, 9, 9), "505", "small_business", "15000.00", "13800000005"),
+]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_id_number(born: date, seq: str, region: str = "110105") -> str:
+    first17 = f"{region}{born:%Y%m%d}{seq}"
+    return first17 + check_char(first17)
+
+
+class Command(BaseCommand):
+    help = "Creates the demo branches, staff, products, borrowers and applications (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", required=True, help="Password for every demo login.")
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args, password: str, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off: this looks like production. Use --force to seed anyway.")
+        with transaction.atomic():
+            branch = self._branches()
+            users = self._staff(branch, password)
+            products = self._products()
+            self._borrowers_and_applications(branch, users, products, password)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
+        for username, role, *_ in STAFF:
+            self.stdout.write(f"  {username:<10} {role.label}")
+        self.stdout.write(f"  {'borrower':<10} {Role.BORROWER.label} (mobile API)")
+
+    def _branches(self) -> Branch:
+        hq, _ = Branch.objects.get_or_create(code="HQ", defaults={"name": "总行普惠金融部"})
+        city, _ = Branch.objects.get_or_create(code="BJ01", defaults={"name": "北京朝阳支行", "parent": hq})
+        Branch.objects.get_or_create(code="BJ01-1", defaults={"name": "望京分理处", "parent": city})
+        Branch.objects.get_or_create(code="SH01", defaults={"name": "上海浦东支行", "parent": hq})
+        return city
+
+    def _staff(self, branch, password) -> dict[str, User]:
+        users = {}
+        for username, role, family, title, limit in STAFF:
+            user, created = User.objects.get_or_create(username=username, defaults={
+                "role": role, "branch": branch, "first_name": title, "last_name": family,
+                "approval_limit": limit, "is_staff": role == Role.ADMIN, "is_superuser": False})
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            users[username] = user
+        return users
+
+    def _products(self) -> dict[str, Product]:
+        out = {}
+        for spec in PRODUCTS:
+            spec = dict(spec)
+            code = spec.pop("code")
+            product, created = Product.objects.get_or_create(code=code, defaults=spec)
+            if created:
+                product.refresh_from_db()  # typed values (Decimal) instead of the strings given
+            out[code] = product
+        return out
+
+    def _borrowers_and_applications(self, branch, users, products, password):
+        officer = users["officer"]
+        borrowers = []
+        for name, born, seq, segment, income, mobile in BORROWERS:
+            number = make_id_number(born, seq)
+            b = Borrower.objects.filter(id_number=number).first() or intake.borrower_create(
+                actor=officer, id_number=number, full_name=name, mobile=mobile, segment=segment,
+                monthly_income=Decimal(income), address="北京市朝阳区", branch=branch)
+            borrowers.append(b)
+        # The mobile demo login is the first borrower.
+        login, created = User.objects.get_or_create(username="borrower", defaults={
+            "role": Role.BORROWER, "branch": branch, "first_name": borrowers[0].full_name})
+        if created:
+            login.set_password(password)
+            login.save(update_fields=["password"])
+        if borrowers[0].user_id is None:
+            Borrower.objects.filter(pk=borrowers[0].pk).update(user=login)
+
+        cons = products["XD-CONS"]
+        plans = [  # (borrower, product, amount, term, method, target status)
+            (borrowers[0], cons, "8000.00", 6, "annuity", "draft"),
+            (borrowers[1], cons, "12000.00", 12, "equal_principal", "submitted"),
+            (borrowers[2], products["XD-AGRI"], "20000.00", 12, "interest_only", "submitted"),
+            (borrowers[3], cons, "5000.00", 6, "flat", "withdrawn"),
+            (borrowers[4], products["XD-BIZ"], "40000.00", 24, "annuity", "submitted"),
+        ]
+        for i, (b, product, amount, term, method, target) in enumerate(plans):
+            tag = f"[demo-{i}]"
+            if Application.objects.filter(purpose__startswith=tag).exists():
+                continue
+            app = intake.application_create(actor=officer, borrower=b, product=product, amount=Decimal(amount),
+                                            term=term, method=method, purpose=f"{tag} 经营周转 / working capital")
+            if target == "draft":
+                continue
+            for kind in product.required_documents:
+                intake.document_upload(actor=officer, application=app, kind=kind,
+                                       file=ContentFile(PDF, name=f"{kind}.pdf"))
+            intake.application_submit(actor=officer, application=app)
+            if target == "withdrawn":
+                intake.application_withdraw(actor=officer, application=app, reason="客户撤回 / borrower withdrew")

@@ -1,0 +1,10 @@
+"""Kernel tasks."""
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(name="microloan.heartbeat")
+def heartbeat() -> str:
+    """Proves a worker consumes from the broker (used by the Celery smoke test)."""
+    return timezone.now().isoformat()

@@ -1,0 +1,17 @@
+from django.db.models import Count
+from django.shortcuts import render
+
+from applications.selectors import application_list, borrower_list
+
+from .web import staff_required
+
+
+@staff_required
+def dashboard(request):
+    apps = application_list(user=request.user)
+    by_status = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
+    return render(request, "dashboard.html", {
+        "by_status": by_status,
+        "borrower_count": borrower_list(user=request.user).count(),
+        "recent": apps[:10],
+    })

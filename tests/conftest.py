@@ -1,0 +1,60 @@
+import pytest
+from rest_framework.test import APIClient
+
+from microloan.models import Role
+
+from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
+
+
+@pytest.fixture
+def branch(db):
+    return BranchFactory(code="BR-A", name="Branch A")
+
+
+@pytest.fixture
+def other_branch(db):
+    return BranchFactory(code="BR-B", name="Branch B")
+
+
+@pytest.fixture
+def officer(branch):
+    return UserFactory(username="officer_a", role=Role.OFFICER, branch=branch)
+
+
+@pytest.fixture
+def manager(branch):
+    return UserFactory(username="manager_a", role=Role.MANAGER, branch=branch)
+
+
+@pytest.fixture
+def other_officer(other_branch):
+    return UserFactory(username="officer_b", role=Role.OFFICER, branch=other_branch)
+
+
+@pytest.fixture
+def product(db):
+    return ProductFactory(code="CONS", name="Consumer")
+
+
+@pytest.fixture
+def borrower(branch):
+    return BorrowerFactory(branch=branch)
+
+
+@pytest.fixture
+def borrower_user(borrower):
+    user = UserFactory(username="mobile_user", role=Role.BORROWER, branch=borrower.branch)
+    borrower.user = user
+    borrower.save(update_fields=["user"])
+    return user
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api():
+    return client_for
