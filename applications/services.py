@@ -39,7 +39,7 @@ BORROWER_FIELDS = (
 
 def _require_role(actor, roles, what: str) -> None:
     if actor.role not in roles and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.role, "what": what})
+        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.get_role_display(), "what": what})
 
 
 # --- borrowers -------------------------------------------------------------------------

@@ -34,8 +34,6 @@ fi
 export DJANGO_SETTINGS_MODULE=microloan.settings.test
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloan}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
-# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
-export DJANGO_ALLOW_ASYNC_UNSAFE=true
 
 .venv/bin/ruff check .
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null

@@ -49,8 +49,9 @@ def borrower_user(borrower):
     return user
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
+def client_for(user, language: str = "en") -> APIClient:
+    """An API client for ``user``; messages come in ``language`` (the Accept-Language header)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     client.force_authenticate(user)
     return client
 

@@ -138,6 +138,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LeadChannelEnum": "applications.models.LeadChannel",
+        "SalesChannelEnum": "applications.models.SalesChannel",
+    },
 }
 from datetime import timedelta  # noqa: E402
 
@@ -175,3 +179,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

@@ -64,6 +64,15 @@ def test_invalid_id_number_is_400_on_id_number(officer, bad):
     assert "id_number" in r.data and r.data["id_number"][0]
 
 
+def test_errors_follow_the_clients_language(officer):
+    r = client_for(officer, "zh-hans").post("/api/v1/borrowers/", {**BORROWER_BODY, "id_number": "1101051949123100"},
+                                            format="json")
+    assert r.status_code == 400 and "18" in r.data["id_number"][0]
+    r = client_for(officer, "zh-hans").post("/api/v1/borrowers/", {**BORROWER_BODY, "monthly_income": "-1"},
+                                            format="json")
+    assert r.status_code == 400 and "monthly_income" in r.data
+
+
 def test_derived_fields_are_read_only(officer, borrower):
     r = client_for(officer).patch(f"/api/v1/borrowers/{borrower.pk}/",
                                   {"date_of_birth": "2001-01-01", "sex": "M", "mobile": "13911112222"},

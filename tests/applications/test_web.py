@@ -1,0 +1,130 @@
+"""Officer screens: access, both languages, forms through services, constant queries."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from applications.models import Application, Borrower
+
+from ..factories import PDF_BYTES, ApplicationFactory, BorrowerFactory, DocumentFactory, UserFactory, id_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def test_login_page_in_both_languages(client):
+    zh = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "登录" in zh and "Log in" in en
+
+
+def test_language_switch_sticks(web):
+    r = web.post("/i18n/setlang/", {"language": "en", "next": "/borrowers/"})
+    assert r.status_code == 302
+    assert "Borrowers" in web.get("/borrowers/").content.decode()
+    web.post("/i18n/setlang/", {"language": "zh-hans", "next": "/borrowers/"})
+    assert "借款人" in web.get("/borrowers/").content.decode()
+
+
+def test_pages_require_login(client):
+    r = client.get("/borrowers/")
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+def test_borrower_users_cannot_open_staff_pages(client, borrower_user):
+    client.force_login(borrower_user)
+    assert client.get("/borrowers/").status_code == 403
+
+
+def test_static_assets_are_served_by_the_app_no_cdn(web):
+    html = web.get("/").content.decode()
+    assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+    assert "/static/css/app.css" in html
+
+
+def test_register_borrower_through_the_form(web, officer):
+    r = web.post("/borrowers/new/", {"full_name": "刘芳", "id_number": "110105198003136763", "mobile": "13800000002",
+                                     "segment": "salaried", "monthly_income": "8000", "years_in_business": 3,
+                                     "marital_status": "single", "household_size": 2, "existing_debts": "0",
+                                     "language": "zh-hans"})
+    b = Borrower.objects.get(id_number="110105198003136763")
+    assert r.status_code == 302 and r["Location"] == f"/borrowers/{b.pk}/"
+    assert b.branch == officer.branch and str(b.date_of_birth) == "1980-03-13"
+
+
+def test_invalid_id_is_shown_on_the_field(web):
+    r = web.post("/borrowers/new/", {"full_name": "X", "id_number": "110105194912310021", "mobile": "13800000002",
+                                     "segment": "salaried", "monthly_income": "8000", "years_in_business": 0,
+                                     "marital_status": "single", "household_size": 1, "existing_debts": "0",
+                                     "language": "en"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    assert "check character" in r.context["form"].errors["id_number"][0]
+    assert Borrower.objects.count() == 0
+
+
+def test_application_intake_upload_and_submit(web, officer, borrower, product):
+    r = web.post(f"/borrowers/{borrower.pk}/apply/", {"product": product.pk, "amount": "6000", "term": 6,
+                                                      "method": "annuity", "frequency": "monthly",
+                                                      "purpose": "inventory"})
+    app = Application.objects.get()
+    assert r.status_code == 302
+    # submit without documents: refused with a message naming what is missing
+    r = web.post(f"/applications/{app.pk}/submit/", follow=True)
+    assert "income_proof" in r.content.decode()
+    for kind in ("borrower_id", "income_proof"):
+        web.post(f"/applications/{app.pk}/documents/", {"kind": kind, "file": SimpleUploadedFile("a.pdf", PDF_BYTES)})
+    # a fake PDF is refused by content
+    r = web.post(f"/applications/{app.pk}/documents/",
+                 {"kind": "other", "file": SimpleUploadedFile("fake.pdf", b"GIF89a....")}, follow=True)
+    assert app.documents.count() == 2
+    web.post(f"/applications/{app.pk}/submit/")
+    app.refresh_from_db()
+    assert app.status == "submitted"
+
+
+def test_other_branch_pages_are_404(web, other_branch, product):
+    theirs = BorrowerFactory(branch=other_branch)
+    app = ApplicationFactory(borrower=theirs, product=product)
+    assert web.get(f"/borrowers/{theirs.pk}/").status_code == 404
+    assert web.get(f"/applications/{app.pk}/").status_code == 404
+    assert web.post(f"/applications/{app.pk}/submit/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/borrowers/", "/applications/", "/leads/"])
+def test_list_pages_make_constant_queries(web, officer, borrower, product, path):
+    def grow(n, offset):
+        for i in range(n):
+            b = BorrowerFactory(branch=officer.branch, id_number=id_number(offset + i))
+            DocumentFactory(application=ApplicationFactory(borrower=b, product=product, created_by=officer))
+
+    grow(1, 500)
+    with CaptureQueriesContext(connection) as small:
+        assert web.get(path).status_code == 200
+    grow(12, 600)
+    with CaptureQueriesContext(connection) as large:
+        assert web.get(path).status_code == 200
+    assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def test_detail_pages_make_constant_queries(web, officer, borrower, product):
+    app = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
+    DocumentFactory(application=app)
+    with CaptureQueriesContext(connection) as small:
+        web.get(f"/applications/{app.pk}/")
+    for _ in range(8):
+        DocumentFactory(application=app)
+    with CaptureQueriesContext(connection) as large:
+        assert web.get(f"/applications/{app.pk}/").status_code == 200
+    assert len(large) == len(small)
+
+
+def test_manager_and_auditor_see_dashboard(client, branch):
+    for role in ("manager", "auditor", "reviewer", "collector", "admin"):
+        client.force_login(UserFactory(role=role, branch=branch))
+        assert client.get("/").status_code == 200
