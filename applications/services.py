@@ -21,6 +21,7 @@ from .models import (
     ApplicationStatus,
     Borrower,
     Document,
+    DocumentKind,
     DocumentStatus,
     Lead,
     LeadStatus,
@@ -236,7 +237,8 @@ def document_checklist(*, application: Application, documents=None) -> list[dict
     for kind in application.product.required_documents:
         mine = sorted((d for d in docs if d.kind == kind), key=lambda d: rank[d.status])
         best = mine[0].status if mine else None
-        rows.append({"kind": kind, "status": best or "missing",
+        rows.append({"kind": kind, "label": DocumentKind(kind).label if kind in DocumentKind.values else kind,
+                     "status": best or "missing",
                      "covered": best in (DocumentStatus.ACCEPTED, DocumentStatus.PENDING)})
     return rows
 
