@@ -106,7 +106,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         model = Application
         fields = ["id", "status", "borrower", "product", "amount", "term", "method", "frequency", "purpose",
                   "channel", "guarantors", "collateral", "branch", "officer", "created_at", "submitted_at",
-                  "documents", "checklist", "status_history"]
+                  "score", "grade", "reason_codes", "approved_amount", "approved_term", "approved_rate",
+                  "conditions", "documents", "checklist", "status_history"]
 
     def get_status_history(self, obj) -> list[dict]:
         history = self.context.get("history", {}).get(obj.pk)

@@ -231,12 +231,23 @@ class Application(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.DRAFT, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Set by underwriting: the latest assessment's result (denormalised so the approval queue
+    # filters and sorts 10,000 cases in one indexed query) and the approved terms.
+    score = models.IntegerField(_("score"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=2, blank=True, default="", db_index=True)
+    reason_codes = models.JSONField(_("reason codes"), default=list, blank=True)
+    pending_since = models.DateTimeField(_("pending approval since"), null=True, blank=True, db_index=True)
+    approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
+    approved_term = models.PositiveSmallIntegerField(_("approved term"), null=True, blank=True)
+    approved_rate = RateField(_("approved annual rate"), null=True, blank=True)
+    conditions = models.TextField(_("conditions"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="application_amount_positive")]
+        indexes = [models.Index(fields=["status", "branch", "pending_since"])]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.borrower_id} {self.amount}"

@@ -7,9 +7,20 @@ from microloan.workflow import Transition, Workflow
 from .models import ApplicationStatus as S
 
 INTAKE = frozenset({Role.OFFICER, Role.MANAGER, Role.BORROWER})
+FIELD = frozenset({Role.OFFICER, Role.MANAGER})
+ASSESSORS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER})
+REVIEWERS = frozenset({Role.REVIEWER})
+APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
+IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 
 APPLICATION_WORKFLOW = Workflow("application", [
     Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE),
+    Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD),
+    Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS),
+    Transition("review", frozenset({S.UNDER_REVIEW}), S.PENDING_APPROVAL, REVIEWERS),
+    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.APPROVED, APPROVERS),
+    Transition("reject", frozenset({S.PENDING_APPROVAL}), S.REJECTED, APPROVERS),
+    Transition("return", frozenset({S.PENDING_APPROVAL}), S.RETURNED, APPROVERS),
     Transition("withdraw",
                frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),
                S.WITHDRAWN, INTAKE),

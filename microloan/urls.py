@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
+from underwriting import api as underwriting_api
 
 from . import views
 
@@ -14,6 +15,8 @@ router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")
 router.register("products", intake_api.ProductViewSet, basename="product")
 router.register("leads", intake_api.LeadViewSet, basename="lead")
 router.register("applications", intake_api.ApplicationViewSet, basename="application")
+router.register("applications", underwriting_api.UnderwritingViewSet, basename="application-underwriting")
+router.register("credit-records", underwriting_api.CreditRecordViewSet, basename="credit-record")
 
 api_v1 = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
