@@ -134,3 +134,4 @@ class BusinessCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"business date {self.current_date or 'today'}"
+from .ledger import Account, JournalEntry, JournalLine  # noqa: E402,F401 - ledger models live in their own module

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from applications import api as intake_api
 from underwriting import api as underwriting_api
 
-from . import views
+from . import ledger_views, views
 
 router = DefaultRouter()
 router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")
@@ -30,7 +30,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
     path("", include("applications.urls")),
+    path("", include("underwriting.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

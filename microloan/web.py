@@ -20,6 +20,19 @@ def staff_required(view):
     return wrapper
 
 
+def role_required(*roles):
+    """Staff of the given roles only (superusers too); anyone else gets 403."""
+    def decorator(view):
+        @staff_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.role not in roles and not request.user.is_superuser:
+                raise PermissionDenied("Not for your role.")
+            return view(request, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
 def report_domain_error(request, exc, form=None) -> None:
     """Shows a domain error to the person: on the form's fields where it names them."""
     if isinstance(exc, InvalidInput):

@@ -14,7 +14,10 @@ from django.db import transaction
 from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
+from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
+from microloan.money import money
+from underwriting import services as uw
 
 STAFF = [
     ("officer", Role.OFFICER, "王", "客户经理", None),
@@ -128,13 +131,18 @@ class Command(BaseCommand):
         if borrowers[0].user_id is None:
             Borrower.objects.filter(pk=borrowers[0].pk).update(user=login)
 
-        cons = products["XD-CONS"]
+        cons, agri, biz = products["XD-CONS"], products["XD-AGRI"], products["XD-BIZ"]
         plans = [  # (borrower, product, amount, term, method, target status)
             (borrowers[0], cons, "8000.00", 6, "annuity", "draft"),
             (borrowers[1], cons, "12000.00", 12, "equal_principal", "submitted"),
-            (borrowers[2], products["XD-AGRI"], "20000.00", 12, "interest_only", "submitted"),
+            (borrowers[2], agri, "20000.00", 12, "interest_only", "under_review"),
             (borrowers[3], cons, "5000.00", 6, "flat", "withdrawn"),
-            (borrowers[4], products["XD-BIZ"], "40000.00", 24, "annuity", "submitted"),
+            (borrowers[4], biz, "40000.00", 24, "annuity", "pending_approval"),
+            (borrowers[1], cons, "6000.00", 6, "annuity", "pending_approval"),
+            (borrowers[2], agri, "15000.00", 12, "annuity", "pending_approval"),
+            (borrowers[0], cons, "10000.00", 12, "annuity", "approved"),
+            (borrowers[3], cons, "3000.00", 6, "annuity", "rejected"),
+            (borrowers[4], biz, "20000.00", 12, "equal_principal", "returned"),
         ]
         for i, (b, product, amount, term, method, target) in enumerate(plans):
             tag = f"[demo-{i}]"
@@ -142,11 +150,39 @@ class Command(BaseCommand):
                 continue
             app = intake.application_create(actor=officer, borrower=b, product=product, amount=Decimal(amount),
                                             term=term, method=method, purpose=f"{tag} 经营周转 / working capital")
-            if target == "draft":
-                continue
-            for kind in product.required_documents:
-                intake.document_upload(actor=officer, application=app, kind=kind,
-                                       file=ContentFile(PDF, name=f"{kind}.pdf"))
-            intake.application_submit(actor=officer, application=app)
-            if target == "withdrawn":
-                intake.application_withdraw(actor=officer, application=app, reason="客户撤回 / borrower withdrew")
+            self._walk(app, target, users)
+
+    def _walk(self, app, target, users):
+        """Takes a demo application to ``target`` through the real services (and their rules)."""
+        officer, reviewer, manager = users["officer"], users["reviewer"], users["manager"]
+        if target == "draft":
+            return
+        for kind in app.product.required_documents:
+            doc = intake.document_upload(actor=officer, application=app, kind=kind,
+                                         file=ContentFile(PDF, name=f"{kind}.pdf"))
+            if target not in ("submitted", "withdrawn"):
+                intake.document_review(actor=reviewer, document=doc, decision="accepted")
+        intake.application_submit(actor=officer, application=app)
+        if target == "withdrawn":
+            intake.application_withdraw(actor=officer, application=app, reason="客户撤回 / borrower withdrew")
+        if target in ("submitted", "withdrawn"):
+            return
+        uw.application_investigate(actor=officer, application=app, visited_on=business_date(),
+                                   findings="经营场所真实，存货与流水相符 / premises and stock verified",
+                                   purpose_verified=True)
+        income = app.borrower.monthly_income
+        uw.application_assess(actor=officer, application=app, monthly_income=income,
+                              monthly_expenses=money(income * Decimal("0.3")), existing_installments=Decimal("0"),
+                              overdue_count_24m=0, worst_status_24m="none", current_debt=Decimal("0"),
+                              inquiries_6m=1)
+        if target == "under_review":
+            return
+        uw.application_review(actor=reviewer, application=app, opinion="recommend", comment="资料齐全，建议通过")
+        if target == "approved":
+            uw.application_decide(actor=manager, application=app, decision="approve")
+        elif target == "rejected":
+            uw.application_decide(actor=manager, application=app, decision="reject", reason_code="capacity",
+                                  comment="收入证明不足 / income not proven")
+        elif target == "returned":
+            uw.application_decide(actor=manager, application=app, decision="return", reason_code="documents",
+                                  comment="请补充银行流水 / add bank statements")

@@ -1,0 +1,11 @@
+"""The project's URLs plus the trial balance, for the ledger tests (until urls.py wires it)."""
+
+from django.urls import path
+
+from microloan import ledger_views
+from microloan.urls import urlpatterns as project_urlpatterns
+
+urlpatterns = [
+    path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
+    *project_urlpatterns,
+]

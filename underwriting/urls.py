@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("approvals/", views.approval_queue, name="approval-queue"),
+    path("approvals/<int:pk>/", views.decision_page, name="approval-decide"),
+    path("reviews/", views.review_worklist, name="review-worklist"),
+    path("underwriting/<int:pk>/", views.case_workbench, name="underwriting-case"),
+]
