@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.models import ApplicationStatus
 from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
@@ -113,7 +114,7 @@ def decision_page(request, pk):
                 messages.info(request, _("Your vote is recorded: %(n)d of %(size)d committee votes.")
                               % {"n": r.committee_votes, "size": r.committee_size})
             else:
-                messages.success(request, _("Decision recorded: %(s)s.") % {"s": app.get_status_display()})
+                messages.success(request, _("Decision recorded: %(s)s.") % {"s": ApplicationStatus(r.status).label})
             return redirect("approval-queue")
     return render(request, "underwriting/decision.html", {
         "app": app, **case, "form": form, "limit": services.authority_limit(request.user),

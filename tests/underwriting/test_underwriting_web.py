@@ -106,7 +106,8 @@ def test_workbench_records_visit_assessment_and_review(client, officer, reviewer
     r = client.post(f"/underwriting/{app.pk}/", {"step": "investigation", "inv-visited_on": "2026-11-18",
                                                  "inv-findings": "ok", "inv-purpose_verified": "on"})
     assert r.status_code == 302
-    r = client.post(f"/underwriting/{app.pk}/", {"step": "assessment", **{f"asm-{k}": v for k, v in ASSESSMENT.items()}})
+    body = {"step": "assessment", **{f"asm-{k}": v for k, v in ASSESSMENT.items()}}
+    r = client.post(f"/underwriting/{app.pk}/", body)
     assert r.status_code == 302
     client.force_login(reviewer)
     r = client.post(f"/underwriting/{app.pk}/", {"step": "review", "rev-opinion": "recommend"})
