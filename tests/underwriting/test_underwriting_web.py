@@ -152,3 +152,21 @@ def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(clien
     assert r.status_code == 200 and len(r.context["rows"]) == 25
     # then the number of queries does not depend on the rows
     assert len(first) == len(later) <= 12, [q["sql"] for q in later.captured_queries]
+
+
+def test_admin_publishes_a_new_scorecard_version_without_touching_the_old(client, branch):
+    import json
+
+    from underwriting.models import Scorecard
+    from underwriting.scoring import DEFAULT_CONFIG
+    from underwriting.services import scorecard_active
+    v1 = scorecard_active()
+    admin = UserFactory(role=Role.ADMIN, branch=branch, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    config = {**DEFAULT_CONFIG, "base": 250}
+    r = client.post("/admin/underwriting/scorecard/add/", {"config": json.dumps(config), "note": "v2"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    v1.refresh_from_db()
+    assert v1.config["base"] == 300 and not v1.is_active
+    assert Scorecard.objects.get(is_active=True).config["base"] == 250
+    assert client.get(f"/admin/underwriting/scorecard/{v1.pk}/change/").status_code == 200  # view only
