@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/review/", views.document_review, name="document-review"),
-    path("applications/<int:pk>/<str:action>/", views.application_transition, name="application-transition"),
+    re_path(r"^applications/(?P<pk>\d+)/(?P<action>submit|withdraw)/$", views.application_transition,
+            name="application-transition"),
     path("leads/", views.lead_list, name="lead-list"),
 ]

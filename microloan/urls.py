@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
+from servicing import api as servicing_api
 from underwriting import api as underwriting_api
 
 from . import ledger_views, views
@@ -16,12 +17,17 @@ router.register("products", intake_api.ProductViewSet, basename="product")
 router.register("leads", intake_api.LeadViewSet, basename="lead")
 router.register("applications", intake_api.ApplicationViewSet, basename="application")
 router.register("applications", underwriting_api.UnderwritingViewSet, basename="application-underwriting")
+router.register("applications", servicing_api.ContractViewSet, basename="application-contract")
+router.register("loans", servicing_api.LoanViewSet, basename="loan")
 router.register("credit-records", underwriting_api.CreditRecordViewSet, basename="credit-record")
 
 api_v1 = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("me/", intake_api.MeView.as_view(), name="me"),
+    path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
+    path("applications/<int:pk>/contract.pdf", servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),
+         name="contract-pdf"),
     path("", include(router.urls)),
 ]
 
@@ -33,6 +39,7 @@ urlpatterns = [
     path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
     path("", include("applications.urls")),
     path("", include("underwriting.urls")),
+    path("", include("servicing.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

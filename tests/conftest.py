@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from microloan.models import Role
 
+from .browser_support import browser, page  # noqa: F401 - one session-wide browser for every browser test
 from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
 
 

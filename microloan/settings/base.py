@@ -141,6 +141,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadChannelEnum": "applications.models.LeadChannel",
         "SalesChannelEnum": "applications.models.SalesChannel",
+        "RepaymentMethodEnum": "applications.models.Method",
+        "SignMethodEnum": "servicing.models.SignMethod",
     },
 }
 from datetime import timedelta  # noqa: E402
@@ -180,3 +182,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+
+# The lending institution as it appears on contracts, receipts and statements.
+LENDER = {
+    "name": env("LENDER_NAME", default="示范小额贷款有限公司"),
+    "name_en": env("LENDER_NAME_EN", default="Demo Microcredit Co., Ltd."),
+    "code": env("LENDER_CODE", default="91110105MA00DEMO0X"),
+    "address": env("LENDER_ADDRESS", default="北京市朝阳区建国路1号"),
+    "phone": env("LENDER_PHONE", default="400-000-0000"),
+}
+# Idempotency-Key: how long a repeated request waits for the first, how long keys are kept.
+IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=15)
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+# Lending policy (see underwriting/policy.py for the defaults).
+UNDERWRITING = {}

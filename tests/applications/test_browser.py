@@ -5,14 +5,14 @@ from django.core.management import call_command
 
 from applications.models import Application
 
-from ..browser_support import browser, login, page  # noqa: F401 - fixtures
+from ..browser_support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def test_officer_registers_borrower_applies_uploads_and_submits(live_server, page):  # noqa: F811
+def test_officer_registers_borrower_applies_uploads_and_submits(live_server, page):
     # given the demo installation
     call_command("seed_demo", password="demo-pass-1", force=True)
     login(page, live_server, "officer", "demo-pass-1")

@@ -5,12 +5,12 @@ from django.core.management import call_command
 
 from applications.models import Application
 
-from ..browser_support import browser, login, page  # noqa: F401 - fixtures
+from ..browser_support import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_manager_filters_queue_opens_case_and_approves(live_server, page):  # noqa: F811
+def test_manager_filters_queue_opens_case_and_approves(live_server, page):
     # given the demo installation, with cases pending approval
     call_command("seed_demo", password="demo-pass-1", force=True)
     pending = Application.objects.filter(status="pending_approval").order_by("amount")
@@ -45,7 +45,7 @@ def test_manager_filters_queue_opens_case_and_approves(live_server, page):  # no
     page.screenshot(path="/tmp/microloan-queue.png", full_page=True)
 
 
-def test_officer_cannot_reach_the_decision_page(live_server, page):  # noqa: F811
+def test_officer_cannot_reach_the_decision_page(live_server, page):
     call_command("seed_demo", password="demo-pass-1", force=True)
     target = Application.objects.filter(status="pending_approval").first()
     login(page, live_server, "officer", "demo-pass-1")

@@ -1,0 +1,14 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(rate, places: int = 2) -> str:
+    """0.18 -> '18.00%' (rates are stored as fractions)."""
+    if rate in (None, ""):
+        return "—"
+    q = Decimal(1).scaleb(-int(places))
+    return f"{(Decimal(rate) * 100).quantize(q, rounding=ROUND_HALF_UP)}%"

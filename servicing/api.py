@@ -1,0 +1,224 @@
+"""Servicing API (API.md): quotes, contract/sign/disburse transitions, loans and schedules."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from applications import selectors as intake_selectors
+from applications.api import ApplicationSerializer
+from applications.models import Application, Frequency, Method, Product
+from microloan.errors import InvalidInput
+from microloan.idempotency import idempotent
+
+from . import selectors, services
+from .models import Loan, SignMethod
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class QuoteThrottle(AnonRateThrottle):
+    scope = "quote"
+
+
+class QuoteUserThrottle(UserRateThrottle):
+    scope = "quote"
+
+
+class QuoteIn(serializers.Serializer):
+    principal = serializers.DecimalField(**MONEY)
+    annual_rate = serializers.DecimalField(max_digits=9, decimal_places=6)
+    term = serializers.IntegerField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
+    method = serializers.ChoiceField(choices=Method.choices)
+    disbursement_date = serializers.DateField(required=False)
+    fee = serializers.DecimalField(**MONEY, default=Decimal("0.00"))
+    grace_periods = serializers.IntegerField(default=0)
+    product = serializers.IntegerField(required=False)
+
+
+class InstallmentOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.CharField()
+    interest = serializers.CharField()
+    total = serializers.CharField()
+    balance_after = serializers.CharField()
+
+
+QuoteOut = inline_serializer("Quote", {
+    "installments": InstallmentOut(many=True), "total_principal": serializers.CharField(),
+    "total_interest": serializers.CharField(), "total_payable": serializers.CharField(),
+    "apr": serializers.CharField()})
+
+
+@extend_schema(tags=["quotes"], request=QuoteIn, responses=QuoteOut)
+class QuoteView(APIView):
+    """A schedule and its APR for any terms, before a loan exists (anonymous, throttled)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [QuoteThrottle]
+
+    def post(self, request):
+        s = QuoteIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        product_id = data.pop("product", None)
+        if product_id is not None:
+            product = Product.objects.filter(pk=product_id, is_active=True).first()
+            if product is None:
+                raise InvalidInput({"product": ["No such active product."]})
+            data["product"] = product
+        return Response(services.quote(**data).as_dict())
+
+
+class ContractIn(serializers.Serializer):
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+
+
+class SignIn(serializers.Serializer):
+    method = serializers.ChoiceField(choices=SignMethod.choices, default="in_person")
+
+
+class DisburseIn(serializers.Serializer):
+    disbursed_on = serializers.DateField()
+    channel = serializers.CharField(max_length=30)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+@extend_schema(tags=["applications"])
+class ContractViewSet(viewsets.GenericViewSet):
+    """Contract, signing and disbursement of an approved application."""
+
+    serializer_class = ApplicationSerializer
+    queryset = Application.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Application.objects.none()
+        return intake_selectors.application_list(user=self.request.user)
+
+    def _render(self, app, extra=None, code=200):
+        app = self.get_queryset().get(pk=app.pk)
+        return Response({**ApplicationSerializer(app, context=self.get_serializer_context()).data, **(extra or {})},
+                        status=code)
+
+    @extend_schema(request=ContractIn, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def contract(self, request, pk=None):
+        """Generate the contract PDF (借款合同) in the borrower's language or the one asked for."""
+        app = self.get_object()
+        s = ContractIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        c = services.contract_generate(actor=request.user, application=app, language=s.validated_data.get("language"))
+        return self._render(app, {"contract": {"version": c.version, "language": c.language, "sha256": c.sha256,
+                                               "number": c.number}})
+
+    # Routed explicitly as .../contract.pdf (no trailing slash), as API.md names it.
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def contract_pdf(self, request, pk=None):
+        """The latest contract PDF."""
+        app = self.get_object()
+        c = app.contracts.order_by("-version").first()
+        if c is None:
+            raise Http404("No contract yet.")
+        return FileResponse(c.pdf.open("rb"), content_type="application/pdf",
+                            filename=f"{c.number}-v{c.version}.pdf")
+
+    @extend_schema(request=SignIn, responses=ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        """Record the signing of the current contract version (approved → contracted)."""
+        app = self.get_object()
+        s = SignIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.contract_sign(actor=request.user, application=app, **s.validated_data)
+        return self._render(app)
+
+    @extend_schema(request=DisburseIn, responses={201: inline_serializer("Disbursed", {
+        "loan": serializers.IntegerField(), "status": serializers.CharField()})})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def disburse(self, request, pk=None):
+        """放款: pay out a signed, approved loan; fixes the schedule from the disbursement date.
+        Honours Idempotency-Key."""
+        app = self.get_object()
+        s = DisburseIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        loan = services.loan_disburse(actor=request.user, application=app, **s.validated_data)
+        return Response({"loan": loan.pk, "status": "disbursed", "application": app.pk,
+                         "disbursed_amount": f"{loan.disbursed_amount:.2f}", "apr": f"{loan.apr:.4f}",
+                         "first_due_date": loan.installments.order_by("number").first().due_date},
+                        status=status.HTTP_201_CREATED)
+
+
+class LoanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Loan
+        fields = ["id", "application", "borrower", "product", "status", "principal", "outstanding_principal", "fee",
+                  "disbursed_amount", "annual_rate", "apr", "penalty_rate", "term", "frequency", "method",
+                  "disbursed_on", "maturity_date", "channel", "reference", "days_past_due", "overdue_amount",
+                  "penalty_outstanding", "bucket", "classification", "business_date", "schedule_version"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for f in ("annual_rate", "apr", "penalty_rate"):
+            data[f] = f"{getattr(instance, f):.4f}"
+        return data
+
+
+class ScheduleRowOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.CharField()
+    interest = serializers.CharField()
+    total = serializers.CharField()
+    balance_after = serializers.CharField()
+    fee = serializers.CharField()
+    penalty = serializers.CharField()
+    paid_principal = serializers.CharField()
+    paid_interest = serializers.CharField()
+    paid_fee = serializers.CharField()
+    paid_penalty = serializers.CharField()
+    paid_total = serializers.CharField()
+    status = serializers.CharField()
+
+
+def schedule_rows(installments) -> list[dict]:
+    def m(v):
+        return f"{v:.2f}"
+    return [{"number": i.number, "due_date": i.due_date, "principal": m(i.principal_due),
+             "interest": m(i.interest_due), "total": m(i.principal_due + i.interest_due + i.fee_due),
+             "balance_after": m(i.balance_after), "fee": m(i.fee_due), "penalty": m(i.penalty_due),
+             "paid_principal": m(i.principal_paid), "paid_interest": m(i.interest_paid), "paid_fee": m(i.fee_paid),
+             "paid_penalty": m(i.penalty_paid), "paid_total": m(i.total_paid), "status": i.status}
+            for i in installments]
+
+
+@extend_schema(tags=["loans"])
+class LoanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Loans: staff see their branch tree, borrowers their own."""
+
+    serializer_class = LoanSerializer
+    filterset_fields = ["status", "bucket", "classification", "borrower"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Loan.objects.none()
+        return selectors.loan_list(user=self.request.user)
+
+    @extend_schema(responses=inline_serializer("LoanSchedule", {"installments": ScheduleRowOut(many=True)}))
+    @action(detail=True, methods=["get"])
+    def schedule(self, request, pk=None):
+        """The current schedule with what has been paid of each part and each instalment's status."""
+        loan = self.get_object()
+        return Response({"loan": loan.pk, "schedule_version": loan.schedule_version,
+                         "installments": schedule_rows(selectors.current_installments(loan))})

@@ -1,0 +1,166 @@
+"""Servicing: contracts, loans, their instalments (the schedule), and disbursements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Application, Borrower, Product
+from microloan.models import Branch
+from microloan.money import MoneyField, RateField
+
+
+class SignMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ELECTRONIC = "electronic", _("Electronic")
+
+
+class Contract(models.Model):
+    """借款合同: one generated PDF version. Regenerating after a change makes a new version;
+    the PDF's SHA-256 is kept so a stored file can be checked against what was signed."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="contracts")
+    version = models.PositiveIntegerField()
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    number = models.CharField(max_length=40)
+    pdf = models.FileField(upload_to="contracts/")
+    sha256 = models.CharField(max_length=64)
+    terms = models.JSONField(default=dict)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    generated_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_on = models.DateField(null=True, blank=True, help_text="The business date of the signing.")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    sign_method = models.CharField(max_length=12, choices=SignMethod.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["application", "version"], name="one_contract_version")]
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
+
+
+class LoanStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    WRITTEN_OFF = "written_off", _("Written off")
+    RESTRUCTURED = "restructured", _("Restructured")
+
+
+class Bucket(models.TextChoices):
+    CURRENT = "current", _("Current")
+    B1_30 = "1-30", _("1–30 days")
+    B31_60 = "31-60", _("31–60 days")
+    B61_90 = "61-90", _("61–90 days")
+    B91_180 = "91-180", _("91–180 days")
+    B180_PLUS = "180+", _("Over 180 days")
+
+
+class Classification(models.TextChoices):
+    NORMAL = "normal", _("Normal (正常)")
+    SPECIAL_MENTION = "special_mention", _("Special mention (关注)")
+    SUBSTANDARD = "substandard", _("Substandard (次级)")
+    DOUBTFUL = "doubtful", _("Doubtful (可疑)")
+    LOSS = "loss", _("Loss (损失)")
+
+
+class Loan(models.Model):
+    """A disbursed loan. Amounts due and paid live on its instalments; the figures below are
+    kept in step with them in the same transaction as every posting, so lists and the daily
+    close read one row per loan."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="loans")
+    principal = MoneyField(_("principal"))
+    fee = MoneyField(_("upfront fee"), default=0)
+    annual_rate = RateField(_("annual rate"))
+    penalty_rate = RateField(_("penalty annual rate"))
+    apr = RateField(_("APR"))
+    term = models.PositiveSmallIntegerField(_("term"))
+    frequency = models.CharField(_("frequency"), max_length=10)
+    method = models.CharField(_("repayment method"), max_length=20)
+    grace_periods = models.PositiveSmallIntegerField(default=0)
+    grace_days = models.PositiveSmallIntegerField(default=0)
+    disbursed_on = models.DateField(_("disbursed on"))
+    disbursed_amount = MoneyField(_("amount paid out"))
+    channel = models.CharField(_("channel"), max_length=30)
+    reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
+    maturity_date = models.DateField(_("maturity date"))
+    status = models.CharField(_("status"), max_length=15, choices=LoanStatus.choices, default=LoanStatus.ACTIVE,
+                              db_index=True)
+    schedule_version = models.PositiveIntegerField(default=1)
+    outstanding_principal = MoneyField(_("outstanding principal"))
+    # As of the last daily close (collection/ keeps these current).
+    business_date = models.DateField(null=True, blank=True)
+    days_past_due = models.PositiveIntegerField(default=0)
+    overdue_amount = MoneyField(default=0)
+    penalty_outstanding = MoneyField(default=0)
+    bucket = models.CharField(max_length=8, choices=Bucket.choices, default=Bucket.CURRENT)
+    classification = models.CharField(max_length=16, choices=Classification.choices, default=Classification.NORMAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(outstanding_principal__gte=0), name="loan_outstanding_ge_0")]
+
+    def __str__(self) -> str:
+        return f"loan {self.pk} ({self.principal})"
+
+
+class InstallmentStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    PAID = "paid", _("Paid")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    OVERDUE = "overdue", _("Overdue")
+
+
+class Installment(models.Model):
+    """One instalment of one schedule version: each part kept as due and paid (and waived),
+    balances derived from them, never kept as free counters."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
+    schedule_version = models.PositiveIntegerField(default=1)
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField(db_index=True)
+    principal_due = MoneyField()
+    interest_due = MoneyField()
+    fee_due = MoneyField(default=0)
+    penalty_due = MoneyField(default=0)
+    principal_paid = MoneyField(default=0)
+    interest_paid = MoneyField(default=0)
+    fee_paid = MoneyField(default=0)
+    penalty_paid = MoneyField(default=0)
+    penalty_waived = MoneyField(default=0)
+    balance_after = MoneyField()
+    status = models.CharField(max_length=15, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE)
+    is_current = models.BooleanField(default=True)
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["loan", "schedule_version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "schedule_version", "number"], name="one_installment_number"),
+            models.CheckConstraint(condition=Q(principal_paid__lte=models.F("principal_due"))
+                                   & Q(interest_paid__lte=models.F("interest_due"))
+                                   & Q(principal_paid__gte=0) & Q(interest_paid__gte=0),
+                                   name="installment_paid_within_due"),
+        ]
+        indexes = [models.Index(fields=["loan", "is_current", "number"])]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}#{self.number} {self.due_date}"
+
+    @property
+    def total_due(self):
+        return self.principal_due + self.interest_due + self.fee_due + self.penalty_due
+
+    @property
+    def total_paid(self):
+        return self.principal_paid + self.interest_paid + self.fee_paid + self.penalty_paid

@@ -1,0 +1,25 @@
+"""Reads for servicing, scoped like everything else: staff by branch tree, borrowers to their own."""
+
+from django.db.models import Prefetch, QuerySet
+
+from microloan.models import Role
+from microloan.scoping import branch_q
+
+from .models import Installment, Loan
+
+
+def loan_list(*, user) -> QuerySet[Loan]:
+    qs = Loan.objects.select_related("borrower", "product", "branch")
+    if user.role == Role.BORROWER:
+        return qs.filter(borrower__user=user)
+    return qs.filter(branch_q(user))
+
+
+def current_installments(loan) -> QuerySet[Installment]:
+    return loan.installments.filter(is_current=True, schedule_version=loan.schedule_version).order_by("number")
+
+
+def loans_with_schedule(*, user) -> QuerySet[Loan]:
+    return loan_list(user=user).prefetch_related(
+        Prefetch("installments", queryset=Installment.objects.filter(is_current=True).order_by("number"),
+                 to_attr="current_schedule"))

@@ -1,0 +1,100 @@
+"""Officer screens for servicing: the quote calculator, the contract & disbursement page,
+and the loan page (schedule, balances, journal)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from applications.selectors import application_list
+from microloan.audit import audit_history
+from microloan.business_date import business_date
+from microloan.errors import DomainError
+from microloan.ledger import JournalLine
+from microloan.web import report_domain_error, staff_required
+
+from . import selectors, services
+from .forms import ContractForm, DisburseForm, QuoteForm, SignForm
+
+
+@staff_required
+def quote_calculator(request):
+    form = QuoteForm(request.GET or None, initial={"disbursement_date": business_date()})
+    schedule = None
+    if request.GET and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            schedule = services.quote(**data)
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+    return render(request, "servicing/quote.html", {"form": form, "schedule": schedule})
+
+
+def _app(request, pk):
+    return get_object_or_404(application_list(user=request.user).prefetch_related(None), pk=pk)
+
+
+@staff_required
+def contract_page(request, pk):
+    app = _app(request, pk)
+    contracts = list(app.contracts.select_related("generated_by", "signed_by").order_by("-version"))
+    forms = {"contract": ContractForm(initial={"language": app.borrower.language}), "sign": SignForm(),
+             "disburse": DisburseForm(initial={"disbursed_on": business_date()})}
+    if request.method == "POST":
+        step = request.POST.get("step")
+        form_class, handler = {
+            "contract": (ContractForm, lambda d: services.contract_generate(actor=request.user, application=app, **d)),
+            "sign": (SignForm, lambda d: services.contract_sign(actor=request.user, application=app, **d)),
+            "disburse": (DisburseForm, lambda d: services.loan_disburse(actor=request.user, application=app, **d)),
+        }.get(step, (None, None))
+        if form_class is None:
+            raise Http404
+        form = form_class(request.POST)
+        forms[step] = form
+        if form.is_valid():
+            try:
+                result = handler(form.cleaned_data)
+            except DomainError as exc:
+                report_domain_error(request, exc, form)
+            else:
+                if step == "disburse":
+                    messages.success(request, _("Disbursed."))
+                    return redirect("loan-detail", pk=result.pk)
+                messages.success(request, _("Saved."))
+                return redirect("contract-page", pk=app.pk)
+    return render(request, "servicing/contract.html", {"app": app, "contracts": contracts, "forms": forms,
+                                                       "loan": getattr(app, "loan", None) if app.status ==
+                                                       "disbursed" else None})
+
+
+@staff_required
+def contract_download(request, pk, version):
+    app = _app(request, pk)
+    c = get_object_or_404(app.contracts, version=version)
+    return FileResponse(c.pdf.open("rb"), content_type="application/pdf", filename=f"{c.number}-v{c.version}.pdf")
+
+
+@staff_required
+def loan_list(request):
+    qs = selectors.loan_list(user=request.user)
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "servicing/loan_list.html", {"page": page, "status": status})
+
+
+@staff_required
+def loan_detail(request, pk):
+    loan = get_object_or_404(selectors.loan_list(user=request.user).select_related("officer", "contract"), pk=pk)
+    installments = list(selectors.current_installments(loan))
+    journal = list(JournalLine.objects.filter(loan_id=loan.pk).select_related("entry", "account")
+                   .order_by("entry__business_date", "entry_id", "id"))
+    totals = {
+        "due": sum((i.total_due for i in installments), start=0),
+        "paid": sum((i.total_paid for i in installments), start=0),
+    }
+    return render(request, "servicing/loan_detail.html", {
+        "loan": loan, "installments": installments, "journal": journal, "totals": totals,
+        "history": audit_history(entity="loan", entity_id=loan.pk)})

@@ -1,0 +1,53 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from microloan.business_date import business_date_set
+from microloan.ledger import assert_ledger_balanced
+from microloan.models import Role
+
+from ..conftest import client_for
+from ..factories import ProductFactory, UserFactory
+from ..underwriting.conftest import submitted_app, to_pending
+
+BUSINESS_DATE = date(2026, 11, 20)
+
+
+@pytest.fixture
+def biz_date(db):
+    business_date_set(value=BUSINESS_DATE)
+    return BUSINESS_DATE
+
+
+@pytest.fixture
+def reviewer(branch):
+    return UserFactory(username="reviewer_s", role=Role.REVIEWER, branch=branch)
+
+
+@pytest.fixture
+def approver(branch):
+    return UserFactory(username="approver_s", role=Role.MANAGER, branch=branch, approval_limit=Decimal("50000.00"))
+
+
+@pytest.fixture
+def sv_product(db):
+    return ProductFactory(code="SV", min_rate=Decimal("0.05"), max_rate=Decimal("0.20"), fee_rate=Decimal("0.01"),
+                          grace_days=3)
+
+
+@pytest.fixture
+def approved_app(biz_date, officer, reviewer, approver, sv_product):
+    app = to_pending(submitted_app(officer, sv_product), officer, reviewer)
+    r = client_for(approver).post(f"/api/v1/applications/{app.pk}/decision/",
+                                  {"decision": "approve", "approved_amount": "10000.00", "approved_term": 12,
+                                   "approved_rate": "0.1200"}, format="json")
+    assert r.status_code == 200, r.content
+    app.refresh_from_db()
+    return app
+
+
+@pytest.fixture
+def ledger_balanced(db):
+    yield
+    assert_ledger_balanced()
