@@ -26,6 +26,7 @@ api_v1 = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("me/", intake_api.MeView.as_view(), name="me"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
+    path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
     path("applications/<int:pk>/contract.pdf", servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),
          name="contract-pdf"),
     path("", include(router.urls)),

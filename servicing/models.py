@@ -96,6 +96,7 @@ class Loan(models.Model):
                               db_index=True)
     schedule_version = models.PositiveIntegerField(default=1)
     outstanding_principal = MoneyField(_("outstanding principal"))
+    credit_balance = MoneyField(_("credit held for the borrower"), default=0)
     # As of the last daily close (collection/ keeps these current).
     business_date = models.DateField(null=True, blank=True)
     days_past_due = models.PositiveIntegerField(default=0)
@@ -138,6 +139,7 @@ class Installment(models.Model):
     fee_paid = MoneyField(default=0)
     penalty_paid = MoneyField(default=0)
     penalty_waived = MoneyField(default=0)
+    interest_waived = MoneyField(default=0, help_text="Future interest forgiven at early payoff.")
     balance_after = MoneyField()
     status = models.CharField(max_length=15, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE)
     is_current = models.BooleanField(default=True)
@@ -164,3 +166,109 @@ class Installment(models.Model):
     @property
     def total_paid(self):
         return self.principal_paid + self.interest_paid + self.fee_paid + self.penalty_paid
+
+
+class PaymentChannel(models.Model):
+    """A payment channel that notifies us by signed callback (HMAC-SHA256 with its secret)."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=100)
+    secret = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class RepaymentStatus(models.TextChoices):
+    POSTED = "posted", _("Posted")
+    REVERSED = "reversed", _("Reversed")
+
+
+class Repayment(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    amount = MoneyField(_("amount"))
+    paid_on = models.DateField(_("paid on"))
+    channel = models.CharField(_("channel"), max_length=30)
+    reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
+    external_id = models.CharField(max_length=100, null=True, blank=True,
+                                   help_text="The payment channel's transaction id (callbacks).")
+    unapplied = MoneyField(default=0, help_text="Beyond everything owed: held as the borrower's credit.")
+    status = models.CharField(max_length=10, choices=RepaymentStatus.choices, default=RepaymentStatus.POSTED)
+    receipt_number = models.CharField(max_length=30, blank=True, default="")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    posted_at = models.DateTimeField(auto_now_add=True)
+    allocation_version = models.PositiveIntegerField(default=1)
+    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], condition=Q(external_id__isnull=False),
+                                    name="one_repayment_per_channel_transaction"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"repayment {self.pk} {self.amount} on {self.paid_on}"
+
+
+class RepaymentAllocation(models.Model):
+    """Derived from the repayment and what it met; rewritten when an earlier posting is reversed."""
+
+    repayment = models.ForeignKey(Repayment, on_delete=models.CASCADE, related_name="allocations")
+    installment = models.ForeignKey(Installment, on_delete=models.PROTECT, related_name="allocations")
+    penalty = MoneyField(default=0)
+    fee = MoneyField(default=0)
+    interest = MoneyField(default=0)
+    principal = MoneyField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    @property
+    def total(self):
+        return self.penalty + self.fee + self.interest + self.principal
+
+
+class RestructuringKind(models.TextChoices):
+    DEFERRAL = "deferral", _("Deferral")
+    EXTENSION = "extension", _("Extension")
+    PENALTY_WAIVER = "penalty_waiver", _("Penalty waiver")
+
+
+class RestructuringStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Restructuring(models.Model):
+    """A hardship or disaster change to a loan, requested by an officer and approved by a
+    manager (four eyes). Approval writes a new schedule version; the old one is kept."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
+    kind = models.CharField(max_length=15, choices=RestructuringKind.choices)
+    cause = models.CharField(max_length=10, choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
+    periods = models.PositiveSmallIntegerField(default=0, help_text="Deferral: periods to postpone; "
+                                               "extension: the new number of remaining periods.")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=RestructuringStatus.choices,
+                              default=RestructuringStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True, default="")
+    effective_date = models.DateField(null=True, blank=True)
+    from_version = models.PositiveIntegerField(null=True, blank=True)
+    to_version = models.PositiveIntegerField(null=True, blank=True)
+    waived_amount = MoneyField(default=0)
+
+    class Meta:
+        ordering = ["-id"]

@@ -51,3 +51,18 @@ def approved_app(biz_date, officer, reviewer, approver, sv_product):
 def ledger_balanced(db):
     yield
     assert_ledger_balanced()
+
+
+@pytest.fixture
+def loan(officer, approved_app):
+    """A disbursed 10,000.00 loan: 12 monthly annuity instalments at 12% from 2026-11-20."""
+    from servicing import services
+    services.contract_generate(actor=officer, application=approved_app)
+    services.contract_sign(actor=officer, application=approved_app)
+    return services.loan_disburse(actor=officer, application=approved_app, disbursed_on=BUSINESS_DATE,
+                                  channel="bank_transfer", reference="TX-1")
+
+
+@pytest.fixture
+def cashier(branch):
+    return UserFactory(username="cashier_s", role=Role.OFFICER, branch=branch)
