@@ -349,8 +349,106 @@ class PaymentCallbackView(APIView):
         return Response(RepaymentOut(r).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
+class RestructuringIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["deferral", "extension", "penalty_waiver"])
+    cause = serializers.ChoiceField(choices=["hardship", "disaster"])
+    periods = serializers.IntegerField(min_value=0, max_value=60, default=0)
+    reason = serializers.CharField(max_length=2000)
+
+
+class RestructuringDecisionIn(serializers.Serializer):
+    approve = serializers.BooleanField()
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RestructuringOut(serializers.ModelSerializer):
+    class Meta:
+        from .models import Restructuring
+        model = Restructuring
+        fields = ["id", "loan", "kind", "cause", "periods", "reason", "status", "requested_by", "requested_at",
+                  "decided_by", "decided_at", "decision_comment", "effective_date", "from_version", "to_version",
+                  "waived_amount"]
+
+
+class LoanRestructuringMixin:
+    @extend_schema(request=RestructuringIn, responses={201: RestructuringOut})
+    @action(detail=True, methods=["post"])
+    def restructurings(self, request, pk=None):
+        """Request a deferral, extension or penalty waiver (a manager approves it)."""
+        from .restructuring import restructuring_request
+        loan = self.get_object()
+        s = RestructuringIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        r = restructuring_request(actor=request.user, loan=loan, **s.validated_data)
+        return Response(RestructuringOut(r).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RestructuringDecisionIn, responses=RestructuringOut)
+    @action(detail=True, methods=["post"], url_path=r"restructurings/(?P<restructuring_id>\d+)/decision")
+    def restructuring_decision(self, request, pk=None, restructuring_id=None):
+        """Approve (writes a new schedule version) or reject a restructuring request."""
+        from .restructuring import restructuring_decide
+        loan = self.get_object()
+        r = loan.restructurings.filter(pk=restructuring_id).first()
+        if r is None:
+            raise Http404
+        s = RestructuringDecisionIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        r = restructuring_decide(actor=request.user, restructuring=r, **s.validated_data)
+        return Response(RestructuringOut(r).data)
+
+
+def _language(request, default: str) -> str:
+    lang = request.query_params.get("language") or default
+    if lang not in ("zh-hans", "en"):
+        raise InvalidInput({"language": ["Choose zh-hans or en."]})
+    return lang
+
+
+class LoanDocumentsMixin:
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"repayments/(?P<repayment_id>\d+)/receipt")
+    def receipt(self, request, pk=None, repayment_id=None):
+        """The repayment receipt as PDF (?language=zh-hans|en)."""
+        from django.http import HttpResponse
+
+        from .documents import receipt_pdf
+        loan = self.get_object()
+        r = loan.repayments.select_related("loan__borrower", "loan__contract", "posted_by").filter(
+            pk=repayment_id).first()
+        if r is None:
+            raise Http404
+        pdf = receipt_pdf(repayment=r, language=_language(request, loan.borrower.language))
+        return HttpResponse(pdf, content_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="{r.receipt_number}.pdf"'})
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def statement(self, request, pk=None):
+        """The loan statement as PDF for ?from=&to= (default: disbursement to the business date)."""
+        from django.http import HttpResponse
+
+        from microloan.business_date import business_date
+
+        from .documents import statement_pdf
+        loan = self.get_object()
+        f = serializers.DateField()
+        try:
+            start = f.to_internal_value(request.query_params["from"]) if "from" in request.query_params \
+                else loan.disbursed_on
+            end = f.to_internal_value(request.query_params["to"]) if "to" in request.query_params \
+                else max(business_date(), loan.disbursed_on)
+        except serializers.ValidationError as exc:
+            raise InvalidInput({"from": exc.detail}) from None
+        if start > end:
+            raise InvalidInput({"from": ["The period starts after it ends."]})
+        pdf = statement_pdf(loan=loan, start=start, end=end, language=_language(request, loan.borrower.language))
+        return HttpResponse(pdf, content_type="application/pdf",
+                            headers={"Content-Disposition": f'inline; filename="statement-{loan.pk}.pdf"'})
+
+
 @extend_schema(tags=["loans"])
-class LoanViewSet(LoanRepaymentsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LoanViewSet(LoanRepaymentsMixin, LoanRestructuringMixin, LoanDocumentsMixin, mixins.ListModelMixin,
+                  mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Loans: staff see their branch tree, borrowers their own."""
 
     serializer_class = LoanSerializer

@@ -1,0 +1,89 @@
+"""Builds receipts and statements from the books for the PDF renderers."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+
+from microloan.ledger import Acct, JournalLine
+
+from .documents_pdf import Party
+from .models import Loan, Repayment, RepaymentStatus
+from .receipts_pdf import (
+    AllocationRow,
+    ReceiptData,
+    StatementData,
+    StatementLine,
+    render_receipt_pdf,
+    render_statement_pdf,
+)
+
+ZERO = Decimal("0.00")
+
+
+def _lender() -> Party:
+    lender = settings.LENDER
+    return Party(name=lender["name"], id_number=lender["code"], address=lender["address"], phone=lender["phone"])
+
+
+def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
+    loan = repayment.loan
+    rows = [AllocationRow(installment_number=a.installment.number, due_date=a.installment.due_date,
+                          penalty=a.penalty, fee=a.fee, interest=a.interest, principal=a.principal)
+            for a in repayment.allocations.select_related("installment").order_by("installment__number")]
+    unapplied = repayment.amount - sum((r.total for r in rows), start=ZERO)
+    nxt = loan.installments.filter(is_current=True, due_date__gt=repayment.paid_on).exclude(status="paid") \
+        .order_by("number").first()
+    return render_receipt_pdf(ReceiptData(
+        receipt_number=repayment.receipt_number or f"R{repayment.pk}", lender=_lender(),
+        borrower_name=loan.borrower.full_name, borrower_id_number=loan.borrower.id_number,
+        loan_number=loan.contract.number, paid_on=repayment.paid_on, amount=repayment.amount,
+        channel=repayment.channel, reference=repayment.reference, allocations=rows, unapplied=unapplied,
+        outstanding_principal_after=loan.outstanding_principal,
+        next_due_date=nxt.due_date if nxt else None,
+        next_due_amount=(nxt.total_due - nxt.total_paid - nxt.penalty_waived - nxt.interest_waived) if nxt else None,
+        posted_by=repayment.posted_by.username if repayment.posted_by_id else repayment.channel,
+        reversed=repayment.status == RepaymentStatus.REVERSED), language=language)
+
+
+def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes:
+    """Charges (principal paid out, interest as it falls due, penalty as it accrues) against
+    payments and waivers, with a running balance of what the borrower owes."""
+    zh = language == "zh-hans"
+    events: list[tuple[date, int, str, Decimal, Decimal]] = [
+        (loan.disbursed_on, 0, "放款" if zh else "Disbursement", loan.principal, ZERO)]
+    installments = list(loan.installments.filter(is_current=True).order_by("number"))
+    for i in installments:
+        charged = i.interest_due + i.fee_due - i.interest_waived
+        when = i.due_date if i.due_date <= end or not i.paid_on else i.paid_on
+        if charged > 0:
+            events.append((min(when, i.paid_on or when), 1, (f"第{i.number}期利息" if zh else
+                                                             f"Interest, instalment {i.number}"), charged, ZERO))
+    for line in JournalLine.objects.filter(loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE,
+                                           entry__kind__in=["penalty", "waiver"]).select_related("entry"):
+        if line.debit:
+            events.append((line.entry.business_date, 2, "罚息" if zh else "Penalty interest", line.debit, ZERO))
+        elif line.entry.kind == "waiver":
+            events.append((line.entry.business_date, 3, "罚息减免" if zh else "Penalty waived", ZERO, line.credit))
+    for r in loan.repayments.filter(status=RepaymentStatus.POSTED):
+        events.append((r.paid_on, 4, (f"还款 {r.receipt_number}" if zh else f"Repayment {r.receipt_number}"), ZERO,
+                       r.amount - r.unapplied))
+    events.sort(key=lambda e: (e[0], e[1]))
+    balance = ZERO
+    opening = ZERO
+    lines = []
+    for d, _k, text, debit, credit in events:
+        balance += debit - credit
+        if d < start:
+            opening = balance
+        elif d <= end:
+            lines.append(StatementLine(date=d, description=text, debit=debit, credit=credit, balance=balance))
+    closing = lines[-1].balance if lines else opening
+    return render_statement_pdf(StatementData(
+        statement_number=f"S{loan.pk:08d}-{end:%Y%m%d}", lender=_lender(), borrower_name=loan.borrower.full_name,
+        borrower_id_number=loan.borrower.id_number, loan_number=loan.contract.number, period_start=start,
+        period_end=end, principal=loan.principal, annual_rate=loan.annual_rate, apr=loan.apr,
+        opening_balance=opening, lines=lines, closing_balance=closing,
+        schedule_rows=[(i.number, i.due_date, i.total_due - i.interest_waived, i.total_paid, i.status)
+                       for i in installments],
+        days_past_due=loan.days_past_due, penalty_outstanding=loan.penalty_outstanding), language=language)

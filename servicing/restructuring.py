@@ -1,0 +1,162 @@
+"""Restructuring for hardship or disaster: deferral, extension, penalty waiver. An officer
+requests, a manager approves (not the requester); approval writes a new schedule version
+from the effective date and keeps the old one as history."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from microloan.audit import audit_record
+from microloan.business_date import business_date
+from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from microloan.ledger import Acct, Line, journal_post
+from microloan.models import Role
+
+from .models import (
+    Installment,
+    Loan,
+    LoanStatus,
+    Restructuring,
+    RestructuringKind,
+    RestructuringStatus,
+)
+from .repayments import _current, _save
+from .schedule import PERIOD_DAYS, add_months_clamped, build_schedule
+
+ZERO = Decimal("0.00")
+
+
+@transaction.atomic
+def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0,
+                          reason: str) -> Restructuring:
+    if actor.role not in (Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
+        raise NotAllowed(_("Role '%(role)s' may not request restructuring.") % {"role": actor.get_role_display()})
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+        raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
+    errors = {}
+    if kind not in RestructuringKind.values:
+        errors["kind"] = [_("Choose deferral, extension or penalty_waiver.")]
+    if cause not in ("hardship", "disaster"):
+        errors["cause"] = [_("Choose hardship or disaster.")]
+    if kind in (RestructuringKind.DEFERRAL, RestructuringKind.EXTENSION) and not (1 <= periods <= 60):
+        errors["periods"] = [_("Give 1 to 60 periods.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why.")]
+    if errors:
+        raise InvalidInput(errors)
+    if loan.restructurings.filter(status=RestructuringStatus.REQUESTED).exists():
+        raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status,
+                                   message=_("A restructuring request is already waiting for approval."))
+    r = Restructuring.objects.create(loan=loan, kind=kind, cause=cause, periods=periods, reason=reason,
+                                     requested_by=actor)
+    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="restructuring_requested",
+                 to_state=r.status, reason=reason, data={"restructuring": r.pk, "kind": kind, "periods": periods})
+    return r
+
+
+def _shift(d, frequency: str, periods: int):
+    if frequency == "monthly":
+        return add_months_clamped(d, periods, d.day)
+    return d + timedelta(days=PERIOD_DAYS[frequency] * periods)
+
+
+@transaction.atomic
+def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, comment: str = "") -> Restructuring:
+    if actor.role not in (Role.MANAGER, Role.ADMIN) and not actor.is_superuser:
+        raise NotAllowed(_("Only a manager approves restructuring."))
+    r = Restructuring.objects.select_for_update().get(pk=restructuring.pk)
+    if r.status != RestructuringStatus.REQUESTED:
+        raise TransitionNotAllowed(entity="restructuring", action="decide", status=r.status)
+    if r.requested_by_id == actor.pk:
+        raise NotAllowed(_("Four eyes: the requester may not approve their own restructuring."))
+    loan = Loan.objects.select_for_update().get(pk=r.loan_id)
+    r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
+    if not approve:
+        r.status = RestructuringStatus.REJECTED
+        r.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+        audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="restructuring_rejected",
+                     from_state="requested", to_state="rejected", reason=comment, data={"restructuring": r.pk})
+        return r
+    today = business_date()
+    old = _current(loan, lock=True)
+    if r.kind == RestructuringKind.PENALTY_WAIVER:
+        waived = ZERO
+        for i in old:
+            open_penalty = i.penalty_due - i.penalty_paid - i.penalty_waived
+            if open_penalty > 0:
+                i.penalty_waived += open_penalty
+                waived += open_penalty
+        Installment.objects.bulk_update(old, ["penalty_waived"])
+        # The accrued penalty was income; waiving it takes it back out of the receivable.
+        journal_post(kind="waiver", business_date=today, actor=actor, reference=f"loan:{loan.pk}",
+                     source_key=f"waiver:{r.pk}", memo=r.reason, lines=[
+                         Line(Acct.PENALTY_INCOME, debit=waived, loan_id=loan.pk),
+                         Line(Acct.PENALTY_RECEIVABLE, credit=waived, loan_id=loan.pk)])
+        r.waived_amount = waived
+        _save(loan, old, today)
+    else:
+        new_version = loan.schedule_version + 1
+        rows = _new_schedule(loan, old, r, today, new_version)
+        Installment.objects.filter(pk__in=[i.pk for i in old]).update(is_current=False)
+        Installment.objects.bulk_create(rows)
+        r.from_version, r.to_version = loan.schedule_version, new_version
+        loan.schedule_version = new_version
+        loan.status = LoanStatus.RESTRUCTURED
+        loan.maturity_date = max(i.due_date for i in rows)
+        loan.save(update_fields=["schedule_version", "status", "maturity_date"])
+        _save(loan, _current(loan, lock=True), today)
+    r.status, r.effective_date = RestructuringStatus.APPROVED, today
+    r.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "effective_date",
+                          "from_version", "to_version", "waived_amount"])
+    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action=f"restructuring_{r.kind}",
+                 from_state="requested", to_state="approved", reason=comment or r.reason,
+                 data={"restructuring": r.pk, "from_version": r.from_version, "to_version": r.to_version,
+                       "waived": str(r.waived_amount)})
+    return r
+
+
+def _copy(i: Installment, version: int, **changes) -> Installment:
+    fields = {f.attname: getattr(i, f.attname) for f in Installment._meta.concrete_fields if f.attname != "id"}
+    fields.update(schedule_version=version, is_current=True, **changes)
+    return Installment(**fields)
+
+
+def _new_schedule(loan, old, r, today, version) -> list[Installment]:
+    """Paid and past-due instalments carry over; what is not yet due is rescheduled."""
+    if r.kind == RestructuringKind.DEFERRAL:
+        # Every instalment not yet due moves later by the deferred periods; amounts stay.
+        return [_copy(i, version, due_date=_shift(i.due_date, loan.frequency, r.periods) if i.due_date >= today
+                      else i.due_date) for i in old]
+    # Extension: the principal not yet due is re-amortised over the new number of periods
+    # from the effective date, at the contract rate; past-due rows keep what they owe.
+    kept = [i for i in old if i.due_date < today or (i.principal_due - i.principal_paid) <= 0]
+    future = [i for i in old if i not in kept]
+    principal_left = sum((i.principal_due - i.principal_paid for i in future), start=ZERO)
+    out = [_copy(i, version) for i in kept]
+    # The interest already paid in advance on rescheduled rows stays with the loan as paid.
+    if principal_left <= 0:
+        return out
+    sched = build_schedule(principal=principal_left, annual_rate=loan.annual_rate, term=r.periods,
+                           frequency=loan.frequency, method=loan.method if loan.method != "flat" else "annuity",
+                           disbursement_date=today)
+    prepaid_interest = sum((i.interest_paid for i in future), start=ZERO)
+    n0 = max((i.number for i in kept), default=0)
+    for k, s in enumerate(sched.installments, start=1):
+        out.append(Installment(loan=loan, schedule_version=version, number=n0 + k, due_date=s.due_date,
+                               principal_due=s.principal, interest_due=s.interest, balance_after=s.balance_after,
+                               interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO))
+        if k == 1:
+            prepaid_interest -= out[-1].interest_paid
+    # Interest paid ahead on rescheduled rows that the first new row could not absorb goes
+    # back to the borrower as credit, never lost.
+    if prepaid_interest > 0:
+        loan.credit_balance += prepaid_interest
+        journal_post(kind="restructure", business_date=today, actor=r.decided_by, reference=f"loan:{loan.pk}",
+                     source_key=f"restructure-credit:{r.pk}", memo=r.reason, lines=[
+                         Line(Acct.INTEREST_INCOME, debit=prepaid_interest, loan_id=loan.pk),
+                         Line(Acct.BORROWER_CREDIT, credit=prepaid_interest, loan_id=loan.pk)])
+    return out
