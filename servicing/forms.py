@@ -1,9 +1,11 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Frequency, Method
 
-from .models import SignMethod
+from .models import RestructuringKind, SignMethod
 
 
 class QuoteForm(forms.Form):
@@ -33,3 +35,22 @@ class DisburseForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=[("bank_transfer", _("Bank transfer")),
                                                              ("cash", _("Cash")), ("wallet", _("Mobile wallet"))])
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+
+
+class RepaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("cash", _("Cash")), ("transfer", _("Bank transfer")),
+                                                             ("pos", _("POS")), ("wallet", _("Mobile wallet"))])
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class RestructuringForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=RestructuringKind.choices)
+    cause = forms.ChoiceField(label=_("Cause"), choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
+    periods = forms.IntegerField(label=_("Periods"), min_value=0, max_value=60, initial=0, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=2000)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applications.selectors import application_list
@@ -15,7 +16,7 @@ from microloan.ledger import JournalLine
 from microloan.web import report_domain_error, staff_required
 
 from . import selectors, services
-from .forms import ContractForm, DisburseForm, QuoteForm, SignForm
+from .forms import ContractForm, DisburseForm, QuoteForm, RepaymentForm, RestructuringForm, ReverseForm, SignForm
 
 
 @staff_required
@@ -88,6 +89,11 @@ def loan_list(request):
 @staff_required
 def loan_detail(request, pk):
     loan = get_object_or_404(selectors.loan_list(user=request.user).select_related("officer", "contract"), pk=pk)
+    forms = {"repay": RepaymentForm(initial={"paid_on": business_date()}), "restructure": RestructuringForm()}
+    if request.method == "POST":
+        done = _loan_post(request, loan, forms)
+        if done is not None:
+            return done
     installments = list(selectors.current_installments(loan))
     journal = list(JournalLine.objects.filter(loan_id=loan.pk).select_related("entry", "account")
                    .order_by("entry__business_date", "entry_id", "id"))
@@ -95,6 +101,49 @@ def loan_detail(request, pk):
         "due": sum((i.total_due for i in installments), start=0),
         "paid": sum((i.total_paid for i in installments), start=0),
     }
+    repayments = list(loan.repayments.select_related("posted_by").prefetch_related("allocations__installment")
+                      .order_by("-id"))
+    shown = next((r for r in repayments if str(r.pk) == request.GET.get("repayment")), None)
     return render(request, "servicing/loan_detail.html", {
-        "loan": loan, "installments": installments, "journal": journal, "totals": totals,
+        "loan": loan, "installments": installments, "journal": journal, "totals": totals, "forms": forms,
+        "repayments": repayments, "shown": shown, "restructurings": list(
+            loan.restructurings.select_related("requested_by", "decided_by")),
         "history": audit_history(entity="loan", entity_id=loan.pk)})
+
+
+def _loan_post(request, loan, forms):
+    """The loan page's actions: post a repayment, reverse one, request or decide restructuring."""
+    from .repayments import repayment_post, repayment_reverse
+    from .restructuring import restructuring_decide, restructuring_request
+    step = request.POST.get("step")
+    try:
+        if step == "repay":
+            form = forms["repay"] = RepaymentForm(request.POST)
+            if form.is_valid():
+                r = repayment_post(actor=request.user, loan=loan, **form.cleaned_data)
+                messages.success(request, _("Repayment posted: receipt %(n)s.") % {"n": r.receipt_number})
+                return redirect(f"{reverse('loan-detail', args=[loan.pk])}?repayment={r.pk}")
+        elif step == "reverse":
+            form = ReverseForm(request.POST)
+            r = get_object_or_404(loan.repayments, pk=request.POST.get("repayment"))
+            if form.is_valid():
+                repayment_reverse(actor=request.user, repayment=r, reason=form.cleaned_data["reason"])
+                messages.success(request, _("Repayment reversed."))
+                return redirect("loan-detail", pk=loan.pk)
+            messages.error(request, _("Say why the posting is reversed."))
+        elif step == "restructure":
+            form = forms["restructure"] = RestructuringForm(request.POST)
+            if form.is_valid():
+                data = {**form.cleaned_data, "periods": form.cleaned_data["periods"] or 0}
+                restructuring_request(actor=request.user, loan=loan, **data)
+                messages.success(request, _("Restructuring requested; a manager approves it."))
+                return redirect("loan-detail", pk=loan.pk)
+        elif step == "restructure-decision":
+            r = get_object_or_404(loan.restructurings, pk=request.POST.get("restructuring"))
+            restructuring_decide(actor=request.user, restructuring=r, approve=request.POST.get("approve") == "1",
+                                 comment=request.POST.get("comment", ""))
+            messages.success(request, _("Decision recorded."))
+            return redirect("loan-detail", pk=loan.pk)
+    except DomainError as exc:
+        report_domain_error(request, exc, forms.get(step if step in forms else "repay"))
+    return None
