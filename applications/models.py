@@ -172,6 +172,10 @@ class Product(models.Model):
                              help_text=_("Empty means the contract rate × 1.5."))
     grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
     channels = models.JSONField(_("channels"), default=list)
+    prepayment_mode = models.CharField(
+        _("prepayment"), max_length=20, default="next_installments",
+        choices=[("next_installments", _("Prepays the next instalments")),
+                 ("shorten_term", _("Shortens the term (repays the last instalments' principal)"))])
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
     is_active = models.BooleanField(_("active"), default=True)

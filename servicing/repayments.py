@@ -150,13 +150,26 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         forgiven = payoff.forgiven_interest
         for pk, v in forgiven.items():
             by_id[pk].interest_waived += v
-    split = allocate(amount, [_open(i) for i in installments])
+    if not forgiven and loan.product.prepayment_mode == "shorten_term":
+        # Beyond what is due, the money repays principal from the last instalment backwards,
+        # so the term shortens; those rows' interest is never earned and is forgiven.
+        due = [i for i in installments if i.due_date <= on]
+        future = [i for i in installments if i.due_date > on]
+        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.principal_due - i.principal_paid)
+                                          for i in reversed(future)]
+    else:
+        owed = [_open(i) for i in installments]
+    split = allocate(amount, owed)
     for a in split.allocations:
         i = by_id[a.key]
         i.penalty_paid += a.penalty
         i.fee_paid += a.fee
         i.interest_paid += a.interest
         i.principal_paid += a.principal
+        if i.due_date > on and i.principal_paid == i.principal_due and i.interest_paid < i.interest_due \
+                and loan.product.prepayment_mode == "shorten_term":
+            forgiven[i.pk] = i.interest_due - i.interest_paid - i.interest_waived
+            i.interest_waived += forgiven[i.pk]
         if _unpaid(i) <= 0 and i.paid_on is None:
             i.paid_on = on
     return split, forgiven
@@ -204,7 +217,8 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
     today = business_date()
     if paid_on > today:
         errors["paid_on"] = [_("A payment cannot be dated after the business date %(d)s.") % {"d": today}]
-    loan = Loan.objects.select_for_update().get(pk=loan.pk)  # serialises postings on this loan
+    # Locking the loan row serialises postings on this loan.
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan.pk)
     if paid_on < loan.disbursed_on:
         errors["paid_on"] = [_("A payment cannot be dated before the disbursement.")]
     if errors:
@@ -269,7 +283,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     later posting on the loan as if the wrong one had never happened."""
     if actor.role not in (Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
         raise NotAllowed(_("Role '%(role)s' may not reverse repayments.") % {"role": actor.get_role_display()})
-    loan = Loan.objects.select_for_update().get(pk=repayment.loan_id)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=repayment.loan_id)
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
     if repayment.status != RepaymentStatus.POSTED:
         raise TransitionNotAllowed(entity="repayment", action="reverse", status=repayment.status)

@@ -273,3 +273,16 @@ def test_payoff_quote_bad_date_is_400(officer, loan):
     r = client_for(officer).get(f"/api/v1/loans/{loan.pk}/payoff-quote/?date=2020-01-01")
     assert r.status_code == 400 and "date" in r.data
     assert payoff_quote(loan=Loan.objects.get(pk=loan.pk), on=DUE1).amount == D("10100.00")
+
+
+def test_product_setting_shortens_the_term_instead(officer, on_due_date):
+    loan = on_due_date
+    type(loan.product).objects.filter(pk=loan.product_id).update(prepayment_mode="shorten_term")
+    r = pay(officer, loan, "1888.49")  # instalment 1 (888.49) + 1,000.00 beyond what is due
+    # the 1,000.00 repays the last instalment's principal in full and the rest of it goes to the 11th
+    last, eleventh = inst(loan, 12), inst(loan, 11)
+    assert (last.principal_paid, last.status) == (last.principal_due, "paid") and last.interest_waived == \
+        last.interest_due
+    assert eleventh.principal_paid == D("1000.00") - last.principal_due
+    assert inst(loan, 2).principal_paid == 0  # the next instalment is still due in full
+    assert r.data["unapplied"] == "0.00"
