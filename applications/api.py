@@ -71,8 +71,8 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["id", "code", "name", "name_en", "category", "min_amount", "max_amount", "min_term",
                   "max_term", "min_rate", "max_rate", "methods", "frequencies", "required_documents",
-                  "penalty_rate", "grace_days", "guarantee_type", "fee_rate", "fee_fixed", "channels", "prepayment_mode",
-                  "min_age", "max_age", "is_active"]
+                  "penalty_rate", "grace_days", "guarantee_type", "fee_rate", "fee_fixed", "channels",
+                  "prepayment_mode", "min_age", "max_age", "is_active"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
