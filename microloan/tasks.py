@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
+from . import notifications_tasks  # noqa: F401 - autodiscovery looks for tasks.py only
+
 
 @shared_task(name="microloan.heartbeat")
 def heartbeat() -> str:

@@ -10,6 +10,7 @@ from servicing import api as servicing_api
 from underwriting import api as underwriting_api
 
 from . import ledger_views, views
+from .notifications_api import MyNotificationReadView, MyNotificationsView
 
 router = DefaultRouter()
 router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")
@@ -25,6 +26,8 @@ api_v1 = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("me/", intake_api.MeView.as_view(), name="me"),
+    path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
+    path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
     path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
     path("applications/<int:pk>/contract.pdf", servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),

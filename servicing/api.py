@@ -19,7 +19,7 @@ from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
 
 from . import selectors, services
-from .models import Loan, SignMethod
+from .models import Loan, RestructuringKind, SignMethod
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -350,7 +350,7 @@ class PaymentCallbackView(APIView):
 
 
 class RestructuringIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["deferral", "extension", "penalty_waiver"])
+    kind = serializers.ChoiceField(choices=RestructuringKind.choices)
     cause = serializers.ChoiceField(choices=["hardship", "disaster"])
     periods = serializers.IntegerField(min_value=0, max_value=60, default=0)
     reason = serializers.CharField(max_length=2000)

@@ -143,6 +143,8 @@ SPECTACULAR_SETTINGS = {
         "SalesChannelEnum": "applications.models.SalesChannel",
         "RepaymentMethodEnum": "applications.models.Method",
         "SignMethodEnum": "servicing.models.SignMethod",
+        "DocumentKindEnum": "applications.models.DocumentKind",
+        "RestructuringKindEnum": "servicing.models.RestructuringKind",
     },
 }
 from datetime import timedelta  # noqa: E402

@@ -1,0 +1,461 @@
+"""Notifications: an outbox that Celery delivers by channel (SMS, e-mail, in-app).
+
+A message that must reach somebody is written as a ``Notification`` row in the same
+transaction as the event that causes it (``notification_enqueue`` /
+``notifications_enqueue_many``); only after that transaction commits is the broker told
+(``transaction.on_commit``). When the broker is down the row simply stays ``pending`` and the
+``microloan.notifications.resend_pending`` beat job hands it over later, so nothing is lost and
+nothing is sent for an event that was rolled back.
+
+Delivery (``notification_deliver``) locks the row, so two workers holding the same id send it
+once; it honours ``not_before`` and, when the row carries the recipient's time zone, the quiet
+hours (no automatic message between ``NOTIFY_QUIET_START`` and ``NOTIFY_QUIET_END`` local
+time, 22:00-08:00 by default): a message that comes due inside them is held back until they end.
+
+SMS goes through a small backend interface (``SmsBackend``: console or JSON-lines file by
+default; a gateway adapter plugs in through ``SMS_BACKEND``), e-mail through Django's mail
+backends, and in-app messages are "sent" by becoming visible at ``GET /api/v1/me/notifications/``.
+
+This module must not import ``microloan.models`` at module level: ``models.py`` imports it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sys
+from datetime import datetime, time, timedelta
+from functools import lru_cache, partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
+
+# Rows per INSERT and per resend chunk: small enough that one statement stays well under the
+# drivers' parameter limits and one chunk's row locks are held briefly.
+INSERT_BATCH = 500
+RESEND_BATCH = 500
+# A resend run stops after this many chunks; the next run (five minutes later) goes on.
+RESEND_MAX_CHUNKS = 40
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    INAPP = "inapp", _("In-app")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One message to one recipient on one channel (the outbox row).
+
+    Kernel and generic: what it is about is ``kind`` plus a ``reference`` string such as
+    "installment:12", never a foreign key into the lifecycle apps. ``dedupe_key`` (unique)
+    makes "once per instalment and kind" a constraint rather than a hope.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="notifications", help_text="The in-app recipient.")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    to_address = models.CharField(_("to"), max_length=254, blank=True, default="",
+                                  help_text="Mobile number or e-mail address; empty for in-app.")
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
+    body = models.TextField(_("body"))
+    kind = models.CharField(_("kind"), max_length=40)
+    reference = models.CharField(_("reference"), max_length=100, blank=True, default="", db_index=True)
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    # The recipient's time zone: when set, delivery also keeps to the quiet hours there.
+    tz_name = models.CharField(_("time zone"), max_length=50, blank=True, default="")
+    not_before = models.DateTimeField(_("not before"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    # When the row was last handed to the broker; null means "not handed over": resend_pending
+    # takes such rows at once, others only once they look lost.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # resend_pending's scan: the pending rows are few however large the table grows.
+            models.Index(fields=["not_before"], condition=Q(status="pending"), name="notification_pending_due"),
+            models.Index(fields=["user", "channel", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.kind} {self.reference} ({self.status})"
+
+
+# --- quiet hours -----------------------------------------------------------------------
+
+def _hhmm(value: str | time) -> time:
+    if isinstance(value, time):
+        return value
+    hours, minutes = str(value).split(":")
+    return time(int(hours), int(minutes))
+
+
+@lru_cache(maxsize=64)
+def _zone(tz_name: str) -> ZoneInfo:
+    return ZoneInfo(tz_name)
+
+
+def next_allowed_time(now_utc: datetime, tz_name: str, start: str | time | None = None,
+                      end: str | time | None = None) -> datetime:
+    """The earliest moment at or after ``now_utc`` when an automatic message may go out to
+    somebody living in ``tz_name``.
+
+    ``start``-``end`` is the allowed window in local time (by default 08:00-22:00: from
+    ``NOTIFY_QUIET_END`` to ``NOTIFY_QUIET_START``, the quiet hours being 22:00-08:00). Inside
+    the window the answer is ``now_utc`` itself; otherwise the next local ``start``, in UTC.
+    """
+    start = _hhmm(start or getattr(settings, "NOTIFY_QUIET_END", "08:00"))
+    end = _hhmm(end or getattr(settings, "NOTIFY_QUIET_START", "22:00"))
+    if start == end:  # no quiet hours at all
+        return now_utc
+    zone = _zone(tz_name or settings.TIME_ZONE)
+    local = now_utc.astimezone(zone)
+    t = local.time().replace(tzinfo=None)
+    allowed = (start <= t < end) if start < end else (t >= start or t < end)
+    if allowed:
+        return now_utc
+    day = local.date() if t < start else local.date() + timedelta(days=1)
+    opens = datetime.combine(day, start, tzinfo=zone)
+    return opens.astimezone(ZoneInfo("UTC"))
+
+
+# --- SMS backends ("microloan.sms") ------------------------------------------------------
+
+class SmsBackend:
+    """Sends one text message. Subclasses raise on failure, so the delivery is retried."""
+
+    def send(self, to: str, text: str) -> None:
+        raise NotImplementedError
+
+
+class ConsoleSmsBackend(SmsBackend):
+    """Prints each message to standard output (development and demos)."""
+
+    def send(self, to: str, text: str) -> None:
+        sys.stdout.write(f"[SMS to {to}] {text}\n")
+        sys.stdout.flush()
+
+
+class FileSmsBackend(SmsBackend):
+    """Appends each message as one JSON line to ``SMS_FILE_PATH`` (default ``var/sms.log``).
+
+    The path may also come from the environment variable of the same name, which is how a
+    test points a worker subprocess at its own file without touching the settings.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path or getattr(settings, "SMS_FILE_PATH", None) or os.environ.get("SMS_FILE_PATH")
+                         or Path(settings.BASE_DIR) / "var" / "sms.log")
+
+    def send(self, to: str, text: str) -> None:
+        line = json.dumps({"at": timezone.now().isoformat(), "to": to, "text": text}, ensure_ascii=False) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            # Several worker processes append to the same file: one whole line each.
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.write(line)
+                fh.flush()
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+DEFAULT_SMS_BACKEND = "microloan.notifications.ConsoleSmsBackend"
+
+
+def sms_backend() -> SmsBackend:
+    """The configured backend: ``SMS_BACKEND`` (a dotted path) from the settings, else the
+    environment, else the console."""
+    path = getattr(settings, "SMS_BACKEND", None) or os.environ.get("SMS_BACKEND") or DEFAULT_SMS_BACKEND
+    return import_string(path)()
+
+
+# --- enqueueing ----------------------------------------------------------------------------
+
+class NotificationDeliveryError(Exception):
+    """A channel refused or failed a message; the failure is recorded and the task retries."""
+
+
+def _insert_ignoring_conflicts(objs: list[Notification]) -> list[int]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of the rows really inserted.
+
+    ``bulk_create(ignore_conflicts=True)`` has the same effect but tells nobody which rows
+    went in, and the caller needs those ids to hand them to the broker after the commit.
+    """
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(objs), INSERT_BATCH):
+            batch = objs[i:i + INSERT_BATCH]
+            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in batch for f in fields]
+            cursor.execute(
+                f"INSERT INTO {qn(Notification._meta.db_table)} ({columns}) VALUES "
+                f"{', '.join([row_sql] * len(batch))} ON CONFLICT DO NOTHING RETURNING {qn('id')}",
+                params,
+            )
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
+def _build(*, channel, to_address="", user=None, user_id=None, language, subject="", body, kind, reference="",
+           dedupe_key=None, not_before=None, tz_name="", now) -> Notification:
+    if channel not in Channel.values:
+        raise ValueError(f"unknown notification channel {channel!r}")
+    if channel in (Channel.SMS, Channel.EMAIL) and not to_address:
+        raise ValueError(f"a {channel} notification needs to_address")
+    if channel == Channel.INAPP and user is None and user_id is None:
+        raise ValueError("an in-app notification needs a user")
+    if not_before is None:
+        not_before = next_allowed_time(now, tz_name) if tz_name else now
+    n = Notification(channel=channel, to_address=to_address or "", language=language, subject=subject or "",
+                     body=body, kind=kind, reference=reference or "", dedupe_key=dedupe_key or None,
+                     tz_name=tz_name or "", not_before=not_before, created_at=now,
+                     # Due now: it is handed to the broker right after the commit.
+                     enqueued_at=now if not_before <= now else None)
+    if user is not None:
+        n.user = user
+    elif user_id is not None:
+        n.user_id = user_id
+    return n
+
+
+def notification_enqueue(*, channel: str, to_address: str = "", user=None, language: str, subject: str = "",
+                         body: str, kind: str, reference: str = "", dedupe_key: str | None = None,
+                         not_before: datetime | None = None, tz_name: str = "",
+                         now: datetime | None = None) -> Notification | None:
+    """Writes one message to the outbox. Call it inside the transaction of the event that
+    causes it: the row commits or rolls back with the event, and the broker hears of it only
+    after the commit. A ``dedupe_key`` that already exists inserts nothing and returns None.
+
+    ``tz_name`` (the recipient's time zone) keeps the message out of the quiet hours: with no
+    explicit ``not_before`` it is held back until they end, and delivery checks them again.
+    """
+    now = now or timezone.now()
+    n = _build(channel=channel, to_address=to_address, user=user, language=language, subject=subject, body=body,
+               kind=kind, reference=reference, dedupe_key=dedupe_key, not_before=not_before, tz_name=tz_name,
+               now=now)
+    ids = _insert_ignoring_conflicts([n])
+    if not ids:
+        return None
+    n.pk = ids[0]
+    n._state.adding = False
+    if n.enqueued_at is not None:
+        transaction.on_commit(partial(notifications_publish, ids), robust=True)
+    return n
+
+
+def notifications_enqueue_many(rows, *, now: datetime | None = None) -> int:
+    """The set-based variant for jobs: ``rows`` are dicts of ``notification_enqueue``'s
+    arguments (``user_id`` may stand for ``user``). Inserts in batches, skipping rows whose
+    ``dedupe_key`` already exists, and returns how many were inserted. The ones due now go
+    to the broker after the commit; the held-back ones wait for resend_pending."""
+    now = now or timezone.now()
+    objs = [_build(**row, now=now) for row in rows]
+    if not objs:
+        return 0
+    due = {id(o) for o in objs if o.enqueued_at is not None}
+    # RETURNING does not promise the input order, so the due rows are inserted separately.
+    due_ids = _insert_ignoring_conflicts([o for o in objs if id(o) in due])
+    later_ids = _insert_ignoring_conflicts([o for o in objs if id(o) not in due])
+    if due_ids:
+        transaction.on_commit(partial(notifications_publish, due_ids), robust=True)
+    return len(due_ids) + len(later_ids)
+
+
+def _current_queue() -> str | None:
+    """The queue of the Celery task running now, if any: follow-up deliveries stay on the
+    queue their job came from, so a worker pool dedicated to a queue (and the tests' private
+    queues) delivers what its own jobs produced."""
+    from celery import current_task
+
+    task = current_task
+    if task is None or not getattr(task, "request", None) or task.request.called_directly:
+        return None
+    return (task.request.delivery_info or {}).get("routing_key") or None
+
+
+def notifications_publish(ids: list[int], *, queue: str | None = None) -> int:
+    """Hands notification ids to the broker, one ``deliver`` task each. Never raises: when
+    the broker is down the rest are marked "not handed over" for resend_pending, and the
+    event that caused them has committed all the same. Returns how many were published."""
+    from .notifications_tasks import deliver  # the tasks module imports this one
+
+    queue = queue or _current_queue()
+    published = 0
+    try:
+        for nid in ids:
+            # A short publish retry: a broker that is down should not stall the request that
+            # committed the event; resend_pending is the real retry.
+            deliver.apply_async(args=[nid], queue=queue,
+                                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                              "interval_max": 0.5})
+            published += 1
+    except Exception:
+        log.warning("Broker unavailable: %d notification(s) left pending for resend_pending",
+                    len(ids) - published, exc_info=True)
+        try:
+            Notification.objects.filter(pk__in=ids[published:], status=NotificationStatus.PENDING) \
+                .update(enqueued_at=None)
+        except Exception:
+            log.exception("Could not mark notifications as not handed over; resend_pending takes them later")
+    return published
+
+
+# --- delivery ----------------------------------------------------------------------------
+
+class Outcome:
+    SENT = "sent"
+    ALREADY_DONE = "already_done"  # sent or failed before
+    BUSY = "busy"  # another worker holds the row, or it no longer exists
+    NOT_DUE = "not_due"  # not_before is still in the future
+    DEFERRED = "deferred"  # came due inside the quiet hours: moved to their end
+    FAILED = "failed"  # gave up after NOTIFY_MAX_ATTEMPTS
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 6))
+
+
+def _send(n: Notification) -> None:
+    if n.channel == Channel.SMS:
+        sms_backend().send(n.to_address, n.body)
+    elif n.channel == Channel.EMAIL:
+        EmailMessage(subject=n.subject, body=n.body, to=[n.to_address]).send(fail_silently=False)
+    elif n.channel == Channel.INAPP:
+        pass  # sending is becoming visible in the user's list
+    else:
+        raise NotificationDeliveryError(f"unknown channel {n.channel!r}")
+
+
+def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
+    """Sends one notification on its channel, at most once, and returns an ``Outcome``.
+
+    The row stays locked while it is sent, so a second worker with the same id skips it
+    instead of sending it again. A failure is recorded (``attempts``, ``last_error``) and
+    committed, then raised as ``NotificationDeliveryError`` for the task to retry; after
+    ``NOTIFY_MAX_ATTEMPTS`` the row is marked failed instead.
+    """
+    now = now or timezone.now()
+    error: Exception | None = None
+    with transaction.atomic():
+        n = Notification.objects.select_for_update(skip_locked=True).filter(pk=notification_id).first()
+        if n is None:
+            return Outcome.BUSY
+        if n.status != NotificationStatus.PENDING:
+            return Outcome.ALREADY_DONE
+        if n.not_before > now:
+            return Outcome.NOT_DUE
+        if n.tz_name:
+            opens = next_allowed_time(now, n.tz_name)
+            if opens > now:
+                n.not_before, n.enqueued_at = opens, None
+                n.save(update_fields=["not_before", "enqueued_at"])
+                return Outcome.DEFERRED
+        n.attempts += 1
+        try:
+            _send(n)
+        except Exception as exc:
+            n.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if n.attempts >= max_attempts():
+                n.status = NotificationStatus.FAILED
+                log.error("Notification %s failed for good after %d attempts: %s", n.pk, n.attempts, n.last_error)
+            else:
+                error = exc
+            n.save(update_fields=["attempts", "last_error", "status"])
+        else:
+            n.status, n.sent_at = NotificationStatus.SENT, now
+            n.save(update_fields=["attempts", "status", "sent_at"])
+    if error is not None:
+        raise NotificationDeliveryError(str(error)) from error
+    return Outcome.FAILED if n.status == NotificationStatus.FAILED else Outcome.SENT
+
+
+def notification_mark_failed(*, notification_id: int, error: str = "") -> bool:
+    """The task's failure hook: gives up on a row still pending. Returns whether it did."""
+    return bool(Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING)
+                .update(status=NotificationStatus.FAILED, last_error=(error or "gave up")[:2000]))
+
+
+def notifications_due(*, now: datetime | None = None):
+    """Pending rows that are due and not in the broker's hands: never handed over, or handed
+    over longer than ``NOTIFY_RESEND_AFTER_SECONDS`` (60) ago and apparently lost."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=int(getattr(settings, "NOTIFY_RESEND_AFTER_SECONDS", 60)))
+    return Notification.objects.filter(status=NotificationStatus.PENDING, not_before__lte=now) \
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale))
+
+
+def _publish_into(out: list[int], ids: list[int], queue: str | None) -> None:
+    out.append(notifications_publish(ids, queue=queue))
+
+
+def notifications_resend_pending(*, now: datetime | None = None, queue: str | None = None,
+                                 chunk: int = RESEND_BATCH, max_chunks: int = RESEND_MAX_CHUNKS) -> int:
+    """Hands the due pending rows to the broker again, in chunks; returns how many.
+
+    Each chunk is claimed in its own transaction (rows locked with SKIP LOCKED and stamped
+    ``enqueued_at``), so two runs at once never take the same row, and it is published after
+    that commit.
+    """
+    now = now or timezone.now()
+    total = 0
+    for _chunk in range(max_chunks):
+        with transaction.atomic():
+            ids = list(notifications_due(now=now).order_by("not_before", "id")
+                       .select_for_update(skip_locked=True).values_list("id", flat=True)[:chunk])
+            if not ids:
+                break
+            Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
+        total += len(ids)
+        # At once after the claim's commit (or, inside a caller's transaction, after that one).
+        published: list[int] = []
+        transaction.on_commit(partial(_publish_into, published, ids, queue), robust=True)
+        if (published and published[0] < len(ids)) or len(ids) < chunk:
+            break  # the broker is down (the rest wait for the next run), or nothing is left
+    return total
+
+
+# --- in-app --------------------------------------------------------------------------------
+
+def inbox_for(*, user):
+    """The user's in-app notifications that have been delivered, newest first."""
+    return Notification.objects.filter(user=user, channel=Channel.INAPP, status=NotificationStatus.SENT) \
+        .order_by("-created_at", "-id")
+
+
+def notification_mark_read(*, user, notification_id: int, now: datetime | None = None) -> Notification:
+    """Marks one of ``user``'s own in-app notifications read (once; later calls keep the
+    first time). Another user's notification does not exist for them."""
+    n = inbox_for(user=user).get(pk=notification_id)
+    if n.read_at is None:
+        n.read_at = now or timezone.now()
+        Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=n.read_at)
+    return n

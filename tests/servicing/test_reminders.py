@@ -1,0 +1,257 @@
+"""Repayment reminders: before and on the due date, once per instalment and kind, in the
+borrower's language, never in the quiet hours; real Celery workers racing on real Redis."""
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from microloan.models import Branch
+from microloan.notifications import (
+    Notification,
+    Outcome,
+    notification_deliver,
+    notifications_resend_pending,
+)
+from servicing.models import Installment, Loan
+from servicing.reminders import reminders_create
+from servicing.tasks import reminders_for_date
+
+from ..conftest import client_for
+from ..factories import BorrowerFactory, UserFactory
+from ..kernel.test_notifications import FILE_BACKEND, celery_workers, wait_for
+from ..underwriting.conftest import submitted_app, to_pending
+from .conftest import BUSINESS_DATE
+
+# Loans are disbursed on 2026-11-20, monthly: instalment 1 is due on 2026-12-20.
+DUE = date(2026, 12, 20)
+THREE_DAYS_BEFORE = date(2026, 12, 17)
+MORNING = datetime(2026, 12, 17, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def disbursed_loan(officer, reviewer, approver, product, *, with_login=False, **borrower_kw) -> Loan:
+    """A loan taken through the API from application to disbursement."""
+    borrower = BorrowerFactory(**{"branch": officer.branch, "segment": "salaried", "years_in_business": 4,
+                                  "monthly_income": Decimal("8000.00"), **borrower_kw})
+    if with_login:
+        borrower.user = UserFactory(role="borrower", branch=borrower.branch)
+        borrower.save(update_fields=["user"])
+    app = to_pending(submitted_app(officer, product, borrower=borrower), officer, reviewer)
+    r = client_for(approver).post(f"/api/v1/applications/{app.pk}/decision/",
+                                  {"decision": "approve", "approved_amount": "10000.00", "approved_term": 12,
+                                   "approved_rate": "0.1200"}, format="json")
+    assert r.status_code == 200, r.content
+    o = client_for(officer)
+    assert o.post(f"/api/v1/applications/{app.pk}/contract/", {}, format="json").status_code == 200
+    assert o.post(f"/api/v1/applications/{app.pk}/sign/", {}, format="json").status_code == 200
+    r = o.post(f"/api/v1/applications/{app.pk}/disburse/",
+               {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer", "reference": "TX"},
+               format="json")
+    assert r.status_code == 201, r.content
+    return Loan.objects.select_related("borrower").get(pk=r.data["loan"])
+
+
+@pytest.fixture
+def make_loan(biz_date, officer, reviewer, approver, sv_product):
+    def make(**kw):
+        return disbursed_loan(officer, reviewer, approver, sv_product, **kw)
+    return make
+
+
+def first_installment(loan) -> Installment:
+    return loan.installments.get(number=1, is_current=True)
+
+
+def by_key():
+    return {n.dedupe_key: n for n in Notification.objects.all()}
+
+
+# --- what is written -------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loan):
+    # given a Chinese-speaking borrower with a login and an English-speaking one without
+    zh = make_loan(language="zh-hans", with_login=True, full_name="王小明", mobile="13900000001")
+    en = make_loan(language="en", full_name="Li Lei", mobile="13900000002")
+    zi, ei = first_installment(zh), first_installment(en)
+    amount = f"{zi.principal_due + zi.interest_due:,.2f}"
+    assert amount == "888.49"
+
+    # when the job runs three days before the due date
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 3
+
+    # then an SMS each, in their language, and an in-app message for the one with a login
+    rows = by_key()
+    assert set(rows) == {f"reminder:{zi.pk}:reminder_before:sms", f"reminder:{zi.pk}:reminder_before:inapp",
+                         f"reminder:{ei.pk}:reminder_before:sms"}
+    zh_sms, zh_app = rows[f"reminder:{zi.pk}:reminder_before:sms"], rows[f"reminder:{zi.pk}:reminder_before:inapp"]
+    en_sms = rows[f"reminder:{ei.pk}:reminder_before:sms"]
+    assert (zh_sms.to_address, zh_sms.language, zh_sms.kind, zh_sms.reference) == (
+        "13900000001", "zh-hans", "reminder_before", f"installment:{zi.pk}")
+    assert zh_sms.body.startswith("【示范小额贷款有限公司】王小明您好")
+    for text in (f"编号{zh.pk}", f"{amount}元", "2026-12-20"):
+        assert text in zh_sms.body and text in zh_app.body
+    assert (zh_app.user_id, zh_app.subject, zh_app.to_address) == (zh.borrower.user_id, "还款提醒", "")
+    assert (en_sms.to_address, en_sms.language) == ("13900000002", "en")
+    assert en_sms.body.startswith("[Demo Microcredit Co., Ltd.] Dear Li Lei,")
+    for text in (f"loan no. {en.pk}", f"CNY {amount}", "due on 2026-12-20"):
+        assert text in en_sms.body
+    assert {n.not_before for n in rows.values()} == {MORNING}  # 10:00 local: nothing held back
+    assert {n.status for n in rows.values()} == {"pending"}
+
+    # and on the due date itself: the "due today" kind
+    assert reminders_create(business_date=date(2026, 12, 18), now=MORNING) == 0
+    assert reminders_create(business_date=DUE, now=utc(2026, 12, 20, 2)) == 3
+    due = Notification.objects.filter(kind="reminder_due")
+    assert due.count() == 3 and all("2026-12-20" in n.body for n in due)
+    assert "今天（2026-12-20）到期" in due.get(channel="sms", language="zh-hans").body
+    assert "is due today (2026-12-20)" in due.get(language="en").body
+
+
+@pytest.mark.django_db
+def test_running_twice_sends_each_reminder_once(make_loan):
+    loan = make_loan(with_login=True)
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 2
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=utc(2026, 12, 17, 5)) == 0
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, days_before=3) == 0
+    keys = Counter(Notification.objects.values_list("reference", "kind", "channel"))
+    assert keys == {(f"installment:{first_installment(loan).pk}", "reminder_before", "sms"): 1,
+                    (f"installment:{first_installment(loan).pk}", "reminder_before", "inapp"): 1}
+
+
+@pytest.mark.django_db
+def test_only_unpaid_current_instalments_of_active_loans_are_reminded(make_loan):
+    paid, closed, rescheduled, partly = (make_loan(mobile=f"1390000000{i}") for i in range(4))
+    i = first_installment(paid)
+    Installment.objects.filter(pk=i.pk).update(status="paid", principal_paid=i.principal_due,
+                                               interest_paid=i.interest_due)
+    Loan.objects.filter(pk=closed.pk).update(status="closed")
+    Installment.objects.filter(loan=rescheduled).update(is_current=False)
+    j = first_installment(partly)
+    Installment.objects.filter(pk=j.pk).update(status="partially_paid", interest_paid=j.interest_due,
+                                               principal_paid=Decimal("100.00"))
+
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 1
+    n = Notification.objects.get()
+    assert n.reference == f"installment:{j.pk}"
+    assert f"{j.principal_due - Decimal('100.00'):,.2f}" in n.body  # what is still owed
+
+
+@pytest.mark.django_db
+def test_days_before_comes_from_the_settings(make_loan, settings):
+    make_loan()
+    settings.REMINDER_DAYS_BEFORE = 5
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 0
+    assert reminders_create(business_date=date(2026, 12, 15), now=MORNING) == 1
+    assert reminders_create(business_date=date(2026, 12, 13), days_before=7, now=MORNING) == 0  # same kind: once
+
+
+@pytest.mark.django_db
+def test_reminders_are_one_select_and_one_insert_whatever_the_portfolio(make_loan):
+    make_loan(with_login=True)
+    with CaptureQueriesContext(connection) as one:
+        assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 2
+    Notification.objects.all().delete()
+    for _ in range(3):
+        make_loan(with_login=True)
+    with CaptureQueriesContext(connection) as four:
+        assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 8
+    assert len(four) == len(one)
+    assert sum("SELECT" in q["sql"] for q in four.captured_queries) == 1
+    assert sum(q["sql"].startswith("INSERT") for q in four.captured_queries) == 1
+
+
+# --- quiet hours -------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_reminder_created_at_2330_is_held_back_until_0800(make_loan, settings, tmp_path):
+    settings.SMS_BACKEND, settings.SMS_FILE_PATH = FILE_BACKEND, str(tmp_path / "sms.log")
+    make_loan(with_login=True)
+    late = utc(2026, 12, 17, 15, 30)  # 23:30 in Shanghai
+    eight = utc(2026, 12, 18, 0, 0)  # 08:00 the next morning
+
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=late) == 2
+
+    rows = list(Notification.objects.all())
+    assert {(n.not_before, n.tz_name, n.enqueued_at) for n in rows} == {(eight, "Asia/Shanghai", None)}
+    # not delivered by deliver or by resend before 08:00 ...
+    for now in (late, utc(2026, 12, 17, 23, 59)):
+        assert {notification_deliver(notification_id=n.pk, now=now) for n in rows} == {Outcome.NOT_DUE}
+        assert notifications_resend_pending(now=now) == 0
+    assert not (tmp_path / "sms.log").exists()
+    # ... and delivered from then on
+    assert notifications_resend_pending(now=utc(2026, 12, 18, 0, 1)) == 2
+    assert {notification_deliver(notification_id=n.pk, now=utc(2026, 12, 18, 0, 1)) for n in rows} == {Outcome.SENT}
+    assert len((tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()) == 1
+
+
+@pytest.mark.django_db
+def test_quiet_hours_are_the_borrowers_local_time(make_loan, branch):
+    # given a branch in London: the 08:05 Shanghai beat run is five past midnight there
+    Branch.objects.filter(pk=branch.pk).update(timezone="Europe/London")
+    make_loan()
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=utc(2026, 12, 17, 0, 5)) == 1
+    assert Notification.objects.get().not_before == utc(2026, 12, 17, 8, 0)  # 08:00 London (GMT)
+
+
+# --- real workers on real Redis ------------------------------------------------------------
+
+def daytime_zone() -> str:
+    """A fixed-offset zone where it is now early afternoon, so the race test does not depend
+    on the hour it runs at (the workers read the real clock)."""
+    offset = 13 - timezone.now().hour  # -10 .. +13
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def runs_in(worker_log) -> int:
+    return sum("servicing.reminders_for_date[" in line and line.rstrip().endswith("received")
+               for line in worker_log.read_text().splitlines())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(make_loan, branch, tmp_path):
+    # given loans due in three days and today, in a branch where it is daytime now
+    Branch.objects.filter(pk=branch.pk).update(timezone=daytime_zone())
+    soon = make_loan(language="zh-hans", with_login=True, mobile="13900000001")
+    today = make_loan(language="en", with_login=True, mobile="13900000002")
+    Installment.objects.filter(pk=first_installment(today).pk).update(due_date=THREE_DAYS_BEFORE)
+    sms_file = tmp_path / "sms.log"
+
+    with celery_workers(2, tmp_path=tmp_path, env={"SMS_BACKEND": FILE_BACKEND, "SMS_FILE_PATH": str(sms_file)}) \
+            as queue:
+        # when the job for one business date is sent twice at once to two workers
+        results = [reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue)
+                   for _ in range(2)]
+        created = [r.get(timeout=60)["created"] for r in results]
+        # (each worker ran one of the two: they raced rather than took turns)
+        wait_for(lambda: [runs_in(log) for log in sorted(tmp_path.glob(f"{queue}-*.log"))] == [1, 1],
+                 what="both workers to log their run")
+        # then between them they wrote each reminder once ...
+        assert sum(created) == 4
+        expected = {(f"installment:{first_installment(soon).pk}", "reminder_before", "sms"),
+                    (f"installment:{first_installment(soon).pk}", "reminder_before", "inapp"),
+                    (f"installment:{first_installment(today).pk}", "reminder_due", "sms"),
+                    (f"installment:{first_installment(today).pk}", "reminder_due", "inapp")}
+        assert Counter(Notification.objects.values_list("reference", "kind", "channel")) == dict.fromkeys(expected, 1)
+        # ... and the workers delivered each one once
+        wait_for(lambda: not Notification.objects.exclude(status="sent").exists(), what="the deliveries")
+        # and a third run for the date changes nothing
+        assert reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue) \
+            .get(timeout=60)["created"] == 0
+
+    assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+    lines = [json.loads(line) for line in sms_file.read_text(encoding="utf-8").splitlines()]
+    assert sorted(x["to"] for x in lines) == ["13900000001", "13900000002"]
+    assert sorted(x["text"] for x in lines) == sorted(Notification.objects.filter(channel="sms")
+                                                      .values_list("body", flat=True))
+    assert "您好" in next(x["text"] for x in lines if x["to"] == "13900000001")
+    assert "Dear" in next(x["text"] for x in lines if x["to"] == "13900000002")
