@@ -5,4 +5,7 @@ def business(request):
     """The business date shown in every page header (the sandbox may have moved it)."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    return {"business_date": business_date()}
+    from django.conf import settings
+
+    return {"business_date": business_date(),
+            "sandbox_enabled": bool(getattr(settings, "SANDBOX_ENABLED", settings.DEBUG))}

@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("underwriting.urls")),
     path("", include("servicing.urls")),
+    path("", include("collection.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

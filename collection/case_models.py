@@ -1,0 +1,136 @@
+"""Collection cases, the escalation ladder's steps, contact attempts, promises to pay,
+write-offs and recoveries. (Imported by collection/models.py.)"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from microloan.money import MoneyField
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CollectionCase(models.Model):
+    """One overdue episode of a loan: opened on its first overdue day, closed when the loan is
+    current again. Escalation steps happen once per case."""
+
+    loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="collection_cases")
+    branch = models.ForeignKey("microloan.Branch", on_delete=models.PROTECT, related_name="+")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="collection_cases")
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    outcome = models.CharField(max_length=30, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["loan"], condition=Q(status="open"),
+                                               name="one_open_case_per_loan")]
+        indexes = [models.Index(fields=["status", "branch"])]
+
+    def __str__(self) -> str:
+        return f"case {self.pk} loan {self.loan_id}"
+
+
+class CaseStep(models.Model):
+    """A step of the escalation ladder taken for a case (once: the unique constraint)."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=30)
+    business_date = models.DateField()
+    days_past_due = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["business_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "step"], name="one_step_per_case")]
+
+
+class ContactChannel(models.TextChoices):
+    CALL = "call", _("Phone call")
+    SMS = "sms", _("SMS")
+    VISIT = "visit", _("Field visit")
+    LETTER = "letter", _("Letter")
+
+
+class ContactAttempt(models.Model):
+    """Every attempt is logged, including the ones the conduct rules refused (with why)."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="contacts")
+    borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    party = models.CharField(_("contacted party"), max_length=20, default="borrower",
+                             choices=[("borrower", _("Borrower")), ("guarantor", _("Guarantor")),
+                                      ("third_party", _("Third party"))])
+    party_name = models.CharField(max_length=100, blank=True, default="")
+    connected = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=30, blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+    refused = models.BooleanField(default=False)
+    refusal_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["borrower", "at"])]
+
+
+class PromiseStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    KEPT = "kept", _("Kept")
+    BROKEN = "broken", _("Broken")
+
+
+class PromiseToPay(models.Model):
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
+    amount = MoneyField()
+    promised_on = models.DateField()
+    made_on = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=PromiseStatus.choices, default=PromiseStatus.OPEN)
+    checked_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["promised_on", "id"]
+
+
+class WriteOffStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class WriteOff(models.Model):
+    loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="write_offs")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=WriteOffStatus.choices, default=WriteOffStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    business_date = models.DateField(null=True, blank=True)
+    principal = MoneyField(default=0)
+    penalty = MoneyField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["loan"], condition=Q(status__in=["requested", "approved"]),
+                                               name="one_live_write_off_per_loan")]
+
+
+class Recovery(models.Model):
+    """Money received on a written-off loan: income, not a repayment of a live loan."""
+
+    loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="recoveries")
+    amount = MoneyField()
+    received_on = models.DateField()
+    channel = models.CharField(max_length=30)
+    reference = models.CharField(max_length=100, blank=True, default="")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("collections/", views.worklist, name="collection-worklist"),
+    path("collections/<int:pk>/", views.case_detail, name="collection-case"),
+    path("sandbox/", views.sandbox, name="sandbox"),
+    path("sandbox/advance/", views.sandbox_advance, name="sandbox-advance"),
+]
