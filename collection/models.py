@@ -148,5 +148,10 @@ class ProvisionChange(models.Model):
     def delta(self):
         return self.amount_after - self.amount_before
 from .case_models import (  # noqa: E402,F401 - cases, steps, contacts, promises, write-offs, recoveries
-    CaseStep, CollectionCase, ContactAttempt, PromiseToPay, Recovery, WriteOff,
+    CaseStep,
+    CollectionCase,
+    ContactAttempt,
+    PromiseToPay,
+    Recovery,
+    WriteOff,
 )

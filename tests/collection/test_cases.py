@@ -13,7 +13,7 @@ from collection.case_models import CaseStep, CollectionCase, ContactAttempt, Pro
 from collection.cases import contact_log, promise_create, recovery_post, writeoff_decide, writeoff_request
 from collection.close import close_day
 from microloan.business_date import business_date_set
-from microloan.errors import NotAllowed, TransitionNotAllowed
+from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, balances_by_loan
 from microloan.models import AuditEvent, Role
 from servicing.models import Loan
@@ -147,7 +147,7 @@ def test_promise_kept_or_broken_after_its_date(overdue_case, collectors, officer
     close_through(date(2026, 12, 25), date(2026, 12, 26))
     broken.refresh_from_db()
     assert broken.status == "broken" and broken.checked_on == date(2026, 12, 26)
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         promise_create(actor=collectors[0], case=overdue_case, amount=D("1"), promised_on=date(2026, 1, 1))
     assert PromiseToPay.objects.count() == 2
 
