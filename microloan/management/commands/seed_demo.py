@@ -17,6 +17,8 @@ from applications.residentid import check_char
 from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
 from microloan.money import money
+from servicing import services as sv
+from servicing.models import PaymentChannel
 from underwriting import services as uw
 
 STAFF = [
@@ -78,6 +80,9 @@ class Command(BaseCommand):
             users = self._staff(branch, password)
             products = self._products()
             self._borrowers_and_applications(branch, users, products, password)
+            # A payment channel for trying the signed callback (the secret is for the demo only).
+            PaymentChannel.objects.get_or_create(code="demo-pay", defaults={
+                "name": "Demo payment channel", "secret": "demo-callback-secret"})
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
         for username, role, *_ in STAFF:
             self.stdout.write(f"  {username:<10} {role.label}")
@@ -143,6 +148,9 @@ class Command(BaseCommand):
             (borrowers[0], cons, "10000.00", 12, "annuity", "approved"),
             (borrowers[3], cons, "3000.00", 6, "annuity", "rejected"),
             (borrowers[4], biz, "20000.00", 12, "equal_principal", "returned"),
+            (borrowers[1], cons, "9000.00", 6, "annuity", "contracted"),
+            (borrowers[2], agri, "12000.00", 12, "annuity", "disbursed"),
+            (borrowers[3], cons, "6000.00", 6, "equal_principal", "disbursed"),
         ]
         for i, (b, product, amount, term, method, target) in enumerate(plans):
             tag = f"[demo-{i}]"
@@ -186,3 +194,10 @@ class Command(BaseCommand):
         elif target == "returned":
             uw.application_decide(actor=manager, application=app, decision="return", reason_code="documents",
                                   comment="请补充银行流水 / add bank statements")
+        elif target in ("contracted", "disbursed"):
+            uw.application_decide(actor=manager, application=app, decision="approve")
+            sv.contract_generate(actor=officer, application=app)
+            sv.contract_sign(actor=officer, application=app)
+            if target == "disbursed":
+                sv.loan_disburse(actor=officer, application=app, disbursed_on=business_date(), channel="bank_transfer",
+                                 reference=f"DEMO-{app.pk}")
