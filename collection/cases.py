@@ -55,16 +55,19 @@ def conduct(name: str):
 def escalation_run(*, business_date: date, loan_ids: list[int]) -> dict:
     """Opens cases for newly overdue loans, assigns them, takes the ladder's due steps, closes
     cases of loans that are current again and settles promises that fell due."""
+    # Plain SQL that PostgreSQL and SQLite (the demo's default) both run.
+    ids = ", ".join(["%s"] * len(loan_ids))
+    now = timezone.now()
     with connection.cursor() as cur:
         opened = []
         if loan_ids:
-            cur.execute("""
+            cur.execute(f"""
                 INSERT INTO collection_collectioncase (loan_id, branch_id, opened_on, status, outcome)
                 SELECT l.id, l.branch_id, %s, 'open', '' FROM servicing_loan l
-                WHERE l.id = ANY(%s) AND l.days_past_due > 0
+                WHERE l.id IN ({ids}) AND l.days_past_due > 0
                   AND NOT EXISTS (SELECT 1 FROM collection_collectioncase c
                                   WHERE c.loan_id = l.id AND c.status = 'open')
-                ON CONFLICT DO NOTHING RETURNING id, branch_id""", [business_date, loan_ids])
+                ON CONFLICT DO NOTHING RETURNING id, branch_id""", [business_date, *loan_ids])
             opened = cur.fetchall()
         _assign(opened)
         taken = []
@@ -72,16 +75,16 @@ def escalation_run(*, business_date: date, loan_ids: list[int]) -> dict:
         if loan_ids and steps:
             values = ", ".join(["(%s, %s)"] * len(steps))
             cur.execute(f"""
+                WITH s(step, min_dpd) AS (VALUES {values})
                 INSERT INTO collection_casestep (case_id, step, business_date, days_past_due, created_at)
-                SELECT c.id, s.step, %s, l.days_past_due, now()
-                FROM collection_collectioncase c JOIN servicing_loan l ON l.id = c.loan_id
-                CROSS JOIN (VALUES {values}) AS s(step, min_dpd)
-                WHERE c.status = 'open' AND c.loan_id = ANY(%s) AND l.days_past_due >= s.min_dpd
+                SELECT c.id, s.step, %s, l.days_past_due, %s
+                FROM collection_collectioncase c JOIN servicing_loan l ON l.id = c.loan_id, s
+                WHERE c.status = 'open' AND c.loan_id IN ({ids}) AND l.days_past_due >= s.min_dpd
                 ON CONFLICT DO NOTHING RETURNING case_id, step""",
-                        [business_date, *[x for st in steps for x in st], loan_ids])
+                        [*[x for st in steps for x in st], business_date, now, *loan_ids])
             taken = cur.fetchall()
         cur.execute("""
-            UPDATE collection_collectioncase c SET status = 'closed', closed_on = %s,
+            UPDATE collection_collectioncase AS c SET status = 'closed', closed_on = %s,
                    outcome = CASE WHEN l.status = 'closed' THEN 'repaid' WHEN l.status = 'written_off'
                                   THEN 'written_off' ELSE 'cured' END
             FROM servicing_loan l
@@ -89,9 +92,9 @@ def escalation_run(*, business_date: date, loan_ids: list[int]) -> dict:
               AND (l.days_past_due = 0 OR l.status IN ('closed', 'written_off'))
               AND l.business_date = %s""", [business_date, business_date])
         cur.execute("""
-            UPDATE collection_promisetopay p SET status = CASE WHEN paid.total >= p.amount THEN 'kept'
-                                                               ELSE 'broken' END, checked_on = %s
-            FROM (SELECT p2.id, COALESCE(SUM(r.amount), 0) AS total
+            UPDATE collection_promisetopay AS p SET status = CASE WHEN paid.total >= p.amount THEN 'kept'
+                                                                  ELSE 'broken' END, checked_on = %s
+            FROM (SELECT p2.id AS id, COALESCE(SUM(r.amount), 0) AS total
                   FROM collection_promisetopay p2
                   JOIN collection_collectioncase c ON c.id = p2.case_id
                   LEFT JOIN servicing_repayment r ON r.loan_id = c.loan_id AND r.status = 'posted'
