@@ -7,6 +7,16 @@ from .browser_support import browser, page  # noqa: F401 - one session-wide brow
 from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service-level assertions read English messages; requests choose their own language
+    (Accept-Language, the language switch), as in production."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def branch(db):
     return BranchFactory(code="BR-A", name="Branch A")

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import translation
 
 from collection.close import close_chunk_process, close_day
 from collection.models import CloseChunk, CloseRun, CloseStatus, LoanProvision, PenaltyAccrual, ProvisionChange
@@ -285,15 +286,19 @@ def test_a_killed_close_resumes_to_the_same_result(portfolio, monkeypatch):
     assert snapshot() == expected
 
 
+@translation.override("en")
 def test_an_earlier_date_is_refused_and_a_future_one_too(loan):
     close(date(2026, 12, 22))
+    before = snapshot()
     with pytest.raises(InvalidInput) as exc:
         close_day(business_date=date(2026, 12, 21))
+    assert list(exc.value.errors) == ["business_date"]
     assert "before the last closed date 2026-12-22" in str(exc.value)
     with pytest.raises(CommandError, match="before the last closed date"):
         call_command("close_day", "--date", "2026-12-21")
     with pytest.raises(InvalidInput, match="after the business date"):
         close_day(business_date=date(2026, 12, 23))
+    assert snapshot() == before
 
 
 def test_skipped_days_are_caught_up_in_order(loan):

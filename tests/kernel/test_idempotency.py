@@ -23,7 +23,7 @@ BODY = {"amount": "100.00"}
 
 
 def client_for(user, **kwargs) -> APIClient:
-    client = APIClient(**kwargs)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", **kwargs)
     client.force_authenticate(user)
     return client
 

@@ -58,7 +58,7 @@ def test_sla_breach_and_age_are_shown(manager_web, officer, reviewer, uw_product
     old = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     Application.objects.filter(pk=old.pk).update(pending_since=timezone.now() - timedelta(days=3, hours=2))
     fresh = to_pending(submitted_app(officer, uw_product), officer, reviewer)
-    r = manager_web.get("/approvals/")
+    r = manager_web.get("/approvals/", HTTP_ACCEPT_LANGUAGE="en")
     rows = {row["app"].pk: row for row in r.context["rows"]}
     assert rows[old.pk]["breach"] and (rows[old.pk]["age_days"], rows[old.pk]["age_rest_hours"]) == (3, 2)
     assert not rows[fresh.pk]["breach"]
