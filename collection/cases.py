@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q  # noqa: F401
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
-from microloan.models import AuditEvent, Role, User
+from microloan.models import Role
 from microloan.money import money
 from servicing.models import Loan, LoanStatus
 
@@ -52,45 +52,58 @@ def conduct(name: str):
 
 # --- the ladder, run by the daily close ------------------------------------------------
 
-def escalation_run(*, business_date: date, loan_ids: list[int]) -> dict:
-    """Opens cases for newly overdue loans, assigns them, takes the ladder's due steps, closes
-    cases of loans that are current again and settles promises that fell due."""
-    # Plain SQL that PostgreSQL and SQLite (the demo's default) both run.
-    ids = ", ".join(["%s"] * len(loan_ids))
+def _ids(ids: list[int]) -> tuple[str, list]:
+    """An id-list condition both databases run: an array on PostgreSQL (any length), a
+    placeholder list elsewhere (SQLite, the demo)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(ids)]
+    return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def escalation_run(*, business_date: date, loan_ids: list[int], lo: int = 0, hi: int = 2**62) -> dict:
+    """Opens cases for newly overdue loans, assigns them, takes the ladder's due steps (with
+    their audit records and the overdue notice), closes cases of loans that are current
+    again and settles promises that fell due. Set-based: a fixed number of statements per
+    chunk, whatever the number of loans; plain SQL that PostgreSQL and SQLite both run."""
     now = timezone.now()
+    opened, taken = 0, 0
     with connection.cursor() as cur:
-        opened = []
         if loan_ids:
+            in_loans, p_loans = _ids(loan_ids)
             cur.execute(f"""
                 INSERT INTO collection_collectioncase (loan_id, branch_id, opened_on, status, outcome)
                 SELECT l.id, l.branch_id, %s, 'open', '' FROM servicing_loan l
-                WHERE l.id IN ({ids}) AND l.days_past_due > 0
+                WHERE l.id {in_loans} AND l.days_past_due > 0
                   AND NOT EXISTS (SELECT 1 FROM collection_collectioncase c
                                   WHERE c.loan_id = l.id AND c.status = 'open')
-                ON CONFLICT DO NOTHING RETURNING id, branch_id""", [business_date, *loan_ids])
-            opened = cur.fetchall()
-        _assign(opened)
-        taken = []
-        steps = escalation_steps()
-        if loan_ids and steps:
-            values = ", ".join(["(%s, %s)"] * len(steps))
-            cur.execute(f"""
-                WITH s(step, min_dpd) AS (VALUES {values})
-                INSERT INTO collection_casestep (case_id, step, business_date, days_past_due, created_at)
-                SELECT c.id, s.step, %s, l.days_past_due, %s
-                FROM collection_collectioncase c JOIN servicing_loan l ON l.id = c.loan_id, s
-                WHERE c.status = 'open' AND c.loan_id IN ({ids}) AND l.days_past_due >= s.min_dpd
-                ON CONFLICT DO NOTHING RETURNING case_id, step""",
-                        [*[x for st in steps for x in st], business_date, now, *loan_ids])
-            taken = cur.fetchall()
+                ON CONFLICT DO NOTHING RETURNING id""", [business_date, *p_loans])
+            new_cases = [r[0] for r in cur.fetchall()]
+            opened = len(new_cases)
+            if new_cases:
+                _assign(cur, new_cases)
+            steps = escalation_steps()
+            if steps:
+                values = ", ".join(["(%s, %s)"] * len(steps))
+                cur.execute(f"""
+                    WITH s(step, min_dpd) AS (VALUES {values})
+                    INSERT INTO collection_casestep (case_id, step, business_date, days_past_due, created_at)
+                    SELECT c.id, s.step, %s, l.days_past_due, %s
+                    FROM collection_collectioncase c JOIN servicing_loan l ON l.id = c.loan_id, s
+                    WHERE c.status = 'open' AND c.loan_id {in_loans} AND l.days_past_due >= s.min_dpd
+                    ON CONFLICT DO NOTHING RETURNING id""",
+                            [*[x for st in steps for x in st], business_date, now, *p_loans])
+                step_ids = [r[0] for r in cur.fetchall()]
+                taken = len(step_ids)
+                if step_ids:
+                    _record_steps(cur, business_date, step_ids, now)
         cur.execute("""
             UPDATE collection_collectioncase AS c SET status = 'closed', closed_on = %s,
                    outcome = CASE WHEN l.status = 'closed' THEN 'repaid' WHEN l.status = 'written_off'
                                   THEN 'written_off' ELSE 'cured' END
             FROM servicing_loan l
-            WHERE c.loan_id = l.id AND c.status = 'open'
+            WHERE c.loan_id = l.id AND c.status = 'open' AND c.loan_id BETWEEN %s AND %s
               AND (l.days_past_due = 0 OR l.status IN ('closed', 'written_off'))
-              AND l.business_date = %s""", [business_date, business_date])
+              AND l.business_date = %s""", [business_date, lo, hi, business_date])
         cur.execute("""
             UPDATE collection_promisetopay AS p SET status = CASE WHEN paid.total >= p.amount THEN 'kept'
                                                                   ELSE 'broken' END, checked_on = %s
@@ -99,66 +112,80 @@ def escalation_run(*, business_date: date, loan_ids: list[int]) -> dict:
                   JOIN collection_collectioncase c ON c.id = p2.case_id
                   LEFT JOIN servicing_repayment r ON r.loan_id = c.loan_id AND r.status = 'posted'
                        AND r.paid_on BETWEEN p2.made_on AND p2.promised_on
-                  WHERE p2.status = 'open' AND p2.promised_on < %s
+                  WHERE p2.status = 'open' AND p2.promised_on < %s AND c.loan_id BETWEEN %s AND %s
                   GROUP BY p2.id) AS paid
-            WHERE p.id = paid.id""", [business_date, business_date])
-    if taken:
-        _record_steps(business_date, taken)
-    return {"opened": len(opened), "steps": len(taken)}
+            WHERE p.id = paid.id""", [business_date, business_date, lo, hi])
+    return {"opened": opened, "steps": taken}
 
 
-def _assign(opened: list[tuple[int, int]]) -> None:
-    """By load: each new case goes to the branch's collector with the fewest open cases."""
-    if not opened:
-        return
-    branches = {b for _, b in opened}
-    collectors = list(User.objects.filter(role=Role.COLLECTOR, branch_id__in=branches, is_active=True)
-                      .annotate(load=Count("collection_cases", filter=Q(collection_cases__status="open")))
-                      .order_by("load", "id"))
-    by_branch: dict[int, list] = {}
-    for c in collectors:
-        by_branch.setdefault(c.branch_id, []).append([c.load, c.id])
-    updates = []
-    for case_id, branch_id in opened:
-        pool = by_branch.get(branch_id)
-        if not pool:
-            continue
-        pool.sort()
-        pool[0][0] += 1
-        updates.append(CollectionCase(pk=case_id, assigned_to_id=pool[0][1]))
-    CollectionCase.objects.bulk_update(updates, ["assigned_to"])
+def _assign(cur, case_ids: list[int]) -> None:
+    """By load: new cases go round the branch's collectors, least loaded first."""
+    in_cases, p_cases = _ids(case_ids)
+    cur.execute(f"""
+        WITH fresh AS (
+            SELECT id, branch_id, ROW_NUMBER() OVER (PARTITION BY branch_id ORDER BY id) - 1 AS rn
+            FROM collection_collectioncase WHERE id {in_cases}
+        ), pool AS (
+            SELECT u.id, u.branch_id,
+                   ROW_NUMBER() OVER (PARTITION BY u.branch_id ORDER BY COUNT(c.id), u.id) - 1 AS idx,
+                   COUNT(*) OVER (PARTITION BY u.branch_id) AS n
+            FROM microloan_user u
+            LEFT JOIN collection_collectioncase c ON c.assigned_to_id = u.id AND c.status = 'open'
+            WHERE u.role = 'collector' AND u.is_active
+              AND u.branch_id IN (SELECT DISTINCT branch_id FROM fresh)
+            GROUP BY u.id, u.branch_id
+        )
+        UPDATE collection_collectioncase AS cc SET assigned_to_id = pool.id
+        FROM fresh JOIN pool ON pool.branch_id = fresh.branch_id AND pool.idx = fresh.rn %% pool.n
+        WHERE cc.id = fresh.id""", p_cases)
 
 
-def _record_steps(day: date, taken: list[tuple[int, str]]) -> None:
-    cases = {c.pk: c for c in CollectionCase.objects.filter(pk__in={c for c, _ in taken})
-             .select_related("loan__borrower__branch")}
-    AuditEvent.objects.bulk_create([
-        AuditEvent(entity="loan", entity_id=cases[c].loan_id, action=f"escalation:{step}", to_state=step,
-                   data={"case": c, "business_date": day.isoformat(), "days_past_due": cases[c].loan.days_past_due})
-        for c, step in taken])
-    notices = [cases[c] for c, step in taken if step == "overdue_notice"]
-    if not notices:
-        return
+def _record_steps(cur, day: date, step_ids: list[int], now) -> None:
+    """The steps' audit records (visible on the loan) and, for the overdue notice, the
+    borrower's SMS, written to the outbox in this transaction and held to the contact window
+    (the resend job delivers it then)."""
+    in_steps, p_steps = _ids(step_ids)
+    pg = connection.vendor == "postgresql"
+    data = ("jsonb_build_object('case', c.id, 'business_date', %s, 'days_past_due', s.days_past_due)" if pg
+            else "json_object('case', c.id, 'business_date', %s, 'days_past_due', s.days_past_due)")
+    cur.execute(f"""
+        INSERT INTO microloan_auditevent (at, actor_id, entity, entity_id, action, from_state, to_state, reason, data)
+        SELECT %s, NULL, 'loan', c.loan_id, 'escalation:' || s.step, '', s.step, '', {data}
+        FROM collection_casestep s JOIN collection_collectioncase c ON c.id = s.case_id
+        WHERE s.id {in_steps}""", [now, day.isoformat(), *p_steps])
     try:
-        from microloan.notifications import next_allowed_time, notifications_enqueue_many
+        from microloan.notifications import next_allowed_time
     except ImportError:
         return
-    rows = []
-    now = timezone.now()
-    for case in notices:
-        b = case.loan.borrower
-        zh = b.language != "en"
-        loan = case.loan
-        if zh:
-            body = f"您的贷款{loan.pk}已逾期{loan.days_past_due}天，逾期金额{loan.overdue_amount}元，请尽快还款。"
-        else:
-            body = (f"Your loan {loan.pk} is {loan.days_past_due} days overdue ({loan.overdue_amount}). "
-                    "Please repay as soon as possible.")
-        rows.append({"channel": "sms", "to_address": b.mobile, "language": b.language,
-                     "subject": "逾期提醒" if zh else "Overdue notice", "body": body, "kind": "overdue_notice",
-                     "reference": f"case:{case.pk}", "dedupe_key": f"overdue_notice:{case.pk}",
-                     "not_before": next_allowed_time(now, b.branch.timezone)})
-    notifications_enqueue_many(rows)
+    cur.execute(f"""
+        SELECT DISTINCT b.timezone FROM collection_casestep s JOIN collection_collectioncase c ON c.id = s.case_id
+        JOIN microloan_branch b ON b.id = c.branch_id WHERE s.id {in_steps} AND s.step = 'overdue_notice'""",
+                p_steps)
+    zones = [r[0] for r in cur.fetchall()]
+    if not zones:
+        return
+    windows = ", ".join(["(%s, %s)"] * len(zones))
+    text = "CAST(l.id AS TEXT)"
+    cur.execute(f"""
+        WITH w(tz, not_before) AS (VALUES {windows})
+        INSERT INTO microloan_notification (user_id, channel, to_address, language, subject, body, kind, reference,
+                                            dedupe_key, tz_name, not_before, status, attempts, last_error,
+                                            created_at)
+        SELECT NULL, 'sms', bo.mobile, bo.language,
+               CASE WHEN bo.language = 'en' THEN 'Overdue notice' ELSE '逾期提醒' END,
+               CASE WHEN bo.language = 'en'
+                    THEN 'Your loan ' || {text} || ' is ' || CAST(l.days_past_due AS TEXT) || ' days overdue ('
+                         || CAST(l.overdue_amount AS TEXT) || '). Please repay as soon as possible.'
+                    ELSE '您的贷款' || {text} || '已逾期' || CAST(l.days_past_due AS TEXT) || '天，逾期金额'
+                         || CAST(l.overdue_amount AS TEXT) || '元，请尽快还款。' END,
+               'overdue_notice', 'case:' || CAST(c.id AS TEXT), 'overdue_notice:' || CAST(c.id AS TEXT),
+               b.timezone, w.not_before, 'pending', 0, '', %s
+        FROM collection_casestep s JOIN collection_collectioncase c ON c.id = s.case_id
+        JOIN servicing_loan l ON l.id = c.loan_id JOIN applications_borrower bo ON bo.id = l.borrower_id
+        JOIN microloan_branch b ON b.id = c.branch_id JOIN w ON w.tz = b.timezone
+        WHERE s.id {in_steps} AND s.step = 'overdue_notice'
+        ON CONFLICT DO NOTHING""",
+                [*[x for z in zones for x in (z, next_allowed_time(now, z))], now, *p_steps])
 
 
 # --- contacts under the conduct rules --------------------------------------------------

@@ -275,7 +275,7 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
             cur.execute(sql.overdue_loans, params)
             overdue_ids = [row[0] for row in cur.fetchall()]
         result.loans_overdue = len(overdue_ids)
-        escalation.escalation_step_hook(business_date=day, loan_ids=overdue_ids)
+        escalation.escalation_step_hook(business_date=day, loan_ids=overdue_ids, lo=chunk.lo_id, hi=chunk.hi_id)
         result.seconds = time.perf_counter() - started
         CloseChunk.objects.filter(pk=chunk.pk).update(
             status=CloseStatus.DONE, finished_at=timezone.now(), seconds=result.seconds, loans=result.loans,

@@ -2,7 +2,9 @@
 
 Every statement works on one loan-id range (``%(lo)s``..``%(hi)s``) and one business date
 (``%(d)s``), and writes only rows whose values change, so the cost of a day follows what
-happened that day (new arrears, payments, reclassifications), not the size of the book.
+happened that day (new arrears, payments, reclassifications), not the size of the book. The
+one exception: every open loan's ``business_date`` moves to the closed date, because the API
+shows it as the date its figures are as of (a HOT update, see migration 0003).
 
 The instalments a day can touch are found through the partial index
 ``collection_inst_unpaid_due`` (current, not paid; by loan and due date): paid rows, which are

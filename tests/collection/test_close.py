@@ -264,7 +264,7 @@ def test_a_killed_close_resumes_to_the_same_result(portfolio, monkeypatch):
     # when the close dies in its third chunk (after the penalty and provision steps)
     calls = []
 
-    def dies_on_the_third_chunk(business_date, loan_ids):
+    def dies_on_the_third_chunk(business_date, loan_ids, **chunk_range):
         calls.append(loan_ids)
         if len(calls) == 3:
             raise RuntimeError("worker killed")
