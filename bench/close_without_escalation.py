@@ -19,5 +19,5 @@ from django.core.management import execute_from_command_line  # noqa: E402
 
 import collection.escalation  # noqa: E402
 
-collection.escalation.escalation_step_hook = lambda business_date, loan_ids: None
+collection.escalation.escalation_step_hook = lambda business_date, loan_ids, **chunk_range: None
 execute_from_command_line(["manage.py", "close_day", *sys.argv[1:]])
