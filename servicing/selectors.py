@@ -23,3 +23,15 @@ def loans_with_schedule(*, user) -> QuerySet[Loan]:
     return loan_list(user=user).prefetch_related(
         Prefetch("installments", queryset=Installment.objects.filter(is_current=True).order_by("number"),
                  to_attr="current_schedule"))
+
+
+def borrower_outstanding_principal(borrower):
+    """Outstanding principal on the borrower's live loans (for underwriting's exposure cap)."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from .models import LoanStatus
+    total = Loan.objects.filter(borrower=borrower, status__in=[LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED]) \
+        .aggregate(t=Sum("outstanding_principal"))["t"]
+    return total or Decimal("0.00")

@@ -174,15 +174,24 @@ def monthly_equivalent(schedule, frequency: str, method: str) -> Decimal:
     return money(largest * FREQUENCIES[frequency] / 12)
 
 
+# Later stages report what a borrower owes on live loans; they register here (servicing does
+# in its AppConfig.ready), so underwriting never imports them.
+OUTSTANDING_PROVIDERS: list = []
+
+
 def borrower_exposure(*, borrower, exclude_pk=None) -> Decimal:
-    """What the borrower owes or has been promised: approved, contracted and disbursed
-    applications (servicing replaces disbursed amounts by outstanding principal)."""
+    """What the borrower owes or has been promised: approved and contracted applications at
+    their approved amount, plus the outstanding principal of live loans (from the providers;
+    without one, disbursed applications count at their approved amount)."""
     from django.db.models import Sum
     from django.db.models.functions import Coalesce
 
-    qs = Application.objects.filter(borrower=borrower, status__in=[
-        ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED, ApplicationStatus.DISBURSED]).exclude(pk=exclude_pk)
+    promised = [ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED]
+    if not OUTSTANDING_PROVIDERS:
+        promised.append(ApplicationStatus.DISBURSED)
+    qs = Application.objects.filter(borrower=borrower, status__in=promised).exclude(pk=exclude_pk)
     total = qs.aggregate(t=Coalesce(Sum(Coalesce("approved_amount", "amount")), Decimal("0")))["t"]
+    total += sum((provider(borrower) for provider in OUTSTANDING_PROVIDERS), start=Decimal("0"))
     return money(total)
 
 

@@ -286,3 +286,11 @@ def test_product_setting_shortens_the_term_instead(officer, on_due_date):
     assert eleventh.principal_paid == D("1000.00") - last.principal_due
     assert inst(loan, 2).principal_paid == 0  # the next instalment is still due in full
     assert r.data["unapplied"] == "0.00"
+
+
+def test_exposure_counts_outstanding_principal_of_live_loans(officer, on_due_date):
+    from underwriting.services import borrower_exposure
+    loan = on_due_date
+    assert borrower_exposure(borrower=loan.borrower) == D("10000.00")
+    pay(officer, loan, "888.49")
+    assert borrower_exposure(borrower=loan.borrower) == D("9211.51")
