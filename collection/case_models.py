@@ -37,6 +37,15 @@ class CollectionCase(models.Model):
         return f"case {self.pk} loan {self.loan_id}"
 
 
+STEP_LABELS = {
+    "overdue_notice": _("Overdue notice to the borrower"),
+    "officer_call": _("Officer phone call"),
+    "field_visit": _("Field visit"),
+    "branch_manager": _("Branch manager"),
+    "legal_review": _("Legal / write-off review"),
+}
+
+
 class CaseStep(models.Model):
     """A step of the escalation ladder taken for a case (once: the unique constraint)."""
 
@@ -49,6 +58,10 @@ class CaseStep(models.Model):
     class Meta:
         ordering = ["business_date", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "step"], name="one_step_per_case")]
+
+    @property
+    def label(self):
+        return STEP_LABELS.get(self.step, self.step)
 
 
 class ContactChannel(models.TextChoices):
