@@ -58,3 +58,9 @@ class QueueFilterForm(forms.Form):
     max_amount = forms.DecimalField(label=_("Amount to"), required=False, **MONEY)
     min_age_days = forms.IntegerField(label=_("Waiting at least (days)"), required=False, min_value=0)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+
+
+class CreditImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"), help_text=_(
+        "Columns: id_number, as_of, overdue_count_24m, worst_status_24m, current_debt, current_installments, "
+        "inquiries_6m"))

@@ -7,4 +7,5 @@ urlpatterns = [
     path("approvals/<int:pk>/", views.decision_page, name="approval-decide"),
     path("reviews/", views.review_worklist, name="review-worklist"),
     path("underwriting/<int:pk>/", views.case_workbench, name="underwriting-case"),
+    path("credit-records/import/", views.credit_import, name="credit-import"),
 ]

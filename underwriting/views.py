@@ -119,3 +119,26 @@ def decision_page(request, pk):
     return render(request, "underwriting/decision.html", {
         "app": app, **case, "form": form, "limit": services.authority_limit(request.user),
         "breach": selectors.sla_deadline_passed(app)}, status=status)
+
+
+@role_required(Role.OFFICER, Role.REVIEWER, Role.MANAGER)
+def credit_import(request):
+    """征信 import: a CSV of credit records, all rows or none, each bad row named."""
+    from applications.selectors import borrower_list
+
+    from .forms import CreditImportForm
+    form = CreditImportForm(request.POST or None, request.FILES or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file is not UTF-8 text."))
+        else:
+            try:
+                created = services.credit_records_import(actor=request.user, text=text,
+                                                         borrowers=borrower_list(user=request.user))
+                messages.success(request, _("%(n)d credit records imported.") % {"n": len(created)})
+            except DomainError as exc:
+                report_domain_error(request, exc, form)
+    return render(request, "underwriting/credit_import.html", {"form": form, "created": created})

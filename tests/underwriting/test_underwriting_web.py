@@ -170,3 +170,17 @@ def test_admin_publishes_a_new_scorecard_version_without_touching_the_old(client
     assert v1.config["base"] == 300 and not v1.is_active
     assert Scorecard.objects.get(is_active=True).config["base"] == 250
     assert client.get(f"/admin/underwriting/scorecard/{v1.pk}/change/").status_code == 200  # view only
+
+
+def test_credit_records_csv_import_page(client, officer, borrower):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from underwriting.models import CreditRecord
+    client.force_login(officer)
+    header = "id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
+    good = SimpleUploadedFile("c.csv", (header + f"{borrower.id_number},2026-10-01,0,none,0,0,1\n").encode())
+    r = client.post("/credit-records/import/", {"file": good})
+    assert r.status_code == 200 and CreditRecord.objects.count() == 1
+    bad = SimpleUploadedFile("c.csv", (header + f"{borrower.id_number},2026-13-01,0,none,0,0,1\n").encode())
+    r = client.post("/credit-records/import/", {"file": bad}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "line 2" in r.content.decode() and CreditRecord.objects.count() == 1
