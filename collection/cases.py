@@ -293,6 +293,11 @@ def writeoff_decide(*, actor, write_off: WriteOff, approve: bool, comment: str =
     if w.requested_by_id == actor.pk:
         raise NotAllowed(_("Four eyes: the proposer may not approve the write-off."))
     loan = Loan.objects.select_for_update().get(pk=w.loan_id)
+    if approve and (loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED) or loan.classification != "loss"):
+        # The loan moved on (paid, cured, restructured away from loss) while the request waited.
+        raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status, message=_(
+            "The loan is no longer a live loss-class loan (%(s)s, %(c)s); reject the request instead.")
+            % {"s": loan.status, "c": loan.classification})
     w.decided_by = actor
     if not approve:
         w.status = WriteOffStatus.REJECTED

@@ -226,6 +226,8 @@ class RepaymentAllocation(models.Model):
     fee = MoneyField(default=0)
     interest = MoneyField(default=0)
     principal = MoneyField(default=0)
+    interest_waived = MoneyField(default=0, help_text="Future interest this posting forgave (early payoff or "
+                                                      "a shortened term); a reversal gives it back.")
 
     class Meta:
         ordering = ["id"]

@@ -101,7 +101,7 @@ def _payoff(loan: Loan, installments: list[Installment], on: date) -> Payoff:
             interest += o.interest
             continue
         start = _period_start(loan, installments, i)
-        if start < on:
+        if start < on < i.due_date:
             charged = money(i.interest_due * Decimal((on - start).days) / Decimal((i.due_date - start).days))
             charged = max(ZERO, charged - i.interest_paid)
         else:
@@ -132,7 +132,9 @@ def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: dat
         loan.status, loan.closed_on = LoanStatus.CLOSED, as_of
         fields += ["status", "closed_on"]
     elif loan.status == LoanStatus.CLOSED and any(_unpaid(i) > 0 for i in installments):
-        loan.status, loan.closed_on = LoanStatus.ACTIVE, None  # a reversal reopened it
+        # a reversal reopened it
+        loan.status = LoanStatus.RESTRUCTURED if loan.schedule_version > 1 else LoanStatus.ACTIVE
+        loan.closed_on = None
         fields += ["status", "closed_on"]
     return fields
 
@@ -150,7 +152,8 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         forgiven = payoff.forgiven_interest
         for pk, v in forgiven.items():
             by_id[pk].interest_waived += v
-    if not forgiven and loan.product.prepayment_mode == "shorten_term":
+    shorten = not forgiven and loan.product.prepayment_mode == "shorten_term"
+    if shorten:
         # Beyond what is due, the money repays principal from the last instalment backwards,
         # so the term shortens; those rows' interest is never earned and is forgiven.
         due = [i for i in installments if i.due_date <= on]
@@ -166,8 +169,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         i.fee_paid += a.fee
         i.interest_paid += a.interest
         i.principal_paid += a.principal
-        if i.due_date > on and i.principal_paid == i.principal_due and i.interest_paid < i.interest_due \
-                and loan.product.prepayment_mode == "shorten_term":
+        if shorten and i.due_date > on and i.principal_paid == i.principal_due and i.interest_paid < i.interest_due:
             forgiven[i.pk] = i.interest_due - i.interest_paid - i.interest_waived
             i.interest_waived += forgiven[i.pk]
         if _unpaid(i) <= 0 and i.paid_on is None:
@@ -199,10 +201,15 @@ def _journal(repayment: Repayment, split: Split, actor, version: int) -> Journal
                Line(Acct.BORROWER_CREDIT, credit=split.unapplied, loan_id=loan_id)])
 
 
-def _record_allocations(repayment, split):
-    RepaymentAllocation.objects.bulk_create([
-        RepaymentAllocation(repayment=repayment, installment_id=a.key, penalty=a.penalty, fee=a.fee,
-                            interest=a.interest, principal=a.principal) for a in split.allocations])
+def _record_allocations(repayment, split, forgiven=None):
+    forgiven = dict(forgiven or {})
+    rows = [RepaymentAllocation(repayment=repayment, installment_id=a.key, penalty=a.penalty, fee=a.fee,
+                                interest=a.interest, principal=a.principal,
+                                interest_waived=forgiven.pop(a.key, ZERO)) for a in split.allocations]
+    # Forgiveness on an instalment this posting paid nothing towards still belongs to it.
+    rows += [RepaymentAllocation(repayment=repayment, installment_id=k, interest_waived=v)
+             for k, v in forgiven.items() if v > 0]
+    RepaymentAllocation.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -242,7 +249,7 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
         raise InvalidInput({"transaction_id": [_("This channel transaction was already posted.")]}) from None
     repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
     repayment.save(update_fields=["receipt_number"])
-    _record_allocations(repayment, split)
+    _record_allocations(repayment, split, forgiven)
     _save(loan, installments, max(today, paid_on))
     _journal(repayment, split, actor, 1)
     audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="repayment", to_state=loan.status,
@@ -287,6 +294,8 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
     if repayment.status != RepaymentStatus.POSTED:
         raise TransitionNotAllowed(entity="repayment", action="reverse", status=repayment.status)
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        raise TransitionNotAllowed(entity="loan", action="reverse a repayment on", status=loan.status)
     if repayment.posted_by_id == actor.pk:
         raise NotAllowed(_("Four eyes: a posting is reversed by someone other than who posted it."))
     if not (reason or "").strip():
@@ -307,10 +316,11 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             i.fee_paid -= a.fee
             i.interest_paid -= a.interest
             i.principal_paid -= a.principal
+            i.interest_waived -= a.interest_waived
         loan.credit_balance -= r.unapplied
     for i in installments:
-        i.interest_waived = ZERO  # forgiveness only ever comes from a payoff, which is replayed
-        i.paid_on = None
+        if _unpaid(i) > 0:
+            i.paid_on = None  # paid again, if at all, by the replay below
     entry = JournalEntry.objects.get(source_key=f"repayment:{repayment.pk}:v{repayment.allocation_version}")
     journal_reverse(entry=entry, actor=actor, business_date=business_date(), memo=reason)
     repayment.allocations.all().delete()
@@ -320,7 +330,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     # Re-apply the later postings in their order, re-booking any whose split changed.
     for r in later:
         old = {(a.installment_id, a.penalty, a.fee, a.interest, a.principal) for a in r.allocations.all()}
-        split, _forgiven = _apply(loan, installments, r.amount, r.paid_on)
+        split, forgiven = _apply(loan, installments, r.amount, r.paid_on)
         new = {(a.key, a.penalty, a.fee, a.interest, a.principal) for a in split.allocations}
         loan.credit_balance += split.unapplied
         if new != old or split.unapplied != r.unapplied:
@@ -328,7 +338,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             journal_reverse(entry=old_entry, actor=actor, business_date=business_date(),
                             memo=f"re-allocation after reversal of {repayment.pk}")
             r.allocations.all().delete()
-            _record_allocations(r, split)
+            _record_allocations(r, split, forgiven)
             r.allocation_version += 1
             r.unapplied = split.unapplied
             r.save(update_fields=["allocation_version", "unapplied"])

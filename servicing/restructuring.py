@@ -74,6 +74,9 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     if r.requested_by_id == actor.pk:
         raise NotAllowed(_("Four eyes: the requester may not approve their own restructuring."))
     loan = Loan.objects.select_for_update().get(pk=r.loan_id)
+    if approve and loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+        # The loan moved on (paid off, written off) while the request waited.
+        raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
     if not approve:
         r.status = RestructuringStatus.REJECTED
@@ -133,10 +136,18 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
                       else i.due_date) for i in old]
     # Extension: the principal not yet due is re-amortised over the new number of periods
     # from the effective date, at the contract rate; past-due rows keep what they owe.
-    kept = [i for i in old if i.due_date < today or (i.principal_due - i.principal_paid) <= 0]
+    kept = [i for i in old if i.due_date <= today or (i.principal_due - i.principal_paid) <= 0]
     future = [i for i in old if i not in kept]
     principal_left = sum((i.principal_due - i.principal_paid for i in future), start=ZERO)
     out = [_copy(i, version) for i in kept]
+    # Interest earned in the period in progress up to today is not given up by rescheduling.
+    accrued = ZERO
+    if future:
+        first = min(future, key=lambda i: i.due_date)
+        start = max((i.due_date for i in old if i.due_date < first.due_date), default=loan.disbursed_on)
+        if start < today < first.due_date:
+            accrued = (first.interest_due * Decimal((today - start).days) / Decimal((first.due_date - start).days)
+                       ).quantize(Decimal("0.01"))
     # The interest already paid in advance on rescheduled rows stays with the loan as paid.
     if principal_left <= 0:
         return out
@@ -147,7 +158,8 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     n0 = max((i.number for i in kept), default=0)
     for k, s in enumerate(sched.installments, start=1):
         out.append(Installment(loan=loan, schedule_version=version, number=n0 + k, due_date=s.due_date,
-                               principal_due=s.principal, interest_due=s.interest, balance_after=s.balance_after,
+                               principal_due=s.principal, interest_due=s.interest + (accrued if k == 1 else ZERO),
+                               balance_after=s.balance_after,
                                interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO))
         if k == 1:
             prepaid_interest -= out[-1].interest_paid

@@ -54,6 +54,9 @@ def quote(*, principal: Decimal, annual_rate: Decimal, term: int, frequency: str
                               grace_periods=grace_periods)
     except ScheduleError as exc:
         raise InvalidInput({exc.field: [exc.message]}) from None
+    except (ValueError, OverflowError):
+        # Dates at the edge of the calendar (year 9999) cannot carry a schedule.
+        raise InvalidInput({"disbursement_date": [_("The schedule would run past the year 9999.")]}) from None
 
 
 # --- contract --------------------------------------------------------------------------

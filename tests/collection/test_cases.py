@@ -201,3 +201,13 @@ def test_sandbox_advances_the_business_date_through_the_close(client, loan, appr
     assert business_date() == date(2026, 12, 23) and loan.days_past_due == 2
     settings.SANDBOX_ENABLED = False
     assert client.post("/sandbox/advance/", {"days": "1"}).status_code == 403
+
+
+def test_write_off_approval_refused_when_the_loan_was_paid_meanwhile(overdue_case, collectors, approver, loan):
+    Loan.objects.filter(pk=loan.pk).update(classification="loss")
+    w = writeoff_request(actor=collectors[0], loan=loan, reason="absconded")
+    Loan.objects.filter(pk=loan.pk).update(status="closed")
+    with pytest.raises(TransitionNotAllowed):
+        writeoff_decide(actor=approver, write_off=w, approve=True)
+    loan.refresh_from_db()
+    assert loan.status == "closed"

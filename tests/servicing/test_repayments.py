@@ -294,3 +294,38 @@ def test_exposure_counts_outstanding_principal_of_live_loans(officer, on_due_dat
     assert borrower_exposure(borrower=loan.borrower) == D("10000.00")
     pay(officer, loan, "888.49")
     assert borrower_exposure(borrower=loan.borrower) == D("9211.51")
+
+
+def test_reversing_a_later_posting_keeps_an_earlier_postings_forgiveness(officer, cashier, approver, on_due_date):
+    loan = on_due_date
+    type(loan.product).objects.filter(pk=loan.product_id).update(prepayment_mode="shorten_term")
+    pay(officer, loan, "1888.49")  # forgives the last instalment's interest
+    waived = inst(loan, 12).interest_waived
+    assert waived > 0 and inst(loan, 12).status == "paid"
+    paid_on_1 = inst(loan, 1).paid_on
+    second = pay(cashier, loan, "50.00").data["id"]
+    r = client_for(approver).post(f"/api/v1/loans/{loan.pk}/repayments/{second}/reverse/", {"reason": "typo"},
+                                  format="json")
+    assert r.status_code == 200
+    assert inst(loan, 12).interest_waived == waived and inst(loan, 12).status == "paid"
+    assert inst(loan, 1).paid_on == paid_on_1
+
+
+def test_reversing_the_payoff_gives_back_its_forgiveness(officer, cashier, on_due_date):
+    loan = on_due_date
+    first = pay(officer, loan, "10100.00").data["id"]  # pays off: later interest forgiven
+    loan.refresh_from_db()
+    assert loan.status == "closed"
+    r = client_for(cashier).post(f"/api/v1/loans/{loan.pk}/repayments/{first}/reverse/", {"reason": "bounced"},
+                                 format="json")
+    assert r.status_code == 200
+    loan.refresh_from_db()
+    assert loan.status == "active" and loan.outstanding_principal == D("10000.00")
+    assert all(i.interest_waived == 0 and i.interest_paid == 0 for i in Installment.objects.filter(loan=loan))
+
+
+def test_quote_at_the_edge_of_the_calendar_is_400():
+    from rest_framework.test import APIClient
+    r = APIClient().post("/api/v1/quotes/", {"principal": "5000.00", "annual_rate": "0.18", "term": 6,
+                                             "method": "annuity", "disbursement_date": "9999-12-31"}, format="json")
+    assert r.status_code == 400 and "disbursement_date" in r.data

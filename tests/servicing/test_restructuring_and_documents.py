@@ -156,3 +156,23 @@ def test_any_sequence_of_payments_keeps_the_books(officer, loan, payments):
         assert cash == total_in - current.disbursed_amount
     finally:
         transaction.savepoint_rollback(sid)
+
+
+def test_restructuring_approval_refused_once_the_loan_is_no_longer_live(officer, approver, loan):
+    r = request(officer, loan, kind="extension", periods=12)
+    Loan.objects.filter(pk=loan.pk).update(status="written_off")
+    d = decide(approver, loan, r.data["id"])
+    assert d.status_code == 409 and d.data["status"] == "written_off"
+
+
+def test_extension_keeps_the_interest_of_the_period_in_progress(officer, approver, loan):
+    # 2026-12-05 is 15 of instalment 1's 30 days: half its 100.00 interest is earned
+    business_date_set(value=date(2026, 12, 5))
+    r = request(officer, loan, kind="extension", periods=12)
+    decide(approver, loan, r.data["id"])
+    new = list(Installment.objects.filter(loan=loan, is_current=True).order_by("number"))
+    assert len(new) == 12
+    from servicing.schedule import build_schedule
+    plain = build_schedule(principal=D("10000.00"), annual_rate=D("0.12"), term=12, frequency="monthly",
+                           method="annuity", disbursement_date=date(2026, 12, 5))
+    assert new[0].interest_due == plain.installments[0].interest + D("50.00")
