@@ -68,7 +68,8 @@ def _current(loan: Loan, *, lock: bool = False) -> list[Installment]:
 
 
 def _period_start(loan: Loan, installments: list[Installment], i: Installment) -> date:
-    earlier = [x.due_date for x in installments if x.number < i.number]
+    # By due date, not number: after a restructuring, kept rows and new rows interleave.
+    earlier = [x.due_date for x in installments if x.due_date < i.due_date]
     return max(earlier) if earlier else loan.disbursed_on
 
 
