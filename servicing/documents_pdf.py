@@ -489,9 +489,11 @@ class _ContractCanvas(Canvas):
 # --- the document ---------------------------------------------------------------------------
 
 
-class _ContractBuilder:
-    def __init__(self, data: ContractData, language: str, width: float) -> None:
-        self.data = data
+class _DocumentBuilder:
+    """Fonts, styles and text/table helpers every document of ours shares (the contract here,
+    receipts and statements in servicing.receipts_pdf)."""
+
+    def __init__(self, language: str, width: float) -> None:
         self.language = language
         self.labels = _LABELS[language]
         self.width = width
@@ -507,8 +509,6 @@ class _ContractBuilder:
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=11)
         self.centered = ParagraphStyle("centered", parent=self.body, alignment=TA_CENTER)
         self._cjk_variants: dict[str, ParagraphStyle] = {}
-
-    # Text helpers.
 
     def para(self, text: str, style: ParagraphStyle | None = None, *, bold: bool = False) -> Paragraph:
         style = style or self.body
@@ -534,16 +534,6 @@ class _ContractBuilder:
         flowable.keepWithNext = True
         return flowable
 
-    def amount(self, value: Decimal) -> str:
-        if self.data.currency == "CNY":
-            if self.chinese:
-                return f"人民币 {format_money(value)} 元"
-            return f"CNY {format_money(value)}"
-        return f"{self.data.currency} {format_money(value)}"
-
-    def when(self, value: date | None) -> str:
-        return self.labels["disbursement_unknown"] if value is None else _long_date(value, self.language)
-
     def table_style(self, commands: Sequence[tuple[Any, ...]]) -> TableStyle:
         # Every cell in the document's font: even an empty cell names a font on the page, and
         # the table's default is Helvetica.
@@ -567,6 +557,22 @@ class _ContractBuilder:
             )
         )
         return table
+
+
+class _ContractBuilder(_DocumentBuilder):
+    def __init__(self, data: ContractData, language: str, width: float) -> None:
+        super().__init__(language, width)
+        self.data = data
+
+    def amount(self, value: Decimal) -> str:
+        if self.data.currency == "CNY":
+            if self.chinese:
+                return f"人民币 {format_money(value)} 元"
+            return f"CNY {format_money(value)}"
+        return f"{self.data.currency} {format_money(value)}"
+
+    def when(self, value: date | None) -> str:
+        return self.labels["disbursement_unknown"] if value is None else _long_date(value, self.language)
 
     # Sections.
 

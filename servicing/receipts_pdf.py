@@ -30,7 +30,6 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from typing import Any, Final
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -39,19 +38,18 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from servicing.documents_pdf import (
     CJK_FONT,
     LANGUAGES,
-    LATIN_BOLD_FONT,
     LATIN_FONT,
     Party,
     _BoldText,
     _ContractCanvas,
+    _DocumentBuilder,
     _has_non_latin,
     _long_date,
-    _mixed_markup,
     _register_fonts,
     format_apr,
     format_money,
@@ -432,57 +430,21 @@ class _Stamp(Flowable):
 # --- shared builder -------------------------------------------------------------------------
 
 
-class _Builder:
+class _Builder(_DocumentBuilder):
     """Styles and helpers shared by the receipt and the statement."""
 
     def __init__(self, language: str, width: float, currency: str) -> None:
-        self.language = language
-        self.labels = _LABELS[language]
-        self.width = width
+        super().__init__(language, width)
+        self.labels = _LABELS[language]  # this module's labels, not the contract's
         self.currency = currency
-        self.chinese = language == "zh-hans"
-        self.font = CJK_FONT if self.chinese else LATIN_FONT
-        self.bold_font = CJK_FONT if self.chinese else LATIN_BOLD_FONT
-        wrap = "CJK" if self.chinese else None
-        self.body = ParagraphStyle(
-            "body", fontName=self.font, fontSize=_BODY_SIZE, leading=_BODY_SIZE * 1.5, wordWrap=wrap
-        )
-        self.cell = ParagraphStyle("cell", parent=self.body, fontSize=_BODY_SIZE, leading=_BODY_SIZE * 1.35)
-        self.label = ParagraphStyle("label", parent=self.cell, textColor=colors.HexColor("#333333"))
         self.table_cell = ParagraphStyle("table", parent=self.cell, fontSize=_TABLE_SIZE, leading=_TABLE_SIZE * 1.25)
-        self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=11)
-        self.centered = ParagraphStyle("centered", parent=self.body, alignment=TA_CENTER)
         self.warning = ParagraphStyle("warning", parent=self.body, textColor=_RED)
-        self._cjk_variants: dict[str, ParagraphStyle] = {}
-
-    def para(self, text: str, style: ParagraphStyle | None = None, *, bold: bool = False) -> Paragraph:
-        style = style or self.body
-        if self.chinese:
-            markup = escape(text)
-        else:
-            markup = _mixed_markup(text)
-            if _has_non_latin(text):
-                style = self._cjk_variant(style)
-        if bold and not self.chinese:
-            markup = f"<b>{markup}</b>"
-        return Paragraph(markup, style)
-
-    def _cjk_variant(self, style: ParagraphStyle) -> ParagraphStyle:
-        if style.name not in self._cjk_variants:
-            self._cjk_variants[style.name] = ParagraphStyle(f"{style.name}-cjk", parent=style, wordWrap="CJK")
-        return self._cjk_variants[style.name]
 
     def title(self, text: str, number_line: str) -> list[Flowable]:
         return [
             _BoldText(text, font=self.bold_font, size=20, align="center", space_after=4),
             self.para(number_line, self.centered),
         ]
-
-    def heading(self, text: str) -> Flowable:
-        flowable = _BoldText(text, font=self.bold_font, size=12, space_after=4)
-        flowable.spaceBefore = 10
-        flowable.keepWithNext = True
-        return flowable
 
     def amount(self, value: Decimal) -> str:
         if self.currency == "CNY":
@@ -498,29 +460,6 @@ class _Builder:
 
     def days(self, days: int, key: str) -> str:
         return self.labels[key].format(days=days, day_word="day" if days == 1 else "days")
-
-    def table_style(self, commands: Sequence[tuple[Any, ...]]) -> TableStyle:
-        # Every cell in the document's font: even an empty cell names a font on the page.
-        return TableStyle([("FONTNAME", (0, 0), (-1, -1), self.font), *commands])
-
-    def key_value_table(self, rows: Sequence[tuple[str, str]], *, label_share: float = 0.36) -> Table:
-        label_width = self.width * label_share
-        table = Table(
-            [[self.para(label, self.label), self.para(value, self.cell)] for label, value in rows],
-            colWidths=[label_width, self.width - label_width],
-        )
-        table.setStyle(
-            self.table_style(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.5, _GRID),
-                    ("BACKGROUND", (0, 0), (0, -1), _SHADE),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("TOPPADDING", (0, 0), (-1, -1), 3),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-                ]
-            )
-        )
-        return table
 
     def figure_box(self, label: str, note: str | None, figure: str, *, size: float) -> Flowable:
         """A boxed, shaded label with a large bold figure on the right (the amount of a receipt,
