@@ -14,6 +14,7 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role
 from microloan.money import money
+from microloan.scoping import require_role
 
 from .documents import inspect_upload
 from .models import (
@@ -38,9 +39,6 @@ BORROWER_FIELDS = (
 )
 
 
-def _require_role(actor, roles, what: str) -> None:
-    if actor.role not in roles and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.get_role_display(), "what": what})
 
 
 # --- borrowers -------------------------------------------------------------------------
@@ -56,7 +54,7 @@ def _check_spouse(data: dict) -> None:
 
 @transaction.atomic
 def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower:
-    _require_role(actor, BORROWER_WRITERS, _("register borrowers"))
+    require_role(actor, BORROWER_WRITERS, _("register borrowers"))
     try:
         rid = parse_resident_id(id_number)
     except ResidentIdError as exc:
@@ -84,7 +82,7 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
 
 @transaction.atomic
 def borrower_update(*, actor, borrower: Borrower, **fields) -> Borrower:
-    _require_role(actor, BORROWER_WRITERS, _("change borrowers"))
+    require_role(actor, BORROWER_WRITERS, _("change borrowers"))
     unknown = set(fields) - set(BORROWER_FIELDS)
     if unknown:
         raise InvalidInput({k: [_("This field cannot be changed.")] for k in sorted(unknown)})
@@ -135,7 +133,7 @@ def admission_check(*, borrower: Borrower, product: Product, on: date | None = N
 
 @transaction.atomic
 def lead_create(*, actor, name: str, mobile: str, channel: str, **fields) -> Lead:
-    _require_role(actor, (Role.OFFICER, Role.MANAGER), _("register leads"))
+    require_role(actor, (Role.OFFICER, Role.MANAGER), _("register leads"))
     lead = Lead.objects.create(branch=actor.branch, officer=actor, name=name, mobile=mobile,
                                channel=channel, **fields)
     audit_record(actor=actor, entity="lead", entity_id=lead.pk, action="create", to_state=lead.status)
@@ -200,7 +198,7 @@ def application_create(*, actor, borrower: Borrower, product: Product, amount, t
             raise NotAllowed(_("Borrowers apply only for themselves."))
         channel = "mobile"
     else:
-        _require_role(actor, (Role.OFFICER, Role.MANAGER), _("take applications"))
+        require_role(actor, (Role.OFFICER, Role.MANAGER), _("take applications"))
     amount = money(amount)
     errors = validate_terms(product=product, amount=amount, term=term, method=method, frequency=frequency)
     channel = channel or "branch"
@@ -243,8 +241,12 @@ def document_checklist(*, application: Application, documents=None) -> list[dict
     return rows
 
 
-def _locked(application: Application) -> Application:
-    return Application.objects.select_for_update().select_related("product").get(pk=application.pk)
+def application_lock(application: Application) -> Application:
+    """Locks the application row (only it) for a transition, with what transitions read."""
+    return (Application.objects.select_for_update(of=("self",))
+            .select_related("product", "borrower", "branch").get(pk=application.pk))
+
+
 
 
 def _check_owner(actor, application: Application) -> None:
@@ -254,7 +256,7 @@ def _check_owner(actor, application: Application) -> None:
 
 @transaction.atomic
 def application_submit(*, actor, application: Application) -> Application:
-    app = _locked(application)
+    app = application_lock(application)
     _check_owner(actor, app)
     APPLICATION_WORKFLOW.check(obj=app, action="submit", actor=actor)
     missing = [row["kind"] for row in document_checklist(application=app) if not row["covered"]]
@@ -271,7 +273,7 @@ def application_submit(*, actor, application: Application) -> Application:
 
 @transaction.atomic
 def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
-    app = _locked(application)
+    app = application_lock(application)
     _check_owner(actor, app)
     APPLICATION_WORKFLOW.apply(obj=app, action="withdraw", actor=actor, reason=reason)
     return app
@@ -285,10 +287,9 @@ DOCUMENT_OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, A
 
 @transaction.atomic
 def document_upload(*, actor, application: Application, kind: str, file) -> Document:
-    app = _locked(application)
+    app = application_lock(application)
     _check_owner(actor, app)
-    if actor.role not in (Role.OFFICER, Role.MANAGER, Role.BORROWER):
-        raise NotAllowed(_("Role '%(role)s' may not upload documents.") % {"role": actor.role})
+    require_role(actor, (Role.OFFICER, Role.MANAGER, Role.BORROWER), _("upload documents"))
     if app.status not in DOCUMENT_OPEN_STATUSES:
         from microloan.errors import TransitionNotAllowed
         raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
@@ -307,7 +308,7 @@ def document_upload(*, actor, application: Application, kind: str, file) -> Docu
 
 @transaction.atomic
 def document_review(*, actor, document: Document, decision: str, reason: str = "") -> Document:
-    _require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("review documents"))
+    require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("review documents"))
     doc = Document.objects.select_for_update().get(pk=document.pk)
     if decision not in (DocumentStatus.ACCEPTED, DocumentStatus.REJECTED):
         raise InvalidInput({"decision": [_("Choose 'accepted' or 'rejected'.")]})

@@ -21,6 +21,7 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.models import Role
 from microloan.money import money
+from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
 
 from .case_models import (
@@ -200,8 +201,7 @@ def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borr
                 at: datetime | None = None) -> ContactAttempt:
     """Logs every attempt. One the conduct rules forbid is logged as refused, with why, and
     the caller shows that reason; nothing about the debt goes to a third party."""
-    if actor.role not in (Role.COLLECTOR, Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not contact borrowers.") % {"role": actor.get_role_display()})
+    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("contact borrowers"))
     if channel not in ("call", "sms", "visit", "letter"):
         raise InvalidInput({"channel": [_("Choose call, sms, visit or letter.")]})
     case = CollectionCase.objects.select_related("loan__borrower__branch", "loan__application").get(pk=case.pk)
@@ -264,8 +264,7 @@ def promise_create(*, actor, case: CollectionCase, amount, promised_on: date) ->
 
 @transaction.atomic
 def writeoff_request(*, actor, loan: Loan, reason: str) -> WriteOff:
-    if actor.role not in (Role.COLLECTOR, Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not propose write-offs.") % {"role": actor.get_role_display()})
+    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("propose write-offs"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status)
@@ -285,8 +284,7 @@ def writeoff_request(*, actor, loan: Loan, reason: str) -> WriteOff:
 
 @transaction.atomic
 def writeoff_decide(*, actor, write_off: WriteOff, approve: bool, comment: str = "") -> WriteOff:
-    if actor.role not in (Role.MANAGER, Role.ADMIN) and not actor.is_superuser:
-        raise NotAllowed(_("Only a manager approves write-offs."))
+    require_role(actor, (Role.MANAGER, Role.ADMIN), _("approve write-offs"))
     w = WriteOff.objects.select_for_update().get(pk=write_off.pk)
     if w.status != WriteOffStatus.REQUESTED:
         raise TransitionNotAllowed(entity="write-off", action="decide", status=w.status)
@@ -336,8 +334,7 @@ def writeoff_decide(*, actor, write_off: WriteOff, approve: bool, comment: str =
 
 @transaction.atomic
 def recovery_post(*, actor, loan: Loan, amount, received_on: date, channel: str, reference: str = "") -> Recovery:
-    if actor.role not in (Role.COLLECTOR, Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not post recoveries.") % {"role": actor.get_role_display()})
+    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("post recoveries"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status != LoanStatus.WRITTEN_OFF:
         raise TransitionNotAllowed(entity="loan", action="recover", status=loan.status)

@@ -3,11 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
-
 from microloan.ledger import Acct, JournalLine
 
-from .documents_pdf import Party
 from .models import Loan, Repayment, RepaymentStatus
 from .receipts_pdf import (
     AllocationRow,
@@ -17,13 +14,9 @@ from .receipts_pdf import (
     render_receipt_pdf,
     render_statement_pdf,
 )
+from .services import lender_party
 
 ZERO = Decimal("0.00")
-
-
-def _lender() -> Party:
-    lender = settings.LENDER
-    return Party(name=lender["name"], id_number=lender["code"], address=lender["address"], phone=lender["phone"])
 
 
 def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
@@ -35,7 +28,7 @@ def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
     nxt = loan.installments.filter(is_current=True, due_date__gt=repayment.paid_on).exclude(status="paid") \
         .order_by("number").first()
     return render_receipt_pdf(ReceiptData(
-        receipt_number=repayment.receipt_number or f"R{repayment.pk}", lender=_lender(),
+        receipt_number=repayment.receipt_number or f"R{repayment.pk}", lender=lender_party(),
         borrower_name=loan.borrower.full_name, borrower_id_number=loan.borrower.id_number,
         loan_number=loan.contract.number, paid_on=repayment.paid_on, amount=repayment.amount,
         channel=repayment.channel, reference=repayment.reference, allocations=rows, unapplied=unapplied,
@@ -80,7 +73,7 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
             lines.append(StatementLine(date=d, description=text, debit=debit, credit=credit, balance=balance))
     closing = lines[-1].balance if lines else opening
     return render_statement_pdf(StatementData(
-        statement_number=f"S{loan.pk:08d}-{end:%Y%m%d}", lender=_lender(), borrower_name=loan.borrower.full_name,
+        statement_number=f"S{loan.pk:08d}-{end:%Y%m%d}", lender=lender_party(), borrower_name=loan.borrower.full_name,
         borrower_id_number=loan.borrower.id_number, loan_number=loan.contract.number, period_start=start,
         period_end=end, principal=loan.principal, annual_rate=loan.annual_rate, apr=loan.apr,
         opening_balance=opening, lines=lines, closing_balance=closing,

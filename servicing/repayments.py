@@ -19,6 +19,7 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, JournalEntry, Line, journal_post, journal_reverse
 from microloan.models import Role
 from microloan.money import money
+from microloan.scoping import require_role
 
 from .allocation import ZERO, Open, Split, allocate
 from .models import (
@@ -216,8 +217,8 @@ def _record_allocations(repayment, split, forgiven=None):
 @transaction.atomic
 def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, reference: str = "",
                    external_id: str | None = None) -> Repayment:
-    if actor is not None and actor.role not in POSTERS and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not post repayments.") % {"role": actor.get_role_display()})
+    if actor is not None:  # None: a verified payment-channel callback
+        require_role(actor, POSTERS, _("post repayments"))
     amount = money(amount)
     errors = {}
     if amount <= 0:
@@ -289,8 +290,7 @@ def _notify_received(loan, repayment):
 def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     """Reverses a wrong posting (four eyes: not by whoever posted it) and re-allocates every
     later posting on the loan as if the wrong one had never happened."""
-    if actor.role not in (Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not reverse repayments.") % {"role": actor.get_role_display()})
+    require_role(actor, (Role.OFFICER, Role.MANAGER), _("reverse repayments"))
     loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=repayment.loan_id)
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
     if repayment.status != RepaymentStatus.POSTED:

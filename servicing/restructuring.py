@@ -14,6 +14,7 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.models import Role
+from microloan.scoping import require_role
 
 from .models import (
     Installment,
@@ -32,8 +33,7 @@ ZERO = Decimal("0.00")
 @transaction.atomic
 def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0,
                           reason: str) -> Restructuring:
-    if actor.role not in (Role.OFFICER, Role.MANAGER) and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not request restructuring.") % {"role": actor.get_role_display()})
+    require_role(actor, (Role.OFFICER, Role.MANAGER), _("request restructuring"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
@@ -66,8 +66,7 @@ def _shift(d, frequency: str, periods: int):
 
 @transaction.atomic
 def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, comment: str = "") -> Restructuring:
-    if actor.role not in (Role.MANAGER, Role.ADMIN) and not actor.is_superuser:
-        raise NotAllowed(_("Only a manager approves restructuring."))
+    require_role(actor, (Role.MANAGER, Role.ADMIN), _("approve restructuring"))
     r = Restructuring.objects.select_for_update().get(pk=restructuring.pk)
     if r.status != RestructuringStatus.REQUESTED:
         raise TransitionNotAllowed(entity="restructuring", action="decide", status=r.status)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus, Product
-from applications.services import validate_terms
+from applications.services import application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.audit import audit_record
 from microloan.business_date import business_date
@@ -68,19 +68,17 @@ def _approved_terms(app: Application) -> dict:
             "frequency": app.frequency, "method": app.method, "fee": loan_fee(app.product, amount)}
 
 
-def _lender() -> Party:
+def lender_party() -> Party:
+    """The lending institution as contracts, receipts and statements name it (settings.LENDER)."""
     lender = settings.LENDER
     return Party(name=lender["name"], id_number=lender["code"], address=lender["address"], phone=lender["phone"])
 
 
-def _locked(application) -> Application:
-    return (Application.objects.select_for_update(of=("self",))
-            .select_related("product", "borrower", "branch").get(pk=application.pk))
 
 
 @transaction.atomic
 def contract_generate(*, actor, application, language: str | None = None) -> Contract:
-    app = _locked(application)
+    app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="contract", actor=actor)
     language = language or app.borrower.language or "zh-hans"
     if language not in dict(settings.LANGUAGES):
@@ -92,7 +90,7 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
     number = f"ML{app.created_at:%Y}{app.pk:08d}"
     b = app.borrower
     data = ContractData(
-        contract_number=number, lender=_lender(),
+        contract_number=number, lender=lender_party(),
         borrower=Party(name=b.full_name, id_number=b.id_number, address=b.address, phone=b.mobile),
         branch_name=app.branch.name, product_name=app.product.name if language == "zh-hans" else
         (app.product.name_en or app.product.name),
@@ -122,7 +120,7 @@ def _json_terms(terms: dict, schedule: Schedule) -> dict:
 
 @transaction.atomic
 def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
-    app = _locked(application)
+    app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="sign", actor=actor)
     contract = app.contracts.order_by("-version").first()
     if contract is None:
@@ -143,7 +141,7 @@ def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
 
 @transaction.atomic
 def loan_disburse(*, actor, application, disbursed_on: date, channel: str, reference: str = "") -> Loan:
-    app = _locked(application)
+    app = application_lock(application)
     if app.status == ApplicationStatus.APPROVED:
         raise TransitionNotAllowed(entity="application", action="disburse", status=app.status,
                                    message=_("The contract has not been signed: disbursement needs a signed "

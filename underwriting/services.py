@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus, Borrower, DocumentStatus
 from applications.residentid import age_on
-from applications.services import admission_check, validate_terms
+from applications.services import admission_check, application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role
 from microloan.money import money
+from microloan.scoping import require_role
 from servicing.schedule import FREQUENCIES, ScheduleError, build_schedule
 
 from . import scoring
@@ -73,15 +74,12 @@ def scorecard_publish(*, actor, config: dict, note: str = "") -> Scorecard:
 CREDIT_FIELDS = ("overdue_count_24m", "worst_status_24m", "current_debt", "current_installments", "inquiries_6m")
 
 
-def _require(actor, roles, what):
-    if actor.role not in roles and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.get_role_display(), "what": what})
 
 
 @transaction.atomic
 def credit_record_create(*, actor, borrower: Borrower, as_of: date | None = None, source: str = "manual",
                          **fields) -> CreditRecord:
-    _require(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("record credit reports"))
+    require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("record credit reports"))
     record = CreditRecord.objects.create(borrower=borrower, as_of=as_of or business_date(), source=source,
                                          created_by=actor, **{k: v for k, v in fields.items() if k in CREDIT_FIELDS})
     audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="credit_record",
@@ -140,9 +138,6 @@ def credit_records_import(*, actor, text: str, borrowers) -> list[CreditRecord]:
 
 # --- helpers ---------------------------------------------------------------------------
 
-def _locked(application: Application) -> Application:
-    return (Application.objects.select_for_update(of=("self",))
-            .select_related("product", "borrower", "branch").get(pk=application.pk))
 
 
 def _reviewers(app) -> set[int]:
@@ -200,7 +195,7 @@ def borrower_exposure(*, borrower, exclude_pk=None) -> Decimal:
 @transaction.atomic
 def application_investigate(*, actor, application, visited_on: date, findings: str, purpose_verified: bool,
                             business_observations: str = "") -> Investigation:
-    app = _locked(application)
+    app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="investigate", actor=actor)
     if visited_on > business_date():
         raise InvalidInput({"visited_on": [_("A visit cannot be in the future.")]})
@@ -241,7 +236,7 @@ def repayment_capacity(*, monthly_income: Decimal, monthly_expenses: Decimal, ex
 @transaction.atomic
 def application_assess(*, actor, application, monthly_income: Decimal, monthly_expenses: Decimal,
                        existing_installments: Decimal, **credit) -> Assessment:
-    app = _locked(application)
+    app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="assess", actor=actor)
     borrower, product = app.borrower, app.product
     given = {k: v for k, v in credit.items() if k in CREDIT_FIELDS and v is not None}
@@ -332,7 +327,7 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
 
 @transaction.atomic
 def application_review(*, actor, application, opinion: str, comment: str = "") -> Review:
-    app = _locked(application)
+    app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="review", actor=actor)
     investigation = Investigation.objects.filter(application=app).first()
     _four_eyes(actor, app, as_what=_("review"), also={investigation.investigator_id} if investigation else set())
@@ -384,7 +379,7 @@ class DecisionResult:
 def application_decide(*, actor, application, decision: str, approved_amount=None, approved_term=None,
                        approved_rate=None, conditions: str = "", reason_code: str = "",
                        comment: str = "") -> DecisionResult:
-    app = _locked(application)
+    app = application_lock(application)
     action = {"approve": "approve", "reject": "reject", "return": "return"}.get(decision)
     if action is None:
         raise InvalidInput({"decision": [_("Choose approve, reject or return.")]})
