@@ -17,6 +17,21 @@ def english_messages():
         yield
 
 
+@pytest.fixture(autouse=True)
+def ledger_stays_balanced(request):
+    """After every test that touches the database, every journal entry balances (so the
+    trial balance does), unless the test marks itself as planting an unbalanced one."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or request.node.get_closest_marker("unbalanced_ledger"):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    yield
+    from microloan.ledger import assert_ledger_balanced
+
+    assert_ledger_balanced()
+
+
 @pytest.fixture
 def branch(db):
     return BranchFactory(code="BR-A", name="Branch A")

@@ -11,7 +11,6 @@ from ..servicing.conftest import (  # noqa: F401
     approved_app,
     approver,
     biz_date,
-    ledger_balanced,
     loan,
     reviewer,
     sv_product,

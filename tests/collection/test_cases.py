@@ -21,7 +21,7 @@ from servicing.repayments import repayment_post
 
 from ..factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_balanced")]
+pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal
 SH = ZoneInfo("Asia/Shanghai")
 

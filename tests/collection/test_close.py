@@ -21,7 +21,7 @@ from microloan.models import BusinessCalendar
 from servicing.models import Installment, Loan
 from servicing.repayments import repayment_post
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_balanced")]
+pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal
 
 

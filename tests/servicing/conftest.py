@@ -4,7 +4,6 @@ from decimal import Decimal
 import pytest
 
 from microloan.business_date import business_date_set
-from microloan.ledger import assert_ledger_balanced
 from microloan.models import Role
 
 from ..conftest import client_for
@@ -45,12 +44,6 @@ def approved_app(biz_date, officer, reviewer, approver, sv_product):
     assert r.status_code == 200, r.content
     app.refresh_from_db()
     return app
-
-
-@pytest.fixture
-def ledger_balanced(db):
-    yield
-    assert_ledger_balanced()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from servicing.repayments import payoff_quote, repayment_post
 from ..conftest import client_for
 from ..factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_balanced")]
+pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal
 DUE1 = date(2026, 12, 20)
 

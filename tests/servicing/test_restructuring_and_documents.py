@@ -15,7 +15,7 @@ from servicing.models import Installment, Loan, Repayment
 
 from ..conftest import client_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ledger_balanced")]
+pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal
 DUE1 = date(2026, 12, 20)
 

@@ -12,7 +12,7 @@ from underwriting.scoring import DEFAULT_CONFIG
 from underwriting.services import scorecard_publish
 
 from ..conftest import client_for
-from ..factories import ApplicationFactory, BorrowerFactory, BranchFactory, DocumentFactory, UserFactory
+from ..factories import BorrowerFactory, BranchFactory, UserFactory
 from .conftest import ASSESSMENT, INVESTIGATION, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
@@ -348,7 +348,3 @@ def test_credit_record_entered_by_hand_is_used_by_the_assessment(officer, uw_pro
     post(officer, app, "investigation", INVESTIGATION)
     body = {k: ASSESSMENT[k] for k in ("monthly_income", "monthly_expenses", "existing_installments")}
     assert post(officer, app, "assessment", body).data["assessment"]["score"] == 528
-
-
-def test_unused_factories_stay_importable():
-    assert ApplicationFactory and DocumentFactory

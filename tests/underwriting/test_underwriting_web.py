@@ -12,7 +12,7 @@ from applications.models import Application
 from microloan.models import Role
 
 from ..factories import BorrowerFactory, ProductFactory, UserFactory
-from .conftest import ASSESSMENT, INVESTIGATION, submitted_app, to_pending
+from .conftest import ASSESSMENT, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,6 @@ def test_workbench_shows_field_errors(client, officer, uw_product):
                                                  "inv-findings": "x", "inv-purpose_verified": "on"},
                     HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200 and "future" in r.content.decode()
-    assert INVESTIGATION
 
 
 def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(client, branch, approver, officer):
