@@ -161,6 +161,14 @@ class LeadConvertSerializer(serializers.Serializer):
 
 # --- helpers ---------------------------------------------------------------------------
 
+def application_response(view, app, extra: dict | None = None, code=status.HTTP_200_OK) -> Response:
+    """The application as every transition answers it (re-read with the viewer's scope, so the
+    response shows the new status, documents and history), plus any ``extra`` fields."""
+    app = selectors.application_list(user=view.request.user).get(pk=app.pk)
+    data = ApplicationSerializer(app, context=view.get_serializer_context()).data
+    return Response({**data, **(extra or {})}, status=code)
+
+
 def _history_map(app_ids) -> dict[int, list]:
     """All status changes of a page of applications in one query."""
     out = defaultdict(list)
@@ -295,10 +303,6 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ctx = {**self.get_serializer_context(), "history": _history_map(a.pk for a in page)}
         return self.get_paginated_response(ApplicationSerializer(page, many=True, context=ctx).data)
 
-    def _render(self, app, code=status.HTTP_200_OK):
-        app = self.get_queryset().get(pk=app.pk)
-        return Response(ApplicationSerializer(app, context=self.get_serializer_context()).data, status=code)
-
     @extend_schema(request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
     def create(self, request):
         s = ApplicationCreateSerializer(data=request.data)
@@ -318,20 +322,22 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 return Response({"borrower": ["No such borrower in your branches."]}, status=400)
         data["product"] = _product(user, data["product"])
         app = services.application_create(actor=user, borrower=borrower, **data)
-        return self._render(app, status.HTTP_201_CREATED)
+        return application_response(self, app, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._render(services.application_submit(actor=request.user, application=self.get_object()))
+        app = services.application_submit(actor=request.user, application=self.get_object())
+        return application_response(self, app)
 
     @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         s = WithdrawSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        return self._render(services.application_withdraw(actor=request.user, application=self.get_object(),
-                                                          reason=s.validated_data["reason"]))
+        app = services.application_withdraw(actor=request.user, application=self.get_object(),
+                                            reason=s.validated_data["reason"])
+        return application_response(self, app)
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer},
                    responses={201: DocumentSerializer})

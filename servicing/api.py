@@ -13,7 +13,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from applications import selectors as intake_selectors
-from applications.api import ApplicationSerializer
+from applications.api import ApplicationSerializer, application_response
 from applications.models import Application, Frequency, Method, Product
 from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
@@ -106,11 +106,6 @@ class ContractViewSet(viewsets.GenericViewSet):
             return Application.objects.none()
         return intake_selectors.application_list(user=self.request.user)
 
-    def _render(self, app, extra=None, code=200):
-        app = self.get_queryset().get(pk=app.pk)
-        return Response({**ApplicationSerializer(app, context=self.get_serializer_context()).data, **(extra or {})},
-                        status=code)
-
     @extend_schema(request=ContractIn, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def contract(self, request, pk=None):
@@ -119,8 +114,8 @@ class ContractViewSet(viewsets.GenericViewSet):
         s = ContractIn(data=request.data)
         s.is_valid(raise_exception=True)
         c = services.contract_generate(actor=request.user, application=app, language=s.validated_data.get("language"))
-        return self._render(app, {"contract": {"version": c.version, "language": c.language, "sha256": c.sha256,
-                                               "number": c.number}})
+        contract = {"version": c.version, "language": c.language, "sha256": c.sha256, "number": c.number}
+        return application_response(self, app, {"contract": contract})
 
     # Routed explicitly as .../contract.pdf (no trailing slash), as API.md names it.
     @extend_schema(responses={(200, "application/pdf"): bytes})
@@ -141,7 +136,7 @@ class ContractViewSet(viewsets.GenericViewSet):
         s = SignIn(data=request.data)
         s.is_valid(raise_exception=True)
         services.contract_sign(actor=request.user, application=app, **s.validated_data)
-        return self._render(app)
+        return application_response(self, app)
 
     @extend_schema(request=DisburseIn, responses={201: inline_serializer("Disbursed", {
         "loan": serializers.IntegerField(), "status": serializers.CharField()})})

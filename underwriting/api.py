@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import selectors as intake_selectors
-from applications.api import ApplicationSerializer
+from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
 from microloan.errors import InvalidInput
 
@@ -70,12 +70,6 @@ class CreditRecordSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "source", "created_at"]
 
 
-def _app_response(view, app, extra=None, code=status.HTTP_200_OK):
-    app = intake_selectors.application_list(user=view.request.user).get(pk=app.pk)
-    data = ApplicationSerializer(app, context=view.get_serializer_context()).data
-    return Response({**data, **(extra or {})}, status=code)
-
-
 @extend_schema(tags=["applications"])
 class UnderwritingViewSet(viewsets.GenericViewSet):
     """Underwriting transitions of an application (investigation, assessment, review, decision)."""
@@ -99,7 +93,7 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
         """现场调查: record the field visit (submitted/under_review → under_review)."""
         app = self.get_object()
         services.application_investigate(actor=request.user, application=app, **self._input(InvestigationIn))
-        return _app_response(self, app)
+        return application_response(self, app)
 
     @extend_schema(request=AssessmentIn, responses=inline_serializer("AssessedApplication", {
         "assessment": AssessmentOut()}))
@@ -108,7 +102,7 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
         """Credit assessment: repayment capacity, score, grade, reason codes and a recommendation."""
         app = self.get_object()
         a = services.application_assess(actor=request.user, application=app, **self._input(AssessmentIn))
-        return _app_response(self, app, {"assessment": AssessmentOut(a).data,
+        return application_response(self, app, {"assessment": AssessmentOut(a).data,
                                          "recommendation": a.recommendation})
 
     @extend_schema(request=ReviewIn, responses=ApplicationSerializer)
@@ -117,7 +111,7 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
         """审查: the reviewer's opinion (under_review → pending_approval)."""
         app = self.get_object()
         services.application_review(actor=request.user, application=app, **self._input(ReviewIn))
-        return _app_response(self, app)
+        return application_response(self, app)
 
     @extend_schema(request=DecisionIn, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -126,7 +120,7 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
         app = self.get_object()
         r = services.application_decide(actor=request.user, application=app, **self._input(DecisionIn))
         extra = {"committee_votes": r.committee_votes, "committee_size": r.committee_size} if r.committee_size else {}
-        return _app_response(self, app, extra)
+        return application_response(self, app, extra)
 
 
 @extend_schema(tags=["credit records"])
