@@ -1,5 +1,7 @@
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from applications.selectors import application_list, borrower_list
 
@@ -15,3 +17,10 @@ def dashboard(request):
         "borrower_count": borrower_list(user=request.user).count(),
         "recent": apps[:10],
     })
+
+
+@require_safe
+def healthz(request):
+    """Liveness for load balancers and the container healthcheck, and the bare baseline of
+    the API benchmark (bench/api.sh): no authentication, no database, no template."""
+    return JsonResponse({"status": "ok"})

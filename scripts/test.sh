@@ -5,12 +5,15 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
 # System packages: Chromium for the browser tests, docker-compose to validate the compose
-# file, poppler-utils to read the contract PDFs, gettext for translations.
+# file, poppler-utils to read the contract PDFs, a Chinese font so poppler can draw the
+# contracts' built-in (not embedded) CJK font when a test renders a page, gettext for
+# translations.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
