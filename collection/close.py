@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
-from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart
+from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
 from microloan.models import BusinessCalendar
 from microloan.money import ZERO
 
@@ -313,6 +313,8 @@ def close_run_finish(*, run_id: int) -> bool:
                      from_state=CloseStatus.RUNNING, to_state=CloseStatus.DONE,
                      data={"business_date": run.business_date.isoformat(), "loans": run.loans,
                            "penalty_total": str(run.penalty_total), "provision_delta": str(run.provision_delta)})
+    # The day's postings are in: fold them into the ledger's day totals (trial balance).
+    ledger_rollup()
     return True
 
 

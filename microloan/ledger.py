@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -235,6 +235,31 @@ class JournalLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Journal lines are append-only.")
+
+
+class LedgerDayTotal(models.Model):
+    """Debit and credit totals of one account for one business date, rolled up from the
+    journal lines by ``ledger_rollup`` so that the trial balance reads one row per account
+    and day instead of every line ever posted. Written only by the roll-up."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    business_date = models.DateField(_("business date"))
+    debit = models.DecimalField(_("debit"), max_digits=24, decimal_places=MONEY_PLACES, default=ZERO)
+    credit = models.DecimalField(_("credit"), max_digits=24, decimal_places=MONEY_PLACES, default=ZERO)
+
+    class Meta:
+        verbose_name = _("ledger day total")
+        verbose_name_plural = _("ledger day totals")
+        constraints = [models.UniqueConstraint(fields=["account", "business_date"],
+                                               name="microloan_ledgerdaytotal_account_date")]
+
+
+class LedgerRollup(models.Model):
+    """One row: the roll-up's watermark. Every journal line with ``id <= last_line_id`` is in
+    ``LedgerDayTotal``; every later one is read from the journal itself."""
+
+    last_line_id = models.BigIntegerField(default=0)
+    rolled_at = models.DateTimeField(null=True, blank=True)
 
 
 # --- services -------------------------------------------------------------------------------
@@ -446,25 +471,103 @@ def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: st
 # --- selectors ------------------------------------------------------------------------------
 
 
+ROLLUP_CHUNK = 500_000  # journal lines per roll-up step (one short transaction each)
+
+
+def ledger_rollup(*, chunk: int = ROLLUP_CHUNK, lock_timeout_ms: int = 2000) -> int:
+    """Adds the journal lines posted since the last roll-up to ``LedgerDayTotal`` (one
+    INSERT ... SELECT ... GROUP BY per chunk of line ids) and moves the watermark; returns how
+    many line ids it covered. Idempotent: a second call finds nothing new.
+
+    Line ids are handed out when a line is inserted but become visible when its transaction
+    commits, so a later id can be seen before an earlier one. To never step over a line
+    still in flight, each step first takes a SHARE lock on the journal lines: it waits for
+    the transactions writing lines to commit and holds new ones back for the few
+    milliseconds of the step. If the lock is not granted within ``lock_timeout_ms`` (a long
+    posting transaction, such as a close chunk, is running) the roll-up stops where it is and
+    the next call goes on; the trial balance is right either way, only slower.
+    """
+    line_table = JournalLine._meta.db_table
+    entry_table = JournalEntry._meta.db_table
+    total_table = LedgerDayTotal._meta.db_table
+    covered = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+                    try:
+                        with transaction.atomic():
+                            cursor.execute(f"LOCK TABLE {line_table} IN SHARE MODE")
+                    except OperationalError:
+                        return covered
+                mark, _created = LedgerRollup.objects.select_for_update().get_or_create(pk=1)
+                cursor.execute(f"SELECT MAX(id) FROM {line_table}")
+                newest = cursor.fetchone()[0] or 0
+                if newest <= mark.last_line_id:
+                    return covered
+                upto = min(newest, mark.last_line_id + chunk)
+                cursor.execute(
+                    f"INSERT INTO {total_table} (account_id, business_date, debit, credit) "
+                    f"SELECT l.account_id, e.business_date, SUM(l.debit), SUM(l.credit) "
+                    f"FROM {line_table} l JOIN {entry_table} e ON e.id = l.entry_id "
+                    f"WHERE l.id > %s AND l.id <= %s GROUP BY l.account_id, e.business_date "
+                    f"ON CONFLICT (account_id, business_date) DO UPDATE SET "
+                    f"debit = {total_table}.debit + excluded.debit, credit = {total_table}.credit + excluded.credit",
+                    [mark.last_line_id, upto],
+                )
+                covered += upto - mark.last_line_id
+                mark.last_line_id, mark.rolled_at = upto, timezone.now()
+                mark.save(update_fields=["last_line_id", "rolled_at"])
+
+
+def _db_money(value) -> Decimal:
+    # PostgreSQL sums numeric exactly; SQLite (the demo database) stores and sums decimals as
+    # floats, exact to the cent at any amount a demo book reaches.
+    return (Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)).quantize(CENT)
+
+
 def trial_balance(*, as_of: date | None = None) -> dict:
     """Every account's debit and credit totals and its balance, with grand totals; one query.
 
     ``as_of`` keeps only entries with a business date on or before it. Each row holds
     ``debit``/``credit`` (totals), ``balance`` (signed, on the account's normal side) and
     ``debit_balance``/``credit_balance`` (the net amount in the column it falls in).
+
+    The totals are the rolled-up day totals plus the journal lines after the roll-up's
+    watermark, read in one statement so that a roll-up committing meanwhile cannot make a
+    line count twice or not at all.
     """
-    only = Q(lines__entry__business_date__lte=as_of) if as_of is not None else None
-    accounts = Account.objects.order_by("code").annotate(
-        debit_total=Sum("lines__debit", filter=only), credit_total=Sum("lines__credit", filter=only),
-    ).values("code", "name", "name_en", "type", "normal_side", "debit_total", "credit_total")
+    line_table, entry_table = JournalLine._meta.db_table, JournalEntry._meta.db_table
+    total_table, mark_table = LedgerDayTotal._meta.db_table, LedgerRollup._meta.db_table
+    date_filter_totals = "WHERE t.business_date <= %s" if as_of is not None else ""
+    date_filter_lines = "AND e.business_date <= %s" if as_of is not None else ""
+    params = [as_of, as_of] if as_of is not None else []
+    sql = (
+        f"WITH mark AS (SELECT COALESCE(MAX(last_line_id), 0) AS w FROM {mark_table}), "
+        f"amounts AS ("
+        f"  SELECT t.account_id, t.debit, t.credit FROM {total_table} t {date_filter_totals} "
+        f"  UNION ALL "
+        f"  SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
+        f"  JOIN {entry_table} e ON e.id = l.entry_id "
+        f"  WHERE l.id > (SELECT w FROM mark) {date_filter_lines}) "
+        f"SELECT a.code, a.name, a.name_en, a.type, a.normal_side, "
+        f"COALESCE(SUM(x.debit), 0), COALESCE(SUM(x.credit), 0) "
+        f"FROM {Account._meta.db_table} a LEFT JOIN amounts x ON x.account_id = a.id "
+        f"GROUP BY a.id, a.code, a.name, a.name_en, a.type, a.normal_side ORDER BY a.code"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        accounts = cursor.fetchall()
     rows = []
     totals = {"debit": ZERO, "credit": ZERO, "debit_balance": ZERO, "credit_balance": ZERO}
-    for acc in accounts:
-        debit, credit = acc.pop("debit_total") or ZERO, acc.pop("credit_total") or ZERO
+    for code, name, name_en, type_, normal_side, debit, credit in accounts:
+        debit, credit = _db_money(debit), _db_money(credit)
         net = debit - credit
         row = {
-            **acc, "type_label": AccountType(acc["type"]).label, "debit": debit, "credit": credit,
-            "balance": net if acc["normal_side"] == Side.DEBIT else -net,
+            "code": code, "name": name, "name_en": name_en, "type": type_, "normal_side": normal_side,
+            "type_label": AccountType(type_).label, "debit": debit, "credit": credit,
+            "balance": net if normal_side == Side.DEBIT else -net,
             "debit_balance": net if net > 0 else ZERO, "credit_balance": -net if net < 0 else ZERO,
         }
         for key in totals:

@@ -10,3 +10,11 @@ from . import notifications_tasks  # noqa: F401 - autodiscovery looks for tasks.
 def heartbeat() -> str:
     """Proves a worker consumes from the broker (used by the Celery smoke test)."""
     return timezone.now().isoformat()
+
+
+@shared_task(name="microloan.ledger_rollup")
+def ledger_rollup() -> int:
+    """Folds new journal lines into the ledger's day totals (also done after each close)."""
+    from .ledger import ledger_rollup as rollup
+
+    return rollup()

@@ -346,3 +346,17 @@ def test_close_day_command_prints_progress_and_a_summary(portfolio, capsys):
     # the sandbox flag moves the business date first
     call_command("close_day", "--date", "2026-12-26", "--advance-business-date")
     assert "Closed 2026-12-26" in capsys.readouterr().out
+
+
+def test_each_close_rolls_the_days_postings_into_the_ledger_day_totals(loan):
+    from microloan.ledger import JournalLine, LedgerDayTotal, LedgerRollup
+
+    close(date(2026, 12, 24))  # catches up to the first penalty day
+    close(date(2026, 12, 25))
+
+    # every line the closes posted is behind the watermark, summed per account and day
+    assert LedgerRollup.objects.get().last_line_id == JournalLine.objects.order_by("-id").first().pk
+    penalty = LedgerDayTotal.objects.filter(account__code=Acct.PENALTY_RECEIVABLE).order_by("business_date")
+    assert [(t.business_date, t.debit) for t in penalty] == [(date(2026, 12, 24), D("0.39")),
+                                                            (date(2026, 12, 25), D("0.39"))]
+    assert {r["code"]: r["balance"] for r in trial_balance()["rows"]}[Acct.PENALTY_RECEIVABLE] == D("0.78")
