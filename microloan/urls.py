@@ -7,6 +7,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
 from servicing import api as servicing_api
+from servicing import care_api
 from underwriting import api as underwriting_api
 
 from . import ledger_views, views
@@ -21,6 +22,12 @@ router.register("applications", underwriting_api.UnderwritingViewSet, basename="
 router.register("applications", servicing_api.ContractViewSet, basename="application-contract")
 router.register("loans", servicing_api.LoanViewSet, basename="loan")
 router.register("credit-records", underwriting_api.CreditRecordViewSet, basename="credit-record")
+router.register("complaints", care_api.ComplaintViewSet, basename="complaint")
+router.register("follow-up-visits", care_api.FollowUpVisitViewSet, basename="follow-up-visit")
+router.register("credit-reviews", care_api.CreditReviewViewSet, basename="credit-review")
+router.register("feedback", care_api.FeedbackViewSet, basename="feedback")
+router.register("me/complaints", care_api.MyComplaintViewSet, basename="my-complaint")
+router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback")
 
 api_v1 = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),

@@ -1,0 +1,192 @@
+"""Customer-service screens: the worklist, complaint, visit and review pages render in both
+languages for the user's branch tree only, show only the buttons the transition table
+allows, flag SLA breaches, and cost a constant number of queries as their lists grow."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from microloan.business_date import business_date_set
+from microloan.models import Role
+from servicing import care
+from servicing.care_models import Complaint, CreditReview, FollowUpVisit
+
+from ..factories import BorrowerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FRIDAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def today(db):
+    business_date_set(value=FRIDAY)
+    return FRIDAY
+
+
+def file(actor, borrower, **kw):
+    data = {"category": "collection_conduct", "description": "Called at night.", "channel": "phone", **kw}
+    return care.complaint_file(actor=actor, borrower=borrower, **data)
+
+
+@pytest.fixture
+def desk(officer, borrower, loan):
+    """One of everything: a complaint, a visit due, an open review."""
+    c = file(officer, borrower)
+    visit = care.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
+                                scheduled_on=FRIDAY)
+    care.care_daily(business_date=date(2027, 6, 1))
+    return {"complaint": c, "visit": visit, "review": CreditReview.objects.get(loan=loan)}
+
+
+def urls(desk):
+    return ["/care/", "/care/complaints/new/", f"/care/complaints/{desk['complaint'].pk}/",
+            f"/care/visits/{desk['visit'].pk}/", f"/care/reviews/{desk['review'].pk}/"]
+
+
+ENGLISH_HEADINGS = ["Customer service", "Complaints", "Follow-up visits due", "Credit reviews", "Service level",
+                    "Register a complaint", "Record the visit", "Complete the review", "Next step"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_care_page_renders_in_both_languages(client, desk, officer, manager, language):
+    for user in (officer, manager):
+        client.force_login(user)
+        for url in urls(desk):
+            r = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+            assert r.status_code == 200, (user.username, url, r.status_code)
+            html = r.content.decode()
+            assert f'lang="{language}"' in html
+            assert 'id="nav-care"' in html
+            text = re.sub(r"<[^>]+>", "\n", html)
+            lines = {line.strip() for line in text.splitlines()}
+            if language == "zh-hans":
+                assert "客户服务" in html
+                assert not lines & set(ENGLISH_HEADINGS), (url, lines & set(ENGLISH_HEADINGS))
+            else:
+                assert "Customer service" in html
+    client.force_login(manager)
+    r = client.get("/care/", HTTP_ACCEPT_LANGUAGE=language)
+    assert ("投诉" if language == "zh-hans" else "Complaints") in r.content.decode()
+
+
+# --- behaviour on the pages ---------------------------------------------------------------------
+
+def test_the_complaint_page_offers_only_the_allowed_moves(client, officer, borrower):
+    c = file(officer, borrower)
+    client.force_login(officer)
+    html = client.get(f"/care/complaints/{c.pk}/").content.decode()
+    assert 'id="action-acknowledge"' in html and 'id="action-escalate"' in html
+    assert 'id="action-resolve"' not in html and 'id="action-close"' not in html
+    assert 'id="take-form"' in html  # an officer may take up an unassigned complaint
+    auditor = UserFactory(role=Role.AUDITOR, branch=officer.branch)
+    client.force_login(auditor)
+    html = client.get(f"/care/complaints/{c.pk}/").content.decode()
+    assert 'id="actions"' not in html and 'id="visit-form"' not in html
+
+
+def test_moving_a_complaint_from_its_page(client, officer, borrower):
+    c = file(officer, borrower)
+    client.force_login(officer)
+    r = client.post(f"/care/complaints/{c.pk}/", {"step": "transition", "action": "acknowledge", "reason": "Called."})
+    assert r.status_code == 302
+    c.refresh_from_db()
+    assert (c.status, c.handler) == ("acknowledged", officer)
+    # the same move again: refused with the API's status and the reason on the page
+    r = client.post(f"/care/complaints/{c.pk}/", {"step": "transition", "action": "acknowledge"})
+    assert r.status_code == 409 and "acknowledged" in r.content.decode()
+    r = client.post(f"/care/complaints/{c.pk}/", {"step": "transition", "action": "escalate", "reason": ""})
+    assert r.status_code == 400
+    r = client.post(f"/care/complaints/{c.pk}/", {"step": "visit", "scheduled_on": "2026-11-27",
+                                                  "officer": officer.pk, "note": "Call back"})
+    assert r.status_code == 302 and FollowUpVisit.objects.filter(complaint=c, kind="complaint").exists()
+
+
+def test_the_worklist_flags_breaches_and_keeps_to_the_branch(client, officer, other_officer, borrower):
+    late = file(officer, borrower, received_on=date(2026, 11, 2))
+    fresh = file(officer, borrower)
+    client.force_login(officer)
+    html = client.get("/care/").content.decode()
+    late_row = re.search(rf'<tr class="([^"]*)" data-complaint="{late.pk}">(.*?)</tr>', html, re.S)
+    fresh_row = re.search(rf'<tr class="([^"]*)" data-complaint="{fresh.pk}">(.*?)</tr>', html, re.S)
+    assert late_row.group(1) == "breach" and "resolve-breach" in late_row.group(2)
+    assert fresh_row.group(1) == "" and "breach" not in fresh_row.group(2)
+    client.force_login(other_officer)
+    html = client.get("/care/").content.decode()
+    assert f'data-complaint="{late.pk}"' not in html
+    assert client.get(f"/care/complaints/{late.pk}/").status_code == 404
+
+
+def test_registering_a_complaint_on_the_page(client, officer, borrower, other_officer):
+    client.force_login(officer)
+    r = client.post("/care/complaints/new/", {"borrower": borrower.id_number, "channel": "letter", "category": "fees",
+                                              "received_on": "2026-11-19", "description": "Fee not in contract."})
+    assert r.status_code == 302
+    c = Complaint.objects.get()
+    assert (c.borrower, c.channel, c.received_on, c.filed_by) == (borrower, "letter", date(2026, 11, 19), officer)
+    outsider = BorrowerFactory(branch=other_officer.branch)
+    r = client.post("/care/complaints/new/", {"borrower": outsider.id_number, "channel": "phone", "category": "fees",
+                                              "received_on": "2026-11-20", "description": "x"})
+    assert r.status_code == 200 and Complaint.objects.count() == 1
+    assert client.get("/care/complaints/new/").status_code == 200
+
+
+def test_recording_a_visit_and_a_review_on_their_pages(client, desk, officer):
+    client.force_login(officer)
+    v, r = desk["visit"], desk["review"]
+    resp = client.post(f"/care/visits/{v.pk}/", {"step": "complete", "visited_on": "2026-11-20", "method": "on_site",
+                                                 "purpose_verified": "true", "findings": "Stock in the shop."})
+    assert resp.status_code == 302
+    v.refresh_from_db()
+    assert (v.status, v.purpose_verified) == ("done", True)
+    resp = client.post(f"/care/reviews/{r.pk}/", {"step": "complete", "recommendation": "recall", "findings": ""})
+    assert resp.status_code == 200
+    resp = client.post(f"/care/reviews/{r.pk}/", {"step": "complete", "recommendation": "recall",
+                                                  "findings": "Business closed."})
+    assert resp.status_code == 302
+    r.refresh_from_db()
+    assert (r.status, r.recommendation) == ("done", "recall")
+
+
+def test_managers_run_the_periodic_job_from_the_worklist(client, officer, manager, loan):
+    business_date_set(value=date(2027, 6, 1))
+    client.force_login(officer)
+    assert client.post("/care/run-periodic-reviews/").status_code == 403
+    client.force_login(manager)
+    assert client.post("/care/run-periodic-reviews/").status_code == 302
+    assert CreditReview.objects.filter(loan=loan, business_date=date(2027, 6, 1)).count() == 1
+    assert client.post("/care/run-periodic-reviews/").status_code == 302
+    assert CreditReview.objects.count() == 1
+
+
+def test_pages_cost_the_same_whatever_the_length_of_their_lists(client, officer, manager, borrower, loan):
+    from ..collection.conftest import clone_loan
+
+    def grow(n):
+        for _ in range(n):
+            b = BorrowerFactory(branch=borrower.branch)
+            c = file(officer, b, received_on=FRIDAY - timedelta(days=20))
+            care.complaint_transition(actor=officer, complaint=c, action="acknowledge")
+            care.visit_schedule(actor=officer, borrower=b, kind="other", scheduled_on=FRIDAY)
+            clone_loan(loan)
+        care.care_daily(business_date=date(2027, 6, 1))
+
+    def measure(url):
+        with CaptureQueriesContext(connection) as q:
+            assert client.get(url).status_code == 200
+        return len(q)
+
+    client.force_login(manager)
+    grow(1)
+    first = Complaint.objects.order_by("id").first()
+    small = {url: measure(url) for url in ("/care/", f"/care/complaints/{first.pk}/")}
+    grow(6)
+    for action in ("investigate", "escalate"):
+        care.complaint_transition(actor=manager, complaint=first, action=action, reason="more history")
+    care.visit_schedule(actor=manager, borrower=first.borrower, kind="complaint", complaint=first,
+                        scheduled_on=FRIDAY, officer=officer)
+    assert Complaint.objects.count() == 7 and CreditReview.objects.count() >= 7
+    assert {url: measure(url) for url in small} == small
