@@ -130,13 +130,20 @@ def sandbox_advance(request):
         raise PermissionDenied("The training sandbox is off in this installation.")
     if request.user.role not in (Role.MANAGER, Role.ADMIN) and not request.user.is_superuser:
         raise PermissionDenied("Managers and administrators advance the sandbox date.")
+    from servicing.care import care_daily
+    from servicing.reminders import reminders_create
+
     from .close import close_day
     days = max(1, min(int(request.POST.get("days", "1") or 1), 400))
     day = business_date()
     for _i in range(days):
+        # What the nightly schedule does around midnight: the close of the day, then the next
+        # morning's customer-service tasks and repayment reminders.
         close_day(business_date=day)
         day += timedelta(days=1)
         business_date_set(value=day)
+        care_daily(business_date=day)
+        reminders_create(business_date=day)
     messages.success(request, _("Closed through %(d)s; the business date is now %(n)s.")
                      % {"d": day - timedelta(days=1), "n": day})
     return redirect("sandbox")

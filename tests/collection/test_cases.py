@@ -203,6 +203,23 @@ def test_sandbox_advances_the_business_date_through_the_close(client, loan, appr
     assert client.post("/sandbox/advance/", {"days": "1"}).status_code == 403
 
 
+def test_each_sandbox_morning_runs_the_customer_service_job_and_the_reminders(client, loan, approver, settings):
+    from microloan.notifications import Notification
+    from servicing.care_models import FollowUpVisit
+
+    settings.SANDBOX_ENABLED = True
+    business_date_set(value=date(2027, 1, 15))
+    client.force_login(approver)
+    assert client.post("/sandbox/advance/", {"days": "2"}).status_code == 302
+
+    # the post-disbursement check is scheduled once, and on Jan 17 the borrower is reminded
+    # of the instalment due on Jan 20 (three days before)
+    assert FollowUpVisit.objects.filter(loan=loan, kind="post_disbursement").count() == 1
+    due = loan.installments.get(is_current=True, due_date=date(2027, 1, 20))
+    reminders = Notification.objects.filter(kind="reminder_before")
+    assert reminders.exists() and set(reminders.values_list("reference", flat=True)) == {f"installment:{due.pk}"}
+
+
 def test_write_off_approval_refused_when_the_loan_was_paid_meanwhile(overdue_case, collectors, approver, loan):
     Loan.objects.filter(pk=loan.pk).update(classification="loss")
     w = writeoff_request(actor=collectors[0], loan=loan, reason="absconded")

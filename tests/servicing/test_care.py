@@ -483,3 +483,15 @@ def test_feedback_input_and_ownership(today, officer, borrower, borrower_user):
     care.visit_complete(actor=officer, visit=v, visited_on=FRIDAY, method="phone", findings="All fine.")
     v.refresh_from_db()
     assert care.feedback_submit(actor=borrower_user, score=5, visit=v).subject == "visit"
+
+
+def test_the_care_daily_command_runs_the_job_once_per_date(loan, capsys):
+    from django.core.management import call_command
+
+    call_command("care_daily", "--date", "2026-11-21")
+    first = capsys.readouterr().out
+    call_command("care_daily", "--date", "2026-11-21")
+    again = capsys.readouterr().out
+
+    assert "visits_created: 1" in first and FollowUpVisit.objects.filter(loan=loan).count() == 1
+    assert "visits_created: 0" in again and "reviews_created: 0" in again
