@@ -61,6 +61,45 @@ def test_local_settings_default_to_sqlite_and_a_brokerless_celery():
     assert r.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"], r.stderr
 
 
+def test_the_demo_runs_on_sqlite_through_closes_and_the_morning_jobs(tmp_path):
+    """`make run`'s database: the set-based SQL (close, ledger roll-up, customer-service job,
+    reports) must work on SQLite too, not only on PostgreSQL."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(DJANGO_SETTINGS_MODULE="microloan.settings.local", DATABASE_URL=f"sqlite:///{tmp_path}/demo.sqlite3",
+               MEDIA_ROOT=str(tmp_path / "media"))
+    manage = [sys.executable, "manage.py"]
+
+    def ok(*args):
+        r = subprocess.run([*manage, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        return r.stdout
+
+    ok("migrate", "--noinput", "-v0")
+    ok("seed_demo", "--password", "demo-test-pw")
+    script = (
+        "from datetime import timedelta\n"
+        "from django.test import Client\n"
+        "from collection.close import close_day\n"
+        "from microloan.business_date import business_date, business_date_set\n"
+        "from microloan.ledger import JournalLine, LedgerRollup, trial_balance\n"
+        "from microloan.models import User\n"
+        "from servicing.care import care_daily\n"
+        "day = business_date()\n"
+        "for _ in range(3):\n"
+        "    close_day(business_date=day); day += timedelta(days=1); business_date_set(value=day)\n"
+        "    care_daily(business_date=day)\n"
+        "assert trial_balance()['balanced']\n"
+        "assert LedgerRollup.objects.get().last_line_id == JournalLine.objects.order_by('-id').first().pk\n"
+        "c = Client(); c.force_login(User.objects.get(username='manager'))\n"
+        "for url in ['/reports/par/', '/reports/classification/', '/reports/flows/', '/reports/officers/',\n"
+        "            '/reports/turnaround/', '/care/', '/ledger/trial-balance/']:\n"
+        "    r = c.get(url, HTTP_HOST='127.0.0.1')\n"
+        "    assert r.status_code == 200, (url, r.status_code)\n"
+        "print('demo ok')\n"
+    )
+    assert "demo ok" in ok("shell", "-v0", "-c", script)
+
+
 def test_no_collections_package_shadows_the_standard_library():
     assert not (ROOT / "collections").exists()
     import collections
