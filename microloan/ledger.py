@@ -471,7 +471,7 @@ def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: st
 # --- selectors ------------------------------------------------------------------------------
 
 
-ROLLUP_CHUNK = 500_000  # journal lines per roll-up step (one short transaction each)
+ROLLUP_CHUNK = 100_000  # journal lines per roll-up step: one transaction of ~0.2 s holding back postings
 
 
 def ledger_rollup(*, chunk: int = ROLLUP_CHUNK, lock_timeout_ms: int = 2000) -> int:
@@ -482,10 +482,11 @@ def ledger_rollup(*, chunk: int = ROLLUP_CHUNK, lock_timeout_ms: int = 2000) -> 
     Line ids are handed out when a line is inserted but become visible when its transaction
     commits, so a later id can be seen before an earlier one. To never step over a line
     still in flight, each step first takes a SHARE lock on the journal lines: it waits for
-    the transactions writing lines to commit and holds new ones back for the few
-    milliseconds of the step. If the lock is not granted within ``lock_timeout_ms`` (a long
-    posting transaction, such as a close chunk, is running) the roll-up stops where it is and
-    the next call goes on; the trial balance is right either way, only slower.
+    the transactions writing lines to commit and holds new ones back for the step (a day of
+    postings takes tens of milliseconds; a full ``chunk`` about 0.2 s). If a lock is not
+    granted within ``lock_timeout_ms`` (another roll-up runs, or a long posting transaction
+    such as a close chunk) the roll-up stops where it is and the next call goes on; the trial
+    balance is right either way, only slower.
     """
     line_table = JournalLine._meta.db_table
     entry_table = JournalEntry._meta.db_table
@@ -496,12 +497,16 @@ def ledger_rollup(*, chunk: int = ROLLUP_CHUNK, lock_timeout_ms: int = 2000) -> 
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-                    try:
-                        with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        # The watermark first (one roll-up at a time), then the journal.
+                        mark, _created = LedgerRollup.objects.select_for_update().get_or_create(pk=1)
+                        if connection.vendor == "postgresql":
                             cursor.execute(f"LOCK TABLE {line_table} IN SHARE MODE")
-                    except OperationalError:
-                        return covered
-                mark, _created = LedgerRollup.objects.select_for_update().get_or_create(pk=1)
+                except (OperationalError, IntegrityError):
+                    # Lock timeout (another roll-up, or postings that take long), or a first
+                    # watermark row created concurrently: the next call goes on from here.
+                    return covered
                 cursor.execute(f"SELECT MAX(id) FROM {line_table}")
                 newest = cursor.fetchone()[0] or 0
                 if newest <= mark.last_line_id:

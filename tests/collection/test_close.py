@@ -360,3 +360,20 @@ def test_each_close_rolls_the_days_postings_into_the_ledger_day_totals(loan):
     assert [(t.business_date, t.debit) for t in penalty] == [(date(2026, 12, 24), D("0.39")),
                                                             (date(2026, 12, 25), D("0.39"))]
     assert {r["code"]: r["balance"] for r in trial_balance()["rows"]}[Acct.PENALTY_RECEIVABLE] == D("0.78")
+
+
+def test_a_failing_ledger_rollup_does_not_fail_the_close(loan, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    import collection.close as close_module
+
+    def refuse():
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(close_module, "ledger_rollup", refuse)
+    results = close(date(2026, 12, 22))
+
+    # the days are closed (and the next catch-up can go on); the hourly roll-up catches up
+    assert [r.business_date for r in results][-1] == date(2026, 12, 22)
+    assert BusinessCalendar.objects.get(pk=1).last_closed_date == date(2026, 12, 22)
+    assert "ledger roll-up after the close" in caplog.text

@@ -569,3 +569,29 @@ def test_the_rollup_gives_up_within_its_lock_timeout_and_catches_up_later():
     assert result["covered"] == 0 and not LedgerDayTotal.objects.exists()
     assert ledger_rollup() == JournalLine.objects.order_by("-id").first().pk
     assert tb_totals() == journal_totals()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_finding_another_one_running_gives_up_instead_of_failing():
+    # given one roll-up holding the watermark (as a long step of the hourly job would)
+    ensure_chart()
+    disburse("500.00", day=JAN_10)
+    result = {}
+
+    def roll():
+        try:
+            result["covered"] = ledger_rollup(lock_timeout_ms=100)
+        except Exception as exc:  # reported by the assertion below
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        LedgerRollup.objects.select_for_update().get_or_create(pk=1)
+        roller = threading.Thread(target=roll)
+        roller.start()
+        roller.join(timeout=20)
+    # then the second one returns having done nothing, and a later call rolls everything up
+    assert "error" not in result, result.get("error")
+    assert result["covered"] == 0
+    assert ledger_rollup() > 0 and tb_totals() == journal_totals()
