@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from applications.models import Product
 from microloan.business_date import business_date
@@ -44,17 +44,18 @@ class OfficerChoice(forms.ModelChoiceField):
 
 
 class ReportFilterForm(forms.Form):
-    branch = forms.ModelChoiceField(label=_l("Branch"), queryset=Branch.objects.none(), required=False,
-                                    empty_label=_l("All branches"))
-    product = forms.ModelChoiceField(label=_l("Product"), queryset=Product.objects.none(), required=False,
-                                     empty_label=_l("All products"))
-    officer = OfficerChoice(label=_l("Loan officer"), queryset=User.objects.none(), required=False,
-                            empty_label=_l("All officers"))
-    date_from = forms.DateField(label=_l("From date"), required=False, input_formats=["%Y-%m-%d"],
+    branch = forms.ModelChoiceField(label=gettext_lazy("Branch"), queryset=Branch.objects.none(), required=False,
+                                    empty_label=gettext_lazy("All branches"))
+    product = forms.ModelChoiceField(label=gettext_lazy("Product"), queryset=Product.objects.none(), required=False,
+                                     empty_label=gettext_lazy("All products"))
+    officer = OfficerChoice(label=gettext_lazy("Loan officer"), queryset=User.objects.none(), required=False,
+                            empty_label=gettext_lazy("All officers"))
+    date_from = forms.DateField(label=gettext_lazy("From date"), required=False, input_formats=["%Y-%m-%d"],
                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=_l("To date"), required=False, input_formats=["%Y-%m-%d"],
+    date_to = forms.DateField(label=gettext_lazy("To date"), required=False, input_formats=["%Y-%m-%d"],
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    period = forms.ChoiceField(label=_l("Per"), required=False, choices=[("day", _l("Day")), ("month", _l("Month"))])
+    period = forms.ChoiceField(label=gettext_lazy("Per"), required=False,
+                               choices=[("day", gettext_lazy("Day")), ("month", gettext_lazy("Month"))])
 
     def __init__(self, data=None, *, user, fields: tuple[str, ...], initial=None):
         super().__init__(data, initial=initial)

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from microloan.business_date import business_date, business_date_set
@@ -26,21 +26,22 @@ BUCKET_ORDER = ["180+", "91-180", "61-90", "31-60", "1-30", "current"]
 
 
 class ContactForm(forms.Form):
-    channel = forms.ChoiceField(label=_l("Channel"), choices=ContactChannel.choices)
-    party = forms.ChoiceField(label=_l("Contacted party"), choices=[("borrower", _l("Borrower")),
-                                                                    ("guarantor", _l("Guarantor")),
-                                                                    ("third_party", _l("Third party"))])
-    party_name = forms.CharField(label=_l("Name (guarantor)"), required=False, max_length=100)
-    connected = forms.BooleanField(label=_l("Connected"), required=False)
-    outcome = forms.ChoiceField(label=_l("Outcome"), required=False, choices=[
-        ("", "—"), ("promise", _l("Promised to pay")), ("no_answer", _l("No answer")),
-        ("refused", _l("Refused to pay")), ("wrong_number", _l("Wrong number")), ("paid", _l("Says paid"))])
-    notes = forms.CharField(label=_l("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=ContactChannel.choices)
+    party = forms.ChoiceField(label=gettext_lazy("Contacted party"), choices=[
+        ("borrower", gettext_lazy("Borrower")), ("guarantor", gettext_lazy("Guarantor")),
+        ("third_party", gettext_lazy("Third party"))])
+    party_name = forms.CharField(label=gettext_lazy("Name (guarantor)"), required=False, max_length=100)
+    connected = forms.BooleanField(label=gettext_lazy("Connected"), required=False)
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=[
+        ("", "—"), ("promise", gettext_lazy("Promised to pay")), ("no_answer", gettext_lazy("No answer")),
+        ("refused", gettext_lazy("Refused to pay")), ("wrong_number", gettext_lazy("Wrong number")),
+        ("paid", gettext_lazy("Says paid"))])
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PromiseForm(forms.Form):
-    amount = forms.DecimalField(label=_l("Amount"), max_digits=18, decimal_places=2)
-    promised_on = forms.DateField(label=_l("Promised for"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
+    promised_on = forms.DateField(label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _cases(user):

@@ -63,3 +63,12 @@ def test_no_translation_is_fuzzy_and_the_compiled_catalog_is_current(tmp_path):
     fresh = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(CATALOG / "django.po")], check=True)
     assert fresh.read_bytes() == (CATALOG / "django.mo").read_bytes(), "run msgfmt (compilemessages)"
+
+
+def test_translation_functions_are_imported_under_names_the_extraction_knows():
+    # xgettext (and makemessages) find _(), gettext(), gettext_lazy() ...; a string marked
+    # through another alias (``gettext_lazy as _l``) is never extracted and stays English.
+    aliased = re.compile(r"import\s.*\b(?:gettext|gettext_lazy|ngettext|pgettext)\s+as\s+(?!_\b)\w+")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for app in APPS for p in sorted((ROOT / app).rglob("*.py"))
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if aliased.search(line)]
+    assert offenders == []
