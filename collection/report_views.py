@@ -84,6 +84,11 @@ class ReportFilterForm(forms.Form):
         start = data.get("date_from") or self.initial.get("date_from")
         if start and end and not data.get("date_from"):
             start = min(start, end)
+        for name in ("date_from", "date_to"):
+            if data.get(name) and data[name].year >= 9999:
+                # The flow reports step a day or a month past the end of the range.
+                self.add_error(name, _("Choose a date before the year 9999."))
+                return data
         if start and end:
             if start > end:
                 self.add_error("date_to", _("The end date is before the start date."))
