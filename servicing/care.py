@@ -7,7 +7,9 @@ transaction, so it exists exactly when the event does.
 
 The periodic job (``care_daily``) is set-based: one ``INSERT ... SELECT`` creates every review
 task a business date needs, one more every post-disbursement check, and the unique
-constraints make a second run for the same date create nothing.
+constraints make a second run for the same date create nothing. The job's key (one periodic
+or classification review per loan and date) does not hold back a review an event calls for
+(funds not used as stated): that is created at once, or recorded on the loan's open review.
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def complaint_deadlines(received_on: date) -> tuple[date, date]:
 class ComplaintSla:
     age_days: int  # since receipt, to today or to the resolution
     ack_breached: bool  # acknowledged late, or not yet and the day is past
-    resolve_breached: bool  # resolved late, or not yet and the day is past
+    # resolved late, or not yet and the day is past, in this period or one before a reopening
+    resolve_breached: bool
     days_left: int | None  # to the resolution deadline; None once resolved
 
     @property
@@ -117,14 +120,15 @@ class ComplaintSla:
 def complaint_sla(c: Complaint, *, today: date) -> ComplaintSla:
     """The service level of one complaint on ``today`` (a business date). A deadline is
     breached when the step happened after its day, or has not happened and the day is over;
-    a breach stays on the record after the step is done."""
+    a breach stays on the record after the step is done, and after a reopening that gave the
+    complaint a new resolution deadline."""
     acked = c.acknowledged_on or (today if c.status == S.RECEIVED else None)
     resolved = c.resolved_on if c.status in (S.RESOLVED, S.CLOSED) else None
     until = resolved or today
     return ComplaintSla(
         age_days=(until - c.received_on).days,
         ack_breached=bool(acked and acked > c.ack_due_on),
-        resolve_breached=until > c.resolve_due_on,
+        resolve_breached=c.resolve_breached_before or until > c.resolve_due_on,
         days_left=None if resolved else (c.resolve_due_on - today).days,
     )
 
@@ -277,13 +281,16 @@ def complaint_transition(*, actor, complaint: Complaint, action: str, reason: st
         c.closed_on = today
         fields.append("closed_on")
     elif action == "reopen":
-        # A disputed resolution starts a new resolution period from today.
+        # A disputed resolution starts a new resolution period from today; a deadline missed
+        # before stays on the record (the new period is measured against its own deadline).
+        missed = complaint_sla(c, today=today).resolve_breached
         data = {"resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
-                "old_resolve_due_on": c.resolve_due_on.isoformat()}
+                "old_resolve_due_on": c.resolve_due_on.isoformat(), "resolve_breached": missed}
         c.reopened_count += 1
+        c.resolve_breached_before = missed
         c.resolved_on = c.closed_on = None
         c.resolve_due_on = today + timedelta(days=care_policy("COMPLAINT_RESOLVE_DAYS"))
-        fields += ["reopened_count", "resolved_on", "closed_on", "resolve_due_on"]
+        fields += ["reopened_count", "resolve_breached_before", "resolved_on", "closed_on", "resolve_due_on"]
         data["resolve_due_on"] = c.resolve_due_on.isoformat()
     COMPLAINT_WORKFLOW.apply(obj=c, action=action, actor=actor, reason=reason or resolution, data=data,
                              extra_update_fields=fields)
@@ -407,7 +414,8 @@ def visit_complete(*, actor, visit: FollowUpVisit, visited_on: date, method: str
                          extra_update_fields=["visited_on", "method", "findings", "purpose_verified",
                                               "completed_by", "completed_at"])
     if v.kind == VisitKind.POST_DISBURSEMENT and purpose_verified is False and v.loan.status in LIVE_LOAN:
-        _review_now(loan=v.loan, trigger=ReviewTrigger.PURPOSE, business_date=today, actor=actor)
+        _review_now(loan=v.loan, trigger=ReviewTrigger.PURPOSE, business_date=today, actor=actor,
+                    reason=v.findings, data={"visit": v.pk})
     return v
 
 
@@ -426,18 +434,48 @@ def visit_cancel(*, actor, visit: FollowUpVisit, reason: str) -> FollowUpVisit:
 
 # --- credit reviews -------------------------------------------------------------------------
 
-def _review_now(*, loan: Loan, trigger: str, business_date: date, actor) -> CreditReview | None:
-    """An immediate review of a loan, unless one is open already (or made today)."""
-    try:
-        with transaction.atomic():
-            r = CreditReview.objects.create(
-                loan=loan, borrower_id=loan.borrower_id, branch_id=loan.branch_id, officer_id=loan.officer_id,
-                business_date=business_date, due_on=business_date + timedelta(days=care_policy("REVIEW_DUE_DAYS")),
-                trigger=trigger, classification=loan.classification, created_at=timezone.now())
-    except IntegrityError:
-        return None
-    audit_record(actor=actor, entity="credit_review", entity_id=r.pk, action="create", to_state=r.status,
-                 data={"loan": loan.pk, "trigger": trigger})
+def _review_now(*, loan: Loan, trigger: str, business_date: date, actor, reason: str = "",
+                data: dict | None = None) -> CreditReview:
+    """An immediate review of a loan for an event (``trigger``; ``reason`` and ``data`` say what
+    happened, on the audit trail), whatever reviews the loan had that day. A loan never has two
+    open reviews: when one is open, the event is recorded on it instead (see
+    ``_review_retrigger``), so neither that review nor the finding is lost."""
+    due_on = business_date + timedelta(days=care_policy("REVIEW_DUE_DAYS"))
+    data = {"loan": loan.pk, "trigger": trigger, **(data or {})}
+    for attempt in range(3):
+        r = CreditReview.objects.select_for_update(of=("self",)).filter(loan=loan, status=ReviewStatus.OPEN).first()
+        if r is not None:
+            return _review_retrigger(r, trigger=trigger, due_on=due_on, actor=actor, reason=reason, data=data)
+        try:
+            with transaction.atomic():
+                r = CreditReview.objects.create(
+                    loan=loan, borrower_id=loan.borrower_id, branch_id=loan.branch_id, officer_id=loan.officer_id,
+                    business_date=business_date, due_on=due_on, trigger=trigger, classification=loan.classification,
+                    created_at=timezone.now())
+        except IntegrityError:
+            # Another transaction (the job, another event) opened a review first: it has
+            # committed now, so the next look finds it and the event goes on it.
+            if attempt == 2:
+                raise
+            continue
+        audit_record(actor=actor, entity="credit_review", entity_id=r.pk, action="create", to_state=r.status,
+                     reason=reason, data=data)
+        return r
+    raise AssertionError("unreachable")
+
+
+def _review_retrigger(r: CreditReview, *, trigger: str, due_on: date, actor, reason: str, data: dict) -> CreditReview:
+    """Records an event on the loan's open review (locked by the caller): the event's trigger
+    replaces the job's (an event is the more pressing reason; the job's stays on the audit
+    trail), the review falls due no later than a new one would, and the finding is audited
+    on the review."""
+    old_trigger, old_due_on = r.trigger, r.due_on
+    r.trigger, r.due_on = trigger, min(r.due_on, due_on)
+    r.save(update_fields=["trigger", "due_on"])
+    audit_record(actor=actor, entity="credit_review", entity_id=r.pk, action="trigger", from_state=r.status,
+                 to_state=r.status, reason=reason,
+                 data={**data, "from_trigger": old_trigger, "old_due_on": old_due_on.isoformat(),
+                       "due_on": r.due_on.isoformat()})
     return r
 
 
@@ -494,7 +532,9 @@ def credit_reviews_create(*, business_date: date, now: datetime | None = None) -
 
     One statement over the book (an index probe per loan for its last review) rather than
     chunks: it writes only the few loans due, and the unique constraints make a re-run, or
-    two at once, insert nothing twice.
+    two at once, insert nothing twice. Both are partial unique indexes; ``ON CONFLICT DO
+    NOTHING`` names no conflict target, so it honours both on PostgreSQL and SQLite (a
+    target would have to repeat an index's WHERE clause on PostgreSQL).
     """
     now = now or timezone.now()
     interval = care_policy("REVIEW_INTERVAL_MONTHS")
@@ -553,17 +593,33 @@ def post_disbursement_visits_create(*, business_date: date, now: datetime | None
         return max(cursor.rowcount, 0)
 
 
+def _loan_ended_reason(loan_status: str) -> str:
+    """The audit reason of a task cancelled because its loan ended, in the active language
+    (like every reason the system writes); the audit data keeps the neutral code."""
+    if loan_status == LoanStatus.WRITTEN_OFF:
+        return _("The loan was written off.")
+    return _("The loan was paid off.")
+
+
 def _cancel_for_ended_loans(model, open_status, workflow_entity: str, cancelled: str, **extra) -> int:
-    """Open tasks of loans that were paid off or written off are cancelled, each audited."""
-    rows = list(model.objects.filter(status=open_status, loan__status__in=[LoanStatus.CLOSED,
-                                                                           LoanStatus.WRITTEN_OFF], **extra)
-                .values_list("id", "loan__status"))
+    """Open tasks of loans that were paid off or written off are cancelled, each audited.
+
+    The tasks are locked first, skipping any another transaction holds (an officer completing
+    it, an overlapping run): those are left to end as that transaction decides, and the next
+    run sees them as they are then. A locked row stays open until this transaction ends, so
+    the rows locked are exactly the rows changed, and only they are audited. (SQLite has no
+    row locks and ignores this: it runs one writer at a time.)"""
+    rows = list(model.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(status=open_status, loan__status__in=[LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF], **extra)
+                .values_list("id", "loan_id", "loan__status"))
     if not rows:
         return 0
-    model.objects.filter(pk__in=[pk for pk, _s in rows], status=open_status).update(status=cancelled)
+    model.objects.filter(pk__in=[pk for pk, _l, _s in rows], status=open_status).update(status=cancelled)
     AuditEvent.objects.bulk_create([
         AuditEvent(actor=None, entity=workflow_entity, entity_id=pk, action="cancel", from_state=open_status,
-                   to_state=cancelled, reason=f"loan {loan_status}", data={}) for pk, loan_status in rows])
+                   to_state=cancelled, reason=_loan_ended_reason(loan_status),
+                   data={"code": "loan_ended", "loan": loan_id, "loan_status": loan_status})
+        for pk, loan_id, loan_status in rows])
     return len(rows)
 
 

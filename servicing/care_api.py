@@ -11,7 +11,7 @@ these fields never collide with the enums other apps already publish under the s
 
 import re
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -29,6 +29,7 @@ from microloan.models import Role, User
 
 from . import care, care_selectors
 from .care_models import (
+    OPEN_COMPLAINT_STATUSES,
     Complaint,
     ComplaintCategory,
     ComplaintChannel,
@@ -81,6 +82,18 @@ def _my_borrower(user) -> Borrower:
     return borrower
 
 
+def _id_param(params, name: str, message: str) -> int | None:
+    """A query parameter that names an object by its id: None when absent, else the id, or a
+    400 naming the parameter. ASCII digits only: ``str.isdigit`` also accepts "²" and other
+    digits that ``int`` refuses, or reads as a number nobody typed."""
+    value = params.get(name)
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > 2**63 - 1:
+        raise InvalidInput({name: [message]})
+    return int(value)
+
+
 def _pick(qs, pk, field: str, message: str):
     """The object ``pk`` among those the caller may see, or a 400 naming the field."""
     if pk is None:
@@ -127,7 +140,8 @@ class ComplaintOut(serializers.ModelSerializer):
         fields = ["id", "reference", "status", "status_display", "borrower", "borrower_name", "loan", "branch",
                   "channel", "category", "category_display", "description", "received_on", "ack_due_on",
                   "resolve_due_on", "acknowledged_on", "resolved_on", "closed_on", "handler", "handler_name",
-                  "resolution", "reopened_count", "created_at", "sla", "available_actions"]
+                  "resolution", "reopened_count", "resolve_breached_before", "created_at", "sla",
+                  "available_actions"]
         read_only_fields = fields
 
     @extend_schema_field(ComplaintSlaOut)
@@ -179,17 +193,16 @@ def _complaint_filters(qs, params):
     for name in ("status", "category", "channel"):
         if params.get(name):
             qs = qs.filter(**{name: params[name]})
-    if params.get("handler"):
-        try:
-            qs = qs.filter(handler_id=int(params["handler"]))
-        except ValueError:
-            raise InvalidInput({"handler": [_("Give a user id.")]}) from None
+    handler = _id_param(params, "handler", _("Give a user id."))
+    if handler is not None:
+        qs = qs.filter(handler_id=handler)
     if params.get("breached") in ("true", "1"):
+        # The open complaints whose SLA (care.complaint_sla) is breached: a deadline past, or
+        # one missed before (acknowledged late; resolved late before a reopening).
         today = business_date()
-        qs = qs.filter(Q(status=ComplaintStatus.RECEIVED, ack_due_on__lt=today)
-                       | Q(status__in=[ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED,
-                                       ComplaintStatus.INVESTIGATING, ComplaintStatus.ESCALATED],
-                           resolve_due_on__lt=today))
+        qs = qs.filter(status__in=OPEN_COMPLAINT_STATUSES).filter(
+            Q(status=ComplaintStatus.RECEIVED, ack_due_on__lt=today) | Q(acknowledged_on__gt=F("ack_due_on"))
+            | Q(resolve_due_on__lt=today) | Q(resolve_breached_before=True))
     return qs
 
 
@@ -198,7 +211,8 @@ COMPLAINT_FILTERS = [
     OpenApiParameter("category", str, description="One of: " + ", ".join(ComplaintCategory.values)),
     OpenApiParameter("channel", str, description="One of: " + ", ".join(ComplaintChannel.values)),
     OpenApiParameter("handler", int),
-    OpenApiParameter("breached", bool, description="Only open complaints past a deadline."),
+    OpenApiParameter("breached", bool, description="Only open complaints whose SLA is breached: past a deadline, "
+                                                   "acknowledged late, or resolved late before a reopening."),
 ]
 
 
@@ -513,9 +527,12 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         qs = care_selectors.review_list(user=self.request.user)
         params = self.request.query_params
         if self.action == "list":
-            for name in ("status", "trigger", "loan"):
+            for name in ("status", "trigger"):
                 if params.get(name):
                     qs = qs.filter(**{name: params[name]})
+            loan = _id_param(params, "loan", _("Give a loan id."))
+            if loan is not None:
+                qs = qs.filter(loan_id=loan)
             if params.get("overdue") in ("true", "1"):
                 qs = qs.filter(status=ReviewStatus.OPEN, due_on__lt=business_date())
         return qs
@@ -529,8 +546,6 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         OpenApiParameter("loan", int),
         OpenApiParameter("overdue", bool, description="Only open tasks past their due date.")])
     def list(self, request, *args, **kwargs):
-        if request.query_params.get("loan") and not request.query_params["loan"].isdigit():
-            raise InvalidInput({"loan": [_("Give a loan id.")]})
         return super().list(request, *args, **kwargs)
 
     @extend_schema(summary="One review task")

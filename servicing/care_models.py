@@ -67,6 +67,9 @@ class Complaint(models.Model):
                               default=ComplaintStatus.RECEIVED)
     resolution = models.TextField(_("resolution"), blank=True, default="")
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # A reopened complaint gets a new resolution deadline; a deadline an earlier period
+    # missed stays on the record here (the SLA, the worklist and the API's breach filter read it).
+    resolve_breached_before = models.BooleanField(_("resolution deadline missed before reopening"), default=False)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -178,10 +181,17 @@ class ReviewRecommendation(models.TextChoices):
     RECALL = "recall", _("Recall the loan")
 
 
+# The triggers of the periodic job (its idempotency key is one of these per loan and date);
+# a review an event calls for (funds not used as stated) is not held back by them.
+JOB_REVIEW_TRIGGERS = (ReviewTrigger.PERIODIC, ReviewTrigger.CLASSIFICATION)
+
+
 class CreditReview(models.Model):
     """贷后定期检查: a review task for a live loan, created by the periodic job for a business
-    date and completed by the loan's officer. The two unique constraints make the job
-    idempotent: one task per loan and job date, and never two open tasks for one loan."""
+    date, or at once by an event (a failed use-of-funds check), and completed by the loan's
+    officer. The two unique constraints make the job idempotent: one job task per loan and
+    job date, and never two open tasks for one loan (an event finding an open task is
+    recorded on that task instead)."""
 
     loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="credit_reviews")
     borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="credit_reviews")
@@ -211,7 +221,9 @@ class CreditReview(models.Model):
         verbose_name = _("credit review")
         indexes = [models.Index(fields=["status", "branch", "due_on"], name="care_review_worklist")]
         constraints = [
-            models.UniqueConstraint(fields=["loan", "business_date"], name="care_one_review_per_loan_date"),
+            models.UniqueConstraint(fields=["loan", "business_date"],
+                                    condition=Q(trigger__in=list(JOB_REVIEW_TRIGGERS)),
+                                    name="care_one_job_review_per_loan_date"),
             models.UniqueConstraint(fields=["loan"], condition=Q(status="open"), name="care_one_open_review_per_loan"),
         ]
 

@@ -82,7 +82,8 @@ def run_periodic_reviews(request):
 def _find_borrower(user, value: str):
     value = (value or "").strip().upper()
     qs = borrower_list(user=user)
-    found = qs.filter(Q(id_number=value) | Q(pk=int(value)) if value.isdigit() and len(value) < 18
+    # ASCII digits only: str.isdigit() also accepts "²" and the like, which int() refuses.
+    found = qs.filter(Q(id_number=value) | Q(pk=int(value)) if value.isascii() and value.isdigit() and len(value) < 18
                       else Q(id_number=value)).first()
     if found is None:
         raise InvalidInput({"borrower": [_("No such borrower in your branches.")]})

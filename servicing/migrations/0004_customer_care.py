@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('received', 'Received'), ('acknowledged', 'Acknowledged'), ('investigating', 'Investigating'), ('escalated', 'Escalated'), ('resolved', 'Resolved'), ('closed', 'Closed')], default='received', max_length=15, verbose_name='status')),
                 ('resolution', models.TextField(blank=True, default='', verbose_name='resolution')),
                 ('reopened_count', models.PositiveSmallIntegerField(default=0)),
+                ('resolve_breached_before', models.BooleanField(default=False, verbose_name='resolution deadline missed before reopening')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('borrower', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='complaints', to='applications.borrower')),
                 ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='microloan.branch')),
@@ -130,7 +131,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='creditreview',
-            constraint=models.UniqueConstraint(fields=('loan', 'business_date'), name='care_one_review_per_loan_date'),
+            constraint=models.UniqueConstraint(condition=models.Q(('trigger__in', ['periodic', 'classification'])), fields=('loan', 'business_date'), name='care_one_job_review_per_loan_date'),
         ),
         migrations.AddConstraint(
             model_name='creditreview',

@@ -3,6 +3,8 @@ status), the SLA, the receipt in the outbox in the event's own transaction, foll
 credit reviews and the periodic job (the right tasks, exactly once per business date),
 feedback once per subject."""
 
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -191,6 +193,49 @@ def test_sla_breaches_are_computed_and_stay_on_the_record(today, officer, borrow
     assert (done.resolve_breached, done.days_left, done.age_days) == (False, None, 14)
 
 
+def late_resolution_reopened(officer, manager, borrower) -> Complaint:
+    """Received 2026-11-02 (resolve by 11-17), resolved late on 11-20, reopened on 11-25."""
+    c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
+    for action in ("acknowledge", "investigate"):
+        care.complaint_transition(actor=officer, complaint=c, action=action)
+    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained the fee.")
+    c.refresh_from_db()
+    assert care.complaint_sla(c, today=date(2026, 11, 25)).resolve_breached
+    business_date_set(value=date(2026, 11, 25))
+    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Borrower disputes it.")
+    c.refresh_from_db()
+    return c
+
+
+def test_a_reopening_keeps_a_missed_resolution_deadline_on_the_record(today, officer, manager, borrower):
+    # given a complaint resolved after its deadline, then reopened with a new resolution period
+    c = late_resolution_reopened(officer, manager, borrower)
+    assert (c.status, c.resolve_due_on, c.resolved_on, c.resolve_breached_before) == (
+        "investigating", date(2026, 12, 10), None, True)
+    # then the breach stays, though the reopened period's own deadline is not past
+    sla = care.complaint_sla(c, today=date(2026, 11, 26))
+    assert (sla.resolve_breached, sla.breached, sla.days_left) == (True, True, 14)
+    reopen = AuditEvent.objects.get(entity="complaint", entity_id=c.pk, action="reopen")
+    assert reopen.data["resolve_breached"] is True and reopen.data["old_resolve_due_on"] == "2026-11-17"
+    # and resolving the reopened case in time does not clear it either
+    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Refunded the fee.")
+    c.refresh_from_db()
+    assert care.complaint_sla(c, today=date(2027, 1, 5)).resolve_breached
+
+
+def test_a_reopening_of_a_case_resolved_in_time_is_measured_by_its_new_deadline(today, officer, manager, borrower):
+    c = file(officer, borrower)
+    for action in ("acknowledge", "investigate"):
+        care.complaint_transition(actor=officer, complaint=c, action=action)
+    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained the fee.")
+    business_date_set(value=date(2026, 11, 25))
+    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Borrower disputes it.")
+    c.refresh_from_db()
+    assert c.resolve_breached_before is False
+    assert not care.complaint_sla(c, today=date(2026, 12, 10)).resolve_breached
+    assert care.complaint_sla(c, today=date(2026, 12, 11)).resolve_breached
+
+
 def test_a_backdated_letter_is_measured_from_its_receipt(today, officer, borrower):
     c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 10))
     assert (c.ack_due_on, c.resolve_due_on) == (date(2026, 11, 11), date(2026, 11, 25))
@@ -294,6 +339,61 @@ def test_a_post_disbursement_check_must_say_whether_the_funds_went_where_stated(
                             purpose_verified=True)
 
 
+def post_disbursement_check(loan) -> FollowUpVisit:
+    return FollowUpVisit.objects.get(loan=loan, kind=VisitKind.POST_DISBURSEMENT)
+
+
+def test_funds_misused_after_the_days_review_was_done_still_get_a_review(today, officer, loan):
+    # given the morning job's classification review of the loan, completed by its officer
+    Loan.objects.filter(pk=loan.pk).update(classification="special_mention")
+    assert care.care_daily(business_date=FRIDAY) == {
+        "business_date": FRIDAY.isoformat(), "reviews_created": 1, "visits_created": 1,
+        "reviews_cancelled": 0, "visits_cancelled": 0}
+    morning = CreditReview.objects.get(loan=loan)
+    care.credit_review_complete(actor=officer, review=morning, findings="Trading normally.", recommendation="maintain")
+    # when later that day the use-of-funds check finds the money went elsewhere
+    care.visit_complete(actor=officer, visit=post_disbursement_check(loan), visited_on=FRIDAY, method="on_site",
+                        findings="Bought a car instead of stock.", purpose_verified=False)
+    # then the loan gets a review for it at once, the same business date as the morning's
+    review = CreditReview.objects.get(loan=loan, status="open")
+    assert (review.trigger, review.business_date, review.officer, review.due_on) == (
+        ReviewTrigger.PURPOSE, FRIDAY, officer, FRIDAY + timedelta(days=15))
+    created = AuditEvent.objects.get(entity="credit_review", entity_id=review.pk, action="create")
+    assert created.reason == "Bought a car instead of stock."
+    assert created.data["visit"] == post_disbursement_check(loan).pk
+    # and the job stays idempotent: a re-run for the day, and the next day, create nothing
+    assert care.care_daily(business_date=FRIDAY)["reviews_created"] == 0
+    assert care.care_daily(business_date=FRIDAY + timedelta(days=1))["reviews_created"] == 0
+    assert CreditReview.objects.filter(loan=loan).count() == 2
+
+
+def test_funds_misused_while_a_review_is_open_are_recorded_on_that_review(today, officer, loan, settings):
+    # given the loan's open classification review from the morning job (given 60 days then)
+    Loan.objects.filter(pk=loan.pk).update(classification="special_mention")
+    settings.CUSTOMER_CARE = {"REVIEW_DUE_DAYS": 60}
+    care.care_daily(business_date=FRIDAY)
+    open_review = CreditReview.objects.get(loan=loan)
+    assert (open_review.trigger, open_review.due_on) == ("classification", date(2027, 1, 19))
+    # when a week later the use-of-funds check fails (reviews are now due in 15 days)
+    settings.CUSTOMER_CARE = {}
+    business_date_set(value=date(2026, 11, 27))
+    care.visit_complete(actor=officer, visit=post_disbursement_check(loan), visited_on=date(2026, 11, 27),
+                        method="on_site", findings="Stock never bought.", purpose_verified=False)
+    # then there is still one open review, now for the misuse, and due as soon as a new one would be
+    open_review.refresh_from_db()
+    assert CreditReview.objects.filter(loan=loan).count() == 1
+    assert (open_review.status, open_review.trigger, open_review.due_on) == (
+        "open", ReviewTrigger.PURPOSE, date(2026, 12, 12))
+    # and the finding is on the review's history, with the trigger it had
+    event = AuditEvent.objects.get(entity="credit_review", entity_id=open_review.pk, action="trigger")
+    assert (event.actor, event.reason, event.data["from_trigger"], event.data["trigger"]) == (
+        officer, "Stock never bought.", "classification", "purpose")
+    assert event.data["visit"] == post_disbursement_check(loan).pk
+    # a failed check while a review due sooner is open leaves its date alone
+    assert care._review_now(loan=loan, trigger=ReviewTrigger.PURPOSE, business_date=date(2026, 12, 1),
+                            actor=officer).due_on == date(2026, 12, 12)
+
+
 def test_a_visit_is_completed_by_its_officer_or_a_manager(today, officer, manager, borrower):
     v = care.visit_schedule(actor=officer, borrower=borrower, kind="other", scheduled_on=FRIDAY)
     assert v.officer == officer
@@ -389,8 +489,96 @@ def test_tasks_of_loans_that_ended_are_cancelled_and_audited(book):
     assert (result["reviews_cancelled"], result["visits_cancelled"]) == (1, 1)
     review = CreditReview.objects.get(loan=book["old"])
     assert review.status == ReviewStatus.CANCELLED
-    assert AuditEvent.objects.get(entity="credit_review", entity_id=review.pk).reason == "loan closed"
+    event = AuditEvent.objects.get(entity="credit_review", entity_id=review.pk)
+    assert (event.action, event.actor, event.from_state, event.to_state) == ("cancel", None, "open", "cancelled")
     assert care.care_daily(business_date=JOB_DATE + timedelta(days=1))["reviews_cancelled"] == 0
+
+
+def test_the_reason_a_task_was_cancelled_is_translated_and_its_code_kept(book):
+    from django.utils import translation
+
+    care.care_daily(business_date=JOB_DATE)
+    Loan.objects.filter(pk=book["old"].pk).update(status=LoanStatus.CLOSED)
+    Loan.objects.filter(pk=book["young"].pk).update(status=LoanStatus.WRITTEN_OFF)
+    with translation.override("en"):
+        care.care_daily(business_date=JOB_DATE + timedelta(days=1))
+    review = CreditReview.objects.get(loan=book["old"])
+    visit = FollowUpVisit.objects.get(loan=book["young"])
+    paid = AuditEvent.objects.get(entity="credit_review", entity_id=review.pk, action="cancel")
+    written = AuditEvent.objects.get(entity="follow_up_visit", entity_id=visit.pk, action="cancel")
+    # the "Why" column reads as a sentence in the language the job ran in ...
+    assert (paid.reason, written.reason) == ("The loan was paid off.", "The loan was written off.")
+    # ... and the data keeps the neutral code, whatever that language was
+    assert paid.data == {"code": "loan_ended", "loan": book["old"].pk, "loan_status": "closed"}
+    assert written.data == {"code": "loan_ended", "loan": book["young"].pk, "loan_status": "written_off"}
+    assert care._loan_ended_reason("closed") != care._loan_ended_reason("written_off")
+
+
+def _job_in_another_connection(business_date: date) -> tuple[threading.Thread, dict]:
+    out: dict = {}
+
+    def run():
+        try:
+            out["result"] = care.care_daily(business_date=business_date)
+        except Exception as exc:  # reported by the assertions
+            out["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
+
+
+def _ended_loan_with_open_tasks(loan) -> tuple[CreditReview, FollowUpVisit]:
+    care.care_daily(business_date=FRIDAY)  # the loan's use-of-funds check
+    Loan.objects.filter(pk=loan.pk).update(classification="special_mention")
+    care.care_daily(business_date=FRIDAY + timedelta(days=1))  # and a review
+    Loan.objects.filter(pk=loan.pk).update(status=LoanStatus.CLOSED)
+    return CreditReview.objects.get(loan=loan), FollowUpVisit.objects.get(loan=loan)
+
+
+def cancels(entity: str, pk: int) -> int:
+    return AuditEvent.objects.filter(entity=entity, entity_id=pk, action="cancel").count()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections")
+def test_the_job_leaves_a_task_being_completed_alone_and_does_not_audit_it(loan, officer):
+    review, visit = _ended_loan_with_open_tasks(loan)
+    # given the officer completing the review, not committed yet
+    with transaction.atomic():
+        care.credit_review_complete(actor=officer, review=review, findings="Paid off early.",
+                                    recommendation="maintain")
+        # when the job runs meanwhile
+        thread, out = _job_in_another_connection(FRIDAY + timedelta(days=2))
+        time.sleep(0.5)
+    thread.join(timeout=20)
+    assert not thread.is_alive() and "error" not in out, out.get("error")
+    # then it cancelled (and audited) the check only: the review is the officer's, done
+    review.refresh_from_db()
+    visit.refresh_from_db()
+    assert (review.status, visit.status) == ("done", "cancelled")
+    assert (out["result"]["reviews_cancelled"], out["result"]["visits_cancelled"]) == (0, 1)
+    assert (cancels("credit_review", review.pk), cancels("follow_up_visit", visit.pk)) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between two connections")
+def test_overlapping_job_runs_cancel_and_audit_each_task_once(loan):
+    review, visit = _ended_loan_with_open_tasks(loan)
+    # given one run that has cancelled the tasks, not committed yet
+    with transaction.atomic():
+        first = care.care_daily(business_date=FRIDAY + timedelta(days=2))
+        # when a second run overlaps it
+        thread, out = _job_in_another_connection(FRIDAY + timedelta(days=2))
+        time.sleep(0.5)
+    thread.join(timeout=20)
+    assert not thread.is_alive() and "error" not in out, out.get("error")
+    # then each task was cancelled once, by the first, with one audit row each
+    assert (first["reviews_cancelled"], first["visits_cancelled"]) == (1, 1)
+    assert (out["result"]["reviews_cancelled"], out["result"]["visits_cancelled"]) == (0, 0)
+    assert (cancels("credit_review", review.pk), cancels("follow_up_visit", visit.pk)) == (1, 1)
 
 
 def test_the_job_is_set_based(loan):

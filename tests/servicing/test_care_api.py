@@ -217,6 +217,45 @@ def test_the_breached_filter(officer, borrower):
     assert client_for(officer).get("/api/v1/complaints/?handler=x").status_code == 400
 
 
+def test_the_breached_filter_keeps_a_deadline_missed_before_a_reopening(officer, manager, borrower):
+    # given a complaint resolved late, then reopened with a new (not yet past) deadline
+    c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
+    for action in ("acknowledge", "investigate"):
+        care.complaint_transition(actor=officer, complaint=c, action=action)
+    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained.")
+    business_date_set(value=date(2026, 11, 25))
+    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Disputed.")
+    on_time = file(officer, borrower)
+    # then the breached filter still lists it, flagged, and nothing else
+    r = client_for(officer).get("/api/v1/complaints/?breached=true")
+    assert [x["id"] for x in r.data["results"]] == [c.pk]
+    row = r.data["results"][0]
+    assert (row["status"], row["resolve_due_on"], row["resolve_breached_before"]) == (
+        "investigating", "2026-12-10", True)
+    assert row["sla"]["resolve_breached"] is True
+    detail = client_for(officer).get(f"/api/v1/complaints/{on_time.pk}/").data
+    assert detail["resolve_breached_before"] is False and detail["sla"]["resolve_breached"] is False
+
+
+def test_the_breached_filter_agrees_with_the_sla_of_each_open_complaint(officer, borrower):
+    late_ack = file(officer, borrower, received_on=date(2026, 11, 18))  # acknowledge by 11-19
+    care.complaint_transition(actor=officer, complaint=late_ack, action="acknowledge")  # on 11-20
+    fresh = file(officer, borrower)
+    listed = {x["id"] for x in client_for(officer).get("/api/v1/complaints/?breached=true").data["results"]}
+    for c in Complaint.objects.filter(pk__in=[late_ack.pk, fresh.pk]):
+        assert (c.pk in listed) == care.complaint_sla(c, today=FRIDAY).breached
+    assert listed == {late_ack.pk}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "x", "-1", "1.5", "99999999999999999999"])
+def test_ids_in_query_parameters_are_checked(officer, value):
+    o = client_for(officer)
+    r = o.get("/api/v1/credit-reviews/", {"loan": value})
+    assert r.status_code == 400 and "loan" in r.data, (value, r.status_code)
+    r = o.get("/api/v1/complaints/", {"handler": value})
+    assert r.status_code == 400 and "handler" in r.data, (value, r.status_code)
+
+
 def test_complaint_list_costs_the_same_whatever_its_length(officer, borrower):
     o = client_for(officer)
     file(officer, borrower)

@@ -134,6 +134,31 @@ def test_registering_a_complaint_on_the_page(client, officer, borrower, other_of
     assert client.get("/care/complaints/new/").status_code == 200
 
 
+@pytest.mark.parametrize("value", ["²", "１２", "٣"])
+def test_a_borrower_number_in_other_digits_is_not_found_rather_than_an_error(client, officer, borrower, value):
+    client.force_login(officer)
+    r = client.post("/care/complaints/new/", {"borrower": value, "channel": "phone", "category": "fees",
+                                              "received_on": "2026-11-20", "description": "Fee not in contract."},
+                    HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    assert "No such borrower in your branches." in r.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_the_worklist_flags_a_deadline_missed_before_a_reopening(client, officer, manager, borrower):
+    c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
+    for action in ("acknowledge", "investigate"):
+        care.complaint_transition(actor=officer, complaint=c, action=action)
+    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained.")
+    business_date_set(value=date(2026, 11, 25))
+    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Disputed.")
+    client.force_login(officer)
+    html = client.get("/care/").content.decode()
+    row = re.search(rf'<tr class="([^"]*)" data-complaint="{c.pk}">(.*?)</tr>', html, re.S)
+    assert row.group(1) == "breach" and "resolve-breach" in row.group(2)
+    assert 'id="resolve-breach"' in client.get(f"/care/complaints/{c.pk}/").content.decode()
+
+
 def test_recording_a_visit_and_a_review_on_their_pages(client, desk, officer):
     client.force_login(officer)
     v, r = desk["visit"], desk["review"]
