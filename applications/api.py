@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed
 from microloan.models import AuditEvent, Role
@@ -66,7 +67,7 @@ class BorrowerUpdateSerializer(BorrowerSerializer):
         read_only_fields = [*BorrowerSerializer.Meta.read_only_fields, "id_number"]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "code", "name", "name_en", "category", "min_amount", "max_amount", "min_term",

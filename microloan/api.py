@@ -1,11 +1,13 @@
-"""API plumbing shared by every app: pagination, and one exception handler that turns
-domain errors into the contract's shapes and never lets a 500 through for bad input."""
+"""API plumbing shared by every app: pagination, filtering, and one exception handler that
+turns domain errors into the contract's shapes and never lets a 500 through for bad input."""
 
+import copy
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +22,36 @@ log = logging.getLogger(__name__)
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter builds a FilterSet class, a form and its validation on every request,
+    also for a detail view or a list asked for without any filter, where they filter nothing
+    (up to a millisecond, bench/API_RESULTS.md). With an empty query string and the FilterSet
+    made from ``filterset_fields`` (no required filter, no default), that work is skipped;
+    a view with its own ``filterset_class`` always gets it."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params and getattr(view, "filterset_class", None) is None:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class FieldsBuiltOnce:
+    # For a ModelSerializer whose fields depend on its class alone (no context, no instance):
+    # DRF introspects the model to build them on every instantiation, about a millisecond of
+    # a small read (bench/API_RESULTS.md). They are built once per class and each serializer
+    # gets copies made the way DRF copies declared fields, so no field object is shared
+    # between requests. (A comment, not a docstring: drf-spectacular would show an inherited
+    # docstring as the description of every serializer that mixes this in.)
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            cls._fields_built_once = built
+        return copy.deepcopy(built)
 
 
 def exception_handler(exc, context):

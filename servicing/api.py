@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from applications import selectors as intake_selectors
 from applications.api import ApplicationSerializer, application_response
 from applications.models import Application, Frequency, Method, Product
+from microloan.api import FieldsBuiltOnce
 from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
 
@@ -155,7 +156,7 @@ class ContractViewSet(viewsets.GenericViewSet):
                         status=status.HTTP_201_CREATED)
 
 
-class LoanSerializer(serializers.ModelSerializer):
+class LoanSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Loan
         fields = ["id", "application", "borrower", "product", "status", "principal", "outstanding_principal", "fee",
@@ -452,7 +453,11 @@ class LoanViewSet(LoanRepaymentsMixin, LoanRestructuringMixin, LoanDocumentsMixi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Loan.objects.none()
-        return selectors.loan_list(user=self.request.user)
+        qs = selectors.loan_list(user=self.request.user)
+        if self.action in ("list", "retrieve", "schedule"):
+            # These show the related rows by id only: joining and building them is wasted.
+            qs = qs.select_related(None)
+        return qs
 
     @extend_schema(responses=inline_serializer("LoanSchedule", {"installments": ScheduleRowOut(many=True)}))
     @action(detail=True, methods=["get"])
