@@ -43,6 +43,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: the mobile app's requests are matched before the officer screens' patterns.
+    path("api/v1/", include((api_v1, "api"))),
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -53,7 +55,6 @@ urlpatterns = [
     path("", include("underwriting.urls")),
     path("", include("servicing.urls")),
     path("", include("collection.urls")),
-    path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

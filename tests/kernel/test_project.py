@@ -45,6 +45,29 @@ def test_production_settings_pass_check_deploy():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_production_throttles_count_across_workers_in_redis():
+    """Two gunicorn workers are two processes: the quote throttle (60 a minute per address)
+    must count both in the shared Redis cache, not once per process."""
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "body = json.dumps({'principal': '5000.00', 'annual_rate': '0.1800', 'term': 6, 'frequency': 'monthly',"
+        " 'method': 'annuity', 'disbursement_date': '2026-01-15', 'fee': '0.00'})\n"
+        "c = Client(HTTP_HOST='loans.example.cn', REMOTE_ADDR=ADDRESS)\n"
+        "codes = [c.post('/api/v1/quotes/', body, content_type='application/json', secure=True).status_code\n"
+        "         for _ in range(40)]\n"
+        "print(codes.count(200), codes.count(429))\n"
+    ).replace("ADDRESS", repr(address))
+    env = {"DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": REAL_SECRET,
+           "ALLOWED_HOSTS": "loans.example.cn", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")}
+    first = run([sys.executable, "-c", code], env=env)
+    second = run([sys.executable, "-c", code], env=env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    assert first.stdout.split() == ["40", "0"]
+    assert second.stdout.split() == ["20", "20"]  # the second process sees the first one's 40
+
+
 @pytest.mark.parametrize("secret", ["", "short", "local-dev-only-not-secret-" + "x" * 40])
 def test_production_settings_refuse_a_missing_or_dev_secret(secret):
     r = run([sys.executable, "manage.py", "check"],
