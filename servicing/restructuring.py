@@ -162,6 +162,10 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
                                interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO))
         if k == 1:
             prepaid_interest -= out[-1].interest_paid
+    # One numbering in due-date order: kept rows (past due, or prepaid in full ahead of time
+    # under ``shorten_term``) and the re-amortised ones interleave by date.
+    for number, row in enumerate(sorted(out, key=lambda i: (i.due_date, i.number)), start=1):
+        row.number = number
     # Interest paid ahead on rescheduled rows that the first new row could not absorb goes
     # back to the borrower as credit, never lost.
     if prepaid_interest > 0:

@@ -288,6 +288,25 @@ def test_product_setting_shortens_the_term_instead(officer, on_due_date):
     assert r.data["unapplied"] == "0.00"
 
 
+def test_an_extension_after_a_shortened_term_numbers_the_rows_in_due_date_order(officer, approver, on_due_date):
+    from servicing.restructuring import restructuring_decide, restructuring_request
+
+    loan = on_due_date
+    type(loan.product).objects.filter(pk=loan.product_id).update(prepayment_mode="shorten_term")
+    pay(officer, loan, "1888.49")  # instalment 1, and the 12th prepaid in full
+    business_date_set(value=date(2026, 12, 21))
+    r = restructuring_request(actor=officer, loan=Loan.objects.get(pk=loan.pk), kind="extension", cause="hardship",
+                              periods=6, reason="shop flooded")
+    restructuring_decide(actor=approver, restructuring=r, approve=True)
+
+    rows = list(Installment.objects.filter(loan=loan, is_current=True).order_by("due_date"))
+    # 1 paid + 6 re-amortised + the prepaid old 12th (due last): numbered 1..8 by due date
+    assert [i.number for i in rows] == list(range(1, 9))
+    assert rows[0].status == "paid" and rows[-1].status == "paid" and rows[-1].due_date == date(2027, 11, 20)
+    assert sum((i.principal_due - i.principal_paid for i in rows), D(0)) == Loan.objects.get(
+        pk=loan.pk).outstanding_principal
+
+
 def test_exposure_counts_outstanding_principal_of_live_loans(officer, on_due_date):
     from underwriting.services import borrower_exposure
     loan = on_due_date
