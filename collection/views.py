@@ -18,6 +18,7 @@ from microloan.errors import DomainError
 from microloan.models import BusinessCalendar, Role
 from microloan.scoping import branch_q
 from microloan.web import report_domain_error, role_required, staff_required
+from servicing.care_models import Complaint
 
 from . import cases
 from .case_models import CaseStatus, CollectionCase, ContactChannel, PromiseStatus
@@ -108,6 +109,10 @@ def case_detail(request, pk):
         "case": case, "loan": case.loan, "steps": list(case.steps.all()),
         "contacts": list(case.contacts.select_related("actor")[:100]), "promises": list(case.promises.all()),
         "write_offs": list(case.loan.write_offs.select_related("requested_by", "decided_by")),
+        # The borrower's complaints (collection conduct ones first), so whoever works the case
+        # knows of a dispute about it.
+        "complaints": list(Complaint.objects.filter(borrower_id=case.loan.borrower_id)
+                           .order_by(Case(When(category="collection_conduct", then=0), default=1), "-received_on")),
         "contact_form": contact_form, "promise_form": promise_form}, status=status)
 
 

@@ -220,6 +220,23 @@ def test_each_sandbox_morning_runs_the_customer_service_job_and_the_reminders(cl
     assert reminders.exists() and set(reminders.values_list("reference", flat=True)) == {f"installment:{due.pk}"}
 
 
+def test_the_case_page_shows_the_borrowers_complaints_conduct_first(client, overdue_case, collectors, loan, officer):
+    from servicing import care
+
+    service = care.complaint_file(actor=officer, borrower=loan.borrower, category="service", channel="phone",
+                                  description="Queue too long.", loan=loan)
+    conduct = care.complaint_file(actor=officer, borrower=loan.borrower, category="collection_conduct",
+                                  channel="phone", description="Called at 23:00.", loan=loan)
+    client.force_login(collectors[0])
+    r = client.get(f"/collections/{overdue_case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert r.status_code == 200
+    assert [c.pk for c in r.context["complaints"]] == [conduct.pk, service.pk]
+    html = r.content.decode()
+    assert f"#{conduct.pk}" in html and 'class="breach"' in html
+    assert f'href="/care/complaints/{conduct.pk}/"' not in html  # collectors do not work complaints
+
+
 def test_write_off_approval_refused_when_the_loan_was_paid_meanwhile(overdue_case, collectors, approver, loan):
     Loan.objects.filter(pk=loan.pk).update(classification="loss")
     w = writeoff_request(actor=collectors[0], loan=loan, reason="absconded")
