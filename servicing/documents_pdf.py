@@ -559,6 +559,31 @@ class _DocumentBuilder:
         return table
 
 
+    def figure_box(self, label: str, note: str | None, figure: str, *, size: float, label_size: float = 12,
+                   left_share: float = 0.52, space_after: float = 6) -> Flowable:
+        """A boxed, shaded label (and note) with a large bold figure on the right: the APR of a
+        contract or a statement, the amount of a receipt."""
+        left: list[Flowable] = [_BoldText(label, font=self.bold_font, size=label_size, space_after=3)]
+        if note:
+            left.append(self.para(note, self.small))
+        right = _BoldText(figure, font=self.bold_font, size=size, align="right")
+        left_width = self.width * left_share
+        box = Table([[left, right]], colWidths=[left_width, self.width - left_width])
+        box.setStyle(
+            self.table_style(
+                [
+                    ("BOX", (0, 0), (-1, -1), 1.8, colors.black),
+                    ("BACKGROUND", (0, 0), (-1, -1), _APR_BACKGROUND),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+                    ("TOPPADDING", (0, 0), (-1, -1), 8),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+                ]
+            )
+        )
+        return KeepTogether([box, Spacer(1, space_after)])
+
 class _ContractBuilder(_DocumentBuilder):
     def __init__(self, data: ContractData, language: str, width: float) -> None:
         super().__init__(language, width)
@@ -631,27 +656,8 @@ class _ContractBuilder(_DocumentBuilder):
 
     def apr_box(self) -> Flowable:
         labels = self.labels
-        left = [
-            _BoldText(labels["apr_label"], font=self.bold_font, size=_APR_LABEL_SIZE, space_after=3),
-            self.para(labels["apr_note"], self.small),
-        ]
-        right = _BoldText(format_apr(self.data.apr), font=self.bold_font, size=_APR_SIZE, align="right")
-        left_width = self.width * 0.66
-        box = Table([[left, right]], colWidths=[left_width, self.width - left_width])
-        box.setStyle(
-            self.table_style(
-                [
-                    ("BOX", (0, 0), (-1, -1), 1.8, colors.black),
-                    ("BACKGROUND", (0, 0), (-1, -1), _APR_BACKGROUND),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-                    ("TOPPADDING", (0, 0), (-1, -1), 8),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-                ]
-            )
-        )
-        return KeepTogether([box, Spacer(1, 8)])
+        return self.figure_box(labels["apr_label"], labels["apr_note"], format_apr(self.data.apr), size=_APR_SIZE,
+                               label_size=_APR_LABEL_SIZE, left_share=0.66, space_after=8)
 
     def terms(self) -> list[Flowable]:
         labels, data = self.labels, self.data

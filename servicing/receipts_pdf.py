@@ -79,7 +79,6 @@ _STAMP_SIZE: Final = 30
 _GRID: Final = colors.HexColor("#9a9a9a")
 _SHADE: Final = colors.HexColor("#eef1f5")
 _STRIPE: Final = colors.HexColor("#f7f8fa")
-_HIGHLIGHT: Final = colors.HexColor("#fff4d6")
 _RED: Final = colors.HexColor("#c8102e")
 _OVERDUE_BACKGROUND: Final = colors.HexColor("#fde8e8")
 
@@ -460,30 +459,6 @@ class _Builder(_DocumentBuilder):
 
     def days(self, days: int, key: str) -> str:
         return self.labels[key].format(days=days, day_word="day" if days == 1 else "days")
-
-    def figure_box(self, label: str, note: str | None, figure: str, *, size: float) -> Flowable:
-        """A boxed, shaded label with a large bold figure on the right (the amount of a receipt,
-        the APR of a statement)."""
-        left: list[Flowable] = [_BoldText(label, font=self.bold_font, size=12, space_after=3)]
-        if note:
-            left.append(self.para(note, self.small))
-        right = _BoldText(figure, font=self.bold_font, size=size, align="right")
-        left_width = self.width * 0.52
-        box = Table([[left, right]], colWidths=[left_width, self.width - left_width])
-        box.setStyle(
-            self.table_style(
-                [
-                    ("BOX", (0, 0), (-1, -1), 1.8, colors.black),
-                    ("BACKGROUND", (0, 0), (-1, -1), _HIGHLIGHT),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 10),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-                    ("TOPPADDING", (0, 0), (-1, -1), 8),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-                ]
-            )
-        )
-        return KeepTogether([box, Spacer(1, 6)])
 
     def grid_table(
         self,
