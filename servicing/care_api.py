@@ -602,18 +602,23 @@ class FeedbackSummaryOut(serializers.Serializer):
     by_subject = serializers.DictField(child=SubjectSummaryOut())
 
 
-@extend_schema(tags=["me"])
-class MyFeedbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The signed-in borrower's satisfaction feedback: one score per subject."""
-
-    serializer_class = FeedbackOut
-    permission_classes = [IsBorrower]
+class _FeedbackList(mixins.ListModelMixin, viewsets.GenericViewSet):
+    # The feedback the user may read (a borrower's own, or staff's branch tree): the selector
+    # decides. (A comment, not a docstring: drf-spectacular would show it on both APIs.)
     queryset = Feedback.objects.none()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Feedback.objects.none()
         return care_selectors.feedback_list(user=self.request.user)
+
+
+@extend_schema(tags=["me"])
+class MyFeedbackViewSet(_FeedbackList):
+    """The signed-in borrower's satisfaction feedback: one score per subject."""
+
+    serializer_class = FeedbackOut
+    permission_classes = [IsBorrower]
 
     @extend_schema(summary="My feedback")
     def list(self, request, *args, **kwargs):
@@ -644,17 +649,11 @@ class IsManagerOrAuditor(IsStaffMember):
 
 
 @extend_schema(tags=["customer service"])
-class FeedbackViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class FeedbackViewSet(_FeedbackList):
     """Borrowers' satisfaction feedback in your branch tree (managers, administrators, auditors)."""
 
     serializer_class = StaffFeedbackOut
     permission_classes = [IsManagerOrAuditor]
-    queryset = Feedback.objects.none()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Feedback.objects.none()
-        return care_selectors.feedback_list(user=self.request.user)
 
     @extend_schema(summary="List feedback (newest first)")
     def list(self, request, *args, **kwargs):

@@ -41,6 +41,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from servicing.documents_pdf import (
+    _GRID,
+    _PAGE_MARGIN,
+    _SHADE,
+    _STRIPE,
+    _TABLE_SIZE,
     CJK_FONT,
     LANGUAGES,
     LATIN_FONT,
@@ -69,16 +74,10 @@ __all__ = [
 
 ZERO: Final = Decimal(0)
 
-_PAGE_MARGIN: Final = 18 * mm
-_BODY_SIZE: Final = 9.5
-_TABLE_SIZE: Final = 8.5
 _AMOUNT_SIZE: Final = 18
 _APR_SIZE: Final = 18
 _STAMP_SIZE: Final = 30
 
-_GRID: Final = colors.HexColor("#9a9a9a")
-_SHADE: Final = colors.HexColor("#eef1f5")
-_STRIPE: Final = colors.HexColor("#f7f8fa")
 _RED: Final = colors.HexColor("#c8102e")
 _OVERDUE_BACKGROUND: Final = colors.HexColor("#fde8e8")
 

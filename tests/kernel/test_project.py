@@ -123,6 +123,16 @@ def test_the_demo_runs_on_sqlite_through_closes_and_the_morning_jobs(tmp_path):
     assert "demo ok" in ok("shell", "-v0", "-c", script)
 
 
+def test_every_beat_entry_names_a_task_the_worker_registers():
+    # A misspelt or never-imported task would only show as "unregistered task" in a worker log.
+    from microloan.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"microloan.ledger_rollup", "servicing.care_periodic_reviews", "collection.close_business_day"} <= scheduled
+    assert sorted(scheduled - set(app.tasks)) == []
+
+
 def test_no_collections_package_shadows_the_standard_library():
     assert not (ROOT / "collections").exists()
     import collections
