@@ -1,10 +1,29 @@
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from rest_framework.test import APIClient
 
 from microloan.models import Role
 
 from .browser_support import browser, page  # noqa: F401 - one session-wide browser for every browser test
 from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
+
+
+# Every test runs on one pinned instant (the clock then ticks on from it), so that no result
+# depends on the day the suite happens to run: a test that needs another day travels there
+# itself or passes the business date. MICROLOAN_TEST_NOW (ISO 8601) pins another instant.
+PINNED_NOW = datetime.fromisoformat(os.environ.get("MICROLOAN_TEST_NOW", "2026-11-23T10:00:00+08:00"))
+if PINNED_NOW.tzinfo is None:
+    PINNED_NOW = PINNED_NOW.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock():
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
