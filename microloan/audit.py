@@ -15,3 +15,19 @@ def audit_record(*, actor, entity: str, entity_id: int, action: str, from_state:
 
 def audit_history(*, entity: str, entity_id: int):
     return AuditEvent.objects.filter(entity=entity, entity_id=entity_id).select_related("actor").order_by("at", "id")
+
+
+def audit_record_many(rows: list[dict], *, batch_size: int = 5000) -> int:
+    """The set-based entry point for jobs: one bulk insert for many audit rows, each a dict of
+    ``audit_record``'s keyword arguments."""
+    events = [
+        AuditEvent(
+            actor=r.get("actor") if getattr(r.get("actor"), "pk", None) else None,
+            entity=r["entity"], entity_id=r["entity_id"], action=r["action"],
+            from_state=r.get("from_state") or "", to_state=r.get("to_state") or "",
+            reason=str(r.get("reason") or ""), data=r.get("data") or {},
+        )
+        for r in rows
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    return len(events)

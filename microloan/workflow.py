@@ -1,12 +1,21 @@
 """Guarded transitions. The legal moves of an entity are data (a table of actions), an
 illegal move raises a named error, and each move writes an audit event in the same
-transaction. Callers lock the row (select_for_update) before calling ``apply``."""
+transaction. Callers lock the row (select_for_update) before calling ``apply``.
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+A transition carries everything a page or a test needs to know about it: its label (shown on
+the button), whether it needs a reason, and its four-eyes rule: the actions on the same
+object whose actors may not take this one (read from the audit trail, so the rule holds on
+every path that goes through the table). ``apply_many`` is the set-based entry point for
+jobs (the daily close): one UPDATE per chunk and one bulk insert of audit rows."""
 
-from .audit import audit_record
-from .errors import NotAllowed, TransitionNotAllowed
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .audit import audit_record, audit_record_many
+from .errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
 
 @dataclass(frozen=True)
@@ -15,6 +24,16 @@ class Transition:
     sources: frozenset[str]
     target: str
     roles: frozenset[str]  # who may trigger it ("borrower" included where the app may)
+    label: str = ""  # a gettext_lazy string for the button; the action name when empty
+    needs_reason: bool = False
+    # Four eyes: actions on the same object whose actors may not take this one.
+    not_by: frozenset[str] = field(default_factory=frozenset)
+    # Taken by the system (a job, a callback) as well as by the roles above.
+    system: bool = False
+
+    @property
+    def display(self) -> str:
+        return str(self.label) if self.label else self.action
 
 
 class Workflow:
@@ -27,24 +46,80 @@ class Workflow:
         """Every (action, source, target): the whole table, for tests and documentation."""
         return [(t.action, s, t.target) for t in self.transitions.values() for s in sorted(t.sources)]
 
+    def statuses(self) -> set[str]:
+        return {s for t in self.transitions.values() for s in t.sources} | {
+            t.target for t in self.transitions.values()}
+
     def available_actions(self, status: str, role: str | None = None) -> list[str]:
         return [a for a, t in self.transitions.items() if status in t.sources and (role is None or role in t.roles)]
 
-    def check(self, *, obj, action: str, actor) -> Transition:
+    def available(self, *, obj, actor) -> list[Transition]:
+        """The moves ``actor`` may take on ``obj`` now (role, status and four eyes): the
+        buttons a page shows."""
+        out = []
+        for action in self.available_actions(getattr(obj, self.status_field), getattr(actor, "role", None)):
+            t = self.transitions[action]
+            if not t.not_by or not self._conflicting_actions(obj=obj, actor=actor, transition=t):
+                out.append(t)
+        return out
+
+    def _conflicting_actions(self, *, obj, actor, transition: Transition) -> set[str]:
+        from .models import AuditEvent
+
+        if actor is None or not getattr(actor, "pk", None):
+            return set()
+        return set(AuditEvent.objects.filter(
+            entity=self.entity, entity_id=obj.pk, actor_id=actor.pk, action__in=transition.not_by,
+        ).values_list("action", flat=True).distinct())
+
+    def check(self, *, obj, action: str, actor, reason: str = "") -> Transition:
         t = self.transitions[action]
         current = getattr(obj, self.status_field)
         if actor is not None and actor.role not in t.roles:
-            raise NotAllowed(f"Role '{actor.role}' may not {action} a {self.entity}.")
+            raise NotAllowed(_("Role '%(role)s' may not %(action)s a %(entity)s.")
+                             % {"role": actor.role, "action": action, "entity": self.entity})
         if current not in t.sources:
             raise TransitionNotAllowed(entity=self.entity, action=action, status=current)
+        if t.needs_reason and not (reason or "").strip():
+            raise InvalidInput({"reason": _("A reason is required.")})
+        if t.not_by:
+            done = self._conflicting_actions(obj=obj, actor=actor, transition=t)
+            if done:
+                raise NotAllowed(_("Four eyes: you may not %(action)s a %(entity)s on which you did %(done)s.")
+                                 % {"action": action, "entity": self.entity, "done": ", ".join(sorted(done))})
         return t
 
     def apply(self, *, obj, action: str, actor, reason: str = "", data: dict | None = None,
               extra_update_fields: Iterable[str] = ()) -> str:
-        t = self.check(obj=obj, action=action, actor=actor)
+        t = self.check(obj=obj, action=action, actor=actor, reason=reason)
         current = getattr(obj, self.status_field)
         setattr(obj, self.status_field, t.target)
         obj.save(update_fields=[self.status_field, *extra_update_fields])
         audit_record(actor=actor, entity=self.entity, entity_id=obj.pk, action=action,
                      from_state=current, to_state=t.target, reason=reason, data=data)
         return t.target
+
+    def apply_many(self, *, model: type[models.Model], ids: Sequence[int], action: str, actor=None,
+                   reason: str = "", extra: dict | None = None) -> list[int]:
+        """Set-based move for jobs: every row of ``ids`` still in one of the action's sources
+        moves to its target in one UPDATE, and one audit row per moved row is written in one
+        bulk insert. Returns the ids that moved (a re-run moves nothing). ``extra`` sets other
+        columns in the same UPDATE (values or expressions)."""
+        t = self.transitions[action]
+        if actor is not None and actor.role not in t.roles and not t.system:
+            raise NotAllowed(_("Role '%(role)s' may not %(action)s a %(entity)s.")
+                             % {"role": actor.role, "action": action, "entity": self.entity})
+        if not ids:
+            return []
+        rows = list(model.objects.filter(pk__in=ids, **{f"{self.status_field}__in": t.sources})
+                    .select_for_update().values_list("pk", self.status_field))
+        if not rows:
+            return []
+        moved = [pk for pk, _s in rows]
+        model.objects.filter(pk__in=moved).update(**{self.status_field: t.target}, **(extra or {}))
+        audit_record_many([
+            dict(actor=actor, entity=self.entity, entity_id=pk, action=action, from_state=src,
+                 to_state=t.target, reason=reason)
+            for pk, src in rows
+        ])
+        return moved
