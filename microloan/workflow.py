@@ -36,11 +36,17 @@ class Transition:
         return str(self.label) if self.label else self.action
 
 
+# Every workflow by entity name, filled as the apps' workflow modules are imported: the
+# lifecycle table in the README and the whole-table tests read it.
+REGISTRY: dict[str, "Workflow"] = {}
+
+
 class Workflow:
     def __init__(self, entity: str, transitions: Iterable[Transition], status_field: str = "status"):
         self.entity = entity
         self.status_field = status_field
         self.transitions = {t.action: t for t in transitions}
+        REGISTRY[entity] = self
 
     def table(self) -> list[tuple[str, str, str]]:
         """Every (action, source, target): the whole table, for tests and documentation."""
