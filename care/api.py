@@ -3,7 +3,7 @@
 Staff: ``/api/v1/complaints/``, ``/follow-up-visits/``, ``/credit-reviews/``, ``/feedback/``
 (their branch tree). Borrowers (the mobile app): ``/api/v1/me/complaints/`` and
 ``/api/v1/me/feedback/`` (their own only). Views parse input, find the objects the caller may
-see (anything else is a 404, or a 400 on the field that named it) and call servicing.care.
+see (anything else is a 404, or a 400 on the field that named it) and call care.services.
 
 Choice inputs are documented as strings with a pattern rather than as enum components, so
 these fields never collide with the enums other apps already publish under the same names
@@ -26,9 +26,10 @@ from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role, User
+from servicing.selectors import loan_list
 
-from . import care, care_selectors
-from .care_models import (
+from . import selectors, services
+from .models import (
     OPEN_COMPLAINT_STATUSES,
     Complaint,
     ComplaintCategory,
@@ -44,7 +45,7 @@ from .care_models import (
     VisitMethod,
     VisitStatus,
 )
-from .selectors import loan_list
+from .workflow import COMPLAINT_WORKFLOW
 
 
 def code_field(choices, **kwargs) -> serializers.ChoiceField:
@@ -147,11 +148,11 @@ class ComplaintOut(serializers.ModelSerializer):
     @extend_schema_field(ComplaintSlaOut)
     def get_sla(self, obj) -> dict:
         today = self.context.get("today") or business_date()
-        return ComplaintSlaOut(care.complaint_sla(obj, today=today)).data
+        return ComplaintSlaOut(services.complaint_sla(obj, today=today)).data
 
     def get_available_actions(self, obj) -> list[str]:
         user = self.context["request"].user
-        return care.COMPLAINT_WORKFLOW.available_actions(obj.status, None if user.is_superuser else user.role)
+        return COMPLAINT_WORKFLOW.available_actions(obj.status, None if user.is_superuser else user.role)
 
 
 class ComplaintDetailOut(ComplaintOut):
@@ -164,6 +165,11 @@ class ComplaintDetailOut(ComplaintOut):
     @extend_schema_field(HistoryOut(many=True))
     def get_history(self, obj) -> list[dict]:
         return HistoryOut(audit_history(entity="complaint", entity_id=obj.pk), many=True).data
+
+    def get_available_actions(self, obj) -> list[str]:
+        # One complaint: its moves with the four-eyes rules and its own (assignment, who
+        # resolves an escalation), as its page shows them; the list keeps to role and status.
+        return [t.action for t in services.complaint_available(complaint=obj, actor=self.context["request"].user)]
 
 
 class ComplaintCreateIn(serializers.Serializer):
@@ -197,7 +203,7 @@ def _complaint_filters(qs, params):
     if handler is not None:
         qs = qs.filter(handler_id=handler)
     if params.get("breached") in ("true", "1"):
-        # The open complaints whose SLA (care.complaint_sla) is breached: a deadline past, or
+        # The open complaints whose SLA (services.complaint_sla) is breached: a deadline past, or
         # one missed before (acknowledged late; resolved late before a reopening).
         today = business_date()
         qs = qs.filter(status__in=OPEN_COMPLAINT_STATUSES).filter(
@@ -217,13 +223,15 @@ COMPLAINT_FILTERS = [
 
 
 def _complaint_action(name: str, summary: str, request_serializer=ComplaintActionIn):
-    """One transition endpoint: ``POST /complaints/{id}/<name>/``."""
+    """One transition endpoint: ``POST /complaints/{id}/<name>/``, calling the action's own
+    service (``services.complaint_<name>``)."""
+    service = services.COMPLAINT_ACTIONS[name]
 
     def view(self, request, pk=None):
         complaint = self.get_object()
         s = request_serializer(data=request.data)
         s.is_valid(raise_exception=True)
-        care.complaint_transition(actor=request.user, complaint=complaint, action=name, **s.validated_data)
+        service(actor=request.user, complaint=complaint, **s.validated_data)
         return self._detail(complaint.pk)
 
     # The router maps the HTTP method to the function's name, so it is named before decorating.
@@ -243,7 +251,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Complaint.objects.none()
-        qs = care_selectors.complaint_list(user=self.request.user)
+        qs = selectors.complaint_list(user=self.request.user)
         return _complaint_filters(qs, self.request.query_params) if self.action == "list" else qs
 
     def get_serializer_context(self):
@@ -253,7 +261,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return ComplaintOut if self.action == "list" else ComplaintDetailOut
 
     def _detail(self, pk, code=status.HTTP_200_OK) -> Response:
-        c = care_selectors.complaint_list(user=self.request.user).get(pk=pk)
+        c = selectors.complaint_list(user=self.request.user).get(pk=pk)
         return Response(ComplaintDetailOut(c, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(summary="List complaints (newest first)", parameters=COMPLAINT_FILTERS)
@@ -275,7 +283,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                          _("No such borrower in your branches."))
         loan = _pick(loan_list(user=user), data.pop("loan", None), "loan", _("No such loan in your branches."))
         handler = _pick(User.objects.select_related("branch"), data.pop("handler", None), "handler", _("No such user."))
-        c = care.complaint_file(actor=user, borrower=borrower, loan=loan, handler=handler, **data)
+        c = services.complaint_file(actor=user, borrower=borrower, loan=loan, handler=handler, **data)
         return self._detail(c.pk, code=status.HTTP_201_CREATED)
 
     acknowledge = _complaint_action("acknowledge", "Acknowledge: the borrower has been contacted")
@@ -294,7 +302,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         s.is_valid(raise_exception=True)
         handler = _pick(User.objects.select_related("branch"), s.validated_data["handler"], "handler",
                         _("No such user."))
-        care.complaint_assign(actor=request.user, complaint=complaint, handler=handler)
+        services.complaint_assign(actor=request.user, complaint=complaint, handler=handler)
         return self._detail(complaint.pk)
 
 
@@ -336,7 +344,7 @@ class MyComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Complaint.objects.none()
-        return care_selectors.complaint_list(user=self.request.user)
+        return selectors.complaint_list(user=self.request.user)
 
     @extend_schema(summary="My complaints (newest first)")
     def list(self, request, *args, **kwargs):
@@ -354,7 +362,7 @@ class MyComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         loan = _pick(loan_list(user=request.user), data.pop("loan", None), "loan", _("No such loan of yours."))
-        c = care.complaint_file(actor=request.user, borrower=borrower, loan=loan, channel=ComplaintChannel.APP,
+        c = services.complaint_file(actor=request.user, borrower=borrower, loan=loan, channel=ComplaintChannel.APP,
                                 **data)
         c = self.get_queryset().get(pk=c.pk)
         return Response(MyComplaintOut(c).data, status=status.HTTP_201_CREATED)
@@ -417,7 +425,7 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return FollowUpVisit.objects.none()
-        qs = care_selectors.visit_list(user=self.request.user)
+        qs = selectors.visit_list(user=self.request.user)
         params = self.request.query_params
         if self.action == "list":
             for name in ("status", "kind"):
@@ -432,7 +440,7 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         return {**super().get_serializer_context(), "today": business_date()}
 
     def _out(self, pk, code=status.HTTP_200_OK) -> Response:
-        v = care_selectors.visit_list(user=self.request.user).get(pk=pk)
+        v = selectors.visit_list(user=self.request.user).get(pk=pk)
         return Response(VisitOut(v, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(summary="List visits (earliest scheduled first)", parameters=[
@@ -455,10 +463,10 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         borrower = _pick(borrower_list(user=user), data.pop("borrower"), "borrower",
                          _("No such borrower in your branches."))
         loan = _pick(loan_list(user=user), data.pop("loan", None), "loan", _("No such loan in your branches."))
-        complaint = _pick(care_selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
+        complaint = _pick(selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
                           _("No such complaint in your branches."))
         officer = _pick(User.objects.select_related("branch"), data.pop("officer", None), "officer", _("No such user."))
-        v = care.visit_schedule(actor=user, borrower=borrower, loan=loan, complaint=complaint, officer=officer,
+        v = services.visit_schedule(actor=user, borrower=borrower, loan=loan, complaint=complaint, officer=officer,
                                 **data)
         return self._out(v.pk, code=status.HTTP_201_CREATED)
 
@@ -468,7 +476,7 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         visit = self.get_object()
         s = VisitCompleteIn(data=request.data)
         s.is_valid(raise_exception=True)
-        care.visit_complete(actor=request.user, visit=visit, **s.validated_data)
+        services.visit_complete(actor=request.user, visit=visit, **s.validated_data)
         return self._out(visit.pk)
 
     @extend_schema(summary="Cancel a scheduled visit", request=ReasonIn, responses=VisitOut)
@@ -477,7 +485,7 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         visit = self.get_object()
         s = ReasonIn(data=request.data)
         s.is_valid(raise_exception=True)
-        care.visit_cancel(actor=request.user, visit=visit, reason=s.validated_data["reason"])
+        services.visit_cancel(actor=request.user, visit=visit, reason=s.validated_data["reason"])
         return self._out(visit.pk)
 
 
@@ -524,7 +532,7 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return CreditReview.objects.none()
-        qs = care_selectors.review_list(user=self.request.user)
+        qs = selectors.review_list(user=self.request.user)
         params = self.request.query_params
         if self.action == "list":
             for name in ("status", "trigger"):
@@ -559,8 +567,8 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         review = self.get_object()
         s = CreditReviewCompleteIn(data=request.data)
         s.is_valid(raise_exception=True)
-        care.credit_review_complete(actor=request.user, review=review, **s.validated_data)
-        r = care_selectors.review_list(user=request.user).get(pk=review.pk)
+        services.credit_review_complete(actor=request.user, review=review, **s.validated_data)
+        r = selectors.review_list(user=request.user).get(pk=review.pk)
         return Response(CreditReviewOut(r, context=self.get_serializer_context()).data)
 
 
@@ -610,7 +618,7 @@ class _FeedbackList(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Feedback.objects.none()
-        return care_selectors.feedback_list(user=self.request.user)
+        return selectors.feedback_list(user=self.request.user)
 
 
 @extend_schema(tags=["me"])
@@ -632,11 +640,11 @@ class MyFeedbackViewSet(_FeedbackList):
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         user = request.user
-        complaint = _pick(care_selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
+        complaint = _pick(selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
                           _("No such complaint of yours."))
-        visit = _pick(care_selectors.visit_list(user=user), data.pop("visit", None), "visit",
+        visit = _pick(selectors.visit_list(user=user), data.pop("visit", None), "visit",
                       _("No such visit of yours."))
-        f = care.feedback_submit(actor=user, complaint=complaint, visit=visit, **data)
+        f = services.feedback_submit(actor=user, complaint=complaint, visit=visit, **data)
         return Response(FeedbackOut(f).data, status=status.HTTP_201_CREATED)
 
 
@@ -670,4 +678,4 @@ class FeedbackViewSet(_FeedbackList):
                 since = serializers.DateField().to_internal_value(request.query_params["since"])
             except serializers.ValidationError as exc:
                 raise InvalidInput({"since": exc.detail}) from None
-        return Response({"since": since, **care_selectors.feedback_summary(user=request.user, since=since)})
+        return Response({"since": since, **selectors.feedback_summary(user=request.user, since=since)})
