@@ -21,14 +21,7 @@ from microloan.web import report_domain_error, role_required
 from servicing.selectors import loan_list
 
 from . import selectors, services
-from .forms import (
-    AssignForm,
-    ComplaintForm,
-    ReasonForm,
-    ReviewCompleteForm,
-    ScheduleVisitForm,
-    VisitCompleteForm,
-)
+from .forms import AssignForm, ComplaintForm, ReasonForm, ReviewCompleteForm, ScheduleVisitForm, VisitCompleteForm
 from .models import CreditReview, VisitKind
 from .workflow import COMPLAINT_WORKFLOW, HANDLERS, REVIEW_WORKFLOW, SENIOR
 
@@ -158,7 +151,7 @@ def complaint_detail(request, pk):
                 visit_form = ScheduleVisitForm(request.POST, officers=handlers)
                 if visit_form.is_valid():
                     services.visit_schedule(actor=user, borrower=c.borrower, kind=VisitKind.COMPLAINT, complaint=c,
-                                        loan=c.loan, **visit_form.cleaned_data)
+                                            loan=c.loan, **visit_form.cleaned_data)
                     messages.success(request, _("Follow-up scheduled."))
                     return redirect("care-complaint", pk=c.pk)
             else:

@@ -23,7 +23,7 @@ from .common import check_assignee, text
 
 
 def review_now(*, loan: Loan, trigger: str, business_date: date, actor, reason: str = "",
-                data: dict | None = None) -> CreditReview:
+               data: dict | None = None) -> CreditReview:
     """An immediate review of a loan for an event (``trigger``; ``reason`` and ``data`` say what
     happened, on the audit trail), whatever reviews the loan had that day. A loan never has two
     open reviews: when one is open, the event is recorded on it instead (see

@@ -1,12 +1,8 @@
 """``manage.py care_daily``: the job by hand, once per date."""
 
-
-
 import pytest
 
-from care.models import (
-    FollowUpVisit,
-)
+from care.models import FollowUpVisit
 
 pytestmark = pytest.mark.django_db
 

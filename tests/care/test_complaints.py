@@ -6,12 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from care import services, workflow
-from care.models import (
-    Complaint,
-    FollowUpVisit,
-    VisitKind,
-    VisitStatus,
-)
+from care.models import Complaint, FollowUpVisit, VisitKind, VisitStatus
 from microloan.audit import audit_history
 from microloan.business_date import business_date_set
 from microloan.errors import InvalidInput, NotAllowed

@@ -10,11 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from care import services
-from care.models import (
-    CreditReview,
-    FollowUpVisit,
-    ReviewStatus,
-)
+from care.models import CreditReview, FollowUpVisit, ReviewStatus
 from care.services import daily
 from microloan.business_date import business_date_set
 from microloan.models import AuditEvent

@@ -5,10 +5,7 @@ from datetime import date
 import pytest
 
 from care import services
-from care.models import (
-    Complaint,
-    Feedback,
-)
+from care.models import Complaint, Feedback
 from microloan.business_date import business_date_set
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 

@@ -1,15 +1,11 @@
 """The borrower's messages about a complaint: written in the event's own transaction, in the
 borrower's language."""
 
-
-
 import pytest
 from django.db import transaction
 
 from care import services
-from care.models import (
-    Complaint,
-)
+from care.models import Complaint
 from microloan.notifications import Notification
 
 from .factories import file_complaint, move

@@ -1,13 +1,9 @@
 """Completing a credit review."""
 
-
-
 import pytest
 
 from care import services
-from care.models import (
-    CreditReview,
-)
+from care.models import CreditReview
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 

@@ -5,9 +5,7 @@ from datetime import date
 import pytest
 
 from care import services
-from care.models import (
-    Complaint,
-)
+from care.models import Complaint
 from microloan.business_date import business_date_set
 from microloan.models import AuditEvent
 

@@ -1,7 +1,5 @@
 """The Celery task runs the job under its stable name."""
 
-
-
 import pytest
 
 from .conftest import JOB_DATE

@@ -6,12 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from care import services
-from care.models import (
-    CreditReview,
-    FollowUpVisit,
-    ReviewTrigger,
-    VisitKind,
-)
+from care.models import CreditReview, FollowUpVisit, ReviewTrigger, VisitKind
 from microloan.business_date import business_date_set
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
