@@ -46,3 +46,37 @@ def test_messages_follow_the_borrowers_language_and_resolution(today, officer, b
     resolved = Notification.objects.get(dedupe_key=f"complaint:{c.pk}:resolved:0:inapp")
     assert "The fee was refunded." in resolved.body
     assert Notification.objects.filter(kind="complaint_resolved", reference=f"complaint:{c.pk}").count() == 2
+
+
+def test_messages_are_written_in_the_readers_language_from_the_catalog(today, officer, borrower, borrower_user):
+    from care.services.messages import reader_language
+
+    # a language the product does not speak falls back to the installation's
+    assert reader_language("fr") == reader_language(None) == "zh-hans"
+    assert reader_language("en") == "en"
+    borrower.language = "fr"
+    borrower.save(update_fields=["language"])
+    c = file_complaint(officer, borrower)
+    rows = {n.channel: n for n in Notification.objects.filter(reference=f"complaint:{c.pk}")}
+    assert {n.language for n in rows.values()} == {"zh-hans"}
+    assert rows["inapp"].subject == "投诉已受理"
+    assert rows["inapp"].body == (f"{borrower.full_name}您好，我们已收到您的投诉（编号{c.reference}），"
+                                  f"将于{c.ack_due_on}前与您联系，并于{c.resolve_due_on}前告知处理结果。")
+    # the SMS carries the lender's signature, in the reader's language too
+    assert rows["sms"].body == "【示范小额贷款有限公司】" + rows["inapp"].body
+    borrower.language = "en"
+    borrower.save(update_fields=["language"])
+    c = file_complaint(officer, borrower)
+    sms = Notification.objects.get(reference=f"complaint:{c.pk}", channel="sms")
+    assert (sms.language, sms.subject) == ("en", "Complaint received")
+    assert sms.body.startswith("[Demo Microcredit Co., Ltd.] Dear ")
+
+
+def test_a_long_resolution_is_shortened_in_the_sms_only(today, officer, borrower, borrower_user):
+    c = file_complaint(officer, borrower)
+    services.complaint_acknowledge(actor=officer, complaint=c)
+    services.complaint_investigate(actor=officer, complaint=c)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="退" * 200)
+    rows = {n.channel: n for n in Notification.objects.filter(kind="complaint_resolved", reference=f"complaint:{c.pk}")}
+    assert "退" * 200 in rows["inapp"].body
+    assert "退" * 120 + "…" in rows["sms"].body and "退" * 121 not in rows["sms"].body
