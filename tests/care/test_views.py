@@ -89,6 +89,32 @@ def test_the_complaint_page_offers_only_the_allowed_moves(client, officer, borro
     assert 'id="actions"' not in html and 'id="visit-form"' not in html
 
 
+
+def test_the_pages_offer_no_move_the_four_eyes_or_assignment_rules_refuse(client, officer, manager, borrower, loan):
+    # the resolver is offered no close; somebody else is
+    c = file(officer, borrower)
+    for service in (services.complaint_acknowledge, services.complaint_investigate):
+        service(actor=officer, complaint=c)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Refunded.")
+    client.force_login(officer)
+    html = client.get(f"/care/complaints/{c.pk}/").content.decode()
+    assert 'id="action-reopen"' in html and 'id="action-close"' not in html
+    client.force_login(manager)
+    assert 'id="action-close"' in client.get(f"/care/complaints/{c.pk}/").content.decode()
+    # a post-disbursement check: its officer records it, only a manager cancels it
+    visit = services.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
+                                    scheduled_on=FRIDAY)
+    client.force_login(officer)
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' in html and 'id="cancel-form"' not in html
+    client.force_login(manager)
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' in html and 'id="cancel-form"' in html
+    # another officer's visit: nothing to do for a colleague
+    client.force_login(UserFactory(role=Role.OFFICER, branch=officer.branch))
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' not in html and 'id="cancel-form"' not in html
+
 def test_moving_a_complaint_from_its_page(client, officer, borrower):
     c = file(officer, borrower)
     client.force_login(officer)
