@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
@@ -29,7 +29,7 @@ router.register("feedback", care_api.FeedbackViewSet, basename="feedback")
 router.register("me/complaints", care_api.MyComplaintViewSet, basename="my-complaint")
 router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("me/", intake_api.MeView.as_view(), name="me"),
