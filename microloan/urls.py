@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
+from applications import views as intake_views
 from servicing import api as servicing_api
 from servicing import care_api
 from underwriting import api as underwriting_api
@@ -45,7 +46,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     # The API first: the mobile app's requests are matched before the officer screens' patterns.
     path("api/v1/", include((api_v1, "api"))),
-    path("", views.dashboard, name="dashboard"),
+    path("", intake_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
