@@ -9,7 +9,7 @@ from servicing.models import LoanStatus
 
 from ..workflow import HANDLERS, SENIOR
 
-LIVE_LOAN = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
+LIVE_LOAN: tuple[str, ...] = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
 
 
 def is_senior(user) -> bool:
@@ -22,7 +22,7 @@ def may_handle(user: User, branch) -> bool:
         return False
     if user.is_superuser and not user.branch_id:
         return True
-    return user.role in HANDLERS and bool(user.branch_id) and branch.path.startswith(user.branch.path)
+    return user.role in HANDLERS and user.branch is not None and branch.path.startswith(user.branch.path)
 
 
 def check_handler(user: User | None, branch, field: str) -> None:

@@ -83,7 +83,7 @@ def _lock_complaint(complaint: Complaint) -> Complaint:
 
 def _refusal(c: Complaint, action: str, actor: User) -> NotAllowed | None:
     """The complaint's own rules beside the table: assignment, and who resolves an escalation."""
-    if c.handler_id and c.handler_id != actor.pk and not is_senior(actor):
+    if c.handler is not None and c.handler.pk != actor.pk and not is_senior(actor):
         return NotAllowed(_("This complaint is assigned to %(u)s.") % {"u": c.handler.get_username()})
     if action == "resolve" and c.status == Status.ESCALATED and not is_senior(actor):
         return NotAllowed(_("An escalated complaint is resolved by a manager."))

@@ -98,7 +98,7 @@ def visit_complete(*, actor: User, visit: FollowUpVisit, visited_on: date, metho
     errors: dict[str, list[str]] = {}
     if visited_on > today:
         errors["visited_on"] = [_("A visit cannot be dated after the business date %(d)s.") % {"d": today}]
-    elif v.loan_id and visited_on < v.loan.disbursed_on:
+    elif v.loan is not None and visited_on < v.loan.disbursed_on:
         errors["visited_on"] = [_("A visit cannot be dated before the disbursement.")]
     if method not in VisitMethod.values:
         errors["method"] = [_("Choose one of: %(v)s.") % {"v": ", ".join(VisitMethod.values)}]
@@ -115,7 +115,8 @@ def visit_complete(*, actor: User, visit: FollowUpVisit, visited_on: date, metho
                                "purpose_verified": purpose_verified},
                          extra_update_fields=["visited_on", "method", "findings", "purpose_verified",
                                               "completed_by", "completed_at"])
-    if v.kind == VisitKind.POST_DISBURSEMENT and purpose_verified is False and v.loan.status in LIVE_LOAN:
+    if (v.kind == VisitKind.POST_DISBURSEMENT and purpose_verified is False and v.loan is not None
+            and v.loan.status in LIVE_LOAN):
         review_now(loan=v.loan, trigger=ReviewTrigger.PURPOSE, business_date=today, actor=actor,
                    reason=v.findings, data={"visit": v.pk})
     return v
