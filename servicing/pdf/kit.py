@@ -199,16 +199,8 @@ def render_document(story: list[Flowable], footer: Footer, *, language: str, tit
     """The story on A4 pages with ``footer`` drawn on each, as PDF bytes."""
     buffer = BytesIO()
     document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=PAGE_MARGIN,
-        rightMargin=PAGE_MARGIN,
-        topMargin=PAGE_MARGIN,
-        bottomMargin=PAGE_MARGIN + 6 * mm,
-        title=title,
-        author=author,
-        subject=subject,
-        creator="Microloan",
+        buffer, pagesize=A4, leftMargin=PAGE_MARGIN, rightMargin=PAGE_MARGIN, topMargin=PAGE_MARGIN,
+        bottomMargin=PAGE_MARGIN + 6 * mm, title=title, author=author, subject=subject, creator="Microloan",
         producer="Microloan",
         # The canvas names its initial font on every page: keep Helvetica out of the Chinese PDF.
         initialFontName=CJK_FONT if language == "zh-hans" else LATIN_FONT,
