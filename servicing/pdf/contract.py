@@ -10,6 +10,10 @@ larger than any other rate in the document, as the People's Bank of China's 2021
 announcement No. 3 requires.
 """
 
+# Long module: the contract reads top to bottom as the borrower reads it, every section with its
+# own wording (the six general clauses alone take 40 lines); split, a clause would sit apart from
+# the section that prints it.
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,7 +37,6 @@ from .kit import (
     Party,
     check_language,
     content_width,
-    register_fonts,
     render_document,
 )
 
@@ -91,22 +94,40 @@ def _method(method: str) -> str:
 
 def _clauses() -> tuple[str, ...]:
     return (
-        pgettext("contract", "Repayment: the Borrower shall pay each instalment of principal and interest in full on "
-                 "or before its due date, as set out in the repayment schedule."),
-        pgettext("contract", "Early repayment: the Borrower may repay part or all of the loan early at any time; to "
-                 "repay in full, the Borrower pays the payoff amount the Lender quotes for the actual payment date, "
-                 "with interest up to that date."),
-        pgettext("contract", "Late payment: if the Borrower pays late, the Lender may charge penalty interest under "
-                 "clause 3 and pursue collection by lawful means. The Lender follows the law and industry rules in "
-                 "collection and does not disclose the debt to third parties other than guarantors."),
-        pgettext("contract", "Credit reporting: the Borrower agrees that the Lender may, as the law allows, query and "
-                 "report the Borrower's credit information, including any late payment under this contract, to the "
-                 "Credit Reference Center and other credit bureaus."),
-        pgettext("contract", "Disputes: the parties shall try to settle any dispute arising from this contract by "
-                 "negotiation; failing that, either party may sue in the competent people's court where the Lender "
-                 "is domiciled."),
-        pgettext("contract", "Effect: this contract takes effect when sealed by the Lender and signed by the "
-                 "Borrower; the repayment schedule forms part of it."),
+        pgettext(
+            "contract",
+            "Repayment: the Borrower shall pay each instalment of principal and interest in full on "
+            "or before its due date, as set out in the repayment schedule.",
+        ),
+        pgettext(
+            "contract",
+            "Early repayment: the Borrower may repay part or all of the loan early at any time; to "
+            "repay in full, the Borrower pays the payoff amount the Lender quotes for the actual payment date, "
+            "with interest up to that date.",
+        ),
+        pgettext(
+            "contract",
+            "Late payment: if the Borrower pays late, the Lender may charge penalty interest under "
+            "clause 3 and pursue collection by lawful means. The Lender follows the law and industry rules in "
+            "collection and does not disclose the debt to third parties other than guarantors.",
+        ),
+        pgettext(
+            "contract",
+            "Credit reporting: the Borrower agrees that the Lender may, as the law allows, query and "
+            "report the Borrower's credit information, including any late payment under this contract, to the "
+            "Credit Reference Center and other credit bureaus.",
+        ),
+        pgettext(
+            "contract",
+            "Disputes: the parties shall try to settle any dispute arising from this contract by "
+            "negotiation; failing that, either party may sue in the competent people's court where the Lender "
+            "is domiciled.",
+        ),
+        pgettext(
+            "contract",
+            "Effect: this contract takes effect when sealed by the Lender and signed by the "
+            "Borrower; the repayment schedule forms part of it.",
+        ),
     )
 
 
@@ -126,12 +147,19 @@ class _ContractBuilder(DocumentBuilder):
     def build(self) -> list[Flowable]:
         data = self.data
         number = pgettext("contract", "Contract No. %(number)s (version %(version)s)") % {
-            "number": data.contract_number, "version": data.version}
+            "number": data.contract_number,
+            "version": data.version,
+        }
         story: list[Flowable] = [
             *self.title(pgettext("contract", "Loan Contract"), number),
             Spacer(1, 8),
-            self.para(pgettext("contract", "The Lender and the Borrower, having consulted on an equal footing, agree "
-                               "on the loan below and will both abide by this contract.")),
+            self.para(
+                pgettext(
+                    "contract",
+                    "The Lender and the Borrower, having consulted on an equal footing, agree "
+                    "on the loan below and will both abide by this contract.",
+                )
+            ),
         ]
         story += self.parties()
         story += self.terms()
@@ -183,21 +211,30 @@ class _ContractBuilder(DocumentBuilder):
     def apr_box(self) -> Flowable:
         return self.figure_box(
             pgettext("contract", "Annual Percentage Rate (APR)"),
-            pgettext("contract", "The annualised rate by the IRR (internal rate of return) method, including the fee "
-                     "and every other cost of the loan to the Borrower (PBOC announcement No. 3 [2021])."),
-            format_apr(self.data.apr), size=APR_SIZE, label_size=APR_LABEL_SIZE, left_share=0.66, space_after=8,
+            pgettext(
+                "contract",
+                "The annualised rate by the IRR (internal rate of return) method, including the fee "
+                "and every other cost of the loan to the Borrower (PBOC announcement No. 3 [2021]).",
+            ),
+            format_apr(self.data.apr),
+            size=APR_SIZE,
+            label_size=APR_LABEL_SIZE,
+            left_share=0.66,
+            space_after=8,
         )
 
     def terms(self) -> list[Flowable]:
         data = self.data
         schedule = data.schedule
         installments = schedule.installments
-        term_text = npgettext("contract", "%(term)s instalment, %(frequency)s", "%(term)s instalments, %(frequency)s",
-                              data.term) % {"term": data.term, "frequency": _frequency(data.frequency)}
+        term_text = npgettext(
+            "contract", "%(term)s instalment, %(frequency)s", "%(term)s instalments, %(frequency)s", data.term
+        ) % {"term": data.term, "frequency": _frequency(data.frequency)}
         principal_text = self.amount(data.principal)
         if self.chinese and data.currency == "CNY":
             principal_text += pgettext("contract", " (in words: CNY %(words)s)") % {
-                "words": rmb_in_words(data.principal)}
+                "words": rmb_in_words(data.principal)
+            }
         rows = [
             (pgettext("contract", "Product"), data.product_name),
             (pgettext("contract", "Loan amount"), principal_text),
@@ -212,8 +249,10 @@ class _ContractBuilder(DocumentBuilder):
             (pgettext("contract", "Purpose"), data.purpose),
             (pgettext("contract", "Total interest"), self.amount(schedule.total_interest)),
             (pgettext("contract", "Total repayable (principal + interest)"), self.amount(schedule.total_payable)),
-            (pgettext("contract", "Total cost of credit (interest + fee)"),
-             self.amount(schedule.total_interest + data.fee)),
+            (
+                pgettext("contract", "Total cost of credit (interest + fee)"),
+                self.amount(schedule.total_interest + data.fee),
+            ),
         ]
         return [self.heading(pgettext("contract", "2. Loan terms")), self.apr_box(), self.key_value_table(rows)]
 
@@ -233,9 +272,12 @@ class _ContractBuilder(DocumentBuilder):
             (pgettext("contract", "Daily penalty rate (annual rate / 360)"), format_percent(data.penalty_rate / 360)),
             (pgettext("contract", "Grace period"), grace),
         ]
-        intro = pgettext("contract", "If the Borrower does not pay an instalment in full by its due date, penalty "
-                         "interest accrues daily on the overdue principal from the day it becomes overdue until it is "
-                         "paid.")
+        intro = pgettext(
+            "contract",
+            "If the Borrower does not pay an instalment in full by its due date, penalty "
+            "interest accrues daily on the overdue principal from the day it becomes overdue until it is "
+            "paid.",
+        )
         return [
             self.heading(pgettext("contract", "3. Late payment and penalty interest")),
             self.para(intro),
@@ -247,28 +289,57 @@ class _ContractBuilder(DocumentBuilder):
         data = self.data
         schedule = data.schedule
         if data.disbursement_date is None:
-            note = pgettext("contract", "The due dates follow from the actual disbursement date at the frequency "
-                            "above; the amounts stay the same.")
+            note = pgettext(
+                "contract",
+                "The due dates follow from the actual disbursement date at the frequency "
+                "above; the amounts stay the same.",
+            )
         else:
-            note = pgettext("contract", "This schedule assumes disbursement on %(date)s. If the loan is paid out on "
-                            "another date, the due dates follow from the actual disbursement date by the same rules "
-                            "and the amounts stay the same.") % {"date": long_date(data.disbursement_date)}
-        rows: list[list[Any]] = [[
-            pgettext("contract schedule", "No."),
-            pgettext("contract schedule", "Due date"),
-            pgettext("contract schedule", "Principal"),
-            pgettext("contract schedule", "Interest"),
-            pgettext("contract schedule", "Total"),
-            pgettext("contract schedule", "Balance"),
-        ]]
+            note = pgettext(
+                "contract",
+                "This schedule assumes disbursement on %(date)s. If the loan is paid out on "
+                "another date, the due dates follow from the actual disbursement date by the same rules "
+                "and the amounts stay the same.",
+            ) % {"date": long_date(data.disbursement_date)}
+        rows: list[list[Any]] = [
+            [
+                pgettext("contract schedule", "No."),
+                pgettext("contract schedule", "Due date"),
+                pgettext("contract schedule", "Principal"),
+                pgettext("contract schedule", "Interest"),
+                pgettext("contract schedule", "Total"),
+                pgettext("contract schedule", "Balance"),
+            ]
+        ]
         for item in schedule.installments:
-            rows.append([str(item.number), item.due_date.isoformat(), format_money(item.principal),
-                         format_money(item.interest), format_money(item.total), format_money(item.balance_after)])
-        rows.append([pgettext("contract", "Total"), "", format_money(schedule.total_principal),
-                     format_money(schedule.total_interest), format_money(schedule.total_payable), ""])
+            rows.append(
+                [
+                    str(item.number),
+                    item.due_date.isoformat(),
+                    format_money(item.principal),
+                    format_money(item.interest),
+                    format_money(item.total),
+                    format_money(item.balance_after),
+                ]
+            )
+        rows.append(
+            [
+                pgettext("contract", "Total"),
+                "",
+                format_money(schedule.total_principal),
+                format_money(schedule.total_interest),
+                format_money(schedule.total_payable),
+                "",
+            ]
+        )
         last = len(rows) - 1
-        table = self.grid_table(rows, (0.09, 0.17, 0.185, 0.17, 0.185, 0.2), numeric_from=2, totals=True,
-                                extra=[("SPAN", (0, last), (1, last))])
+        table = self.grid_table(
+            rows,
+            (0.09, 0.17, 0.185, 0.17, 0.185, 0.2),
+            numeric_from=2,
+            totals=True,
+            extra=[("SPAN", (0, last), (1, last))],
+        )
         return [
             self.heading(pgettext("contract", "4. Repayment schedule")),
             self.para(note),
@@ -297,10 +368,12 @@ class _ContractBuilder(DocumentBuilder):
 
     def signatures(self) -> list[Flowable]:
         data = self.data
-        lender = self.signature_block(pgettext("contract", "Lender (seal): %(name)s") % {"name": data.lender.name},
-                                      representative=True)
+        lender = self.signature_block(
+            pgettext("contract", "Lender (seal): %(name)s") % {"name": data.lender.name}, representative=True
+        )
         borrower = self.signature_block(
-            pgettext("contract", "Borrower (signature): %(name)s") % {"name": data.borrower.name})
+            pgettext("contract", "Borrower (signature): %(name)s") % {"name": data.borrower.name}
+        )
         rows: list[list[Any]] = [[lender, borrower]]
         guarantors = list(data.guarantors)
         for start in range(0, len(guarantors), 2):
@@ -311,12 +384,16 @@ class _ContractBuilder(DocumentBuilder):
             rows.append(cells + [""] * (2 - len(cells)))
         half = self.width / 2
         table = Table(rows, colWidths=[half, half])
-        table.setStyle(self.table_style([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("TOPPADDING", (0, 0), (-1, -1), 6),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 12),
-        ]))
+        table.setStyle(
+            self.table_style(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 6),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 12),
+                ]
+            )
+        )
         block: list[Flowable] = [self.heading(pgettext("contract", "6. Signatures")), Spacer(1, 4), table]
         if data.signed_at is not None:
             signed = pgettext("contract", "Signed at %(when)s") % {"when": date_time(data.signed_at)}
@@ -348,9 +425,14 @@ def render_contract_pdf(data: ContractData, *, language: str) -> bytes:
     """
     check_language(language)
     _check(data)
-    register_fonts()
     with translation.override(language):
         builder = _ContractBuilder(data, language, content_width())
         title = pgettext("contract", "Loan Contract")
-        return render_document(builder.build(), builder.footer(builder.number_line()), language=language,
-                               title=f"{title} {data.contract_number}", author=data.lender.name, subject=title)
+        return render_document(
+            builder.build(),
+            builder.footer(builder.number_line()),
+            language=language,
+            title=f"{title} {data.contract_number}",
+            author=data.lender.name,
+            subject=title,
+        )

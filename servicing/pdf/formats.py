@@ -108,5 +108,7 @@ def date_time(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         return text
-    return pgettext("document", "%(date_time)s (%(utc_offset)s)") % {"date_time": text,
-                                                                    "utc_offset": _utc_offset(offset)}
+    return pgettext("document", "%(date_time)s (%(utc_offset)s)") % {
+        "date_time": text,
+        "utc_offset": _utc_offset(offset),
+    }

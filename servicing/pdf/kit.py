@@ -7,10 +7,8 @@ A document module (``contract``, ``receipt``, ``statement``) subclasses
 ``translation.override(language)``, so a label is read in the reader's language when the
 story is built.
 
-Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1, UniGB-UCS2-H):
-nothing is embedded or downloaded, every PDF viewer has a substitute for it, and text
-extraction maps it back to Unicode. An English document is set in Helvetica, with any run of
-characters Helvetica cannot encode (a Chinese name or address) switched to STSong-Light.
+The fonts and how text is set in them are in :mod:`.fonts`; numbers and dates in
+:mod:`.formats`.
 
 The output is deterministic (reportlab's invariant mode, nothing read from the clock or the
 locale), so the same data always gives the same bytes and a stored SHA-256 of a document can
@@ -34,17 +32,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .fonts import CJK_FONT, LATIN_BOLD_FONT, LATIN_FONT, BoldText, has_non_latin, mixed_markup, register_fonts
 from .formats import format_money, long_date
 
 LANGUAGES: Final = ("zh-hans", "en")
-
-CJK_FONT: Final = "STSong-Light"
-LATIN_FONT: Final = "Helvetica"
-LATIN_BOLD_FONT: Final = "Helvetica-Bold"
 
 PAGE_MARGIN: Final = 18 * mm
 BODY_SIZE: Final = 9.5
@@ -85,83 +79,6 @@ def mask_id(value: str) -> str:
     return value
 
 
-# --- fonts and text -------------------------------------------------------------------------
-
-
-@functools.cache
-def register_fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    # A CID font has no bold face: map <b> to the same font so mixed markup never fails.
-    pdfmetrics.registerFontFamily(CJK_FONT, normal=CJK_FONT, bold=CJK_FONT, italic=CJK_FONT, boldItalic=CJK_FONT)
-
-
-def _latin_encodable(char: str) -> bool:
-    # The standard Type 1 fonts are set in WinAnsi (cp1252) encoding.
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def has_non_latin(text: str) -> bool:
-    return not all(_latin_encodable(char) for char in text)
-
-
-def _mixed_markup(text: str) -> str:
-    """Paragraph markup for ``text`` in a Latin font, with every run of characters the font
-    cannot encode set in the CJK font."""
-    out: list[str] = []
-    run: list[str] = []
-    run_is_latin = True
-    for char in text:
-        latin = _latin_encodable(char)
-        if run and latin != run_is_latin:
-            out.append(_run_markup("".join(run), run_is_latin))
-            run = []
-        run_is_latin = latin
-        run.append(char)
-    if run:
-        out.append(_run_markup("".join(run), run_is_latin))
-    return "".join(out)
-
-
-def _run_markup(run: str, latin: bool) -> str:
-    return escape(run) if latin else f'<font face="{CJK_FONT}">{escape(run)}</font>'
-
-
-class BoldText(Flowable):
-    """One line of bold text. STSong-Light has no bold face, so for it the glyphs are
-    filled and stroked (PDF text render mode 2), which thickens them like a bold."""
-
-    def __init__(self, text: str, *, font: str, size: float, align: str = "left", space_after: float = 0) -> None:
-        super().__init__()
-        self.text = text
-        self.font = font
-        self.size = size
-        self.align = align
-        self.spaceAfter = space_after
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width = available_width
-        self.height = self.size * 1.25
-        return self.width, self.height
-
-    def draw(self) -> None:
-        canvas = self.canv
-        text_width = pdfmetrics.stringWidth(self.text, self.font, self.size)
-        x = {"left": 0, "center": (self.width - text_width) / 2, "right": self.width - text_width}[self.align]
-        canvas.saveState()
-        text = canvas.beginText(x, self.size * 0.25)
-        text.setFont(self.font, self.size)
-        if self.font == CJK_FONT:
-            canvas.setLineWidth(self.size * 0.035)
-            text.setTextRenderMode(2)
-        text.textOut(self.text)
-        canvas.drawText(text)
-        canvas.restoreState()
-
-
 # --- the page -------------------------------------------------------------------------------
 
 Footer = Callable[[Canvas, int, int], None]
@@ -194,13 +111,22 @@ def content_width() -> float:
     return A4[0] - 2 * PAGE_MARGIN - 12
 
 
-def render_document(story: list[Flowable], footer: Footer, *, language: str, title: str, author: str,
-                    subject: str) -> bytes:
+def render_document(
+    story: list[Flowable], footer: Footer, *, language: str, title: str, author: str, subject: str
+) -> bytes:
     """The story on A4 pages with ``footer`` drawn on each, as PDF bytes."""
     buffer = BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=PAGE_MARGIN, rightMargin=PAGE_MARGIN, topMargin=PAGE_MARGIN,
-        bottomMargin=PAGE_MARGIN + 6 * mm, title=title, author=author, subject=subject, creator="Microloan",
+        buffer,
+        pagesize=A4,
+        leftMargin=PAGE_MARGIN,
+        rightMargin=PAGE_MARGIN,
+        topMargin=PAGE_MARGIN,
+        bottomMargin=PAGE_MARGIN + 6 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        creator="Microloan",
         producer="Microloan",
         # The canvas names its initial font on every page: keep Helvetica out of the Chinese PDF.
         initialFontName=CJK_FONT if language == "zh-hans" else LATIN_FONT,
@@ -212,12 +138,30 @@ def render_document(story: list[Flowable], footer: Footer, *, language: str, tit
 
 # --- the builder ----------------------------------------------------------------------------
 
+_KEY_VALUE_STYLE: Final = (
+    ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+    ("BACKGROUND", (0, 0), (0, -1), SHADE),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TOPPADDING", (0, 0), (-1, -1), 3),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+)
+_FIGURE_BOX_STYLE: Final = (
+    ("BOX", (0, 0), (-1, -1), 1.8, colors.black),
+    ("BACKGROUND", (0, 0), (-1, -1), FIGURE_BACKGROUND),
+    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 10),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+    ("TOPPADDING", (0, 0), (-1, -1), 8),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+)
+
 
 class DocumentBuilder:
     """Fonts, styles and text/table helpers every document shares. ``language`` chooses the
     typography (fonts, line breaking); the words come from gettext in the active language."""
 
     def __init__(self, language: str, width: float, currency: str) -> None:
+        register_fonts()  # a paragraph in the CJK font needs it registered
         self.language = language
         self.width = width
         self.currency = currency
@@ -225,8 +169,9 @@ class DocumentBuilder:
         self.font = CJK_FONT if self.chinese else LATIN_FONT
         self.bold_font = CJK_FONT if self.chinese else LATIN_BOLD_FONT
         wrap = "CJK" if self.chinese else None
-        self.body = ParagraphStyle("body", fontName=self.font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.5,
-                                   wordWrap=wrap)
+        self.body = ParagraphStyle(
+            "body", fontName=self.font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.5, wordWrap=wrap
+        )
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.35)
         self.label = ParagraphStyle("label", parent=self.cell, textColor=colors.HexColor("#333333"))
         self.small = ParagraphStyle("small", parent=self.body, fontSize=8, leading=11)
@@ -258,7 +203,7 @@ class DocumentBuilder:
         if self.chinese:
             markup = escape(text)
         else:
-            markup = _mixed_markup(text)
+            markup = mixed_markup(text)
             if has_non_latin(text):
                 # Chinese has no spaces to break at: wrap such text character by character.
                 style = self._cjk_variant(style)
@@ -296,17 +241,18 @@ class DocumentBuilder:
             [[self.para(label, self.label), self.para(value, self.cell)] for label, value in rows],
             colWidths=[label_width, self.width - label_width],
         )
-        table.setStyle(self.table_style([
-            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-            ("BACKGROUND", (0, 0), (0, -1), SHADE),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        table.setStyle(self.table_style(_KEY_VALUE_STYLE))
         return table
 
-    def grid_table(self, rows: list[list[Any]], shares: Sequence[float], *, numeric_from: int, totals: bool,
-                   extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+    def grid_table(
+        self,
+        rows: list[list[Any]],
+        shares: Sequence[float],
+        *,
+        numeric_from: int,
+        totals: bool,
+        extra: Sequence[tuple[Any, ...]] = (),
+    ) -> Table:
         """A ruled table: a shaded header row (repeated on each page), striped body rows,
         right-aligned figures from column ``numeric_from`` on and, with ``totals``, a bold last
         row."""
@@ -327,16 +273,27 @@ class DocumentBuilder:
         body_end = last - 1 if totals else last
         style += [("BACKGROUND", (0, row), (-1, row), STRIPE) for row in range(2, body_end + 1, 2)]
         if totals:
-            style += [("LINEABOVE", (0, last), (-1, last), 1, colors.black),
-                      ("FONTNAME", (0, last), (-1, last), self.bold_font),
-                      ("BACKGROUND", (0, last), (-1, last), SHADE)]
+            style += [
+                ("LINEABOVE", (0, last), (-1, last), 1, colors.black),
+                ("FONTNAME", (0, last), (-1, last), self.bold_font),
+                ("BACKGROUND", (0, last), (-1, last), SHADE),
+            ]
         style += list(extra)
         table = Table(rows, colWidths=[self.width * share for share in shares], repeatRows=1)
         table.setStyle(self.table_style(style))
         return table
 
-    def figure_box(self, label: str, note: str | None, figure: str, *, size: float, label_size: float = 12,
-                   left_share: float = 0.52, space_after: float = 6) -> Flowable:
+    def figure_box(
+        self,
+        label: str,
+        note: str | None,
+        figure: str,
+        *,
+        size: float,
+        label_size: float = 12,
+        left_share: float = 0.52,
+        space_after: float = 6,
+    ) -> Flowable:
         """A boxed, shaded label (and note) with a large bold figure on the right: the APR of a
         contract or a statement, the amount of a receipt."""
         left: list[Flowable] = [BoldText(label, font=self.bold_font, size=label_size, space_after=3)]
@@ -345,15 +302,7 @@ class DocumentBuilder:
         right = BoldText(figure, font=self.bold_font, size=size, align="right")
         left_width = self.width * left_share
         box = Table([[left, right]], colWidths=[left_width, self.width - left_width])
-        box.setStyle(self.table_style([
-            ("BOX", (0, 0), (-1, -1), 1.8, colors.black),
-            ("BACKGROUND", (0, 0), (-1, -1), FIGURE_BACKGROUND),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 10),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 12),
-            ("TOPPADDING", (0, 0), (-1, -1), 8),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
-        ]))
+        box.setStyle(self.table_style(_FIGURE_BOX_STYLE))
         return KeepTogether([box, Spacer(1, space_after)])
 
     # The footer.

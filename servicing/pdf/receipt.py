@@ -26,16 +26,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from .fonts import CJK_FONT
 from .formats import format_money, rmb_in_words
 from .kit import (
-    CJK_FONT,
     RED,
     DocumentBuilder,
     Party,
     check_language,
     content_width,
     mask_id,
-    register_fonts,
     render_document,
 )
 
@@ -166,22 +165,26 @@ class _ReceiptBuilder(DocumentBuilder):
         data = self.data
         story = self.title(pgettext("receipt", "Repayment Receipt"), self.number_line())
         if data.reversed:
-            note = pgettext("receipt", "The repayment on this receipt has been reversed; the receipt is no longer "
-                            "proof of payment.")
+            note = pgettext(
+                "receipt", "The repayment on this receipt has been reversed; the receipt is no longer proof of payment."
+            )
             story += [
                 Stamp(_reversed_mark(), font=self.bold_font, size=STAMP_SIZE),
                 self.para(note, ParagraphStyle("stamp-note", parent=self.warning, alignment=TA_CENTER)),
             ]
         if data.reversal_of:
             reverses = pgettext("receipt", "This receipt reverses receipt No. %(number)s.") % {
-                "number": data.reversal_of}
+                "number": data.reversal_of
+            }
             story.append(self.para(reverses, self.centered, bold=True))
         story.append(Spacer(1, 6))
         story += self.payment()
         story += self.allocation()
         story += self.after()
-        note = pgettext("receipt", "This receipt is generated from the posted repayment. Please contact the Lender "
-                        "with any question.")
+        note = pgettext(
+            "receipt",
+            "This receipt is generated from the posted repayment. Please contact the Lender with any question.",
+        )
         story += [Spacer(1, 10), self.para(note, self.small)]
         return story
 
@@ -208,34 +211,59 @@ class _ReceiptBuilder(DocumentBuilder):
 
     def allocation(self) -> list[Flowable]:
         data = self.data
-        note = pgettext("receipt", "Applied to penalty interest, then fees, then interest, then principal, the "
-                        "oldest instalment first.")
+        note = pgettext(
+            "receipt",
+            "Applied to penalty interest, then fees, then interest, then principal, the oldest instalment first.",
+        )
         story: list[Flowable] = [self.heading(pgettext("receipt", "2. How the payment was applied")), self.para(note)]
         if not data.allocations:
             return [*story, self.para(pgettext("receipt", "Nothing from this payment was applied to an instalment."))]
-        rows: list[list[Any]] = [[
-            pgettext("receipt", "No."),
-            pgettext("receipt", "Due date"),
-            pgettext("receipt", "Penalty"),
-            pgettext("receipt", "Fees"),
-            pgettext("receipt", "Interest"),
-            pgettext("receipt", "Principal"),
-            pgettext("receipt", "Total"),
-        ]]
+        rows: list[list[Any]] = [
+            [
+                pgettext("receipt", "No."),
+                pgettext("receipt", "Due date"),
+                pgettext("receipt", "Penalty"),
+                pgettext("receipt", "Fees"),
+                pgettext("receipt", "Interest"),
+                pgettext("receipt", "Principal"),
+                pgettext("receipt", "Total"),
+            ]
+        ]
         for row in data.allocations:
-            rows.append([str(row.installment_number), row.due_date.isoformat(), format_money(row.penalty),
-                         format_money(row.fee), format_money(row.interest), format_money(row.principal),
-                         format_money(row.total)])
+            rows.append(
+                [
+                    str(row.installment_number),
+                    row.due_date.isoformat(),
+                    format_money(row.penalty),
+                    format_money(row.fee),
+                    format_money(row.interest),
+                    format_money(row.principal),
+                    format_money(row.total),
+                ]
+            )
 
         def total(part: str) -> Decimal:
             return sum((getattr(row, part) for row in data.allocations), ZERO)
 
-        rows.append([pgettext("receipt", "Total"), "", format_money(total("penalty")), format_money(total("fee")),
-                     format_money(total("interest")), format_money(total("principal")),
-                     format_money(data.amount - data.unapplied)])
+        rows.append(
+            [
+                pgettext("receipt", "Total"),
+                "",
+                format_money(total("penalty")),
+                format_money(total("fee")),
+                format_money(total("interest")),
+                format_money(total("principal")),
+                format_money(data.amount - data.unapplied),
+            ]
+        )
         last = len(rows) - 1
-        table = self.grid_table(rows, (0.08, 0.16, 0.14, 0.14, 0.14, 0.16, 0.18), numeric_from=2, totals=True,
-                                extra=[("SPAN", (0, last), (1, last))])
+        table = self.grid_table(
+            rows,
+            (0.08, 0.16, 0.14, 0.14, 0.14, 0.16, 0.18),
+            numeric_from=2,
+            totals=True,
+            extra=[("SPAN", (0, last), (1, last))],
+        )
         return [*story, self.unit(), Spacer(1, 3), table]
 
     def after(self) -> list[Flowable]:
@@ -244,12 +272,16 @@ class _ReceiptBuilder(DocumentBuilder):
             next_due = pgettext("receipt", "None (the loan is repaid in full)")
         else:
             next_due = pgettext("receipt", "%(amount)s due on %(date)s") % {
-                "date": self.date(data.next_due_date), "amount": self.amount(data.next_due_amount)}
+                "date": self.date(data.next_due_date),
+                "amount": self.amount(data.next_due_amount),
+            }
         rows = [
             (pgettext("receipt", "Applied to instalments"), self.amount(data.amount - data.unapplied)),
             (pgettext("receipt", "Unapplied (held as credit for later instalments)"), self.amount(data.unapplied)),
-            (pgettext("receipt", "Principal outstanding after this payment"),
-             self.amount(data.outstanding_principal_after)),
+            (
+                pgettext("receipt", "Principal outstanding after this payment"),
+                self.amount(data.outstanding_principal_after),
+            ),
             (pgettext("receipt", "Next payment"), next_due),
         ]
         heading = self.heading(pgettext("receipt", "3. The loan after this payment"))
@@ -265,10 +297,15 @@ def render_receipt_pdf(data: ReceiptData, *, language: str) -> bytes:
     """
     check_language(language)
     _check(data)
-    register_fonts()
     with translation.override(language):
         builder = _ReceiptBuilder(data, language, content_width())
         footer = builder.footer(builder.number_line(), mark=_reversed_mark() if data.reversed else None)
         title = pgettext("receipt", "Repayment Receipt")
-        return render_document(builder.build(), footer, language=language, title=f"{title} {data.receipt_number}",
-                               author=data.lender.name, subject=title)
+        return render_document(
+            builder.build(),
+            footer,
+            language=language,
+            title=f"{title} {data.receipt_number}",
+            author=data.lender.name,
+            subject=title,
+        )

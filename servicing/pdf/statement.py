@@ -24,7 +24,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from .formats import format_apr, format_money, format_percent
-from .kit import DocumentBuilder, Party, check_language, content_width, mask_id, register_fonts, render_document
+from .kit import DocumentBuilder, Party, check_language, content_width, mask_id, render_document
 
 ZERO: Final = Decimal(0)
 
@@ -123,15 +123,18 @@ class _StatementBuilder(DocumentBuilder):
         data = self.data
         story = self.title(pgettext("statement", "Loan Statement"), self.number_line())
         period = pgettext("statement", "Period: %(start)s to %(end)s") % {
-            "start": self.date(data.period_start), "end": self.date(data.period_end)}
+            "start": self.date(data.period_start),
+            "end": self.date(data.period_end),
+        }
         story += [self.para(period, self.centered, bold=True), Spacer(1, 6)]
         story += self.account()
         story += self.summary()
         story += self.transactions()
         story += self.schedule()
         story += self.overdue()
-        note = pgettext("statement", "Please check this statement and tell the Lender of any error within 30 days of "
-                        "receiving it.")
+        note = pgettext(
+            "statement", "Please check this statement and tell the Lender of any error within 30 days of receiving it."
+        )
         story += [Spacer(1, 10), self.para(note, self.small)]
         return story
 
@@ -160,8 +163,9 @@ class _StatementBuilder(DocumentBuilder):
         apr_note = pgettext("statement", "By the IRR method, including the fee and every other cost of the loan.")
         return [
             self.heading(pgettext("statement", "2. Loan summary")),
-            self.figure_box(pgettext("statement", "Annual Percentage Rate (APR)"), apr_note, format_apr(data.apr),
-                            size=APR_SIZE),
+            self.figure_box(
+                pgettext("statement", "Annual Percentage Rate (APR)"), apr_note, format_apr(data.apr), size=APR_SIZE
+            ),
             self.key_value_table(rows),
         ]
 
@@ -176,23 +180,47 @@ class _StatementBuilder(DocumentBuilder):
                 pgettext("statement", "Payments"),
                 pgettext("statement", "Balance"),
             ],
-            [data.period_start.isoformat(), self.para(pgettext("statement", "Opening balance"), self.table_cell), "",
-             "", format_money(data.opening_balance)],
+            [
+                data.period_start.isoformat(),
+                self.para(pgettext("statement", "Opening balance"), self.table_cell),
+                "",
+                "",
+                format_money(data.opening_balance),
+            ],
         ]
         for line in data.lines:
-            rows.append([line.date.isoformat(), self.para(line.description, self.table_cell),
-                         format_money(line.debit) if line.debit else "",
-                         format_money(line.credit) if line.credit else "", format_money(line.balance)])
+            rows.append(
+                [
+                    line.date.isoformat(),
+                    self.para(line.description, self.table_cell),
+                    format_money(line.debit) if line.debit else "",
+                    format_money(line.credit) if line.credit else "",
+                    format_money(line.balance),
+                ]
+            )
         if not data.lines:
-            rows.append(["", self.para(pgettext("statement", "No transactions in the period."), self.table_cell), "",
-                         "", ""])
+            rows.append(
+                ["", self.para(pgettext("statement", "No transactions in the period."), self.table_cell), "", "", ""]
+            )
         charges = sum((line.debit for line in data.lines), ZERO)
         payments = sum((line.credit for line in data.lines), ZERO)
         closing = pgettext("statement", "Closing balance / Period total")
-        rows.append([data.period_end.isoformat(), self.para(closing, self.table_cell, bold=True),
-                     format_money(charges), format_money(payments), format_money(data.closing_balance)])
-        table = self.grid_table(rows, (0.15, 0.37, 0.16, 0.16, 0.16), numeric_from=2, totals=True,
-                                extra=[("ALIGN", (1, 1), (1, -1), "LEFT")])
+        rows.append(
+            [
+                data.period_end.isoformat(),
+                self.para(closing, self.table_cell, bold=True),
+                format_money(charges),
+                format_money(payments),
+                format_money(data.closing_balance),
+            ]
+        )
+        table = self.grid_table(
+            rows,
+            (0.15, 0.37, 0.16, 0.16, 0.16),
+            numeric_from=2,
+            totals=True,
+            extra=[("ALIGN", (1, 1), (1, -1), "LEFT")],
+        )
         return [*header, table]
 
     def schedule(self) -> list[Flowable]:
@@ -200,18 +228,28 @@ class _StatementBuilder(DocumentBuilder):
         story: list[Flowable] = [self.heading(pgettext("statement", "4. Repayment schedule status"))]
         if not data.schedule_rows:
             return [*story, self.para(pgettext("statement", "No repayment schedule."))]
-        rows: list[list[Any]] = [[
-            pgettext("statement", "No."),
-            pgettext("statement", "Due date"),
-            pgettext("statement", "Amount due"),
-            pgettext("statement", "Paid"),
-            pgettext("statement", "Unpaid"),
-            pgettext("statement", "Status"),
-        ]]
+        rows: list[list[Any]] = [
+            [
+                pgettext("statement", "No."),
+                pgettext("statement", "Due date"),
+                pgettext("statement", "Amount due"),
+                pgettext("statement", "Paid"),
+                pgettext("statement", "Unpaid"),
+                pgettext("statement", "Status"),
+            ]
+        ]
         extra: list[tuple[Any, ...]] = []
         for index, (number, due_date, due, paid, status) in enumerate(data.schedule_rows, start=1):
-            rows.append([str(number), due_date.isoformat(), format_money(due), format_money(paid),
-                         format_money(max(due - paid, ZERO)), self.para(instalment_status(status), self.table_cell)])
+            rows.append(
+                [
+                    str(number),
+                    due_date.isoformat(),
+                    format_money(due),
+                    format_money(paid),
+                    format_money(max(due - paid, ZERO)),
+                    self.para(instalment_status(status), self.table_cell),
+                ]
+            )
             if status.strip().lower() == "overdue":
                 extra += [("BACKGROUND", (0, index), (-1, index), OVERDUE_BACKGROUND)]
         table = self.grid_table(rows, (0.08, 0.17, 0.19, 0.19, 0.19, 0.18), numeric_from=2, totals=False, extra=extra)
@@ -221,11 +259,19 @@ class _StatementBuilder(DocumentBuilder):
         data = self.data
         days = data.days_past_due
         # Everything due by the end of the period and still unpaid.
-        past_due = sum((max(due - paid, ZERO) for _number, due_date, due, paid, _status in data.schedule_rows
-                        if due_date <= data.period_end), ZERO)
+        past_due = sum(
+            (
+                max(due - paid, ZERO)
+                for _number, due_date, due, paid, _status in data.schedule_rows
+                if due_date <= data.period_end
+            ),
+            ZERO,
+        )
         rows = [
-            (pgettext("statement", "Days past due"),
-             npgettext("statement", "%(days)s day", "%(days)s days", days) % {"days": days}),
+            (
+                pgettext("statement", "Days past due"),
+                npgettext("statement", "%(days)s day", "%(days)s days", days) % {"days": days},
+            ),
             (pgettext("statement", "Due and unpaid at the end of the period"), self.amount(past_due)),
             (pgettext("statement", "Penalty interest outstanding"), self.amount(data.penalty_outstanding)),
         ]
@@ -256,9 +302,14 @@ def render_statement_pdf(data: StatementData, *, language: str) -> bytes:
     """
     check_language(language)
     _check(data)
-    register_fonts()
     with translation.override(language):
         builder = _StatementBuilder(data, language, content_width())
         title = pgettext("statement", "Loan Statement")
-        return render_document(builder.build(), builder.footer(builder.number_line()), language=language,
-                               title=f"{title} {data.statement_number}", author=data.lender.name, subject=title)
+        return render_document(
+            builder.build(),
+            builder.footer(builder.number_line()),
+            language=language,
+            title=f"{title} {data.statement_number}",
+            author=data.lender.name,
+            subject=title,
+        )

@@ -31,9 +31,11 @@ ALLOWED_LONG = {
 def _modules() -> list[Path]:
     skipped = {".venv", ".git", "migrations", "tests", "node_modules"}
     return sorted(
-        path for path in ROOT.rglob("*.py")
+        path
+        for path in ROOT.rglob("*.py")
         if not skipped & set(path.relative_to(ROOT).parts)
-        and not path.name.startswith("test_") and path.name != "conftest.py"
+        and not path.name.startswith("test_")
+        and path.name != "conftest.py"
     )
 
 
@@ -42,13 +44,17 @@ def _lines(path: Path) -> list[str]:
 
 
 def _has_reason(lines: list[str]) -> bool:
-    return any(line.startswith(REASON) and len(line[len(REASON):].strip()) >= 10 for line in lines[:REASON_WITHIN])
+    return any(line.startswith(REASON) and len(line[len(REASON) :].strip()) >= 10 for line in lines[:REASON_WITHIN])
 
 
 def test_no_module_is_long_without_a_reason_at_its_top():
-    long = [f"{path.relative_to(ROOT).as_posix()} ({len(lines)} lines)" for path in _modules()
-            if len(lines := _lines(path)) > MAX_LINES and not _has_reason(lines)
-            and path.relative_to(ROOT).as_posix() not in ALLOWED_LONG]
+    long = [
+        f"{path.relative_to(ROOT).as_posix()} ({len(lines)} lines)"
+        for path in _modules()
+        if len(lines := _lines(path)) > MAX_LINES
+        and not _has_reason(lines)
+        and path.relative_to(ROOT).as_posix() not in ALLOWED_LONG
+    ]
 
     assert long == [], f"split these, or say why at the top with a line starting {REASON!r}"
 

@@ -18,20 +18,35 @@ pytestmark = [needs_poppler, pytest.mark.django_db]
 DUE1 = date(2026, 12, 20)
 
 
-@pytest.mark.parametrize(("language", "words"), [
-    ("zh-hans", ["放款", "第1期利息", "罚息", "罚息减免", "还款 {receipt}"]),
-    ("en", ["Disbursement", "Interest, instalment 1", "Penalty interest", "Penalty waived", "Repayment {receipt}"]),
-])
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh-hans", ["放款", "第1期利息", "罚息", "罚息减免", "还款 {receipt}"]),
+        ("en", ["Disbursement", "Interest, instalment 1", "Penalty interest", "Penalty waived", "Repayment {receipt}"]),
+    ],
+)
 def test_statement_lines_are_described_in_the_readers_language(officer, loan, language, words):
     # given a repayment, a penalty and its waiver on the books
     business_date_set(value=DUE1)
     repayment = repayment_post(actor=officer, loan=loan, amount=Decimal("900.00"), paid_on=DUE1, channel="cash")
-    journal_post(kind="penalty", business_date=DUE1, source_key="t-pen", lines=[
-        Line(Acct.PENALTY_RECEIVABLE, debit=Decimal("12.34"), loan_id=loan.pk),
-        Line(Acct.PENALTY_INCOME, credit=Decimal("12.34"), loan_id=loan.pk)])
-    journal_post(kind="waiver", business_date=DUE1, source_key="t-waive", lines=[
-        Line(Acct.PENALTY_INCOME, debit=Decimal("12.34"), loan_id=loan.pk),
-        Line(Acct.PENALTY_RECEIVABLE, credit=Decimal("12.34"), loan_id=loan.pk)])
+    journal_post(
+        kind="penalty",
+        business_date=DUE1,
+        source_key="t-pen",
+        lines=[
+            Line(Acct.PENALTY_RECEIVABLE, debit=Decimal("12.34"), loan_id=loan.pk),
+            Line(Acct.PENALTY_INCOME, credit=Decimal("12.34"), loan_id=loan.pk),
+        ],
+    )
+    journal_post(
+        kind="waiver",
+        business_date=DUE1,
+        source_key="t-waive",
+        lines=[
+            Line(Acct.PENALTY_INCOME, debit=Decimal("12.34"), loan_id=loan.pk),
+            Line(Acct.PENALTY_RECEIVABLE, credit=Decimal("12.34"), loan_id=loan.pk),
+        ],
+    )
 
     loan.refresh_from_db()  # the figures as the books keep them
 

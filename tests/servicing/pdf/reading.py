@@ -29,8 +29,9 @@ LENDER = Party(
 
 def pdf_text(pdf: bytes, *args: str) -> str:
     """The text of the PDF, laid out as on the page (``-layout``) unless other options are given."""
-    result = subprocess.run(["pdftotext", *(args or ("-layout",)), "-", "-"], input=pdf, check=True,
-                            capture_output=True, timeout=60)
+    result = subprocess.run(
+        ["pdftotext", *(args or ("-layout",)), "-", "-"], input=pdf, check=True, capture_output=True, timeout=60
+    )
     return result.stdout.decode("utf-8")
 
 
@@ -56,7 +57,9 @@ def first_page_ink(pdf: bytes, tmp_path: Path) -> tuple[tuple[int, int], int]:
     path.write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(path), str(tmp_path / "page")],
-        check=True, capture_output=True, timeout=60,
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     png = tmp_path / "page.png"
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

@@ -41,6 +41,7 @@ CASES = {
     "60-month equal principal with fee": (60, Decimal("150.00"), "equal_principal"),
 }
 
+
 @cache
 def _schedule(term: int, fee: Decimal, method: str) -> Schedule:
     return build_schedule(

@@ -11,13 +11,12 @@ from django.utils import translation
 from reportlab.platypus import PageBreak
 
 import servicing.pdf
+from servicing.pdf.fonts import has_non_latin
 from servicing.pdf.kit import (
     DocumentBuilder,
     check_language,
     content_width,
-    has_non_latin,
     mask_id,
-    register_fonts,
     render_document,
 )
 
@@ -58,7 +57,6 @@ def test_has_non_latin() -> None:
     ],
 )
 def test_amount_and_unit_in_the_readers_language(language: str, currency: str, amount: str, unit: str) -> None:
-    register_fonts()
     with translation.override(language):
         builder = DocumentBuilder(language, content_width(), currency)
 
@@ -71,14 +69,13 @@ def test_amount_and_unit_in_the_readers_language(language: str, currency: str, a
     ("language", "page_word", "mark"),
     [("zh-hans", "第 {page} 页，共 3 页", "已冲正"), ("en", "Page {page} of 3", "REVERSED")],
 )
-def test_footer_counts_the_pages_and_repeats_the_mark_after_the_first(language: str, page_word: str,
-                                                                        mark: str) -> None:
-    register_fonts()
+def test_footer_counts_the_pages_and_repeats_the_mark_after_the_first(language: str, page_word: str, mark: str) -> None:
     with translation.override(language):
         builder = DocumentBuilder(language, content_width(), "CNY")
         story = [builder.para("一"), PageBreak(), builder.para("二"), PageBreak(), builder.para("三")]
-        pdf = render_document(story, builder.footer("No. 42", mark=mark), language=language, title="t", author="a",
-                              subject="s")
+        pdf = render_document(
+            story, builder.footer("No. 42", mark=mark), language=language, title="t", author="a", subject="s"
+        )
 
     pages = page_texts(pdf)
     assert len(pages) == 3
@@ -97,7 +94,7 @@ def test_the_pdf_package_writes_no_words_of_its_own() -> None:
         code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
         code = re.sub(r'"""(?:.|\n)*?"""', "", code)  # docstrings may quote the documents
         if path.name == "formats.py":
-            code = re.sub(r'_(?:DIGITS|PLACES|GROUPS)_ZH: Final = .*', "", code)
+            code = re.sub(r"_(?:DIGITS|PLACES|GROUPS)_ZH: Final = .*", "", code)
             code = re.sub(r'"(?:零元整|零|元|角|分|整)"', "", code)
         assert not re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", code), path.name
         assert not re.search(r"""["'](?:zh-hans|en)["']\s*:""", source), path.name
