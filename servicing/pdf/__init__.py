@@ -1,10 +1,10 @@
 """Our documents as PDF: the loan contract, the repayment receipt and the loan statement.
 
 One module per document (:mod:`.contract`, :mod:`.receipt`, :mod:`.statement`), each built
-with the shared :mod:`.kit` (fonts, page, footer, styles, tables, the figure box) and the
-formatters of :mod:`.formats`. Each renderer takes plain data (no database) and a language
-("zh-hans" or "en") and returns deterministic PDF bytes; every word comes from gettext under
-that language.
+with the shared :mod:`.kit` (page, footer, styles, tables, the figure box), the fonts of
+:mod:`.fonts` and the formatters of :mod:`.formats`. Each renderer takes plain data (no
+database) and a language ("zh-hans" or "en") and returns deterministic PDF bytes; every word
+comes from gettext under that language.
 """
 
 from .contract import ContractData, render_contract_pdf

@@ -1,5 +1,5 @@
-"""The kit every document of ours is built with: fonts, the A4 page and its footer, paragraph
-and table styles, the key-value and ruled tables, the figure box.
+"""The kit every document of ours is built with: the A4 page and its footer, the paragraph
+and table styles in the document's fonts, the key-value and ruled tables, the figure box.
 
 A document module (``contract``, ``receipt``, ``statement``) subclasses
 :class:`DocumentBuilder`, builds its story from these pieces and hands it to

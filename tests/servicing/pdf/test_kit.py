@@ -11,7 +11,6 @@ from django.utils import translation
 from reportlab.platypus import PageBreak
 
 import servicing.pdf
-from servicing.pdf.fonts import has_non_latin
 from servicing.pdf.kit import (
     DocumentBuilder,
     check_language,
@@ -40,11 +39,6 @@ def test_unknown_language_is_refused(language: str) -> None:
 )
 def test_mask_id_keeps_the_first_and_last_four(value: str, masked: str) -> None:
     assert mask_id(value) == masked
-
-
-def test_has_non_latin() -> None:
-    assert not has_non_latin("O'Neil & Co. £5 é")
-    assert has_non_latin("O'Neil 陈")
 
 
 @pytest.mark.parametrize(
