@@ -1,7 +1,7 @@
-"""Tests of servicing.documents_pdf: the loan contract PDF in both languages.
+"""Tests of servicing.pdf.contract: the loan contract PDF in both languages.
 
-Plain pytest, no database. The text is read back with poppler's pdftotext, so these tests
-check what a reader (or a search index) really gets out of the file, Chinese included.
+No database. The text is read back with poppler's pdftotext, so these tests check what a
+reader (or a search index) really gets out of the file, Chinese included.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import hashlib
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -21,28 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from servicing.documents_pdf import (
-    ContractData,
-    Party,
-    format_apr,
-    format_money,
-    format_percent,
-    render_contract_pdf,
-    rmb_in_words,
-)
+from servicing.pdf import ContractData, Party, render_contract_pdf
 from servicing.schedule import Schedule, build_schedule
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="needs poppler-utils (pdftotext, pdftoppm)",
-)
+from .reading import LANGUAGES, LENDER, first_page_ink, fonts, money, needs_poppler, pdf_text
 
-LENDER = Party(
-    name="星河小额贷款有限公司",
-    id_number="91110105MA01ABCD2X",
-    address="北京市朝阳区建国路 88 号",
-    phone="010-85550000",
-)
+pytestmark = needs_poppler
+
 BORROWER = Party(
     name="陈明",
     id_number="11010519491231002X",
@@ -56,7 +40,6 @@ CASES = {
     "24-month annuity with fee": (24, Decimal("100.00"), "annuity"),
     "60-month equal principal with fee": (60, Decimal("150.00"), "equal_principal"),
 }
-LANGUAGES = ("zh-hans", "en")
 
 
 @cache
@@ -102,35 +85,20 @@ def _pdf(case: str, language: str) -> bytes:
     return render_contract_pdf(_contract(case), language=language)
 
 
-def _pdftotext(pdf: bytes, tmp_path: Path, *args: str) -> str:
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(pdf)
-    result = subprocess.run(["pdftotext", *args, str(path), "-"], check=True, capture_output=True, timeout=60)
-    return result.stdout.decode("utf-8")
-
-
-def _text(pdf: bytes, tmp_path: Path) -> str:
-    return _pdftotext(pdf, tmp_path, "-layout")
-
-
 def _expected_apr(schedule: Schedule) -> str:
     # Computed here, not with the module's formatter: the APR fraction has 4 places, so as a
     # percentage it has exactly 2.
     return f"{schedule.apr * 100:.2f}%"
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("case", list(CASES))
-def test_contract_text_has_parties_apr_and_full_schedule(case: str, language: str, tmp_path: Path) -> None:
+def test_contract_text_has_parties_apr_and_full_schedule(case: str, language: str) -> None:
     # given
     data = _contract(case)
 
     # when
-    text = _text(_pdf(case, language), tmp_path)
+    text = pdf_text(_pdf(case, language))
 
     # then
     assert BORROWER.name in text  # Chinese, also in the English version
@@ -141,27 +109,27 @@ def test_contract_text_has_parties_apr_and_full_schedule(case: str, language: st
     assert _expected_apr(data.schedule) in text
     assert "18.00%" in text  # the nominal rate
     assert "27.00%" in text and "0.075%" in text  # penalty, annual and daily (/360)
-    assert _money(data.principal) in text
-    assert _money(data.principal - data.fee) in text  # the amount paid out
-    assert _money(data.schedule.total_interest) in text
-    assert _money(data.schedule.total_payable) in text
+    assert money(data.principal) in text
+    assert money(data.principal - data.fee) in text  # the amount paid out
+    assert money(data.schedule.total_interest) in text
+    assert money(data.schedule.total_payable) in text
     lines = text.splitlines()
     for installment in data.schedule.installments:
         # Each instalment is one table row: number, date, principal, interest, total, balance.
         row = [
             str(installment.number),
             installment.due_date.isoformat(),
-            _money(installment.principal),
-            _money(installment.interest),
-            _money(installment.total),
-            _money(installment.balance_after),
+            money(installment.principal),
+            money(installment.interest),
+            money(installment.total),
+            money(installment.balance_after),
         ]
         assert any(line.split() == row for line in lines), row
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_chinese_contract_is_in_chinese(case: str, tmp_path: Path) -> None:
-    text = _text(_pdf(case, "zh-hans"), tmp_path)
+def test_chinese_contract_is_in_chinese(case: str) -> None:
+    text = pdf_text(_pdf(case, "zh-hans"))
 
     assert "借款合同" in text
     assert "年化利率" in text
@@ -174,8 +142,8 @@ def test_chinese_contract_is_in_chinese(case: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_english_contract_is_in_english(case: str, tmp_path: Path) -> None:
-    text = _text(_pdf(case, "en"), tmp_path)
+def test_english_contract_is_in_english(case: str) -> None:
+    text = pdf_text(_pdf(case, "en"))
 
     assert "Loan Contract" in text
     assert "APR" in text
@@ -184,8 +152,8 @@ def test_english_contract_is_in_english(case: str, tmp_path: Path) -> None:
     assert "借款合同" not in text
 
 
-def test_chinese_amount_in_words_and_fee_lines(tmp_path: Path) -> None:
-    text = _text(_pdf("24-month annuity with fee", "zh-hans"), tmp_path)
+def test_chinese_amount_in_words_and_fee_lines() -> None:
+    text = pdf_text(_pdf("24-month annuity with fee", "zh-hans"))
 
     assert "人民币伍仟元整" in text
     assert "人民币 100.00 元" in text  # the fee
@@ -211,19 +179,14 @@ def test_repayment_method_names() -> None:
         data = replace(_contract("6-month annuity"), method=method, schedule=schedule, apr=schedule.apr)
         for language, name in (("zh-hans", chinese), ("en", english)):
             pdf = render_contract_pdf(data, language=language)
-            assert name in _pdftotext_bytes(pdf), (method, language)
-
-
-def _pdftotext_bytes(pdf: bytes) -> str:
-    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, check=True, capture_output=True, timeout=60)
-    return result.stdout.decode("utf-8")
+            assert name in pdf_text(pdf), (method, language)
 
 
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_apr_is_the_most_prominent_rate(language: str, tmp_path: Path) -> None:
+def test_apr_is_the_most_prominent_rate(language: str) -> None:
     # given: a fee, so the APR (about 19%) differs from the nominal 18.00%
     data = _contract("24-month annuity with fee")
     apr = _expected_apr(data.schedule)
@@ -232,7 +195,7 @@ def test_apr_is_the_most_prominent_rate(language: str, tmp_path: Path) -> None:
     # when
     words = [
         (html.unescape(match[4]), float(match[3]) - float(match[1]))
-        for match in _WORD.findall(_pdftotext(_pdf("24-month annuity with fee", language), tmp_path, "-bbox"))
+        for match in _WORD.findall(pdf_text(_pdf("24-month annuity with fee", language), "-bbox"))
     ]
 
     # then: the glyph height of the APR figure beats every other percentage in the document
@@ -244,8 +207,8 @@ def test_apr_is_the_most_prominent_rate(language: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_long_schedule_spans_pages_with_header_on_each(language: str, tmp_path: Path) -> None:
-    text = _text(_pdf("60-month equal principal with fee", language), tmp_path)
+def test_long_schedule_spans_pages_with_header_on_each(language: str) -> None:
+    text = pdf_text(_pdf("60-month equal principal with fee", language))
     pages = [page for page in text.split("\f") if page.strip()]
     header = "还款日" if language == "zh-hans" else "Due date"
 
@@ -260,34 +223,18 @@ def test_long_schedule_spans_pages_with_header_on_each(language: str, tmp_path: 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_first_page_renders_to_an_image(language: str, tmp_path: Path) -> None:
-    from PIL import Image
+    (width, height), dark = first_page_ink(_pdf("6-month annuity", language), tmp_path)
 
-    path = tmp_path / "contract.pdf"
-    path.write_bytes(_pdf("6-month annuity", language))
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(path), str(tmp_path / "page")],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    png = tmp_path / "page.png"
-    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    with Image.open(png) as image:
-        width, height = image.size
-        assert abs(width - 413) <= 1 and abs(height - 585) <= 1  # A4 at 50 dpi
-        grey = image.convert("L")
-        dark = sum(grey.histogram()[:128])
+    assert abs(width - 413) <= 1 and abs(height - 585) <= 1  # A4 at 50 dpi
     assert dark > 2000  # ink on the page, not a blank sheet
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_fonts_cid_for_chinese_and_helvetica_only_in_english(language: str) -> None:
-    result = subprocess.run(["pdffonts", "-"], input=_pdf("6-month annuity", language), capture_output=True, timeout=60)
-    if result.returncode != 0:  # pdffonts of older poppler cannot read stdin
-        pytest.skip("pdffonts cannot read from stdin")
-    fonts = result.stdout.decode()
-    assert "STSong-Light" in fonts
-    assert ("Helvetica" in fonts) == (language == "en")
+    used = fonts(_pdf("6-month annuity", language))
+
+    assert "STSong-Light" in used
+    assert ("Helvetica" in used) == (language == "en")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -305,14 +252,15 @@ def test_same_bytes_in_another_process() -> None:
     # A stored SHA-256 is checked later by another process: hash seeds and import order must
     # not matter.
     code = (
-        "import hashlib, sys\n"
-        "from tests.servicing.test_documents_pdf import _contract\n"
-        "from servicing.documents_pdf import render_contract_pdf\n"
+        "import hashlib, sys, django\n"
+        "django.setup()\n"
+        "from tests.servicing.pdf.test_contract import _contract\n"
+        "from servicing.pdf import render_contract_pdf\n"
         "pdf = render_contract_pdf(_contract('24-month annuity with fee'), language=sys.argv[1])\n"
         "print(hashlib.sha256(pdf).hexdigest())\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345", "DJANGO_SETTINGS_MODULE": "microloan.settings.test"}
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     for language in LANGUAGES:
         result = subprocess.run(
             [sys.executable, "-c", code, language], cwd=root, env=env, check=True, capture_output=True, timeout=120
@@ -329,11 +277,11 @@ def test_content_changes_change_the_bytes() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_guarantors_and_signature(language: str, tmp_path: Path) -> None:
+def test_guarantors_and_signature(language: str) -> None:
     signed_at = datetime(2026, 1, 14, 10, 5, tzinfo=timezone(timedelta(hours=8)))
     data = _contract("6-month annuity", guarantors=["王芳", "李强"], signed_at=signed_at, disbursement_date=None)
 
-    text = _text(render_contract_pdf(data, language=language), tmp_path)
+    text = pdf_text(render_contract_pdf(data, language=language))
 
     assert "王芳" in text and "李强" in text
     if language == "zh-hans":
@@ -344,12 +292,12 @@ def test_guarantors_and_signature(language: str, tmp_path: Path) -> None:
         assert "the actual disbursement date" in text
 
 
-def test_user_text_is_not_taken_as_markup(tmp_path: Path) -> None:
+def test_user_text_is_not_taken_as_markup() -> None:
     data = _contract(
         "6-month annuity", purpose="Stock & <b>tools</b> for shop", borrower=replace(BORROWER, name="O'Neil 陈")
     )
 
-    text = _text(render_contract_pdf(data, language="en"), tmp_path)
+    text = pdf_text(render_contract_pdf(data, language="en"))
 
     assert "Stock & <b>tools</b> for shop" in text
     assert "O'Neil 陈" in text
@@ -372,34 +320,3 @@ def test_unknown_language_is_refused(language: str) -> None:
 def test_data_that_contradicts_its_schedule_is_refused(changes: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         render_contract_pdf(_contract("6-month annuity", **changes), language="en")
-
-
-@pytest.mark.parametrize(
-    ("amount", "words"),
-    [
-        ("5000", "伍仟元整"),
-        ("12345.67", "壹万贰仟叁佰肆拾伍元陆角柒分"),
-        ("100005.30", "壹拾万零伍元叁角整"),
-        ("1000.05", "壹仟元零伍分"),
-        ("1010", "壹仟零壹拾元整"),
-        ("10010000", "壹仟零壹万元整"),
-        ("100000001", "壹亿零壹元整"),
-        ("200000000.10", "贰亿元壹角整"),
-        ("0.05", "伍分"),
-        ("10", "壹拾元整"),
-    ],
-)
-def test_rmb_in_words(amount: str, words: str) -> None:
-    assert rmb_in_words(Decimal(amount)) == words
-
-
-def test_formatters() -> None:
-    assert format_money(Decimal("5000")) == "5,000.00"
-    assert format_money(Decimal("1234567.895")) == "1,234,567.90"
-    assert format_money(Decimal("0")) == "0.00"
-    assert format_percent(Decimal("0.18")) == "18.00%"
-    assert format_percent(Decimal("0.123456")) == "12.3456%"
-    assert format_percent(Decimal("0.27") / 360) == "0.075%"
-    assert format_percent(Decimal("0.24") / 360) == "0.0667%"
-    assert format_apr(Decimal("0.1895")) == "18.95%"
-    assert format_apr(Decimal("0")) == "0.00%"
