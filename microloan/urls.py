@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("underwriting.urls")),
     path("", include("servicing.urls")),
     path("", include("collection.urls")),
+    path("", include("reporting.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -38,11 +38,12 @@ INSTALLED_APPS = [
     # The shared kernel: branches, staff, audit trail, business date, money.
     "microloan",
     # Lifecycle apps; dependencies flow one way: applications -> underwriting ->
-    # servicing -> collection.
+    # servicing -> collection; reporting reads them all and nothing imports it.
     "applications",
     "underwriting",
     "servicing",
     "collection",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -50,17 +50,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus
+from collection.case_models import Recovery, WriteOff, WriteOffStatus
+from collection.models import CloseRun, CloseStatus
+from collection.policy import CLASS_ORDER
+from collection.policy import policy as collection_policy
 from microloan.ledger import Acct, JournalLine
 from microloan.models import AuditEvent, Branch, BusinessCalendar, Role, User
 from microloan.money import ZERO, MoneyField, RateField
 from microloan.scoping import branch_q, require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus, Repayment, RepaymentAllocation, RepaymentStatus
 from underwriting.policy import policy as underwriting_policy
-
-from .case_models import Recovery, WriteOff, WriteOffStatus
-from .models import CloseRun, CloseStatus
-from .policy import CLASS_ORDER
-from .policy import policy as collection_policy
 
 # Who reads which report: managers, administrators and auditors everything; loan officers
 # the portfolio at risk of their own branch.
