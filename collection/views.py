@@ -33,8 +33,9 @@ def worklist(request):
         "broken": selectors.promises_broken(user=request.user)})
 
 
-def _case_post(request, case, step: str, contact_form: ContactForm, promise_form: PromiseForm):
-    """One POST of the case page: a redirect when it is done, else (form, status) to show again."""
+def _case_post(request, case, step: str, contact_form: ContactForm, promise_form: PromiseForm) -> int | None:
+    """One POST of the case page: None when it is done (the page redirects), else the status
+    to show the page again with (403 for a contact the conduct rules refused)."""
     if step == "contact" and contact_form.is_valid():
         attempt = contacts.contact_log(actor=request.user, case=case, **contact_form.cleaned_data)
         if attempt.refused:
