@@ -19,7 +19,7 @@ from ..workflow import CASE_OPENED, CASE_OUTCOMES, CASE_WORKFLOW
 from .sql import in_ids, table
 
 # The action that closes a case, by the status of its loan (any other: current again).
-CLOSING_ACTION = {LoanStatus.CLOSED: "settle", LoanStatus.WRITTEN_OFF: "write_off"}
+CLOSING_ACTION: dict[str, str] = {LoanStatus.CLOSED: "settle", LoanStatus.WRITTEN_OFF: "write_off"}
 
 
 def cases_open(*, business_date: date, loan_ids: list[int]) -> list[int]:

@@ -21,7 +21,7 @@ from .sql import table
 def promise_create(*, actor, case: CollectionCase, amount, promised_on: date) -> PromiseToPay:
     amount = money(amount)
     today = business_date()
-    errors = {}
+    errors: dict[str, list[str] | str] = {}
     if amount <= 0:
         errors["amount"] = [_("The amount must be positive.")]
     if promised_on < today:
