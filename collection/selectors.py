@@ -3,8 +3,8 @@ facts and the moves its viewer may make."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from microloan.scoping import branch_q
 from care.models import Complaint
+from microloan.scoping import branch_q
 
 from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay
 from .workflow import WRITE_OFF_WORKFLOW

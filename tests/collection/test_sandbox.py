@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
+from care.models import FollowUpVisit
 from microloan.business_date import business_date, business_date_set
 from microloan.notifications import Notification
-from care.models import FollowUpVisit
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 

@@ -23,9 +23,9 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from collection.services.writeoffs import recovery_post, writeoff_approve, writeoff_request
 
 from collection.close import close_day
+from collection.services.writeoffs import recovery_post, writeoff_approve, writeoff_request
 from microloan.business_date import business_date_set
 from microloan.models import AuditEvent, Role
 from servicing.models import Installment, Loan
