@@ -23,6 +23,7 @@ from microloan.models import Role
 from microloan.money import money
 from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
+from servicing.workflow import LOAN_WORKFLOW
 
 from .case_models import (
     CaseStatus,
@@ -319,16 +320,12 @@ def writeoff_decide(*, actor, write_off: WriteOff, approve: bool, comment: str =
     journal_post(kind="write_off", business_date=today, actor=actor, reference=f"loan:{loan.pk}",
                  source_key=f"write_off:{w.pk}", memo=w.reason, lines=lines)
     LoanProvision.objects.filter(loan=loan).update(amount=ZERO)
-    old = loan.status
-    loan.status = LoanStatus.WRITTEN_OFF
-    loan.save(update_fields=["status"])
+    LOAN_WORKFLOW.apply(obj=loan, action="write_off", actor=actor, reason=comment or w.reason,
+                        data={"write_off": w.pk, "principal": str(principal), "penalty": str(penalty)})
     w.status, w.business_date, w.principal, w.penalty = WriteOffStatus.APPROVED, today, principal, penalty
     w.save(update_fields=["status", "decided_by", "business_date", "principal", "penalty"])
     CollectionCase.objects.filter(loan=loan, status=CaseStatus.OPEN).update(status=CaseStatus.CLOSED,
                                                                             closed_on=today, outcome="written_off")
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="write_off", from_state=old,
-                 to_state=loan.status, reason=comment or w.reason,
-                 data={"write_off": w.pk, "principal": str(principal), "penalty": str(penalty)})
     return w
 
 

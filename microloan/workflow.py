@@ -36,6 +36,10 @@ class Transition:
         return str(self.label) if self.label else self.action
 
 
+# The status of an object that does not exist yet: the source of a creation transition
+# (disburse a loan, post a repayment, request a restructuring), taken with ``Workflow.start``.
+NEW = ""
+
 # Every workflow by entity name, filled as the apps' workflow modules are imported: the
 # lifecycle table in the README and the whole-table tests read it.
 REGISTRY: dict[str, "Workflow"] = {}
@@ -129,3 +133,15 @@ class Workflow:
             for pk, src in rows
         ])
         return moved
+
+    def start(self, *, obj, action: str, actor, reason: str = "", data: dict | None = None) -> str:
+        """Creates ``obj`` (unsaved) through a creation transition, one whose sources hold
+        ``NEW``: the same role, reason and four-eyes checks as ``apply``, then the first save
+        and the audit row (from NEW to the target) in the caller's transaction."""
+        setattr(obj, self.status_field, NEW)
+        t = self.check(obj=obj, action=action, actor=actor, reason=reason)
+        setattr(obj, self.status_field, t.target)
+        obj.save()
+        audit_record(actor=actor, entity=self.entity, entity_id=obj.pk, action=action,
+                     from_state=NEW, to_state=t.target, reason=reason, data=data)
+        return t.target
