@@ -278,6 +278,12 @@ DOCUMENT_OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, A
                           ApplicationStatus.UNDER_REVIEW)
 
 
+def document_upload_open(*, actor, application: Application) -> bool:
+    """Whether ``actor`` may upload a document to ``application`` now (the page's form)."""
+    return application.status in DOCUMENT_OPEN_STATUSES and bool(
+        DOCUMENT_WORKFLOW.available(obj=Document(status=NEW), actor=actor))
+
+
 @transaction.atomic
 def document_upload(*, actor, application: Application, kind: str, file) -> Document:
     app = application_lock(application)

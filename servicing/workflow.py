@@ -56,3 +56,24 @@ def loan_status_move(loan, *, settled: bool) -> str | None:
     if not settled and loan.status == L.CLOSED:
         return "reopen_restructured" if loan.schedule_version > 1 else "reopen"
     return None
+
+
+def loan_page_moves(*, loan, actor, repayments, restructurings) -> dict:
+    """The loan page's buttons, from the tables: posting and requesting on a live loan (the
+    services refuse them on any other), each repayment's reversal (none once written off)
+    and each request's decision; sets ``moves`` on every repayment and restructuring."""
+    from .models import Repayment, Restructuring
+
+    live = loan.status in LIVE
+    reversals = (REPAYMENT_WORKFLOW.available_many(objs=repayments, actor=actor)
+                 if loan.status != L.WRITTEN_OFF else {})
+    decisions = RESTRUCTURING_WORKFLOW.available_many(objs=restructurings, actor=actor)
+    for r in repayments:
+        r.moves = reversals.get(r.pk, [])
+    for r in restructurings:
+        r.moves = decisions.get(r.pk, [])
+    return {
+        "repay": REPAYMENT_WORKFLOW.available(obj=Repayment(loan=loan, status=NEW), actor=actor) if live else [],
+        "restructure": (RESTRUCTURING_WORKFLOW.available(obj=Restructuring(loan=loan, status=NEW), actor=actor)
+                        if live else []),
+    }
