@@ -129,3 +129,26 @@ def test_only_a_manager_other_than_the_requester_sees_the_decision(client, offic
 
     assert 'value="restructure-decision"' not in page(officer)
     assert 'value="restructure-decision"' in page(approver)
+
+
+@pytest.mark.django_db
+def test_postings_made_before_the_tables_keep_their_four_eyes(officer, cashier, loan, biz_date):
+    """The backfill migration writes the ``post`` row a posting made before the tables lacks."""
+    import importlib
+
+    from django.apps import apps
+
+    from microloan.models import AuditEvent
+
+    paid = repayment_post(actor=officer, loan=loan, amount="100.00", paid_on=biz_date, channel="cash")
+    old = Repayment.objects.get(pk=paid.pk)
+    old.pk, old.external_id, old.receipt_number = None, None, "OLD"
+    old.save()  # as if posted by ``officer`` before the tables: no audit row of its own
+    assert not AuditEvent.objects.filter(entity="repayment", entity_id=old.pk).exists()
+    importlib.import_module("servicing.migrations.0005_audit_backfill_four_eyes").backfill(apps, None)
+    importlib.import_module("servicing.migrations.0005_audit_backfill_four_eyes").backfill(apps, None)  # re-run
+    assert AuditEvent.objects.filter(entity="repayment", entity_id=old.pk, action="post",
+                                     actor=officer).count() == 1
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        REPAYMENT_WORKFLOW.check(obj=old, action="reverse", actor=officer, reason="oops")
+    assert REPAYMENT_WORKFLOW.check(obj=old, action="reverse", actor=cashier, reason="oops")
