@@ -56,4 +56,4 @@ DOCUMENT_WORKFLOW = Workflow("document", [
 ])
 
 # The decision a review form sends, and the document's move it makes.
-DOCUMENT_DECISIONS = {D.ACCEPTED: "accept", D.REJECTED: "reject"}
+DOCUMENT_DECISIONS: dict[str, str] = {D.ACCEPTED: "accept", D.REJECTED: "reject"}
