@@ -186,12 +186,11 @@ def validate_terms(*, product: Product, amount: Decimal, term: int, method: str,
 def application_create(*, actor, borrower: Borrower, product: Product, amount, term: int, method: str,
                        frequency: str = "monthly", purpose: str, channel: str | None = None,
                        guarantors: list | None = None, collateral: list | None = None) -> Application:
+    APPLICATION_WORKFLOW.check(obj=Application(status=NEW), action="create", actor=actor)
     if actor.role == Role.BORROWER:
         if borrower.user_id != actor.pk:
             raise NotAllowed(_("Borrowers apply only for themselves."))
         channel = "mobile"
-    else:
-        require_role(actor, (Role.OFFICER, Role.MANAGER), _("take applications"))
     amount = money(amount)
     errors = validate_terms(product=product, amount=amount, term=term, method=method, frequency=frequency)
     channel = channel or "branch"
@@ -208,14 +207,14 @@ def application_create(*, actor, borrower: Borrower, product: Product, amount, t
     failures = admission_check(borrower=borrower, product=product)
     if failures:
         raise InvalidInput({"borrower": [f.message for f in failures]})
-    app = Application.objects.create(
+    app = Application(
         branch=borrower.branch, borrower=borrower, product=product, created_by=actor,
         officer=actor if actor.role != Role.BORROWER else borrower.officer,
         amount=amount, term=term, method=method, frequency=frequency, purpose=purpose.strip(),
         channel=channel, guarantors=guarantors or [], collateral=collateral or [],
     )
-    audit_record(actor=actor, entity="application", entity_id=app.pk, action="create",
-                 to_state=app.status, data={"amount": str(amount), "term": term, "product": product.code})
+    APPLICATION_WORKFLOW.start(obj=app, action="create", actor=actor,
+                               data={"amount": str(amount), "term": term, "product": product.code})
     return app
 
 

@@ -22,6 +22,7 @@ IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 # underwriting's ``_four_eyes``: it also bars the assigned officer, who may have left no
 # trace in the audit trail, so the table's ``not_by`` cannot express it.
 APPLICATION_WORKFLOW = Workflow("application", [
+    Transition("create", frozenset({NEW}), S.DRAFT, INTAKE, label=_("Create application")),
     Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE, label=_("Submit")),
     Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD, label=_("Save visit")),
     Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS, label=_("Assess")),
