@@ -145,8 +145,8 @@ def test_postings_made_before_the_tables_keep_their_four_eyes(officer, cashier, 
     old.pk, old.external_id, old.receipt_number = None, None, "OLD"
     old.save()  # as if posted by ``officer`` before the tables: no audit row of its own
     assert not AuditEvent.objects.filter(entity="repayment", entity_id=old.pk).exists()
-    importlib.import_module("servicing.migrations.0005_audit_backfill_four_eyes").backfill(apps, None)
-    importlib.import_module("servicing.migrations.0005_audit_backfill_four_eyes").backfill(apps, None)  # re-run
+    importlib.import_module("servicing.migrations.0006_audit_backfill_four_eyes").backfill(apps, None)
+    importlib.import_module("servicing.migrations.0006_audit_backfill_four_eyes").backfill(apps, None)  # re-run
     assert AuditEvent.objects.filter(entity="repayment", entity_id=old.pk, action="post",
                                      actor=officer).count() == 1
     with pytest.raises(NotAllowed, match="Four eyes"):

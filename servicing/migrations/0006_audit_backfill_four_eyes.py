@@ -26,7 +26,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("servicing", "0004_customer_care"),
+        ("servicing", "0005_customer_care_moves_to_care"),
         ("microloan", "0006_ledger_rollup"),
     ]
 
