@@ -16,6 +16,7 @@ from microloan.models import Role
 from microloan.money import money
 from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
+from servicing.workflow import LOAN_WORKFLOW
 
 from ..case_models import CaseStatus, CollectionCase, Recovery, WriteOff, WriteOffStatus
 from ..models import LoanProvision
@@ -92,18 +93,14 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
     journal_post(kind="write_off", business_date=today, actor=actor, reference=f"loan:{loan.pk}",
                  source_key=f"write_off:{w.pk}", memo=w.reason, lines=lines)
     LoanProvision.objects.filter(loan=loan).update(amount=ZERO)
-    old = loan.status
-    loan.status = LoanStatus.WRITTEN_OFF
-    loan.save(update_fields=["status"])
+    LOAN_WORKFLOW.apply(obj=loan, action="write_off", actor=actor, reason=comment or w.reason,
+                        data={"write_off": w.pk, "principal": str(principal), "penalty": str(penalty)})
     w.decided_by, w.business_date, w.principal, w.penalty = actor, today, principal, penalty
     WRITE_OFF_WORKFLOW.apply(obj=w, action="approve", actor=actor, reason=comment,
                              data={"loan": loan.pk, "principal": str(principal), "penalty": str(penalty)},
                              extra_update_fields=["decided_by", "business_date", "principal", "penalty"])
     open_cases = list(CollectionCase.objects.filter(loan=loan, status=CaseStatus.OPEN).values_list("pk", flat=True))
     cases_close(case_ids=open_cases, action="write_off", business_date=today, actor=actor)
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="write_off", from_state=old,
-                 to_state=loan.status, reason=comment or w.reason,
-                 data={"write_off": w.pk, "principal": str(principal), "penalty": str(penalty)})
     return w
 
 
