@@ -266,7 +266,7 @@ def promise_create(*, actor, case: CollectionCase, amount, promised_on: date) ->
 def writeoff_request(*, actor, loan: Loan, reason: str) -> WriteOff:
     require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("propose write-offs"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status)
     if loan.classification != "loss":
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status, message=_(
@@ -291,7 +291,7 @@ def writeoff_decide(*, actor, write_off: WriteOff, approve: bool, comment: str =
     if w.requested_by_id == actor.pk:
         raise NotAllowed(_("Four eyes: the proposer may not approve the write-off."))
     loan = Loan.objects.select_for_update().get(pk=w.loan_id)
-    if approve and (loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED) or loan.classification != "loss"):
+    if approve and (not loan.is_live or loan.classification != "loss"):
         # The loan moved on (paid, cured, restructured away from loss) while the request waited.
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status, message=_(
             "The loan is no longer a live loss-class loan (%(s)s, %(c)s); reject the request instead.")

@@ -51,7 +51,7 @@ from .schedule import add_months_clamped
 
 HANDLERS = frozenset({Role.OFFICER, Role.MANAGER, Role.ADMIN})
 SENIOR = frozenset({Role.MANAGER, Role.ADMIN})
-LIVE_LOAN = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
+LIVE_LOAN = LoanStatus.LIVE
 # Recommendations after which the next periodic review comes sooner.
 CLOSER_WATCH = (ReviewRecommendation.WATCH, ReviewRecommendation.REDUCE_LIMIT, ReviewRecommendation.RECALL)
 

@@ -34,19 +34,13 @@ from .models import (
 )
 
 POSTERS = (Role.OFFICER, Role.MANAGER, Role.COLLECTOR)
-OPEN_LOAN = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
 
 
 # --- reading a loan's position ---------------------------------------------------------
 
-def _unpaid(i: Installment) -> Decimal:
-    return (i.principal_due + i.interest_due + i.fee_due + i.penalty_due
-            - i.principal_paid - i.interest_paid - i.fee_paid - i.penalty_paid - i.penalty_waived - i.interest_waived)
-
-
 def installment_status(i: Installment, as_of: date) -> str:
     """The one rule (shared with the daily close): paid, overdue, partially paid or due."""
-    if _unpaid(i) <= 0:
+    if i.unpaid <= 0:
         return InstallmentStatus.PAID
     if i.due_date < as_of:
         return InstallmentStatus.OVERDUE
@@ -123,17 +117,17 @@ def payoff_quote(*, loan: Loan, on: date) -> Payoff:
 
 def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: date) -> list[str]:
     """Keeps the loan row's figures in step with its instalments (same rules as the close)."""
-    overdue = [i for i in installments if i.due_date < as_of and _unpaid(i) > 0]
+    overdue = [i for i in installments if i.due_date < as_of and i.unpaid > 0]
     loan.outstanding_principal = sum((i.principal_due - i.principal_paid for i in installments), start=ZERO)
-    loan.overdue_amount = sum((_unpaid(i) for i in overdue), start=ZERO)
+    loan.overdue_amount = sum((i.unpaid for i in overdue), start=ZERO)
     loan.penalty_outstanding = sum((i.penalty_due - i.penalty_paid - i.penalty_waived for i in installments),
                                    start=ZERO)
     loan.days_past_due = (as_of - min(i.due_date for i in overdue)).days if overdue else 0
     fields = ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
-    if all(_unpaid(i) <= 0 for i in installments) and loan.status in OPEN_LOAN:
+    if all(i.unpaid <= 0 for i in installments) and loan.is_live:
         loan.status, loan.closed_on = LoanStatus.CLOSED, as_of
         fields += ["status", "closed_on"]
-    elif loan.status == LoanStatus.CLOSED and any(_unpaid(i) > 0 for i in installments):
+    elif loan.status == LoanStatus.CLOSED and any(i.unpaid > 0 for i in installments):
         # a reversal reopened it
         loan.status = LoanStatus.RESTRUCTURED if loan.schedule_version > 1 else LoanStatus.ACTIVE
         loan.closed_on = None
@@ -174,7 +168,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         if shorten and i.due_date > on and i.principal_paid == i.principal_due and i.interest_paid < i.interest_due:
             forgiven[i.pk] = i.interest_due - i.interest_paid - i.interest_waived
             i.interest_waived += forgiven[i.pk]
-        if _unpaid(i) <= 0 and i.paid_on is None:
+        if i.unpaid <= 0 and i.paid_on is None:
             i.paid_on = on
     return split, forgiven
 
@@ -232,7 +226,7 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
         errors["paid_on"] = [_("A payment cannot be dated before the disbursement.")]
     if errors:
         raise InvalidInput(errors)
-    if loan.status not in OPEN_LOAN:
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="repay", status=loan.status)
     last = loan.repayments.filter(status=RepaymentStatus.POSTED).order_by("-paid_on").values_list(
         "paid_on", flat=True).first()
@@ -320,7 +314,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             i.interest_waived -= a.interest_waived
         loan.credit_balance -= r.unapplied
     for i in installments:
-        if _unpaid(i) > 0:
+        if i.unpaid > 0:
             i.paid_on = None  # paid again, if at all, by the replay below
     entry = JournalEntry.objects.get(source_key=f"repayment:{repayment.pk}:v{repayment.allocation_version}")
     journal_reverse(entry=entry, actor=actor, business_date=business_date(), memo=reason)

@@ -35,7 +35,7 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
                           reason: str) -> Restructuring:
     require_role(actor, (Role.OFFICER, Role.MANAGER), _("request restructuring"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     errors = {}
     if kind not in RestructuringKind.values:
@@ -73,7 +73,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     if r.requested_by_id == actor.pk:
         raise NotAllowed(_("Four eyes: the requester may not approve their own restructuring."))
     loan = Loan.objects.select_for_update().get(pk=r.loan_id)
-    if approve and loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+    if approve and not loan.is_live:
         # The loan moved on (paid off, written off) while the request waited.
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
