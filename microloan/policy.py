@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core import checks
@@ -58,6 +58,9 @@ from django.dispatch import receiver
 # The five tiers, best first (servicing.models.Classification's values, in rank order).
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
 SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def _frozen(mapping: Mapping) -> Mapping:
@@ -190,7 +193,7 @@ def _convert(kind: str, value: Any, default: Any) -> Any:
     raise TypeError(kind)
 
 
-def _read(cls, setting: str, configured: Mapping, prefix: str = ""):
+def _read(cls: type[T], setting: str, configured: Mapping, prefix: str = "") -> T:
     if not isinstance(configured, Mapping):
         raise ImproperlyConfigured(f"settings.{setting}{prefix and '[' + prefix + ']'} must be a dict.")
     names = {f.name.upper(): f for f in dataclasses.fields(cls)}
@@ -201,11 +204,12 @@ def _read(cls, setting: str, configured: Mapping, prefix: str = ""):
     defaults = cls()
     for key, f in names.items():
         default = getattr(defaults, f.name)
-        if dataclasses.is_dataclass(f.type if not isinstance(f.type, str) else default):
-            values[f.name] = _read(type(default), setting, configured.get(key) or {}, prefix=f"{key}.")
+        if dataclasses.is_dataclass(default):
+            area: Any = type(default)  # a nested area (CONDUCT)
+            values[f.name] = _read(area, setting, configured.get(key) or {}, prefix=f"{key}.")
         elif key in configured:
             try:
-                values[f.name] = _convert(f.type, configured[key], default)
+                values[f.name] = _convert(str(f.type), configured[key], default)
             except (TypeError, ValueError, ArithmeticError, InvalidOperation):
                 raise ImproperlyConfigured(f"settings.{setting}[{prefix}{key}]: {configured[key]!r} is not a "
                                            f"valid {f.type}.") from None
@@ -218,7 +222,8 @@ def policy() -> Policy:
     read = Policy(underwriting=_read(UnderwritingPolicy, "UNDERWRITING", getattr(settings, "UNDERWRITING", {}) or {}),
                   collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
                   care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}))
-    areas = zip(SETTINGS, (read.underwriting, read.collection, read.care), strict=True)
+    areas: list[tuple[str, UnderwritingPolicy | CollectionPolicy | CarePolicy]] = list(
+        zip(SETTINGS, (read.underwriting, read.collection, read.care), strict=True))
     problems = [(setting, key, why) for setting, area in areas for key, why in area.check()]
     if problems:
         raise ImproperlyConfigured("; ".join(f"settings.{s}[{k}] must be {why}" for s, k, why in problems))

@@ -200,11 +200,16 @@ class Installment(models.Model):
     def total_paid(self):
         return sum((getattr(self, paid) for _due, paid, _waived in self.DUE_PARTS), start=Decimal("0"))
 
+    def unpaid_of(self, part: str) -> Decimal:
+        """What is left to pay of one part: ``principal``, ``interest``, ``fee`` or ``penalty``."""
+        due, paid, waived = next(p for p in self.DUE_PARTS if p[0] == f"{part}_due")
+        return getattr(self, due) - getattr(self, paid) - (getattr(self, waived) if waived else 0)
+
     @property
     def unpaid(self) -> Decimal:
         """What is left to pay of the instalment, all parts together."""
-        return sum((getattr(self, due) - getattr(self, paid) - (getattr(self, waived) if waived else 0)
-                    for due, paid, waived in self.DUE_PARTS), start=Decimal("0"))
+        return sum((self.unpaid_of(due.removesuffix("_due")) for due, _paid, _waived in self.DUE_PARTS),
+                   start=Decimal("0"))
 
     @classmethod
     def _unpaid_terms(cls) -> tuple[list[str], list[str]]:

@@ -50,9 +50,8 @@ def installment_status(i: Installment, as_of: date) -> str:
 
 
 def _open(i: Installment) -> Open:
-    return Open(key=i.pk, penalty=i.penalty_due - i.penalty_paid - i.penalty_waived, fee=i.fee_due - i.fee_paid,
-                interest=i.interest_due - i.interest_paid - i.interest_waived,
-                principal=i.principal_due - i.principal_paid)
+    return Open(key=i.pk, penalty=i.unpaid_of("penalty"), fee=i.unpaid_of("fee"), interest=i.unpaid_of("interest"),
+                principal=i.unpaid_of("principal"))
 
 
 def _current(loan: Loan, *, lock: bool = False) -> list[Installment]:
@@ -118,9 +117,9 @@ def payoff_quote(*, loan: Loan, on: date) -> Payoff:
 def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: date) -> list[str]:
     """Keeps the loan row's figures in step with its instalments (same rules as the close)."""
     overdue = [i for i in installments if i.due_date < as_of and i.unpaid > 0]
-    loan.outstanding_principal = sum((i.principal_due - i.principal_paid for i in installments), start=ZERO)
+    loan.outstanding_principal = sum((i.unpaid_of("principal") for i in installments), start=ZERO)
     loan.overdue_amount = sum((i.unpaid for i in overdue), start=ZERO)
-    loan.penalty_outstanding = sum((i.penalty_due - i.penalty_paid - i.penalty_waived for i in installments),
+    loan.penalty_outstanding = sum((i.unpaid_of("penalty") for i in installments),
                                    start=ZERO)
     loan.days_past_due = (as_of - min(i.due_date for i in overdue)).days if overdue else 0
     fields = ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
@@ -154,7 +153,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         # so the term shortens; those rows' interest is never earned and is forgiven.
         due = [i for i in installments if i.due_date <= on]
         future = [i for i in installments if i.due_date > on]
-        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.principal_due - i.principal_paid)
+        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.unpaid_of("principal"))
                                           for i in reversed(future)]
     else:
         owed = [_open(i) for i in installments]

@@ -88,7 +88,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     if r.kind == RestructuringKind.PENALTY_WAIVER:
         waived = ZERO
         for i in old:
-            open_penalty = i.penalty_due - i.penalty_paid - i.penalty_waived
+            open_penalty = i.unpaid_of("penalty")
             if open_penalty > 0:
                 i.penalty_waived += open_penalty
                 waived += open_penalty
@@ -135,9 +135,9 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
                       else i.due_date) for i in old]
     # Extension: the principal not yet due is re-amortised over the new number of periods
     # from the effective date, at the contract rate; past-due rows keep what they owe.
-    kept = [i for i in old if i.due_date <= today or (i.principal_due - i.principal_paid) <= 0]
+    kept = [i for i in old if i.due_date <= today or i.unpaid_of("principal") <= 0]
     future = [i for i in old if i not in kept]
-    principal_left = sum((i.principal_due - i.principal_paid for i in future), start=ZERO)
+    principal_left = sum((i.unpaid_of("principal") for i in future), start=ZERO)
     out = [_copy(i, version) for i in kept]
     # Interest earned in the period in progress up to today is not given up by rescheduling.
     accrued = ZERO

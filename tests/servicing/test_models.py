@@ -45,6 +45,10 @@ def test_unpaid_is_one_rule_for_the_property_the_orm_and_the_sql(loan, parts):
         sql = cur.fetchone()[0]
     assert i.unpaid == orm == sql == by_hand
     assert i.total_due == i.principal_due + i.interest_due + i.fee_due + i.penalty_due
+    parts = {p: i.unpaid_of(p) for p in ("principal", "interest", "fee", "penalty")}
+    assert sum(parts.values()) == i.unpaid
+    assert parts["penalty"] == i.penalty_due - i.penalty_paid - i.penalty_waived
+    assert parts["interest"] == i.interest_due - i.interest_paid - i.interest_waived
 
 
 def test_the_sql_expression_names_every_part_once():
