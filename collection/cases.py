@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q  # noqa: F401
 from django.utils import timezone
@@ -21,6 +20,7 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.models import Role
 from microloan.money import money
+from microloan.policy import policy
 from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
 
@@ -36,21 +36,6 @@ from .case_models import (
 )
 
 ZERO = Decimal("0.00")
-DEFAULT_STEPS = [("overdue_notice", 1), ("officer_call", 3), ("field_visit", 15), ("branch_manager", 30),
-                 ("legal_review", 90)]
-DEFAULT_CONDUCT = {"CONTACT_START": "08:00", "CONTACT_END": "22:00", "MAX_CONNECTED_CALLS": 3,
-                   "MAX_DIAL_ATTEMPTS": 6}
-
-
-def escalation_steps() -> list[tuple[str, int]]:
-    configured = (getattr(settings, "COLLECTION", {}) or {}).get("ESCALATION_STEPS")
-    return [(str(s), int(d)) for s, d in (configured or DEFAULT_STEPS)]
-
-
-def conduct(name: str):
-    return ((getattr(settings, "COLLECTION", {}) or {}).get("CONDUCT") or {}).get(name, DEFAULT_CONDUCT[name])
-
-
 # --- the ladder, run by the daily close ------------------------------------------------
 
 def _ids(ids: list[int]) -> tuple[str, list]:
@@ -82,7 +67,7 @@ def escalation_run(*, business_date: date, loan_ids: list[int], lo: int = 0, hi:
             opened = len(new_cases)
             if new_cases:
                 _assign(cur, new_cases)
-            steps = escalation_steps()
+            steps = list(policy().collection.escalation_steps)
             if steps:
                 values = ", ".join(["(%s, %s)"] * len(steps))
                 cur.execute(f"""
@@ -211,25 +196,26 @@ def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borr
     at = at or timezone.now()
     local = _local(at, borrower.branch.timezone)
     reason = ""
-    start, end = (time.fromisoformat(conduct("CONTACT_START")), time.fromisoformat(conduct("CONTACT_END")))
+    conduct = policy().collection.conduct
+    start, end = conduct.contact_start, conduct.contact_end
     guarantors = {str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or [])
                   if isinstance(g, dict)}
     if party == "third_party" or (party == "guarantor" and party_name.strip() not in guarantors):
         reason = _("No contact with third parties other than the loan's guarantors.")
     elif not (start <= local.time() < end):
         reason = _("No contact between %(end)s and %(start)s borrower local time (now %(now)s).") % {
-            "start": conduct("CONTACT_START"), "end": conduct("CONTACT_END"), "now": local.strftime("%H:%M")}
+            "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "now": local.strftime("%H:%M")}
     elif channel == "call":
         day_start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
         today = ContactAttempt.objects.filter(borrower=borrower, channel="call", refused=False, at__gte=day_start,
                                               at__lt=day_start + timedelta(days=1))
         counts = today.aggregate(dials=Count("id"), connected=Count("id", filter=Q(connected=True)))
-        if counts["dials"] >= int(conduct("MAX_DIAL_ATTEMPTS")):
+        if counts["dials"] >= conduct.max_dial_attempts:
             reason = _("Already %(n)d call attempts today for this borrower (limit %(max)d).") % {
-                "n": counts["dials"], "max": int(conduct("MAX_DIAL_ATTEMPTS"))}
-        elif counts["connected"] >= int(conduct("MAX_CONNECTED_CALLS")):
+                "n": counts["dials"], "max": conduct.max_dial_attempts}
+        elif counts["connected"] >= conduct.max_connected_calls:
             reason = _("Already %(n)d connected calls today for this borrower (limit %(max)d).") % {
-                "n": counts["connected"], "max": int(conduct("MAX_CONNECTED_CALLS"))}
+                "n": counts["connected"], "max": conduct.max_connected_calls}
     attempt = ContactAttempt.objects.create(
         case=case, borrower=borrower, actor=actor, at=at, channel=channel, party=party, party_name=party_name,
         connected=connected and not reason, outcome=outcome, notes=notes, refused=bool(reason),

@@ -53,14 +53,12 @@ from applications.models import Application, ApplicationStatus
 from microloan.ledger import Acct, JournalLine
 from microloan.models import AuditEvent, Branch, BusinessCalendar, Role, User
 from microloan.money import ZERO, MoneyField, RateField
+from microloan.policy import CLASS_ORDER, policy
 from microloan.scoping import branch_q, require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus, Repayment, RepaymentAllocation, RepaymentStatus
-from underwriting.policy import policy as underwriting_policy
 
 from .case_models import Recovery, WriteOff, WriteOffStatus
 from .models import CloseRun, CloseStatus
-from .policy import CLASS_ORDER
-from .policy import policy as collection_policy
 
 # Who reads which report: managers, administrators and auditors everything; loan officers
 # the portfolio at risk of their own branch.
@@ -253,7 +251,7 @@ def classification_provisions(*, scope: ReportScope, as_of: date | None) -> dict
     totals; and the balance of the provision account (1231) for the same loans as of the date,
     which the provisions held must equal. Two queries."""
     require_role(scope.user, REPORT_ROLES, _("see reports"))
-    rates = collection_policy("PROVISION_RATES")
+    rates = policy().collection.provision_rates
     rows = []
     if as_of is None:
         per_class, ledger = {}, ZERO
@@ -469,7 +467,7 @@ def approval_turnaround(*, scope: ReportScope, date_from: date, date_to: date) -
     hours in the approval queue and how many took longer there than the SLA; and the cases
     waiting now, with those already over it. Nine queries."""
     require_role(scope.user, REPORT_ROLES, _("see reports"))
-    sla_hours = underwriting_policy("APPROVAL_SLA_HOURS")
+    sla_hours = policy().underwriting.approval_sla_hours
     sla = timedelta(hours=sla_hours)
     events = decision_events(scope=scope, date_from=date_from, date_to=date_to)
     measures = _turnaround_measures(sla)

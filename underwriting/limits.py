@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, ApplicationStatus
 from microloan.errors import InvalidInput
 from microloan.money import money
-
-from .policy import policy
+from microloan.policy import policy
 
 
 class LimitExceeded(InvalidInput):
@@ -32,7 +31,7 @@ class LimitExceeded(InvalidInput):
 def apr_cap_check(apr: Decimal) -> None:
     """The all-in annual cost (the APR by IRR, fees included) may not exceed the configured
     cap (UNDERWRITING["APR_CAP"], default 24%). Equal to the cap is allowed."""
-    cap = policy("APR_CAP")
+    cap = policy().underwriting.apr_cap
     if apr > cap:
         raise LimitExceeded(code="apr_cap", field="approved_rate",
                             message=_("The APR %(apr)s exceeds the cap of %(cap)s.") % {"apr": apr, "cap": cap})
@@ -81,7 +80,7 @@ def exposure_cap_check(*, borrower, amount: Decimal, application=None) -> None:
     The assessment checks the amount applied for, the decision the approved amount and the
     disbursement the approved principal, each with the application itself left out of the
     balance (it is the ``amount``)."""
-    cap = policy("EXPOSURE_CAP")
+    cap = policy().underwriting.exposure_cap
     exposure = borrower_exposure(borrower=borrower, exclude_pk=application.pk if application else None)
     if exposure + amount > cap:
         raise LimitExceeded(code="exposure_cap", field="approved_amount", message=_(

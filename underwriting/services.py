@@ -23,6 +23,7 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role
 from microloan.money import money
+from microloan.policy import policy
 from microloan.scoping import require_role
 from servicing.schedule import FREQUENCIES, ScheduleError, build_schedule
 
@@ -40,7 +41,6 @@ from .models import (
     Scorecard,
     WorstStatus,
 )
-from .policy import policy
 
 # --- scorecard -------------------------------------------------------------------------
 
@@ -427,7 +427,7 @@ def application_decide(*, actor, application, decision: str, approved_amount=Non
                                                   "periods at %(r)s.") % {"a": votes[0].approved_amount,
                                                                           "t": votes[0].approved_term,
                                                                           "r": votes[0].approved_rate}]})
-    size = policy("COMMITTEE_SIZE")
+    size = policy().underwriting.committee_size
     try:
         with transaction.atomic():
             d = Decision.objects.create(application=app, approver=actor, decision="approve", round=round_no,
@@ -449,4 +449,4 @@ def _approve(app, actor, d, terms, committee: int = 0) -> DecisionResult:
                                data={"decision": d.pk, "amount": str(terms["approved_amount"]),
                                      "term": terms["approved_term"], "rate": str(terms["approved_rate"]),
                                      "committee_votes": committee})
-    return DecisionResult(d, app.status, committee, policy("COMMITTEE_SIZE") if committee else 0)
+    return DecisionResult(d, app.status, committee, policy().underwriting.committee_size if committee else 0)
