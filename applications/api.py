@@ -45,21 +45,9 @@ class BorrowerSerializer(serializers.ModelSerializer):
                   "marital_status", "spouse_name", "spouse_id_number", "household_size", "existing_debts",
                   "credit_disqualified", "language", "branch", "officer", "created_at"]
         read_only_fields = ["id", "date_of_birth", "sex", "branch", "officer", "created_at"]
-        extra_kwargs = {"id_number": {"validators": []}}  # the service owns uniqueness
-
-    def validate_monthly_income(self, value):
-        if value < 0:
-            raise serializers.ValidationError("Must not be negative.")
-        return value
-
-    def validate_existing_debts(self, value):
-        return self.validate_monthly_income(value)
-
-    def validate_mobile(self, value):
-        digits = value.replace(" ", "").replace("-", "")
-        if not (digits.lstrip("+").isdigit() and 7 <= len(digits.lstrip("+")) <= 15):
-            raise serializers.ValidationError("Enter a phone number of 7 to 15 digits.")
-        return digits
+        # The service owns uniqueness and the borrower rules (services.borrower_clean): its
+        # field errors come back as this serializer's would, 400 {field: [reason]}.
+        extra_kwargs = {"id_number": {"validators": []}}
 
 
 class BorrowerUpdateSerializer(BorrowerSerializer):

@@ -1,6 +1,6 @@
 """Customer service: complaints with an SLA, follow-up visits (回访, 贷后检查), satisfaction
 feedback, and periodic credit reviews of live loans (贷后定期检查). The rules live in
-care/services/, the transition tables in care/workflow.py, the deadlines in care/policy.py.
+care/services/, the transition tables in care/workflow.py, the deadlines in microloan/policy.py.
 
 The tables were created when this was part of servicing and keep their names (``db_table``).
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
 from microloan.models import Role, User
+from microloan.policy import policy
 from microloan.scoping import branch_q
 
 from .models import (
@@ -18,7 +19,6 @@ from .models import (
     ReviewStatus,
     VisitStatus,
 )
-from .policy import care_policy
 from .workflow import HANDLERS
 
 
@@ -88,7 +88,7 @@ def worklist_complaints(*, user) -> QuerySet[Complaint]:
 
 def worklist_visits(*, user, today: date) -> QuerySet[FollowUpVisit]:
     """Scheduled visits that are overdue or fall due soon."""
-    soon = today + timedelta(days=care_policy("DUE_SOON_DAYS"))
+    soon = today + timedelta(days=policy().care.due_soon_days)
     return visit_list(user=user).filter(status=VisitStatus.SCHEDULED, scheduled_on__lte=soon) \
         .order_by("scheduled_on", "id")
 

@@ -38,11 +38,11 @@ from microloan.errors import InvalidInput
 from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
 from microloan.models import BusinessCalendar
 from microloan.money import ZERO
+from microloan.policy import policy
 
 from . import escalation
 from .close_sql import CloseSQL
 from .models import CloseChunk, CloseRun, CloseStatus
-from .policy import policy
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def close_run_start(*, business_date: date, chunk_size: int | None = None) -> Cl
     if dates[0] != business_date:
         raise InvalidInput({"business_date": [
             _("Close %(first)s first: days are closed in order.") % {"first": dates[0]}]})
-    size = int(chunk_size or policy("CHUNK_SIZE"))
+    size = int(chunk_size or policy().collection.chunk_size)
     if size < 1:
         raise InvalidInput({"chunk_size": [_("At least one loan per chunk.")]})
     with transaction.atomic():
@@ -230,8 +230,8 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
         day = run.business_date
         sql = CloseSQL(connection.vendor)
         accounts = _accounts()
-        rates = policy("PROVISION_RATES")
-        basis = policy("PENALTY_DAY_BASIS")
+        rates = policy().collection.provision_rates
+        basis = policy().collection.penalty_day_basis
         params = {"d": day, "lo": chunk.lo_id, "hi": chunk.hi_id, "entry": 0,
                   "basis": Decimal(basis) if sql.pg else float(basis),
                   "receivable": accounts[Acct.PENALTY_RECEIVABLE], "income": accounts[Acct.PENALTY_INCOME],
@@ -249,7 +249,7 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
                 params=params)
             step = {**params, "entry": penalty_entry or 0}
             # 2. The loans' figures, the day's penalty included.
-            cur.execute(sql.loan_figures(over=policy("CLASSIFICATION_OVER_DAYS")), step)
+            cur.execute(sql.loan_figures(over=policy().collection.classification_over_days), step)
             result.loans = _changes(cur)
             # 3. The instalments: the penalty onto the oldest overdue one, statuses; the books.
             if penalty_entry:

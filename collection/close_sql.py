@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from servicing.models import Installment, LoanStatus
+
 LOAN = "servicing_loan"
 INST = "servicing_installment"
 ACCRUAL = "collection_penaltyaccrual"
@@ -27,12 +29,11 @@ LINE = "microloan_journalline"
 
 # Loans the close works on. A loan with nothing outstanding (and no stale figures to clear) is
 # left alone: no business date stamp, no penalty, no provision.
-CLOSABLE = "('active', 'restructured')"
+CLOSABLE = LoanStatus.live_sql()
 
-# An instalment's unpaid total: the rule shared with repayments (servicing.repayments._unpaid),
+# An instalment's unpaid total: the rule shared with repayments (servicing.models.Installment.unpaid),
 # interest forgiven at an early payoff included.
-UNPAID = ("(i.principal_due + i.interest_due + i.fee_due + i.penalty_due - i.principal_paid - i.interest_paid"
-          " - i.fee_paid - i.penalty_paid - i.penalty_waived - i.interest_waived)")
+UNPAID = Installment.unpaid_sql("i")
 
 # The current schedule's rows of the chunk's closable loans that fell due before the business
 # date and are not paid: the overdue rows. ``i.is_current AND i.status <> 'paid'`` is the

@@ -7,7 +7,7 @@ class ServicingConfig(AppConfig):
     verbose_name = _("Servicing")
 
     def ready(self):
-        from underwriting.services import OUTSTANDING_PROVIDERS
+        from underwriting.limits import OUTSTANDING_PROVIDERS
 
         from .selectors import borrower_outstanding_principal
 

@@ -37,7 +37,7 @@ def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
         channel=repayment.channel, reference=repayment.reference, allocations=rows, unapplied=unapplied,
         outstanding_principal_after=loan.outstanding_principal,
         next_due_date=nxt.due_date if nxt else None,
-        next_due_amount=(nxt.total_due - nxt.total_paid - nxt.penalty_waived - nxt.interest_waived) if nxt else None,
+        next_due_amount=nxt.unpaid if nxt else None,
         posted_by=repayment.posted_by.username if repayment.posted_by_id else repayment.channel,
         reversed=repayment.status == RepaymentStatus.REVERSED), language=language)
 

@@ -1,8 +1,11 @@
 """Servicing: contracts, loans, their instalments (the schedule), and disbursements."""
 
+from decimal import Decimal
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, Borrower, Product
@@ -47,6 +50,24 @@ class LoanStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
     WRITTEN_OFF = "written_off", _("Written off")
     RESTRUCTURED = "restructured", _("Restructured")
+
+    LIVE: ClassVar[frozenset[str]]  # set below: an annotation alone is no member
+
+    @classmethod
+    def live_sql(cls) -> str:
+        """LIVE as an SQL list, for the set-based jobs: ``('active', 'restructured')``."""
+        return "(" + ", ".join(f"'{s}'" for s in sorted(cls.LIVE)) + ")"
+
+
+# A live loan is still running: it has a balance, the daily close ages it, it can be repaid,
+# restructured or written off, customer service reviews it. The one definition of the set
+# (Python, the ORM through Loan.objects.live(), SQL through LoanStatus.live_sql()).
+LoanStatus.LIVE = frozenset({LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED})
+
+
+class LoanQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=LoanStatus.LIVE)
 
 
 class Bucket(models.TextChoices):
@@ -107,12 +128,18 @@ class Loan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_on = models.DateField(null=True, blank=True)
 
+    objects = LoanQuerySet.as_manager()
+
     class Meta:
         ordering = ["-id"]
         constraints = [models.CheckConstraint(condition=Q(outstanding_principal__gte=0), name="loan_outstanding_ge_0")]
 
     def __str__(self) -> str:
         return f"loan {self.pk} ({self.principal})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LoanStatus.LIVE
 
 
 class InstallmentStatus(models.TextChoices):
@@ -159,13 +186,51 @@ class Installment(models.Model):
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.number} {self.due_date}"
 
+    # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
+    # and what was waived (penalty by a restructuring, future interest at an early payoff).
+    # The one list the Python property, the ORM expression and the close's SQL are made from.
+    DUE_PARTS = (("principal_due", "principal_paid", None), ("interest_due", "interest_paid", "interest_waived"),
+                 ("fee_due", "fee_paid", None), ("penalty_due", "penalty_paid", "penalty_waived"))
+
     @property
     def total_due(self):
-        return self.principal_due + self.interest_due + self.fee_due + self.penalty_due
+        return sum((getattr(self, due) for due, _paid, _waived in self.DUE_PARTS), start=Decimal("0"))
 
     @property
     def total_paid(self):
-        return self.principal_paid + self.interest_paid + self.fee_paid + self.penalty_paid
+        return sum((getattr(self, paid) for _due, paid, _waived in self.DUE_PARTS), start=Decimal("0"))
+
+    def unpaid_of(self, part: str) -> Decimal:
+        """What is left to pay of one part: ``principal``, ``interest``, ``fee`` or ``penalty``."""
+        due, paid, waived = next(p for p in self.DUE_PARTS if p[0] == f"{part}_due")
+        return getattr(self, due) - getattr(self, paid) - (getattr(self, waived) if waived else 0)
+
+    @property
+    def unpaid(self) -> Decimal:
+        """What is left to pay of the instalment, all parts together."""
+        return sum((self.unpaid_of(due.removesuffix("_due")) for due, _paid, _waived in self.DUE_PARTS),
+                   start=Decimal("0"))
+
+    @classmethod
+    def _unpaid_terms(cls) -> tuple[list[str], list[str]]:
+        plus = [due for due, _paid, _waived in cls.DUE_PARTS]
+        minus = [f for _due, paid, waived in cls.DUE_PARTS for f in (paid, waived) if f]
+        return plus, minus
+
+    @classmethod
+    def unpaid_expression(cls):
+        """``unpaid`` for the ORM (annotate, filter)."""
+        plus, minus = cls._unpaid_terms()
+        expr = sum((F(f) for f in plus[1:]), start=F(plus[0]))
+        for f in minus:
+            expr = expr - F(f)
+        return expr
+
+    @classmethod
+    def unpaid_sql(cls, alias: str) -> str:
+        """``unpaid`` in SQL over the instalment table aliased ``alias``, for set-based jobs."""
+        plus, minus = cls._unpaid_terms()
+        return "(" + " + ".join(f"{alias}.{f}" for f in plus) + "".join(f" - {alias}.{f}" for f in minus) + ")"
 
 
 class PaymentChannel(models.Model):

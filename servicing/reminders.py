@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -92,11 +91,9 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
     kinds = {business_date: KIND_DUE}
     if days_before > 0:
         kinds[business_date + timedelta(days=days_before)] = KIND_BEFORE
-    remaining = (F("principal_due") + F("interest_due") + F("fee_due") + F("penalty_due")
-                 - F("principal_paid") - F("interest_paid") - F("fee_paid") - F("penalty_paid")
-                 - F("penalty_waived"))
+    remaining = Installment.unpaid_expression()
     due = (Installment.objects
-           .filter(is_current=True, due_date__in=list(kinds), loan__status=LoanStatus.ACTIVE)
+           .filter(is_current=True, due_date__in=list(kinds), loan__status__in=LoanStatus.LIVE)
            .exclude(status=InstallmentStatus.PAID)
            .annotate(amount=remaining).filter(amount__gt=0)
            .values("id", "number", "due_date", "amount", "loan_id", "loan__borrower__full_name",

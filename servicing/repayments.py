@@ -30,22 +30,16 @@ from .models import (
     RepaymentAllocation,
     RepaymentStatus,
 )
-from .workflow import LIVE, LOAN_WORKFLOW, REPAYMENT_WORKFLOW, loan_status_move
+from .workflow import LOAN_WORKFLOW, REPAYMENT_WORKFLOW, loan_status_move
 
 POSTERS = tuple(REPAYMENT_WORKFLOW.transitions["post"].roles)
-OPEN_LOAN = tuple(LIVE)
 
 
 # --- reading a loan's position ---------------------------------------------------------
 
-def _unpaid(i: Installment) -> Decimal:
-    return (i.principal_due + i.interest_due + i.fee_due + i.penalty_due
-            - i.principal_paid - i.interest_paid - i.fee_paid - i.penalty_paid - i.penalty_waived - i.interest_waived)
-
-
 def installment_status(i: Installment, as_of: date) -> str:
     """The one rule (shared with the daily close): paid, overdue, partially paid or due."""
-    if _unpaid(i) <= 0:
+    if i.unpaid <= 0:
         return InstallmentStatus.PAID
     if i.due_date < as_of:
         return InstallmentStatus.OVERDUE
@@ -55,9 +49,8 @@ def installment_status(i: Installment, as_of: date) -> str:
 
 
 def _open(i: Installment) -> Open:
-    return Open(key=i.pk, penalty=i.penalty_due - i.penalty_paid - i.penalty_waived, fee=i.fee_due - i.fee_paid,
-                interest=i.interest_due - i.interest_paid - i.interest_waived,
-                principal=i.principal_due - i.principal_paid)
+    return Open(key=i.pk, penalty=i.unpaid_of("penalty"), fee=i.unpaid_of("fee"), interest=i.unpaid_of("interest"),
+                principal=i.unpaid_of("principal"))
 
 
 def _current(loan: Loan, *, lock: bool = False) -> list[Installment]:
@@ -124,11 +117,10 @@ def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: dat
     """Keeps the loan row's figures in step with its instalments (same rules as the close).
     The status is not touched here: ``_save`` takes the close or reopen through the loan's
     table, so it is audited."""
-    overdue = [i for i in installments if i.due_date < as_of and _unpaid(i) > 0]
-    loan.outstanding_principal = sum((i.principal_due - i.principal_paid for i in installments), start=ZERO)
-    loan.overdue_amount = sum((_unpaid(i) for i in overdue), start=ZERO)
-    loan.penalty_outstanding = sum((i.penalty_due - i.penalty_paid - i.penalty_waived for i in installments),
-                                   start=ZERO)
+    overdue = [i for i in installments if i.due_date < as_of and i.unpaid > 0]
+    loan.outstanding_principal = sum((i.unpaid_of("principal") for i in installments), start=ZERO)
+    loan.overdue_amount = sum((i.unpaid for i in overdue), start=ZERO)
+    loan.penalty_outstanding = sum((i.unpaid_of("penalty") for i in installments), start=ZERO)
     loan.days_past_due = (as_of - min(i.due_date for i in overdue)).days if overdue else 0
     return ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
 
@@ -152,7 +144,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         # so the term shortens; those rows' interest is never earned and is forgiven.
         due = [i for i in installments if i.due_date <= on]
         future = [i for i in installments if i.due_date > on]
-        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.principal_due - i.principal_paid)
+        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.unpaid_of("principal"))
                                           for i in reversed(future)]
     else:
         owed = [_open(i) for i in installments]
@@ -166,7 +158,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         if shorten and i.due_date > on and i.principal_paid == i.principal_due and i.interest_paid < i.interest_due:
             forgiven[i.pk] = i.interest_due - i.interest_paid - i.interest_waived
             i.interest_waived += forgiven[i.pk]
-        if _unpaid(i) <= 0 and i.paid_on is None:
+        if i.unpaid <= 0 and i.paid_on is None:
             i.paid_on = on
     return split, forgiven
 
@@ -183,7 +175,7 @@ def _save(loan, installments, as_of, *, actor, reason: str = "", data: dict | No
         i.status = installment_status(i, as_of)
     Installment.objects.bulk_update(installments, INSTALLMENT_FIELDS)
     fields = refresh_loan_figures(loan, installments, as_of)
-    move = loan_status_move(loan, settled=all(_unpaid(i) <= 0 for i in installments))
+    move = loan_status_move(loan, settled=all(i.unpaid <= 0 for i in installments))
     if move is None:
         loan.save(update_fields=fields)
         return
@@ -234,7 +226,7 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
         errors["paid_on"] = [_("A payment cannot be dated before the disbursement.")]
     if errors:
         raise InvalidInput(errors)
-    if loan.status not in OPEN_LOAN:
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="repay", status=loan.status)
     last = loan.repayments.filter(status=RepaymentStatus.POSTED).order_by("-paid_on").values_list(
         "paid_on", flat=True).first()
@@ -316,7 +308,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             i.interest_waived -= a.interest_waived
         loan.credit_balance -= r.unapplied
     for i in installments:
-        if _unpaid(i) > 0:
+        if i.unpaid > 0:
             i.paid_on = None  # paid again, if at all, by the replay below
     entry = JournalEntry.objects.get(source_key=f"repayment:{repayment.pk}:v{repayment.allocation_version}")
     journal_reverse(entry=entry, actor=actor, business_date=business_date(), memo=reason)

@@ -24,7 +24,7 @@ from .models import (
 )
 from .repayments import _current, _save
 from .schedule import PERIOD_DAYS, add_months_clamped, build_schedule
-from .workflow import LIVE, LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
+from .workflow import LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 ZERO = Decimal("0.00")
 
@@ -34,7 +34,7 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
                           reason: str) -> Restructuring:
     RESTRUCTURING_WORKFLOW.check(obj=Restructuring(status=NEW), action="request", actor=actor, reason=reason)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status not in LIVE:
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     errors = {}
     if kind not in RestructuringKind.values:
@@ -70,7 +70,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     action = "approve" if approve else "reject"
     RESTRUCTURING_WORKFLOW.check(obj=r, action=action, actor=actor, reason=comment)
     loan = Loan.objects.select_for_update().get(pk=r.loan_id)
-    if approve and loan.status not in LIVE:
+    if approve and not loan.is_live:
         # The loan moved on (paid off, written off) while the request waited.
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
@@ -84,7 +84,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     if r.kind == RestructuringKind.PENALTY_WAIVER:
         waived = ZERO
         for i in old:
-            open_penalty = i.penalty_due - i.penalty_paid - i.penalty_waived
+            open_penalty = i.unpaid_of("penalty")
             if open_penalty > 0:
                 i.penalty_waived += open_penalty
                 waived += open_penalty
@@ -134,9 +134,9 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
                       else i.due_date) for i in old]
     # Extension: the principal not yet due is re-amortised over the new number of periods
     # from the effective date, at the contract rate; past-due rows keep what they owe.
-    kept = [i for i in old if i.due_date <= today or (i.principal_due - i.principal_paid) <= 0]
+    kept = [i for i in old if i.due_date <= today or i.unpaid_of("principal") <= 0]
     future = [i for i in old if i not in kept]
-    principal_left = sum((i.principal_due - i.principal_paid for i in future), start=ZERO)
+    principal_left = sum((i.unpaid_of("principal") for i in future), start=ZERO)
     out = [_copy(i, version) for i in kept]
     # Interest earned in the period in progress up to today is not given up by rescheduling.
     accrued = ZERO

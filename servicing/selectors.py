@@ -31,9 +31,7 @@ def borrower_outstanding_principal(borrower):
 
     from django.db.models import Sum
 
-    from .models import LoanStatus
-    total = Loan.objects.filter(borrower=borrower, status__in=[LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED]) \
-        .aggregate(t=Sum("outstanding_principal"))["t"]
+    total = Loan.objects.live().filter(borrower=borrower).aggregate(t=Sum("outstanding_principal"))["t"]
     return total or Decimal("0.00")
 
 

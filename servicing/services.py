@@ -17,11 +17,11 @@ from applications.models import Application, ApplicationStatus, Product
 from applications.services import application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
-from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.money import money
-from underwriting.policy import policy
-from underwriting.services import borrower_exposure, loan_fee
+from underwriting.limits import apr_cap_check, exposure_cap_check
+from underwriting.services import loan_fee
 
 from .models import Contract, Installment, Loan
 from .pdf import ContractData, Party, render_contract_pdf
@@ -162,13 +162,9 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
     if errors:
         raise InvalidInput(errors)
     terms = _approved_terms(app)
-    if borrower_exposure(borrower=app.borrower, exclude_pk=app.pk) + terms["principal"] > policy("EXPOSURE_CAP"):
-        raise NotAllowed(_("Disbursing would take the borrower's exposure above the cap of %(cap)s.")
-                         % {"cap": policy("EXPOSURE_CAP")})
+    exposure_cap_check(borrower=app.borrower, amount=terms["principal"], application=app)
     schedule = quote(**terms, disbursement_date=disbursed_on)
-    if schedule.apr > policy("APR_CAP"):
-        raise NotAllowed(_("The APR %(apr)s exceeds the cap of %(cap)s.") % {"apr": schedule.apr,
-                                                                              "cap": policy("APR_CAP")})
+    apr_cap_check(schedule.apr)
     loan = Loan(
         application=app, contract=contract, borrower=app.borrower, branch=app.branch, product=app.product,
         officer=app.officer, principal=terms["principal"], fee=terms["fee"], annual_rate=terms["annual_rate"],

@@ -17,7 +17,7 @@ POSTERS = frozenset({Role.OFFICER, Role.MANAGER, Role.COLLECTOR})
 REVERSERS = frozenset({Role.OFFICER, Role.MANAGER})
 APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
-LIVE = frozenset({L.ACTIVE, L.RESTRUCTURED})
+LIVE = L.LIVE  # the one definition: servicing.models.LoanStatus.LIVE
 
 LOAN_WORKFLOW = Workflow("loan", [
     Transition("disburse", frozenset({NEW}), L.ACTIVE, FIELD, label=_("Disburse")),

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from applications.models import Application, ApplicationStatus
 from applications.selectors import application_list
-
-from .policy import policy
+from microloan.policy import policy
 
 SORT_FIELDS = {"age": ["pending_since", "id"], "-amount": ["-amount", "id"], "amount": ["amount", "id"],
                "grade": ["grade", "-score", "id"], "-score": [F("score").desc(nulls_last=True), "id"]}
@@ -39,7 +38,7 @@ def review_worklist(*, user) -> QuerySet[Application]:
 def sla_deadline_passed(app, now=None) -> bool:
     if not app.pending_since:
         return False
-    return (now or timezone.now()) - app.pending_since > timedelta(hours=policy("APPROVAL_SLA_HOURS"))
+    return (now or timezone.now()) - app.pending_since > timedelta(hours=policy().underwriting.approval_sla_hours)
 
 
 def case_file(*, app: Application) -> dict:

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application, ApplicationStatus, Borrower, DocumentStatus
+from applications.models import Borrower, DocumentStatus
 from applications.residentid import age_on
 from applications.services import admission_check, application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
@@ -23,10 +23,12 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role
 from microloan.money import money
+from microloan.policy import policy
 from microloan.scoping import require_role
 from servicing.schedule import FREQUENCIES, ScheduleError, build_schedule
 
 from . import scoring
+from .limits import LimitExceeded, apr_cap_check, exposure_cap_check
 from .models import (
     Assessment,
     AuthorityLimit,
@@ -39,7 +41,6 @@ from .models import (
     Scorecard,
     WorstStatus,
 )
-from .policy import policy
 
 # --- scorecard -------------------------------------------------------------------------
 
@@ -169,27 +170,6 @@ def monthly_equivalent(schedule, frequency: str, method: str) -> Decimal:
     return money(largest * FREQUENCIES[frequency] / 12)
 
 
-# Later stages report what a borrower owes on live loans; they register here (servicing does
-# in its AppConfig.ready), so underwriting never imports them.
-OUTSTANDING_PROVIDERS: list = []
-
-
-def borrower_exposure(*, borrower, exclude_pk=None) -> Decimal:
-    """What the borrower owes or has been promised: approved and contracted applications at
-    their approved amount, plus the outstanding principal of live loans (from the providers;
-    without one, disbursed applications count at their approved amount)."""
-    from django.db.models import Sum
-    from django.db.models.functions import Coalesce
-
-    promised = [ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED]
-    if not OUTSTANDING_PROVIDERS:
-        promised.append(ApplicationStatus.DISBURSED)
-    qs = Application.objects.filter(borrower=borrower, status__in=promised).exclude(pk=exclude_pk)
-    total = qs.aggregate(t=Coalesce(Sum(Coalesce("approved_amount", "amount")), Decimal("0")))["t"]
-    total += sum((provider(borrower) for provider in OUTSTANDING_PROVIDERS), start=Decimal("0"))
-    return money(total)
-
-
 # --- investigation ---------------------------------------------------------------------
 
 @transaction.atomic
@@ -255,8 +235,11 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
         raise InvalidInput({exc.field: [exc.message]}) from None
     proposed = monthly_equivalent(schedule, app.frequency, app.method)
     dsr_limit = Decimal(config["policy"]["dsr_limit"])
+    # Debt at other lenders weighs here, in the capacity rule (not in the exposure cap, see
+    # limits.exposure_cap_check): the instalments it costs are at least what the credit report shows.
+    existing_installments = max(money(existing_installments), record.current_installments)
     cap = repayment_capacity(monthly_income=money(monthly_income), monthly_expenses=money(monthly_expenses),
-                             existing_installments=money(existing_installments), proposed_installment=proposed,
+                             existing_installments=existing_installments, proposed_installment=proposed,
                              dsr_limit=dsr_limit)
     investigation = Investigation.objects.filter(application=app).first()
     today = business_date()
@@ -273,11 +256,10 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
     failures = [{"code": f.code, "message": f.message} for f in admission_check(borrower=borrower, product=product)]
     if record.worst_status_24m == WorstStatus.D90_PLUS:
         failures.append({"code": "credit_record", "message": _("Over 90 days overdue in the last 24 months.")})
-    exposure = borrower_exposure(borrower=borrower, exclude_pk=app.pk) + record.current_debt
-    if exposure + app.amount > policy("EXPOSURE_CAP"):
-        failures.append({"code": "exposure_cap", "message": _(
-            "Exposure %(e)s plus %(a)s exceeds the per-borrower cap of %(cap)s.")
-            % {"e": exposure, "a": app.amount, "cap": policy("EXPOSURE_CAP")}})
+    try:
+        exposure_cap_check(borrower=borrower, amount=app.amount, application=app)
+    except LimitExceeded as exc:
+        failures.append({"code": exc.code, "message": exc.message})
 
     rec_amount = rec_rate = rec_apr = None
     recommendation = "approve"
@@ -300,15 +282,16 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
         else:
             rec_apr = _schedule(app, amount=rec_amount, term=app.term, rate=rec_rate).apr
     # The APR cap applies to what the applicant asked for at the lowest rate the product allows.
-    if schedule.apr > policy("APR_CAP"):
-        failures.append({"code": "apr_cap", "message": _("The APR %(apr)s exceeds the cap of %(cap)s.")
-                         % {"apr": schedule.apr, "cap": policy("APR_CAP")}})
+    try:
+        apr_cap_check(schedule.apr)
+    except LimitExceeded as exc:
+        failures.append({"code": exc.code, "message": exc.message})
     if failures:
         recommendation = "decline"
 
     assessment = Assessment.objects.create(
         application=app, scorecard=card, credit_record=record, monthly_income=money(monthly_income),
-        monthly_expenses=money(monthly_expenses), existing_installments=money(existing_installments),
+        monthly_expenses=money(monthly_expenses), existing_installments=existing_installments,
         proposed_installment=cap.proposed_installment, dsr=cap.dsr,
         max_affordable_installment=cap.max_affordable_installment, score=result.score, grade=result.grade,
         points=result.points, reason_codes=result.reason_codes, hard_rule_failures=failures,
@@ -424,12 +407,8 @@ def application_decide(*, actor, application, decision: str, approved_amount=Non
         apr = _schedule(app, amount=amount, term=term, rate=rate).apr
     except ScheduleError as exc:
         raise InvalidInput({exc.field: [exc.message]}) from None
-    if apr > policy("APR_CAP"):
-        raise InvalidInput({"approved_rate": [_("The APR %(apr)s exceeds the cap of %(cap)s.")
-                                              % {"apr": apr, "cap": policy("APR_CAP")}]})
-    if borrower_exposure(borrower=app.borrower, exclude_pk=app.pk) + amount > policy("EXPOSURE_CAP"):
-        raise InvalidInput({"approved_amount": [_("The borrower's total exposure would exceed the cap of %(cap)s.")
-                                                % {"cap": policy("EXPOSURE_CAP")}]})
+    apr_cap_check(apr)
+    exposure_cap_check(borrower=app.borrower, amount=amount, application=app)
     terms = {"approved_amount": amount, "approved_term": term, "approved_rate": rate, "conditions": conditions}
     limit = authority_limit(actor)
     if amount <= limit:
@@ -448,7 +427,7 @@ def application_decide(*, actor, application, decision: str, approved_amount=Non
                                                   "periods at %(r)s.") % {"a": votes[0].approved_amount,
                                                                           "t": votes[0].approved_term,
                                                                           "r": votes[0].approved_rate}]})
-    size = policy("COMMITTEE_SIZE")
+    size = policy().underwriting.committee_size
     try:
         with transaction.atomic():
             d = Decision.objects.create(application=app, approver=actor, decision="approve", round=round_no,
@@ -470,4 +449,4 @@ def _approve(app, actor, d, terms, committee: int = 0) -> DecisionResult:
                                data={"decision": d.pk, "amount": str(terms["approved_amount"]),
                                      "term": terms["approved_term"], "rate": str(terms["approved_rate"]),
                                      "committee_votes": committee})
-    return DecisionResult(d, app.status, committee, policy("COMMITTEE_SIZE") if committee else 0)
+    return DecisionResult(d, app.status, committee, policy().underwriting.committee_size if committee else 0)

@@ -13,11 +13,11 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import DomainError, NotAllowed
 from microloan.models import Role
+from microloan.policy import policy
 from microloan.web import report_domain_error, role_required
 
 from . import selectors, services
 from .forms import AssessmentForm, DecisionForm, InvestigationForm, QueueFilterForm, ReviewForm
-from .policy import policy
 
 APPROVERS = (Role.MANAGER, Role.ADMIN)
 UNDERWRITERS = (Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
@@ -39,7 +39,7 @@ def approval_queue(request):
     query.pop("page", None)
     return render(request, "underwriting/approval_queue.html", {
         "form": form, "page": page, "rows": rows, "query": query.urlencode(),
-        "limit": services.authority_limit(request.user), "sla_hours": policy("APPROVAL_SLA_HOURS")})
+        "limit": services.authority_limit(request.user), "sla_hours": policy().underwriting.approval_sla_hours})
 
 
 @role_required(Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)

@@ -9,7 +9,7 @@ from servicing.models import LoanStatus
 
 from ..workflow import HANDLERS, SENIOR
 
-LIVE_LOAN: tuple[str, ...] = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
+LIVE_LOAN = LoanStatus.LIVE
 
 
 def is_senior(user) -> bool:

@@ -21,12 +21,12 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import Role, User
+from microloan.policy import policy
 from microloan.scoping import require_role
 from microloan.workflow import Transition
 from servicing.models import Loan
 
 from ..models import Complaint, ComplaintCategory, ComplaintChannel, FollowUpVisit, VisitKind, VisitStatus
-from ..policy import care_policy
 from ..workflow import COMPLAINT_WORKFLOW, HANDLERS, VISIT_WORKFLOW
 from ..workflow import S as Status
 from .common import check_handler, is_senior, text
@@ -158,7 +158,7 @@ def complaint_resolve(*, actor: User, complaint: Complaint, resolution: str) -> 
     COMPLAINT_WORKFLOW.apply(obj=c, action="resolve", actor=actor, reason=resolution, data={"resolution": resolution},
                              extra_update_fields=["resolution", "resolved_on"])
     complaint_notify(c, c.borrower, RESOLVED, f"complaint:{c.pk}:resolved:{c.reopened_count}")
-    days = care_policy("COMPLAINT_FOLLOW_UP_DAYS")
+    days = policy().care.complaint_follow_up_days
     if days > 0 and not c.follow_up_visits.filter(status=VisitStatus.SCHEDULED).exists():
         visit_create(actor=actor, borrower=c.borrower, kind=VisitKind.COMPLAINT, loan=c.loan, complaint=c,
                      scheduled_on=today + timedelta(days=days), officer=c.handler if c.handler_id else actor,
@@ -190,7 +190,7 @@ def complaint_reopen(*, actor: User, complaint: Complaint, reason: str) -> Compl
     c.reopened_count += 1
     c.resolve_breached_before = missed
     c.resolved_on = c.closed_on = None
-    c.resolve_due_on = today + timedelta(days=care_policy("COMPLAINT_RESOLVE_DAYS"))
+    c.resolve_due_on = today + timedelta(days=policy().care.complaint_resolve_days)
     data["resolve_due_on"] = c.resolve_due_on.isoformat()
     COMPLAINT_WORKFLOW.apply(obj=c, action="reopen", actor=actor, reason=text(reason), data=data,
                              extra_update_fields=["reopened_count", "resolve_breached_before", "resolved_on",

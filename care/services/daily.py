@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from microloan.audit import audit_record_many
+from microloan.policy import policy
 from microloan.workflow import Workflow
 from servicing.models import Classification, Loan, LoanStatus
 from servicing.schedule import add_months_clamped
@@ -28,7 +29,6 @@ from ..models import (
     VisitKind,
     VisitStatus,
 )
-from ..policy import care_policy
 from ..workflow import REVIEW_WORKFLOW, VISIT_WORKFLOW
 from .common import LIVE_LOAN
 
@@ -63,8 +63,8 @@ def credit_reviews_create(*, business_date: date, now: datetime | None = None) -
     target would have to repeat an index's WHERE clause on PostgreSQL).
     """
     now = now or timezone.now()
-    interval = care_policy("REVIEW_INTERVAL_MONTHS")
-    watch = care_policy("WATCH_REVIEW_INTERVAL_MONTHS")
+    interval = policy().care.review_interval_months
+    watch = policy().care.watch_review_interval_months
     review, loan = CreditReview._meta.db_table, Loan._meta.db_table
     live = ", ".join(f"'{s}'" for s in LIVE_LOAN)
     closer = ", ".join(f"'{s}'" for s in CLOSER_WATCH)
@@ -87,7 +87,7 @@ def credit_reviews_create(*, business_date: date, now: datetime | None = None) -
                OR {worse})
         ON CONFLICT DO NOTHING
     """
-    params = [business_date, business_date + timedelta(days=care_policy("REVIEW_DUE_DAYS")), now, business_date,
+    params = [business_date, business_date + timedelta(days=policy().care.review_due_days), now, business_date,
               add_months_clamped(business_date, -watch), add_months_clamped(business_date, -interval)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -113,9 +113,9 @@ def post_disbursement_visits_create(*, business_date: date, now: datetime | None
           AND NOT EXISTS (SELECT 1 FROM {visit} v WHERE v.loan_id = l.id AND v.kind = '{kind}')
         ON CONFLICT DO NOTHING
     """
-    lookback = business_date - timedelta(days=care_policy("POST_DISBURSEMENT_LOOKBACK_DAYS"))
+    lookback = business_date - timedelta(days=policy().care.post_disbursement_lookback_days)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [care_policy("POST_DISBURSEMENT_VISIT_DAYS"), now, business_date, lookback])
+        cursor.execute(sql, [policy().care.post_disbursement_visit_days, now, business_date, lookback])
         return max(cursor.rowcount, 0)
 
 

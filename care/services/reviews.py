@@ -13,11 +13,11 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
 from microloan.models import User
+from microloan.policy import policy
 from servicing.models import Loan
 from underwriting.models import CreditRecord
 
 from ..models import CreditReview, ReviewRecommendation, ReviewStatus
-from ..policy import care_policy
 from ..workflow import REVIEW_WORKFLOW
 from .common import check_assignee, text
 
@@ -28,7 +28,7 @@ def review_now(*, loan: Loan, trigger: str, business_date: date, actor, reason: 
     happened, on the audit trail), whatever reviews the loan had that day. A loan never has two
     open reviews: when one is open, the event is recorded on it instead (see
     ``_review_retrigger``), so neither that review nor the finding is lost."""
-    due_on = business_date + timedelta(days=care_policy("REVIEW_DUE_DAYS"))
+    due_on = business_date + timedelta(days=policy().care.review_due_days)
     data = {"loan": loan.pk, "trigger": trigger, **(data or {})}
     for attempt in range(3):
         r = CreditReview.objects.select_for_update(of=("self",)).filter(loan=loan, status=ReviewStatus.OPEN).first()

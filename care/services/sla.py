@@ -1,16 +1,17 @@
-"""Business days and a complaint's service level (the deadlines are in care/policy.py)."""
+"""Business days and a complaint's service level (the deadlines are in microloan/policy.py)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from microloan.policy import policy
+
 from ..models import Complaint, ComplaintStatus
-from ..policy import care_policy
 
 
 def is_business_day(d: date) -> bool:
-    if d in care_policy("WORKING_WEEKENDS"):
+    if d in policy().care.working_weekends:
         return True
-    return d.weekday() < 5 and d not in care_policy("HOLIDAYS")
+    return d.weekday() < 5 and d not in policy().care.holidays
 
 
 def add_business_days(d: date, n: int) -> date:
@@ -24,9 +25,9 @@ def add_business_days(d: date, n: int) -> date:
 
 def complaint_deadlines(received_on: date) -> tuple[date, date]:
     """(acknowledge by, resolve by) for a complaint received on ``received_on``: the end of
-    the N-th business day after it, and N calendar days after it (care/policy.py)."""
-    return (add_business_days(received_on, care_policy("COMPLAINT_ACK_BUSINESS_DAYS")),
-            received_on + timedelta(days=care_policy("COMPLAINT_RESOLVE_DAYS")))
+    the N-th business day after it, and N calendar days after it (microloan/policy.py)."""
+    return (add_business_days(received_on, policy().care.complaint_ack_business_days),
+            received_on + timedelta(days=policy().care.complaint_resolve_days))
 
 
 @dataclass(frozen=True)

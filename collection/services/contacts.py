@@ -14,10 +14,10 @@ from applications.models import Borrower
 from microloan.audit import audit_record
 from microloan.errors import InvalidInput
 from microloan.models import Role
+from microloan.policy import policy
 from microloan.scoping import require_role
 
 from ..case_models import CollectionCase, ContactAttempt
-from ..policy import conduct
 
 
 def _local(at: datetime, tz: str) -> datetime:
@@ -40,25 +40,26 @@ def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borr
     at = at or timezone.now()
     local = _local(at, borrower.branch.timezone)
     reason = ""
-    start, end = (time.fromisoformat(conduct("CONTACT_START")), time.fromisoformat(conduct("CONTACT_END")))
+    conduct = policy().collection.conduct
+    start, end = conduct.contact_start, conduct.contact_end
     guarantors = {str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or [])
                   if isinstance(g, dict)}
     if party == "third_party" or (party == "guarantor" and party_name.strip() not in guarantors):
         reason = _("No contact with third parties other than the loan's guarantors.")
     elif not (start <= local.time() < end):
         reason = _("No contact between %(end)s and %(start)s borrower local time (now %(now)s).") % {
-            "start": conduct("CONTACT_START"), "end": conduct("CONTACT_END"), "now": local.strftime("%H:%M")}
+            "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "now": local.strftime("%H:%M")}
     elif channel == "call":
         day_start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
         today = ContactAttempt.objects.filter(borrower=borrower, channel="call", refused=False, at__gte=day_start,
                                               at__lt=day_start + timedelta(days=1))
         counts = today.aggregate(dials=Count("id"), connected=Count("id", filter=Q(connected=True)))
-        if counts["dials"] >= int(conduct("MAX_DIAL_ATTEMPTS")):
+        if counts["dials"] >= conduct.max_dial_attempts:
             reason = _("Already %(n)d call attempts today for this borrower (limit %(max)d).") % {
-                "n": counts["dials"], "max": int(conduct("MAX_DIAL_ATTEMPTS"))}
-        elif counts["connected"] >= int(conduct("MAX_CONNECTED_CALLS")):
+                "n": counts["dials"], "max": conduct.max_dial_attempts}
+        elif counts["connected"] >= conduct.max_connected_calls:
             reason = _("Already %(n)d connected calls today for this borrower (limit %(max)d).") % {
-                "n": counts["connected"], "max": int(conduct("MAX_CONNECTED_CALLS"))}
+                "n": counts["connected"], "max": conduct.max_connected_calls}
     attempt = ContactAttempt.objects.create(
         case=case, borrower=borrower, actor=actor, at=at, channel=channel, party=party, party_name=party_name,
         connected=connected and not reason, outcome=outcome, notes=notes, refused=bool(reason),

@@ -20,10 +20,10 @@ from applications.models import Borrower
 from microloan.audit import audit_record_many
 from microloan.models import Branch
 from microloan.notifications import Channel, notifications_enqueue_many
+from microloan.policy import policy
 from servicing.models import Loan
 
 from ..case_models import CaseStatus, CaseStep, CollectionCase
-from ..policy import escalation_steps
 from .cases import cases_assign, cases_close_current, cases_open
 from .promises import promises_settle
 from .sql import in_ids, table
@@ -45,7 +45,7 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
     """Takes every due step of the ladder for the open cases of ``loan_ids`` (once per case
     and step: the unique constraint), audits each on its loan and sends the overdue notices.
     Returns how many steps were taken."""
-    steps = escalation_steps()
+    steps = list(policy().collection.escalation_steps)
     if not loan_ids or not steps:
         return 0
     cond, params = in_ids(loan_ids)

@@ -24,14 +24,13 @@ from ..workflow import WRITE_OFF_REQUESTED, WRITE_OFF_WORKFLOW
 from .cases import cases_close
 
 ZERO = Decimal("0.00")
-LIVE = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
 
 
 @transaction.atomic
 def writeoff_request(*, actor, loan: Loan, reason: str) -> WriteOff:
     require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("propose write-offs"))
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status not in LIVE:
+    if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status)
     if loan.classification != "loss":
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status, message=_(
@@ -72,7 +71,7 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
     the loan ``written_off`` and its open case closed."""
     w, loan = _locked(write_off)
     WRITE_OFF_WORKFLOW.check(obj=w, action="approve", actor=actor, reason=comment)
-    if loan.status not in LIVE or loan.classification != "loss":
+    if not loan.is_live or loan.classification != "loss":
         # The loan moved on (paid, cured, restructured away from loss) while the request waited.
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status, message=_(
             "The loan is no longer a live loss-class loan (%(s)s, %(c)s); reject the request instead.")

@@ -202,5 +202,5 @@ LENDER = {
 # Idempotency-Key: how long a repeated request waits for the first, how long keys are kept.
 IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=15)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
-# Lending policy (see underwriting/policy.py for the defaults).
+# Lending policy (see microloan/policy.py for every setting and its default).
 UNDERWRITING: dict[str, object] = {}

@@ -20,10 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
-from collection.policy import CLASS_ORDER
-from collection.policy import policy as collection_policy
 from microloan.ledger import Acct, JournalLine
 from microloan.money import ZERO, RateField
+from microloan.policy import CLASS_ORDER, policy
 from microloan.scoping import require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus
 
@@ -149,7 +148,7 @@ def classification_provisions(*, scope: ReportScope, as_of: date | None) -> dict
     totals; and the balance of the provision account (1231) for the same loans as of the date,
     which the provisions held must equal. Two queries."""
     require_role(scope.user, REPORT_ROLES, _("see reports"))
-    rates = collection_policy("PROVISION_RATES")
+    rates = policy().collection.provision_rates
     rows = []
     if as_of is None:
         per_class, ledger = {}, ZERO

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus
 from microloan.models import AuditEvent, Branch
+from microloan.policy import policy
 from microloan.scoping import require_role
-from underwriting.policy import policy as underwriting_policy
 
 from .scope import (
     DECISION_ACTIONS,
@@ -99,7 +99,7 @@ def approval_turnaround(*, scope: ReportScope, date_from: date, date_to: date) -
     hours in the approval queue and how many took longer there than the SLA; and the cases
     waiting now, with those already over it. Nine queries."""
     require_role(scope.user, REPORT_ROLES, _("see reports"))
-    sla_hours = underwriting_policy("APPROVAL_SLA_HOURS")
+    sla_hours = policy().underwriting.approval_sla_hours
     sla = timedelta(hours=sla_hours)
     events = decision_events(scope=scope, date_from=date_from, date_to=date_to)
     measures = _turnaround_measures(sla)

@@ -73,6 +73,29 @@ def test_errors_follow_the_clients_language(officer):
     assert r.status_code == 400 and "monthly_income" in r.data
 
 
+@pytest.mark.parametrize("bad,field,reason", [
+    ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+    ({"mobile": "+86+13800000001"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+    ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
+    ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
+])
+def test_borrower_rules_come_from_the_service_on_create_and_update(officer, borrower, bad, field, reason):
+    client = client_for(officer)
+    r = client.post("/api/v1/borrowers/", {**BORROWER_BODY, **bad}, format="json")
+    assert r.status_code == 400 and r.data == {field: [reason]}
+    r = client.patch(f"/api/v1/borrowers/{borrower.pk}/", bad, format="json")
+    assert r.status_code == 400 and r.data == {field: [reason]}
+    zh = client_for(officer, "zh-hans").post("/api/v1/borrowers/", {**BORROWER_BODY, **bad}, format="json")
+    assert zh.data[field][0] in ("请输入7至15位数字的电话号码。", "不能为负数。")
+    assert Borrower.objects.count() == 1
+
+
+def test_mobile_numbers_are_stored_without_spaces_or_dashes(officer):
+    r = client_for(officer).post("/api/v1/borrowers/", {**BORROWER_BODY, "mobile": "+86 138-0000-0001"},
+                                 format="json")
+    assert r.status_code == 201 and r.data["mobile"] == "+8613800000001"
+
+
 def test_derived_fields_are_read_only(officer, borrower):
     r = client_for(officer).patch(f"/api/v1/borrowers/{borrower.pk}/",
                                   {"date_of_birth": "2001-01-01", "sex": "M", "mobile": "13911112222"},

@@ -58,6 +58,28 @@ def test_register_borrower_through_the_form(web, officer):
     assert b.branch == officer.branch and str(b.date_of_birth) == "1980-03-13"
 
 
+FORM = {"full_name": "刘芳", "id_number": "110105198003136763", "mobile": "13800000002", "segment": "salaried",
+        "monthly_income": "8000", "years_in_business": 3, "marital_status": "single", "household_size": 2,
+        "existing_debts": "0", "language": "en"}
+
+
+@pytest.mark.parametrize("bad,field,reason", [
+    ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+    ({"mobile": "1380000000a"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+    ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
+    ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
+])
+def test_the_form_refuses_what_the_api_refuses_with_the_services_reason(web, bad, field, reason):
+    r = web.post("/borrowers/new/", {**FORM, **bad}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and r.context["form"].errors[field] == [reason]
+    assert Borrower.objects.count() == 0
+
+
+def test_the_form_stores_the_mobile_number_as_the_api_does(web):
+    r = web.post("/borrowers/new/", {**FORM, "mobile": "138-0000 0003"})
+    assert r.status_code == 302 and Borrower.objects.get().mobile == "13800000003"
+
+
 def test_invalid_id_is_shown_on_the_field(web):
     r = web.post("/borrowers/new/", {"full_name": "X", "id_number": "110105194912310021", "mobile": "13800000002",
                                      "segment": "salaried", "monthly_income": "8000", "years_in_business": 0,

@@ -13,11 +13,11 @@ from django.utils import translation
 
 from collection.close import close_chunk_process, close_day
 from collection.models import CloseChunk, CloseRun, CloseStatus, LoanProvision, PenaltyAccrual, ProvisionChange
-from collection.policy import policy
 from microloan.business_date import business_date_set
 from microloan.errors import InvalidInput
 from microloan.ledger import Acct, JournalEntry, balances_by_loan, trial_balance
 from microloan.models import BusinessCalendar
+from microloan.policy import policy
 from servicing.models import Installment, Loan
 from servicing.repayments import repayment_post
 
@@ -170,7 +170,7 @@ def test_buckets_and_classes_either_side_of_each_threshold(loan, threshold):
 def test_classification_thresholds_and_rates_are_settings(loan, settings):
     # given an installation that calls 61+ days substandard and provides 30% for it
     settings.COLLECTION = {"CLASSIFICATION_OVER_DAYS": {"substandard": 60}, "PROVISION_RATES": {"substandard": "0.30"}}
-    assert policy("CLASSIFICATION_OVER_DAYS")["doubtful"] == 270  # the rest keep their defaults
+    assert policy().collection.classification_over_days["doubtful"] == 270  # the rest keep their defaults
     day = date(2026, 12, 1)
     Installment.objects.filter(pk=inst(loan, 1).pk).update(due_date=day - timedelta(days=61))
     close(day)

@@ -308,7 +308,7 @@ def test_an_extension_after_a_shortened_term_numbers_the_rows_in_due_date_order(
 
 
 def test_exposure_counts_outstanding_principal_of_live_loans(officer, on_due_date):
-    from underwriting.services import borrower_exposure
+    from underwriting.limits import borrower_exposure
     loan = on_due_date
     assert borrower_exposure(borrower=loan.borrower) == D("10000.00")
     pay(officer, loan, "888.49")

@@ -4,8 +4,8 @@ status move, read back from the audit trail."""
 from decimal import Decimal
 
 import pytest
-
 from collection.cases import writeoff_decide, writeoff_request
+
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed
 from servicing.models import Loan, LoanStatus, Repayment, RepaymentStatus, Restructuring, RestructuringStatus

@@ -51,7 +51,9 @@ def test_weak_applicant_is_declined_for_capacity(officer, uw_product):
 
 @pytest.mark.parametrize("override,code", [
     ({"worst_status_24m": "90+"}, "credit_record"),
-    ({"current_debt": "250000.00"}, "exposure_cap"),
+    # Other lenders' instalments (from the credit report) weigh in the capacity rule; their
+    # debt is not this lender's exposure (tests/underwriting/test_limits.py).
+    ({"current_debt": "250000.00", "current_installments": "3950.00"}, "capacity"),
 ])
 def test_hard_rules_decline_with_reason_and_block_approval(officer, reviewer, approver, uw_product, override, code):
     app = submitted_app(officer, uw_product)
