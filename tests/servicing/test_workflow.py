@@ -4,7 +4,7 @@ status move, read back from the audit trail."""
 from decimal import Decimal
 
 import pytest
-from collection.cases import writeoff_decide, writeoff_request
+from collection.services.writeoffs import writeoff_approve, writeoff_request
 
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed
@@ -72,7 +72,7 @@ def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_mo
     Loan.objects.filter(pk=loan.pk).update(classification="loss")
     boss = UserFactory(username="boss_s", role="manager", branch=branch, approval_limit=Decimal("50000.00"))
     w = writeoff_request(actor=approver, loan=loan, reason="absconded")
-    writeoff_decide(actor=boss, write_off=w, approve=True)
+    writeoff_approve(actor=boss, write_off=w)
 
     moves = [(e.action, e.from_state, e.to_state, e.actor.username if e.actor else None)
              for e in audit_history(entity="loan", entity_id=loan.pk) if e.action in LOAN_WORKFLOW.transitions]
