@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,10 +37,10 @@ from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
 from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
 from microloan.models import BusinessCalendar
-from microloan.money import ZERO
+from microloan.money import ZERO, money
 
 from . import escalation
-from .close_sql import CloseSQL
+from .close_sql import close_sql
 from .models import CloseChunk, CloseRun, CloseStatus
 from .policy import policy
 
@@ -94,6 +94,27 @@ class DayResult:
 Progress = Callable[[ChunkResult, int, int], None]
 
 
+# --- the policy ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosePolicy:
+    """What the close takes from the installation's settings."""
+
+    classification_over: Mapping[str, int]  # class -> the days past due it applies over
+    provision_rates: Mapping[str, Decimal]  # class -> provision, a fraction of outstanding principal
+    penalty_day_basis: int  # the daily penalty rate is the annual one over this many days
+    chunk_size: int  # loans per chunk (one transaction, one Celery task)
+
+
+def close_policy() -> ClosePolicy:
+    """The close's policy: the one place the close reads its settings (through
+    ``collection.policy`` today)."""
+    return ClosePolicy(classification_over=policy("CLASSIFICATION_OVER_DAYS"),
+                       provision_rates=policy("PROVISION_RATES"),
+                       penalty_day_basis=policy("PENALTY_DAY_BASIS"), chunk_size=policy("CHUNK_SIZE"))
+
+
 # --- which dates ---------------------------------------------------------------------------
 
 
@@ -145,7 +166,7 @@ def close_run_start(*, business_date: date, chunk_size: int | None = None) -> Cl
     if dates[0] != business_date:
         raise InvalidInput({"business_date": [
             _("Close %(first)s first: days are closed in order.") % {"first": dates[0]}]})
-    size = int(chunk_size or policy("CHUNK_SIZE"))
+    size = int(chunk_size or close_policy().chunk_size)
     if size < 1:
         raise InvalidInput({"chunk_size": [_("At least one loan per chunk.")]})
     with transaction.atomic():
@@ -158,7 +179,7 @@ def close_run_start(*, business_date: date, chunk_size: int | None = None) -> Cl
 
 def _plan_chunks(run: CloseRun) -> None:
     with connection.cursor() as cur:
-        cur.execute(CloseSQL(connection.vendor).plan_chunks, {"size": run.chunk_size})
+        cur.execute(close_sql(connection.vendor).plan_chunks, {"size": run.chunk_size})
         groups = cur.fetchall()
     chunks, lo = [], 0
     for number, (_first, last, count) in enumerate(groups, start=1):
@@ -181,15 +202,6 @@ def _accounts() -> dict[str, int]:
     return ids
 
 
-def _changes(cur) -> int:
-    """Rows the last statement wrote. Python's sqlite3 reports no rowcount for a statement that
-    starts with WITH, so on SQLite ask the database."""
-    if connection.vendor == "sqlite":
-        cur.execute("SELECT changes()")
-        return cur.fetchone()[0]
-    return max(cur.rowcount, 0)
-
-
 class _NothingToPost(Exception):
     """Rolls back the savepoint of a journal entry that got no lines."""
 
@@ -206,7 +218,7 @@ def _open_entry(cur, *, kind: str, key: str, business_date: date, memo: str, ins
             entry = JournalEntry.objects.create(business_date=business_date, kind=kind, source_key=key,
                                                 reference=f"close:{business_date.isoformat()}", memo=memo)
             cur.execute(insert_sql, {**params, "entry": entry.pk})
-            if not _changes(cur):
+            if not close_sql(connection.vendor).dialect.rows_written(cur):
                 raise _NothingToPost
     except _NothingToPost:
         return None
@@ -228,15 +240,12 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
         chunk = CloseChunk.objects.select_related("run").get(pk=chunk_id)
         run = chunk.run
         day = run.business_date
-        sql = CloseSQL(connection.vendor)
+        sql = close_sql(connection.vendor)
         accounts = _accounts()
-        rates = policy("PROVISION_RATES")
-        basis = policy("PENALTY_DAY_BASIS")
         params = {"d": day, "lo": chunk.lo_id, "hi": chunk.hi_id, "entry": 0,
-                  "basis": Decimal(basis) if sql.pg else float(basis),
                   "receivable": accounts[Acct.PENALTY_RECEIVABLE], "income": accounts[Acct.PENALTY_INCOME],
                   "provision": accounts[Acct.LOAN_LOSS_PROVISION], "expense": accounts[Acct.PROVISION_EXPENSE],
-                  **{f"r_{name}": (r if sql.pg else float(r)) for name, r in rates.items()}}
+                  **sql.policy_params(close_policy())}
         result = ChunkResult(business_date=day, number=chunk.number, chunks_total=run.chunks_total,
                              lo_id=chunk.lo_id, hi_id=chunk.hi_id)
         with connection.cursor() as cur:
@@ -249,8 +258,8 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
                 params=params)
             step = {**params, "entry": penalty_entry or 0}
             # 2. The loans' figures, the day's penalty included.
-            cur.execute(sql.loan_figures(over=policy("CLASSIFICATION_OVER_DAYS")), step)
-            result.loans = _changes(cur)
+            cur.execute(sql.loan_figures, step)
+            result.loans = sql.dialect.rows_written(cur)
             # 3. The instalments: the penalty onto the oldest overdue one, statuses; the books.
             if penalty_entry:
                 cur.execute(sql.apply_penalty, step)
@@ -286,7 +295,8 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
 
 
 def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    """A sum the database returned (a float on SQLite), as money."""
+    return money(str(value or 0))
 
 
 def close_run_finish(*, run_id: int) -> bool:
