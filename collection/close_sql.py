@@ -20,6 +20,9 @@ So the text is built once per database vendor (``close_sql``), not per chunk.
 Written for PostgreSQL, where amounts are exact ``numeric`` and ``ROUND(x, 2)`` rounds ties
 away from zero: exactly ``microloan.money.money()``'s half-up. The demo runs on SQLite; all
 that differs there is in one place, ``SQLiteDialect``.
+
+Longer than 400 lines on purpose: one statement per step of a chunk, in the order a chunk
+runs them, each beside the name of the Python rule it must agree with.
 """
 
 from __future__ import annotations
@@ -64,8 +67,10 @@ class Table:
     def __getattr__(self, name: str) -> str:
         if name.startswith("_"):
             raise AttributeError(name)
-        column = self._model._meta.get_field(name).column
-        return f"{self._alias}.{column}" if self._alias else column
+        field = self._model._meta.get_field(name)
+        if not isinstance(field, models.Field) or not field.column:
+            raise AttributeError(f"{self._model.__name__}.{name} has no column")
+        return f"{self._alias}.{field.column}" if self._alias else field.column
 
 
 def lit(value: str) -> str:
@@ -87,8 +92,13 @@ UNPAID_MINUS = ("principal_paid", "interest_paid", "fee_paid", "penalty_paid", "
 
 
 def unpaid(i: Table) -> str:
-    return ("(" + " + ".join(getattr(i, f) for f in UNPAID_PLUS) + " - "
-            + " - ".join(getattr(i, f) for f in UNPAID_MINUS) + ")")
+    return (
+        "("
+        + " + ".join(getattr(i, f) for f in UNPAID_PLUS)
+        + " - "
+        + " - ".join(getattr(i, f) for f in UNPAID_MINUS)
+        + ")"
+    )
 
 
 def over_param(klass: str) -> str:
@@ -124,7 +134,7 @@ class PostgresDialect:
     def positive(self, expr: str) -> str:
         return f"{expr} > 0"
 
-    def number(self, value: Decimal) -> Decimal:
+    def number(self, value: Decimal) -> Decimal | float:
         """A decimal bind parameter."""
         return value
 
@@ -158,7 +168,7 @@ class SQLiteDialect(PostgresDialect):
     def positive(self, expr: str) -> str:
         return f"ROUND({expr}, 2) > 0"
 
-    def number(self, value: Decimal) -> float:
+    def number(self, value: Decimal) -> Decimal | float:
         return float(value)
 
     def rows_written(self, cur) -> int:
@@ -206,11 +216,21 @@ def close_sql(vendor: str) -> CloseSQL:
     """The statements for ``vendor`` (``connection.vendor``), built once per process."""
     db = DIALECTS[vendor]
     return CloseSQL(
-        dialect=db, lock_loans=_lock_loans(db), accrue_penalty=_accrue_penalty(db), loan_figures=_loan_figures(db),
-        apply_penalty=_apply_penalty(db), penalty_lines=_penalty_lines(db), entry_totals=_entry_totals(db),
-        refresh_status=_refresh_status(db), provision_changes=_provision_changes(db),
-        provision_lines=_provision_lines(db), provision_totals=_provision_totals(db),
-        hold_provisions=_hold_provisions(), overdue_loans=_overdue_loans(), plan_chunks=_plan_chunks())
+        dialect=db,
+        lock_loans=_lock_loans(db),
+        accrue_penalty=_accrue_penalty(db),
+        loan_figures=_loan_figures(db),
+        apply_penalty=_apply_penalty(db),
+        penalty_lines=_penalty_lines(db),
+        entry_totals=_entry_totals(db),
+        refresh_status=_refresh_status(db),
+        provision_changes=_provision_changes(db),
+        provision_lines=_provision_lines(db),
+        provision_totals=_provision_totals(db),
+        hold_provisions=_hold_provisions(),
+        overdue_loans=_overdue_loans(),
+        plan_chunks=_plan_chunks(),
+    )
 
 
 # Loans the close works on. A loan with nothing outstanding (and no stale figures to clear) is
@@ -396,8 +416,9 @@ def _provision_changes(db: PostgresDialect) -> str:
     l, h, c = LOAN.alias("l"), HELD.alias("h"), CHANGE  # noqa: E741
     *graded, last = CLASSES
     rate = " ".join(f"WHEN {lit(k)} THEN %({rate_param(k)})s" for k in graded)
-    required = db.round_half_up(f"{l.outstanding_principal} * CASE {l.classification} {rate}"
-                                f" ELSE %({rate_param(last)})s END")
+    required = db.round_half_up(
+        f"{l.outstanding_principal} * CASE {l.classification} {rate} ELSE %({rate_param(last)})s END"
+    )
     return f"""
     WITH req AS (
         SELECT {l.id} AS loan_id, {l.classification} AS classification,

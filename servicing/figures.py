@@ -53,8 +53,7 @@ def classification_for(days_past_due: int, *, over: Mapping[str, int]) -> Classi
     return Classification.NORMAL
 
 
-def provision_required(*, outstanding_principal: Decimal, classification: str, rates: Mapping[str, Decimal]
-                       ) -> Decimal:
+def provision_required(*, outstanding_principal: Decimal, classification: str, rates: Mapping[str, Decimal]) -> Decimal:
     """Rate of the class × outstanding principal, to the cent (half-up)."""
     return money(outstanding_principal * rates[classification])
 
@@ -67,14 +66,17 @@ class DayPenalty:
     amount: Decimal
 
 
-def day_penalty(*, installments: Iterable[Installment], as_of: date, penalty_rate: Decimal, grace_days: int,
-                day_basis: int) -> DayPenalty | None:
+def day_penalty(
+    *, installments: Iterable[Installment], as_of: date, penalty_rate: Decimal, grace_days: int, day_basis: int
+) -> DayPenalty | None:
     """The penalty interest (罚息) the close of ``as_of`` accrues on a loan with these current
     instalments: nothing while the loan is within its grace days (days past due <= grace days)
     or when it rounds to nothing; otherwise the principal overdue at the end of the day × the
     annual penalty rate / ``day_basis``, to the cent half-up, on the oldest overdue instalment."""
-    overdue = sorted((i for i in installments if installment_status(i, as_of) == InstallmentStatus.OVERDUE),
-                     key=lambda i: (i.due_date, i.number))
+    overdue = sorted(
+        (i for i in installments if installment_status(i, as_of) == InstallmentStatus.OVERDUE),
+        key=lambda i: (i.due_date, i.number),
+    )
     if not overdue:
         return None
     days = (as_of - overdue[0].due_date).days
