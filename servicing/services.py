@@ -24,8 +24,8 @@ from microloan.money import money
 from underwriting.policy import policy
 from underwriting.services import borrower_exposure, loan_fee
 
-from .documents_pdf import ContractData, Party, render_contract_pdf
 from .models import Contract, Installment, Loan
+from .pdf import ContractData, Party, render_contract_pdf
 from .schedule import Schedule, ScheduleError, build_schedule
 
 PENALTY_FACTOR = Decimal("1.5")
