@@ -1,3 +1,5 @@
+# Long module: a run's whole life (dates, plan, one chunk, completion, the synchronous close)
+# reads in order in one place; the SQL is in close_sql.
 """The daily close (close of business) for a business date.
 
 For each date: the run is planned as chunks of loan-id ranges; each chunk runs in one
@@ -15,9 +17,6 @@ after D first closes D+1 and D+2, because penalty accrues daily.
 
 ``close_day`` is the synchronous entry point (the ``close_day`` command); the Celery tasks in
 ``collection.tasks`` run the same chunks in parallel workers.
-
-Longer than 400 lines on purpose: a run's whole life (its dates, its plan, one chunk, its
-completion, the synchronous close) reads in order in one place; the SQL is in ``close_sql``.
 """
 
 from __future__ import annotations

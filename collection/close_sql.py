@@ -1,3 +1,5 @@
+# Long module: one statement per step of a chunk, in the order a chunk runs them, each beside
+# the Python rule it must agree with.
 """The SQL of the daily close: a few set-based statements per chunk of loans.
 
 Every statement works on one loan-id range (``%(lo)s``..``%(hi)s``) and one business date
@@ -20,9 +22,6 @@ So the text is built once per database vendor (``close_sql``), not per chunk.
 Written for PostgreSQL, where amounts are exact ``numeric`` and ``ROUND(x, 2)`` rounds ties
 away from zero: exactly ``microloan.money.money()``'s half-up. The demo runs on SQLite; all
 that differs there is in one place, ``SQLiteDialect``.
-
-Longer than 400 lines on purpose: one statement per step of a chunk, in the order a chunk
-runs them, each beside the name of the Python rule it must agree with.
 """
 
 from __future__ import annotations
