@@ -1,3 +1,5 @@
+# Long module: a run's whole life (dates, plan, one chunk, completion, the synchronous close)
+# reads in order in one place; the SQL is in close_sql.
 """The daily close (close of business) for a business date.
 
 For each date: the run is planned as chunks of loan-id ranges; each chunk runs in one
@@ -37,11 +39,11 @@ from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
 from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
 from microloan.models import BusinessCalendar
-from microloan.money import ZERO
-from microloan.policy import policy
+from microloan.money import ZERO, money
+from microloan.policy import CollectionPolicy, policy
 
 from . import escalation
-from .close_sql import CloseSQL
+from .close_sql import close_sql
 from .models import CloseChunk, CloseRun, CloseStatus
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,15 @@ class DayResult:
 Progress = Callable[[ChunkResult, int, int], None]
 
 
+# --- the policy ------------------------------------------------------------------------------
+
+
+def close_policy() -> CollectionPolicy:
+    """The close's policy: class thresholds, provision rates, the penalty day basis and the
+    chunk size, from the one typed policy module."""
+    return policy().collection
+
+
 # --- which dates ---------------------------------------------------------------------------
 
 
@@ -113,19 +124,33 @@ def close_dates(*, business_date: date) -> list[date]:
         raise InvalidInput({"business_date": [_("A business date is required.")]})
     today = current_business_date()
     if business_date > today:
-        raise InvalidInput({"business_date": [
-            _("%(d)s is after the business date %(today)s: a day is closed on or after it, never ahead.")
-            % {"d": business_date, "today": today}]})
+        raise InvalidInput(
+            {
+                "business_date": [
+                    _("%(d)s is after the business date %(today)s: a day is closed on or after it, never ahead.")
+                    % {"d": business_date, "today": today}
+                ]
+            }
+        )
     last = _calendar().last_closed_date
     if last is not None and business_date < last:
-        raise InvalidInput({"business_date": [
-            _("%(d)s is before the last closed date %(last)s: a closed day is never closed again.")
-            % {"d": business_date, "last": last}]})
+        raise InvalidInput(
+            {
+                "business_date": [
+                    _("%(d)s is before the last closed date %(last)s: a closed day is never closed again.")
+                    % {"d": business_date, "last": last}
+                ]
+            }
+        )
     if last is not None:
         start = last + timedelta(days=1)
     else:
-        unfinished = (CloseRun.objects.filter(status=CloseStatus.RUNNING, business_date__lte=business_date)
-                      .order_by("business_date").values_list("business_date", flat=True).first())
+        unfinished = (
+            CloseRun.objects.filter(status=CloseStatus.RUNNING, business_date__lte=business_date)
+            .order_by("business_date")
+            .values_list("business_date", flat=True)
+            .first()
+        )
         start = unfinished or business_date
     return [start + timedelta(days=n) for n in range((business_date - start).days + 1)]
 
@@ -143,14 +168,14 @@ def close_run_start(*, business_date: date, chunk_size: int | None = None) -> Cl
     if not dates:
         raise InvalidInput({"business_date": [_("%(d)s is closed already.") % {"d": business_date}]})
     if dates[0] != business_date:
-        raise InvalidInput({"business_date": [
-            _("Close %(first)s first: days are closed in order.") % {"first": dates[0]}]})
-    size = int(chunk_size or policy().collection.chunk_size)
+        raise InvalidInput(
+            {"business_date": [_("Close %(first)s first: days are closed in order.") % {"first": dates[0]}]}
+        )
+    size = int(chunk_size or close_policy().chunk_size)
     if size < 1:
         raise InvalidInput({"chunk_size": [_("At least one loan per chunk.")]})
     with transaction.atomic():
-        run, created = CloseRun.objects.get_or_create(business_date=business_date,
-                                                      defaults={"chunk_size": size})
+        run, created = CloseRun.objects.get_or_create(business_date=business_date, defaults={"chunk_size": size})
         if created:
             _plan_chunks(run)
     return run
@@ -158,7 +183,7 @@ def close_run_start(*, business_date: date, chunk_size: int | None = None) -> Cl
 
 def _plan_chunks(run: CloseRun) -> None:
     with connection.cursor() as cur:
-        cur.execute(CloseSQL(connection.vendor).plan_chunks, {"size": run.chunk_size})
+        cur.execute(close_sql(connection.vendor).plan_chunks, {"size": run.chunk_size})
         groups = cur.fetchall()
     chunks, lo = [], 0
     for number, (_first, last, count) in enumerate(groups, start=1):
@@ -181,21 +206,13 @@ def _accounts() -> dict[str, int]:
     return ids
 
 
-def _changes(cur) -> int:
-    """Rows the last statement wrote. Python's sqlite3 reports no rowcount for a statement that
-    starts with WITH, so on SQLite ask the database."""
-    if connection.vendor == "sqlite":
-        cur.execute("SELECT changes()")
-        return cur.fetchone()[0]
-    return max(cur.rowcount, 0)
-
-
 class _NothingToPost(Exception):
     """Rolls back the savepoint of a journal entry that got no lines."""
 
 
-def _open_entry(cur, *, kind: str, key: str, business_date: date, memo: str, insert_sql: str,
-                params: dict) -> int | None:
+def _open_entry(
+    cur, *, kind: str, key: str, business_date: date, memo: str, insert_sql: str, params: dict
+) -> int | None:
     """Creates the step's journal entry and records the step's rows against it (``insert_sql``
     with ``%(entry)s``); returns the entry's id, or None when there is no row to record (and
     then no entry either) or the step was posted already (its source key exists)."""
@@ -203,10 +220,15 @@ def _open_entry(cur, *, kind: str, key: str, business_date: date, memo: str, ins
         return None
     try:
         with transaction.atomic():
-            entry = JournalEntry.objects.create(business_date=business_date, kind=kind, source_key=key,
-                                                reference=f"close:{business_date.isoformat()}", memo=memo)
+            entry = JournalEntry.objects.create(
+                business_date=business_date,
+                kind=kind,
+                source_key=key,
+                reference=f"close:{business_date.isoformat()}",
+                memo=memo,
+            )
             cur.execute(insert_sql, {**params, "entry": entry.pk})
-            if not _changes(cur):
+            if not close_sql(connection.vendor).dialect.rows_written(cur):
                 raise _NothingToPost
     except _NothingToPost:
         return None
@@ -221,36 +243,49 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
         # The claim: an UPDATE, not a read, so that a second worker on the same chunk blocks
         # here until the first commits and then sees it done (on SQLite it takes the write
         # lock up front, so two processes cannot both get past this line).
-        claimed = (CloseChunk.objects.filter(pk=chunk_id).exclude(status=CloseStatus.DONE)
-                   .update(attempts=F("attempts") + 1, started_at=timezone.now()))
+        claimed = (
+            CloseChunk.objects.filter(pk=chunk_id)
+            .exclude(status=CloseStatus.DONE)
+            .update(attempts=F("attempts") + 1, started_at=timezone.now())
+        )
         if not claimed:
             return None
         chunk = CloseChunk.objects.select_related("run").get(pk=chunk_id)
         run = chunk.run
         day = run.business_date
-        sql = CloseSQL(connection.vendor)
+        sql = close_sql(connection.vendor)
         accounts = _accounts()
-        rates = policy().collection.provision_rates
-        basis = policy().collection.penalty_day_basis
-        params = {"d": day, "lo": chunk.lo_id, "hi": chunk.hi_id, "entry": 0,
-                  "basis": Decimal(basis) if sql.pg else float(basis),
-                  "receivable": accounts[Acct.PENALTY_RECEIVABLE], "income": accounts[Acct.PENALTY_INCOME],
-                  "provision": accounts[Acct.LOAN_LOSS_PROVISION], "expense": accounts[Acct.PROVISION_EXPENSE],
-                  **{f"r_{name}": (r if sql.pg else float(r)) for name, r in rates.items()}}
-        result = ChunkResult(business_date=day, number=chunk.number, chunks_total=run.chunks_total,
-                             lo_id=chunk.lo_id, hi_id=chunk.hi_id)
+        params = {
+            "d": day,
+            "lo": chunk.lo_id,
+            "hi": chunk.hi_id,
+            "entry": 0,
+            "receivable": accounts[Acct.PENALTY_RECEIVABLE],
+            "income": accounts[Acct.PENALTY_INCOME],
+            "provision": accounts[Acct.LOAN_LOSS_PROVISION],
+            "expense": accounts[Acct.PROVISION_EXPENSE],
+            **sql.policy_params(close_policy()),
+        }
+        result = ChunkResult(
+            business_date=day, number=chunk.number, chunks_total=run.chunks_total, lo_id=chunk.lo_id, hi_id=chunk.hi_id
+        )
         with connection.cursor() as cur:
             if sql.lock_loans:
                 cur.execute(sql.lock_loans, params)
             # 1. The day's penalty, recorded per loan.
             penalty_entry = _open_entry(
-                cur, kind=EntryKind.PENALTY, key=f"penalty:{day.isoformat()}:{chunk.key}", business_date=day,
-                memo=f"Penalty interest {day.isoformat()}, loans {chunk.key}", insert_sql=sql.accrue_penalty,
-                params=params)
+                cur,
+                kind=EntryKind.PENALTY,
+                key=f"penalty:{day.isoformat()}:{chunk.key}",
+                business_date=day,
+                memo=f"Penalty interest {day.isoformat()}, loans {chunk.key}",
+                insert_sql=sql.accrue_penalty,
+                params=params,
+            )
             step = {**params, "entry": penalty_entry or 0}
             # 2. The loans' figures, the day's penalty included.
-            cur.execute(sql.loan_figures(over=policy().collection.classification_over_days), step)
-            result.loans = _changes(cur)
+            cur.execute(sql.loan_figures, step)
+            result.loans = sql.dialect.rows_written(cur)
             # 3. The instalments: the penalty onto the oldest overdue one, statuses; the books.
             if penalty_entry:
                 cur.execute(sql.apply_penalty, step)
@@ -261,9 +296,14 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
             cur.execute(sql.refresh_status, params)
             # 4. Provisions: the change in what each loan's class and principal require.
             provision_entry = _open_entry(
-                cur, kind=EntryKind.PROVISION, key=f"provision:{day.isoformat()}:{chunk.key}", business_date=day,
-                memo=f"Loan-loss provision {day.isoformat()}, loans {chunk.key}", insert_sql=sql.provision_changes,
-                params=params)
+                cur,
+                kind=EntryKind.PROVISION,
+                key=f"provision:{day.isoformat()}:{chunk.key}",
+                business_date=day,
+                memo=f"Loan-loss provision {day.isoformat()}, loans {chunk.key}",
+                insert_sql=sql.provision_changes,
+                params=params,
+            )
             if provision_entry:
                 step = {**params, "entry": provision_entry}
                 cur.execute(sql.provision_lines, step)
@@ -278,15 +318,22 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
         escalation.escalation_step_hook(business_date=day, loan_ids=overdue_ids, lo=chunk.lo_id, hi=chunk.hi_id)
         result.seconds = time.perf_counter() - started
         CloseChunk.objects.filter(pk=chunk.pk).update(
-            status=CloseStatus.DONE, finished_at=timezone.now(), seconds=result.seconds, loans=result.loans,
-            loans_overdue=result.loans_overdue, penalty_loans=result.penalty_loans,
-            penalty_total=result.penalty_total, provision_increase=result.provision_increase,
-            provision_release=result.provision_release)
+            status=CloseStatus.DONE,
+            finished_at=timezone.now(),
+            seconds=result.seconds,
+            loans=result.loans,
+            loans_overdue=result.loans_overdue,
+            penalty_loans=result.penalty_loans,
+            penalty_total=result.penalty_total,
+            provision_increase=result.provision_increase,
+            provision_release=result.provision_release,
+        )
     return result
 
 
 def _money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    """A sum the database returned (a float on SQLite), as money."""
+    return money(str(value or 0))
 
 
 def close_run_finish(*, run_id: int) -> bool:
@@ -296,10 +343,14 @@ def close_run_finish(*, run_id: int) -> bool:
         run = CloseRun.objects.select_for_update().get(pk=run_id)
         if run.status == CloseStatus.DONE or run.chunks.exclude(status=CloseStatus.DONE).exists():
             return False
-        totals = run.chunks.aggregate(loans=Sum("loans"), loans_overdue=Sum("loans_overdue"),
-                                      penalty_loans=Sum("penalty_loans"), penalty_total=Sum("penalty_total"),
-                                      provision_increase=Sum("provision_increase"),
-                                      provision_release=Sum("provision_release"))
+        totals = run.chunks.aggregate(
+            loans=Sum("loans"),
+            loans_overdue=Sum("loans_overdue"),
+            penalty_loans=Sum("penalty_loans"),
+            penalty_total=Sum("penalty_total"),
+            provision_increase=Sum("provision_increase"),
+            provision_release=Sum("provision_release"),
+        )
         for name, value in totals.items():
             setattr(run, name, value or 0)
         run.status, run.finished_at = CloseStatus.DONE, timezone.now()
@@ -309,25 +360,39 @@ def close_run_finish(*, run_id: int) -> bool:
         if cal.last_closed_date is None or cal.last_closed_date < run.business_date:
             cal.last_closed_date = run.business_date
             cal.save(update_fields=["last_closed_date"])
-        audit_record(actor=None, entity="close_run", entity_id=run.pk, action="close",
-                     from_state=CloseStatus.RUNNING, to_state=CloseStatus.DONE,
-                     data={"business_date": run.business_date.isoformat(), "loans": run.loans,
-                           "penalty_total": str(run.penalty_total), "provision_delta": str(run.provision_delta)})
+        audit_record(
+            actor=None,
+            entity="close_run",
+            entity_id=run.pk,
+            action="close",
+            from_state=CloseStatus.RUNNING,
+            to_state=CloseStatus.DONE,
+            data={
+                "business_date": run.business_date.isoformat(),
+                "loans": run.loans,
+                "penalty_total": str(run.penalty_total),
+                "provision_delta": str(run.provision_delta),
+            },
+        )
     # The day's postings are in: fold them into the ledger's day totals (trial balance). Best
     # effort: the run is already done, and the hourly roll-up catches up whatever this misses.
     try:
         ledger_rollup()
     except DatabaseError:
-        log.warning("ledger roll-up after the close of %s failed; the hourly job will catch up",
-                       run.business_date, exc_info=True)
+        log.warning(
+            "ledger roll-up after the close of %s failed; the hourly job will catch up",
+            run.business_date,
+            exc_info=True,
+        )
     return True
 
 
 # --- the synchronous close -----------------------------------------------------------------
 
 
-def close_day(*, business_date: date, chunk_size: int | None = None, workers: int = 1,
-              progress: Progress | None = None) -> list[DayResult]:
+def close_day(
+    *, business_date: date, chunk_size: int | None = None, workers: int = 1, progress: Progress | None = None
+) -> list[DayResult]:
     """Closes every date up to and including ``business_date`` that is not closed yet, in
     order, and returns one result per date closed ([] if it was closed already).
 
@@ -347,8 +412,7 @@ def _close_one_day(day: date, *, chunk_size: int | None, workers: int, progress:
     started = time.perf_counter()
     run = close_run_start(business_date=day, chunk_size=chunk_size)
     pending = list(run.chunks.exclude(status=CloseStatus.DONE).order_by("number").values_list("id", flat=True))
-    result = DayResult(business_date=day, chunks_total=run.chunks_total,
-                       resumed=len(pending) < run.chunks_total)
+    result = DayResult(business_date=day, chunks_total=run.chunks_total, resumed=len(pending) < run.chunks_total)
     done = run.chunks_total - len(pending)
 
     def record(chunk_result: ChunkResult | None) -> None:
@@ -370,12 +434,17 @@ def _close_one_day(day: date, *, chunk_size: int | None, workers: int, progress:
             record(close_chunk_process(chunk_id=chunk_id))
     close_run_finish(run_id=run.pk)
     run.refresh_from_db()
-    for name in ("loans", "loans_overdue", "penalty_loans", "penalty_total", "provision_increase",
-                 "provision_release"):
+    for name in ("loans", "loans_overdue", "penalty_loans", "penalty_total", "provision_increase", "provision_release"):
         setattr(result, name, getattr(run, name))
     result.seconds = time.perf_counter() - started
-    log.info("closed %s: %s loans, penalty %s, provision %+.2f in %.2fs", day, result.loans, result.penalty_total,
-             result.provision_delta, result.seconds)
+    log.info(
+        "closed %s: %s loans, penalty %s, provision %+.2f in %.2fs",
+        day,
+        result.loans,
+        result.penalty_total,
+        result.provision_delta,
+        result.seconds,
+    )
     return result
 
 
