@@ -35,7 +35,6 @@ from microloan.money import ZERO, money
 from servicing.figures import GRADED, bucket_for, classification_for, day_penalty, provision_required
 from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
 from servicing.repayments import (
-    OPEN_LOAN,
     installment_status,
     payoff_quote,
     refresh_loan_figures,
@@ -165,7 +164,7 @@ def pay(kind: str, loan: Loan, day: date, percent: int, small: Decimal, officer,
         if last is not None:
             repayment_reverse(actor=manager, repayment=last, reason="posted to the wrong loan")
         return
-    if loan.status not in OPEN_LOAN:
+    if not loan.is_live:
         return
     owed = payoff_quote(loan=loan, on=day).amount
     amount = {"payoff": owed, "part": money(owed * percent / 100), "tiny": small}[kind]
@@ -181,7 +180,7 @@ def expected_close(loan: Loan, day: date) -> dict:
     pol = close_policy()
     loan = Loan.objects.get(pk=loan.pk)
     rows = current_rows(loan)
-    open_ = loan.status in OPEN_LOAN
+    open_ = loan.is_live
     penalty = None
     if open_:
         penalty = day_penalty(
