@@ -39,6 +39,8 @@ _ORDER = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED, 
 
 
 def _before(app: Application, status: str) -> bool:
+    """Whether ``app`` (as stored now: the caller's copy may be stale) stands before ``status``."""
+    app.refresh_from_db(fields=["status"])
     if app.status not in _ORDER:
         raise ValueError(f"application {app.pk} is {app.status}: no scenario takes it further")
     return _ORDER.index(S(app.status)) < _ORDER.index(S(status))
