@@ -33,17 +33,20 @@ FINDINGS = "经营场所真实，存货与流水相符 / premises and stock veri
 REVIEW_COMMENT = "资料齐全，建议通过"
 
 S = ApplicationStatus
-# The way to a loan; a step runs when the application stands before it. (Rejected, returned
-# and withdrawn applications are off the way: no scenario walks them on.)
+# The way to a loan; a step runs when the application stands before it. A returned
+# application stands where a draft does (it is submitted again); rejected and withdrawn
+# ones are off the way: no scenario walks them on.
 _ORDER = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED, S.CONTRACTED, S.DISBURSED]
+_AS = {S.RETURNED: S.DRAFT}
 
 
 def _before(app: Application, status: str) -> bool:
     """Whether ``app`` (as stored now: the caller's copy may be stale) stands before ``status``."""
     app.refresh_from_db(fields=["status"])
-    if app.status not in _ORDER:
+    current = _AS.get(S(app.status), S(app.status))
+    if current not in _ORDER:
         raise ValueError(f"application {app.pk} is {app.status}: no scenario takes it further")
-    return _ORDER.index(S(app.status)) < _ORDER.index(S(status))
+    return _ORDER.index(current) < _ORDER.index(S(status))
 
 
 def _fresh(app: Application) -> Application:
@@ -61,10 +64,14 @@ def application_draft(*, officer: User, borrower: Borrower, product: Product, am
 
 def application_submitted(application: Application, *, officer: User, reviewer: User | None = None) -> Application:
     """Draft → submitted: ``officer`` uploads each required document and submits; ``reviewer``,
-    when given, accepts the documents first (without one they stay pending)."""
+    when given, accepts the documents first (without one they stay pending). A returned
+    application is submitted again with the documents it has."""
     app = application
     if not _before(app, S.SUBMITTED):
         return app
+    if app.status == S.RETURNED:
+        intake.application_submit(actor=officer, application=app)
+        return _fresh(app)
     for kind in app.product.required_documents:
         doc = intake.document_upload(actor=officer, application=app, kind=kind,
                                      file=ContentFile(PDF, name=f"{kind}.pdf"))
