@@ -106,7 +106,7 @@ class Command(BaseCommand):
         out = {}
         for spec in PRODUCTS:
             spec = dict(spec)
-            code = spec.pop("code")
+            code = str(spec.pop("code"))
             product, created = Product.objects.get_or_create(code=code, defaults=spec)
             if created:
                 product.refresh_from_db()  # typed values (Decimal) instead of the strings given
