@@ -9,15 +9,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from care import services
+from care.models import Complaint, CreditReview, Feedback, FollowUpVisit
 from microloan.business_date import business_date_set
 from microloan.models import Role
 from microloan.notifications import Notification
-from servicing import care
-from servicing.care_models import Complaint, CreditReview, Feedback, FollowUpVisit
 from servicing.models import Loan
 
 from ..conftest import client_for
 from ..factories import BorrowerFactory, UserFactory
+from .factories import move
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,14 @@ def today(db):
 
 def file(actor, borrower, **kw):
     data = {"category": "fees", "description": "Charged twice.", "channel": "phone", **kw}
-    return care.complaint_file(actor=actor, borrower=borrower, **data)
+    return services.complaint_file(actor=actor, borrower=borrower, **data)
 
 
 def resolved(officer, borrower) -> Complaint:
     c = file(officer, borrower)
     for action in ("acknowledge", "investigate"):
-        care.complaint_transition(actor=officer, complaint=c, action=action)
-    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Refunded.")
+        move(actor=officer, complaint=c, action=action)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Refunded.")
     return c
 
 
@@ -121,9 +122,9 @@ def test_feedback_from_the_app_once_per_subject(officer, manager, borrower, borr
 def test_managers_see_the_averages_officers_do_not(officer, manager, borrower, borrower_user, other_borrower_user,
                                                   other_officer):
     c = resolved(officer, borrower)
-    care.feedback_submit(actor=borrower_user, score=5, complaint=c)
-    care.feedback_submit(actor=borrower_user, score=2)
-    care.feedback_submit(actor=other_borrower_user, score=4)
+    services.feedback_submit(actor=borrower_user, score=5, complaint=c)
+    services.feedback_submit(actor=borrower_user, score=2)
+    services.feedback_submit(actor=other_borrower_user, score=4)
     r = client_for(manager).get("/api/v1/feedback/summary/")
     assert r.status_code == 200
     assert (r.data["count"], r.data["average"]) == (3, 3.67)
@@ -221,10 +222,10 @@ def test_the_breached_filter_keeps_a_deadline_missed_before_a_reopening(officer,
     # given a complaint resolved late, then reopened with a new (not yet past) deadline
     c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
     for action in ("acknowledge", "investigate"):
-        care.complaint_transition(actor=officer, complaint=c, action=action)
-    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained.")
+        move(actor=officer, complaint=c, action=action)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Explained.")
     business_date_set(value=date(2026, 11, 25))
-    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Disputed.")
+    services.complaint_reopen(actor=manager, complaint=c, reason="Disputed.")
     on_time = file(officer, borrower)
     # then the breached filter still lists it, flagged, and nothing else
     r = client_for(officer).get("/api/v1/complaints/?breached=true")
@@ -239,11 +240,11 @@ def test_the_breached_filter_keeps_a_deadline_missed_before_a_reopening(officer,
 
 def test_the_breached_filter_agrees_with_the_sla_of_each_open_complaint(officer, borrower):
     late_ack = file(officer, borrower, received_on=date(2026, 11, 18))  # acknowledge by 11-19
-    care.complaint_transition(actor=officer, complaint=late_ack, action="acknowledge")  # on 11-20
+    services.complaint_acknowledge(actor=officer, complaint=late_ack)  # on 11-20
     fresh = file(officer, borrower)
     listed = {x["id"] for x in client_for(officer).get("/api/v1/complaints/?breached=true").data["results"]}
     for c in Complaint.objects.filter(pk__in=[late_ack.pk, fresh.pk]):
-        assert (c.pk in listed) == care.complaint_sla(c, today=FRIDAY).breached
+        assert (c.pk in listed) == services.complaint_sla(c, today=FRIDAY).breached
     assert listed == {late_ack.pk}
 
 
@@ -293,7 +294,7 @@ def test_visits_over_the_api(officer, other_officer, loan):
 
 def test_reviews_over_the_api(officer, manager, other_officer, loan):
     Loan.objects.filter(pk=loan.pk).update(classification="special_mention")
-    assert care.care_daily(business_date=FRIDAY)["reviews_created"] == 1
+    assert services.care_daily(business_date=FRIDAY)["reviews_created"] == 1
     review = CreditReview.objects.get()
     o = client_for(officer)
     listed = o.get("/api/v1/credit-reviews/?status=open").data["results"]
@@ -323,6 +324,6 @@ def test_the_schema_still_generates_without_warnings(tmp_path):
 
 
 def test_a_visit_scheduled_today_is_not_overdue(officer, borrower):
-    v = care.visit_schedule(actor=officer, borrower=borrower, kind="other", scheduled_on=FRIDAY + timedelta(days=1))
+    v = services.visit_schedule(actor=officer, borrower=borrower, kind="other", scheduled_on=FRIDAY + timedelta(days=1))
     r = client_for(officer).get(f"/api/v1/follow-up-visits/{v.pk}/")
     assert r.status_code == 200 and r.data["overdue"] is False

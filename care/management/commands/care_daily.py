@@ -5,8 +5,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
+from care.services import care_daily
 from microloan.business_date import business_date
-from servicing.care import care_daily
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
-"""Customer service's Celery task (found through servicing/tasks.py, which imports this
-module: autodiscovery looks for tasks.py only). The schedule is in microloan/celery.py."""
+"""Customer service's Celery task. Its name keeps the one it had when customer service was
+part of servicing (beat entries and queued messages name it); the schedule is in
+microloan/celery.py."""
 
 from datetime import date
 
@@ -8,7 +9,7 @@ from django.db import OperationalError
 
 from microloan.business_date import business_date as current_business_date
 
-from .care import care_daily
+from .services import care_daily
 
 
 @shared_task(name="servicing.care_periodic_reviews", acks_late=True, autoretry_for=(OperationalError,),

@@ -1,9 +1,9 @@
-"""Forms of the customer-service screens. They check shapes only; the rules are in care.py."""
+"""Forms of the customer-service screens. They check shapes only; the rules are in care/services/."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .care_models import ComplaintCategory, ComplaintChannel, ReviewRecommendation, VisitMethod
+from .models import ComplaintCategory, ComplaintChannel, ReviewRecommendation, VisitMethod
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

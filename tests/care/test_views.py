@@ -9,12 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from care import services
+from care.models import Complaint, CreditReview, FollowUpVisit
 from microloan.business_date import business_date_set
 from microloan.models import Role
-from servicing import care
-from servicing.care_models import Complaint, CreditReview, FollowUpVisit
 
 from ..factories import BorrowerFactory, UserFactory
+from .factories import move
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +30,16 @@ def today(db):
 
 def file(actor, borrower, **kw):
     data = {"category": "collection_conduct", "description": "Called at night.", "channel": "phone", **kw}
-    return care.complaint_file(actor=actor, borrower=borrower, **data)
+    return services.complaint_file(actor=actor, borrower=borrower, **data)
 
 
 @pytest.fixture
 def desk(officer, borrower, loan):
     """One of everything: a complaint, a visit due, an open review."""
     c = file(officer, borrower)
-    visit = care.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
-                                scheduled_on=FRIDAY)
-    care.care_daily(business_date=date(2027, 6, 1))
+    visit = services.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
+                                    scheduled_on=FRIDAY)
+    services.care_daily(business_date=date(2027, 6, 1))
     return {"complaint": c, "visit": visit, "review": CreditReview.objects.get(loan=loan)}
 
 
@@ -87,6 +88,32 @@ def test_the_complaint_page_offers_only_the_allowed_moves(client, officer, borro
     html = client.get(f"/care/complaints/{c.pk}/").content.decode()
     assert 'id="actions"' not in html and 'id="visit-form"' not in html
 
+
+
+def test_the_pages_offer_no_move_the_four_eyes_or_assignment_rules_refuse(client, officer, manager, borrower, loan):
+    # the resolver is offered no close; somebody else is
+    c = file(officer, borrower)
+    for service in (services.complaint_acknowledge, services.complaint_investigate):
+        service(actor=officer, complaint=c)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Refunded.")
+    client.force_login(officer)
+    html = client.get(f"/care/complaints/{c.pk}/").content.decode()
+    assert 'id="action-reopen"' in html and 'id="action-close"' not in html
+    client.force_login(manager)
+    assert 'id="action-close"' in client.get(f"/care/complaints/{c.pk}/").content.decode()
+    # a post-disbursement check: its officer records it, only a manager cancels it
+    visit = services.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
+                                    scheduled_on=FRIDAY)
+    client.force_login(officer)
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' in html and 'id="cancel-form"' not in html
+    client.force_login(manager)
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' in html and 'id="cancel-form"' in html
+    # another officer's visit: nothing to do for a colleague
+    client.force_login(UserFactory(role=Role.OFFICER, branch=officer.branch))
+    html = client.get(f"/care/visits/{visit.pk}/").content.decode()
+    assert 'id="complete-form"' not in html and 'id="cancel-form"' not in html
 
 def test_moving_a_complaint_from_its_page(client, officer, borrower):
     c = file(officer, borrower)
@@ -148,10 +175,10 @@ def test_a_borrower_number_in_other_digits_is_not_found_rather_than_an_error(cli
 def test_the_worklist_flags_a_deadline_missed_before_a_reopening(client, officer, manager, borrower):
     c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
     for action in ("acknowledge", "investigate"):
-        care.complaint_transition(actor=officer, complaint=c, action=action)
-    care.complaint_transition(actor=officer, complaint=c, action="resolve", resolution="Explained.")
+        move(actor=officer, complaint=c, action=action)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Explained.")
     business_date_set(value=date(2026, 11, 25))
-    care.complaint_transition(actor=manager, complaint=c, action="reopen", reason="Disputed.")
+    services.complaint_reopen(actor=manager, complaint=c, reason="Disputed.")
     client.force_login(officer)
     html = client.get("/care/").content.decode()
     row = re.search(rf'<tr class="([^"]*)" data-complaint="{c.pk}">(.*?)</tr>', html, re.S)
@@ -194,10 +221,10 @@ def test_pages_cost_the_same_whatever_the_length_of_their_lists(client, officer,
         for _ in range(n):
             b = BorrowerFactory(branch=borrower.branch)
             c = file(officer, b, received_on=FRIDAY - timedelta(days=20))
-            care.complaint_transition(actor=officer, complaint=c, action="acknowledge")
-            care.visit_schedule(actor=officer, borrower=b, kind="other", scheduled_on=FRIDAY)
+            services.complaint_acknowledge(actor=officer, complaint=c)
+            services.visit_schedule(actor=officer, borrower=b, kind="other", scheduled_on=FRIDAY)
             clone_loan(loan)
-        care.care_daily(business_date=date(2027, 6, 1))
+        services.care_daily(business_date=date(2027, 6, 1))
 
     def measure(url):
         with CaptureQueriesContext(connection) as q:
@@ -207,11 +234,12 @@ def test_pages_cost_the_same_whatever_the_length_of_their_lists(client, officer,
     client.force_login(manager)
     grow(1)
     first = Complaint.objects.order_by("id").first()
+    # (in a status whose moves include a four-eyes rule, as after the growth: one look at the trail)
+    services.complaint_investigate(actor=manager, complaint=first)
     small = {url: measure(url) for url in ("/care/", f"/care/complaints/{first.pk}/")}
     grow(6)
-    for action in ("investigate", "escalate"):
-        care.complaint_transition(actor=manager, complaint=first, action=action, reason="more history")
-    care.visit_schedule(actor=manager, borrower=first.borrower, kind="complaint", complaint=first,
-                        scheduled_on=FRIDAY, officer=officer)
+    services.complaint_escalate(actor=manager, complaint=first, reason="more history")
+    services.visit_schedule(actor=manager, borrower=first.borrower, kind="complaint", complaint=first,
+                            scheduled_on=FRIDAY, officer=officer)
     assert Complaint.objects.count() == 7 and CreditReview.objects.count() >= 7
     assert {url: measure(url) for url in small} == small

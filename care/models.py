@@ -1,6 +1,8 @@
 """Customer service: complaints with an SLA, follow-up visits (回访, 贷后检查), satisfaction
-feedback, and periodic credit reviews of live loans (贷后定期检查). (Imported by
-servicing/models.py; the rules live in servicing/care.py, the deadlines in care_policy.py.)
+feedback, and periodic credit reviews of live loans (贷后定期检查). The rules live in
+care/services/, the transition tables in care/workflow.py, the deadlines in care/policy.py.
+
+The tables were created when this was part of servicing and keep their names (``db_table``).
 
 Dates here are business dates (the sandbox can move them), like a loan's ``disbursed_on``;
 timestamps are kept beside them for the audit trail."""
@@ -45,7 +47,7 @@ OPEN_COMPLAINT_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGE
 class Complaint(models.Model):
     """One complaint of a borrower, from any channel. Its deadlines are fixed when it is
     received (a later policy change does not move them); its status moves only through
-    ``care.COMPLAINT_WORKFLOW``, each move audited."""
+    ``care.workflow.COMPLAINT_WORKFLOW``, each move audited."""
 
     borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="complaints")
     loan = models.ForeignKey("servicing.Loan", null=True, blank=True, on_delete=models.PROTECT,
@@ -75,6 +77,7 @@ class Complaint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "servicing_complaint"
         ordering = ["-id"]
         verbose_name = _("complaint")
         indexes = [models.Index(fields=["status", "branch"], name="care_complaint_status_branch")]
@@ -144,6 +147,7 @@ class FollowUpVisit(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "servicing_followupvisit"
         ordering = ["scheduled_on", "id"]
         verbose_name = _("follow-up visit")
         indexes = [models.Index(fields=["status", "branch", "scheduled_on"], name="care_visit_worklist")]
@@ -217,6 +221,7 @@ class CreditReview(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        db_table = "servicing_creditreview"
         ordering = ["due_on", "id"]
         verbose_name = _("credit review")
         indexes = [models.Index(fields=["status", "branch", "due_on"], name="care_review_worklist")]
@@ -251,6 +256,7 @@ class Feedback(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "servicing_feedback"
         ordering = ["-id"]
         verbose_name = _("feedback")
         constraints = [

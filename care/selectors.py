@@ -8,8 +8,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from microloan.models import Role, User
 from microloan.scoping import branch_q
 
-from .care import HANDLERS
-from .care_models import (
+from .models import (
     OPEN_COMPLAINT_STATUSES,
     Complaint,
     ComplaintStatus,
@@ -19,7 +18,8 @@ from .care_models import (
     ReviewStatus,
     VisitStatus,
 )
-from .care_policy import care_policy
+from .policy import care_policy
+from .workflow import HANDLERS
 
 
 def complaint_list(*, user) -> QuerySet[Complaint]:
