@@ -8,8 +8,9 @@ from rest_framework.test import APIClient
 
 from microloan.models import Role
 
+from .applications.factories import BorrowerFactory, ProductFactory
 from .browser_support import browser, page  # noqa: F401 - one session-wide browser for every browser test
-from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
+from .kernel.factories import BranchFactory, UserFactory
 
 # Every test runs on one pinned instant (the clock then ticks on from it), so that no result
 # depends on the day the suite happens to run: a test that needs another day travels there

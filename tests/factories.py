@@ -1,106 +1,17 @@
-"""factory_boy factories shared by the app test packages."""
+"""Compatibility only: the factories now live with their apps (tests/kernel/factories.py,
+tests/applications/factories.py, tests/underwriting/factories.py, tests/servicing/factories.py,
+...). This module re-exports them for the test files still importing ``tests.factories``
+until the lead removes it; import from the per-app modules instead."""
 
-from datetime import date
-from decimal import Decimal
-
-import factory
-from django.core.files.base import ContentFile
-
-from applications.models import Application, Borrower, Document, Product
-from applications.residentid import check_char
-from microloan.models import Branch, Role, User
-
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-
-def id_number(n: int, born: date = date(1988, 5, 17), region: str = "110105") -> str:
-    first17 = f"{region}{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + check_char(first17)
-
-
-class BranchFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Branch
-
-    code = factory.Sequence(lambda n: f"B{n:04d}")
-    name = factory.Sequence(lambda n: f"Branch {n}")
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    role = Role.OFFICER
-    branch = factory.SubFactory(BranchFactory)
-    password = factory.PostGenerationMethodCall("set_password", "pw-12345")
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
-
-
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    code = factory.Sequence(lambda n: f"P{n:03d}")
-    name = factory.Sequence(lambda n: f"Product {n}")
-    category = "consumer_branch"
-    min_amount = Decimal("1000.00")
-    max_amount = Decimal("50000.00")
-    min_term = 3
-    max_term = 24
-    min_rate = Decimal("0.05")
-    max_rate = Decimal("0.24")
-    methods = ["annuity", "equal_principal", "interest_only", "flat"]
-    frequencies = ["monthly", "biweekly", "weekly"]
-    required_documents = ["borrower_id", "income_proof"]
-    channels = []
-
-
-class BorrowerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Borrower
-
-    branch = factory.SubFactory(BranchFactory)
-    full_name = factory.Sequence(lambda n: f"借款人{n}")
-    id_number = factory.Sequence(lambda n: id_number(n))
-    date_of_birth = date(1988, 5, 17)
-    sex = factory.LazyAttribute(lambda o: "M" if int(o.id_number[16]) % 2 else "F")
-    mobile = "13900000000"
-    segment = "salaried"
-    monthly_income = Decimal("8000.00")
-
-
-class ApplicationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Application
-
-    borrower = factory.SubFactory(BorrowerFactory)
-    branch = factory.SelfAttribute("borrower.branch")
-    product = factory.SubFactory(ProductFactory)
-    created_by = factory.SubFactory(UserFactory, branch=factory.SelfAttribute("..branch"))
-    officer = factory.SelfAttribute("created_by")
-    amount = Decimal("10000.00")
-    term = 12
-    method = "annuity"
-    frequency = "monthly"
-    purpose = "working capital"
-
-
-class DocumentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Document
-
-    application = factory.SubFactory(ApplicationFactory)
-    kind = "borrower_id"
-    file = factory.LazyFunction(lambda: ContentFile(PDF_BYTES, name="doc.pdf"))
-    content_type = "application/pdf"
-    size = len(PDF_BYTES)
-    sha256 = "0" * 64
-    uploaded_by = factory.SelfAttribute("application.created_by")
+from .applications.factories import (  # noqa: F401
+    JPEG_BYTES,
+    PDF_BYTES,
+    PNG_BYTES,
+    ApplicationFactory,
+    BorrowerFactory,
+    DocumentFactory,
+    LeadFactory,
+    ProductFactory,
+    id_number,
+)
+from .kernel.factories import BranchFactory, UserFactory  # noqa: F401

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from microloan.idempotency import IdempotencyRecord, request_fingerprint, request_scope
 from microloan.models import AuditEvent
 
-from ..factories import UserFactory
 from . import idempotency_urls
+from .factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.kernel.idempotency_urls")]
 

@@ -35,7 +35,7 @@ from microloan.notifications import (
 from microloan.notifications_tasks import deliver, resend_pending
 
 from ..conftest import client_for
-from ..factories import UserFactory
+from .factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE_BACKEND = "microloan.notifications.FileSmsBackend"

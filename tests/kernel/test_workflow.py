@@ -16,9 +16,13 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from microloan.errors import InvalidInput, NotAllowed
+from applications.workflow import APPLICATION_WORKFLOW
+from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 from microloan.workflow import NEW, REGISTRY, Transition, Workflow
+
+from ..applications.factories import ApplicationFactory
+from .factories import UserFactory
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 START, END = "<!-- lifecycle:start -->", "<!-- lifecycle:end -->"
@@ -120,3 +124,14 @@ def test_available_many_reads_four_eyes_in_one_query(officer, branch, django_ass
     assert all(ts for ts in wf.available_many(objs=objs, actor=other).values())
     with pytest.raises(NotAllowed, match="Four eyes"):
         wf.check(obj=objs[1], action="check", actor=officer)
+
+@pytest.mark.django_db
+def test_workflow_refuses_with_named_errors():
+    app = ApplicationFactory(status="withdrawn")
+    with pytest.raises(TransitionNotAllowed) as err:
+        APPLICATION_WORKFLOW.check(obj=app, action="submit", actor=app.created_by)
+    assert err.value.status == "withdrawn"
+    collector = UserFactory(role="collector")
+    with pytest.raises(NotAllowed):
+        APPLICATION_WORKFLOW.check(obj=app, action="submit", actor=collector)
+    assert ("submit", "draft", "submitted") in APPLICATION_WORKFLOW.table()

@@ -3,12 +3,13 @@ from decimal import Decimal
 
 import pytest
 
+from microloan import scenarios
 from microloan.business_date import business_date_set
 from microloan.models import Role
 
-from ..conftest import client_for
-from ..factories import ProductFactory, UserFactory
-from ..underwriting.conftest import submitted_app, to_pending
+from ..applications.factories import ProductFactory
+from ..kernel.factories import UserFactory
+from ..underwriting.factories import submitted_app, to_pending
 
 BUSINESS_DATE = date(2026, 11, 20)
 
@@ -38,12 +39,9 @@ def sv_product(db):
 @pytest.fixture
 def approved_app(biz_date, officer, reviewer, approver, sv_product):
     app = to_pending(submitted_app(officer, sv_product), officer, reviewer)
-    r = client_for(approver).post(f"/api/v1/applications/{app.pk}/decision/",
-                                  {"decision": "approve", "approved_amount": "10000.00", "approved_term": 12,
-                                   "approved_rate": "0.1200"}, format="json")
-    assert r.status_code == 200, r.content
-    app.refresh_from_db()
-    return app
+    return scenarios.application_approved(app, officer=officer, reviewer=reviewer, approver=approver, on=biz_date,
+                                          approved_amount=Decimal("10000.00"), approved_term=12,
+                                          approved_rate=Decimal("0.1200"))
 
 
 @pytest.fixture

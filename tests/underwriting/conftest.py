@@ -1,16 +1,20 @@
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from applications.models import DocumentStatus
 from microloan.business_date import business_date_set
 from microloan.models import Role
 
-from ..conftest import client_for
-from ..factories import ApplicationFactory, BorrowerFactory, DocumentFactory, ProductFactory, UserFactory
+from ..applications.factories import ProductFactory
+from ..kernel.factories import UserFactory
 
-BUSINESS_DATE = date(2026, 11, 20)
+# submitted_app and to_pending: other packages' fixtures and tests import them from here.
+from .factories import BUSINESS_DATE, FIGURES, VISIT, api_body, submitted_app, to_pending  # noqa: F401
+
+# The request bodies of the investigation and assessment endpoints (to_pending gives the
+# services the same figures, typed).
+INVESTIGATION = api_body(VISIT)
+ASSESSMENT = api_body(FIGURES)
 
 
 @pytest.fixture(autouse=True)
@@ -32,31 +36,3 @@ def approver(branch):
 def uw_product(db):
     return ProductFactory(code="UW", max_amount=Decimal("300000.00"), min_rate=Decimal("0.05"),
                           max_rate=Decimal("0.20"), fee_rate=Decimal("0"))
-
-
-def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borrower_kw):
-    borrower = borrower or BorrowerFactory(**{"branch": officer.branch, "segment": "salaried",
-                                              "years_in_business": 4, "monthly_income": Decimal("8000.00"),
-                                              **borrower_kw})
-    app = ApplicationFactory(borrower=borrower, product=product, created_by=officer, amount=Decimal(amount),
-                             term=12, status="submitted")
-    for kind in product.required_documents:
-        DocumentFactory(application=app, kind=kind, status=DocumentStatus.ACCEPTED)
-    return app
-
-
-INVESTIGATION = {"visited_on": "2026-11-18", "findings": "Shop open, stock matches", "purpose_verified": True}
-ASSESSMENT = {"monthly_income": "8000.00", "monthly_expenses": "3000.00", "existing_installments": "2000.00",
-              "overdue_count_24m": 0, "worst_status_24m": "none", "inquiries_6m": 4, "current_debt": "0.00"}
-
-
-def to_pending(app, officer, reviewer):
-    o, r = client_for(officer), client_for(reviewer)
-    assert o.post(f"/api/v1/applications/{app.pk}/investigation/", INVESTIGATION, format="json").status_code == 200
-    res = o.post(f"/api/v1/applications/{app.pk}/assessment/", ASSESSMENT, format="json")
-    assert res.status_code == 200, res.content
-    res = r.post(f"/api/v1/applications/{app.pk}/review/", {"opinion": "recommend"}, format="json")
-    assert res.status_code == 200, res.content
-    app.refresh_from_db()
-    assert app.status == "pending_approval"
-    return app

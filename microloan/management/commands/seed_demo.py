@@ -7,19 +7,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
+from microloan import scenarios
 from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
-from microloan.money import money
-from servicing import services as sv
 from servicing.models import PaymentChannel
-from underwriting import services as uw
 
 STAFF = [
     ("officer", Role.OFFICER, "王", "客户经理", None),
@@ -56,8 +53,6 @@ BORROWERS = [
     ("吴静", date(1995, 1, 30), "404", "urban_low_income", "4500.00", "13800000004"),
     ("郑伟", date(1982, 9, 9), "505", "small_business", "15000.00", "13800000005"),
 ]
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def make_id_number(born: date, seq: str, region: str = "110105") -> str:
@@ -111,7 +106,7 @@ class Command(BaseCommand):
         out = {}
         for spec in PRODUCTS:
             spec = dict(spec)
-            code = spec.pop("code")
+            code = str(spec.pop("code"))
             product, created = Product.objects.get_or_create(code=code, defaults=spec)
             if created:
                 product.refresh_from_db()  # typed values (Decimal) instead of the strings given
@@ -156,48 +151,31 @@ class Command(BaseCommand):
             tag = f"[demo-{i}]"
             if Application.objects.filter(purpose__startswith=tag).exists():
                 continue
-            app = intake.application_create(actor=officer, borrower=b, product=product, amount=Decimal(amount),
-                                            term=term, method=method, purpose=f"{tag} 经营周转 / working capital")
+            app = scenarios.application_draft(officer=officer, borrower=b, product=product, amount=amount, term=term,
+                                              method=method, purpose=f"{tag} 经营周转 / working capital")
             self._walk(app, target, users)
 
     def _walk(self, app, target, users):
         """Takes a demo application to ``target`` through the real services (and their rules)."""
-        officer, reviewer, manager = users["officer"], users["reviewer"], users["manager"]
-        if target == "draft":
-            return
-        for kind in app.product.required_documents:
-            doc = intake.document_upload(actor=officer, application=app, kind=kind,
-                                         file=ContentFile(PDF, name=f"{kind}.pdf"))
-            if target not in ("submitted", "withdrawn"):
-                intake.document_review(actor=reviewer, document=doc, decision="accepted")
-        intake.application_submit(actor=officer, application=app)
-        if target == "withdrawn":
-            intake.application_withdraw(actor=officer, application=app, reason="客户撤回 / borrower withdrew")
-        if target in ("submitted", "withdrawn"):
-            return
-        uw.application_investigate(actor=officer, application=app, visited_on=business_date(),
-                                   findings="经营场所真实，存货与流水相符 / premises and stock verified",
-                                   purpose_verified=True)
-        income = app.borrower.monthly_income
-        uw.application_assess(actor=officer, application=app, monthly_income=income,
-                              monthly_expenses=money(income * Decimal("0.3")), existing_installments=Decimal("0"),
-                              overdue_count_24m=0, worst_status_24m="none", current_debt=Decimal("0"),
-                              inquiries_6m=1)
-        if target == "under_review":
-            return
-        uw.application_review(actor=reviewer, application=app, opinion="recommend", comment="资料齐全，建议通过")
-        if target == "approved":
-            uw.application_decide(actor=manager, application=app, decision="approve")
+        staff = {"officer": users["officer"], "reviewer": users["reviewer"]}
+        deciders = {**staff, "approver": users["manager"], "on": business_date()}
+        if target == "submitted":
+            scenarios.application_submitted(app, officer=staff["officer"])
+        elif target == "withdrawn":
+            scenarios.application_withdrawn(app, officer=staff["officer"])
+        elif target == "under_review":
+            scenarios.application_under_review(app, **staff, on=business_date())
+        elif target == "pending_approval":
+            scenarios.application_pending(app, **staff, on=business_date())
+        elif target == "approved":
+            scenarios.application_approved(app, **deciders)
         elif target == "rejected":
-            uw.application_decide(actor=manager, application=app, decision="reject", reason_code="capacity",
-                                  comment="收入证明不足 / income not proven")
+            scenarios.application_decided(app, **deciders, decision="reject", reason_code="capacity",
+                                          comment="收入证明不足 / income not proven")
         elif target == "returned":
-            uw.application_decide(actor=manager, application=app, decision="return", reason_code="documents",
-                                  comment="请补充银行流水 / add bank statements")
-        elif target in ("contracted", "disbursed"):
-            uw.application_decide(actor=manager, application=app, decision="approve")
-            sv.contract_generate(actor=officer, application=app)
-            sv.contract_sign(actor=officer, application=app)
-            if target == "disbursed":
-                sv.loan_disburse(actor=officer, application=app, disbursed_on=business_date(), channel="bank_transfer",
-                                 reference=f"DEMO-{app.pk}")
+            scenarios.application_decided(app, **deciders, decision="return", reason_code="documents",
+                                          comment="请补充银行流水 / add bank statements")
+        elif target == "contracted":
+            scenarios.application_contracted(app, **deciders)
+        elif target == "disbursed":
+            scenarios.loan_disbursed(app, **deciders, channel="bank_transfer", reference=f"DEMO-{app.pk}")

@@ -11,9 +11,11 @@ from underwriting.models import AuthorityLimit, CommitteeMember, Decision
 from underwriting.scoring import DEFAULT_CONFIG
 from underwriting.services import scorecard_publish
 
+from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
-from ..factories import BorrowerFactory, BranchFactory, UserFactory
-from .conftest import ASSESSMENT, INVESTIGATION, submitted_app, to_pending
+from ..kernel.factories import BranchFactory, UserFactory
+from .conftest import ASSESSMENT, INVESTIGATION
+from .factories import submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 

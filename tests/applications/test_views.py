@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application, Borrower
 
-from ..factories import PDF_BYTES, ApplicationFactory, BorrowerFactory, DocumentFactory, UserFactory, id_number
+from ..kernel.factories import UserFactory
+from .factories import PDF_BYTES, ApplicationFactory, BorrowerFactory, DocumentFactory, id_number
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,10 @@ from django.utils import timezone
 from applications.models import Application
 from microloan.models import Role
 
-from ..factories import BorrowerFactory, ProductFactory, UserFactory
-from .conftest import ASSESSMENT, submitted_app, to_pending
+from ..applications.factories import BorrowerFactory, ProductFactory
+from ..kernel.factories import UserFactory
+from .conftest import ASSESSMENT
+from .factories import submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 

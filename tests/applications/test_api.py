@@ -8,14 +8,14 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.models import AuditEvent, Role
 
 from ..conftest import client_for
-from ..factories import (
+from ..kernel.factories import UserFactory
+from .factories import (
     JPEG_BYTES,
     PDF_BYTES,
     PNG_BYTES,
     ApplicationFactory,
     BorrowerFactory,
     DocumentFactory,
-    UserFactory,
     id_number,
 )
 
@@ -114,7 +114,7 @@ def test_officer_never_sees_another_branchs_borrower(officer, other_branch):
 
 
 def test_parent_branch_sees_child_branch(branch):
-    from ..factories import BranchFactory
+    from ..kernel.factories import BranchFactory
     child = BranchFactory(parent=branch)
     boss = UserFactory(role=Role.MANAGER, branch=branch)
     theirs = BorrowerFactory(branch=child)
@@ -180,7 +180,7 @@ def test_application_outside_product_is_400_on_field(officer, borrower, product,
 
 
 def test_method_not_offered_by_product(officer, borrower):
-    from ..factories import ProductFactory
+    from .factories import ProductFactory
     product = ProductFactory(methods=["annuity"], frequencies=["monthly"])
     r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product, method="flat"), format="json")
     assert r.status_code == 400 and "method" in r.data
@@ -198,7 +198,7 @@ def test_admission_failure_is_shown_with_reason(officer, branch, product):
 
 
 def test_age_limit_from_product(officer, branch):
-    from ..factories import ProductFactory
+    from .factories import ProductFactory
     product = ProductFactory(min_age=18, max_age=30)
     b = BorrowerFactory(branch=branch)  # born 1988: over 30 today
     r = client_for(officer).post("/api/v1/applications/", app_body(b, product), format="json")
@@ -455,7 +455,7 @@ def test_lead_conversion_is_all_or_nothing(officer, product):
 # --- products --------------------------------------------------------------------------
 
 def test_products_for_borrower_are_active_only(borrower_user, product):
-    from ..factories import ProductFactory
+    from .factories import ProductFactory
     ProductFactory(is_active=False)
     r = client_for(borrower_user).get("/api/v1/products/")
     assert r.status_code == 200 and [p["code"] for p in r.data["results"]] == [product.code]

@@ -1,0 +1,31 @@
+"""factory_boy factories of the kernel's records: branches and users."""
+
+import factory
+
+from microloan.models import Branch, Role, User
+
+PASSWORD = "pw-12345"
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+
+    code = factory.Sequence(lambda n: f"B{n:04d}")
+    name = factory.Sequence(lambda n: f"Branch {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.OFFICER
+    branch = factory.SubFactory(BranchFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()

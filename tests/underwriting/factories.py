@@ -1,0 +1,71 @@
+"""factory_boy factories of underwriting's records, and the builders of an application ready
+for underwriting (submitted, its documents accepted) and one taken to the approval queue
+through the services (microloan.scenarios).
+
+The figures are typed, as the services take them; ``api_body`` writes them as a request body."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+
+from applications.models import DocumentStatus
+from microloan import scenarios
+from microloan.models import Role
+from underwriting.models import CreditRecord
+
+from ..applications.factories import ApplicationFactory, BorrowerFactory, DocumentFactory
+from ..kernel.factories import UserFactory
+
+BUSINESS_DATE = date(2026, 11, 20)  # the underwriting and servicing fixtures' business date
+
+# The field visit and the credit assessment that take an application to the approval queue.
+VISIT = {"visited_on": date(2026, 11, 18), "findings": "Shop open, stock matches", "purpose_verified": True}
+FIGURES = {"monthly_income": Decimal("8000.00"), "monthly_expenses": Decimal("3000.00"),
+           "existing_installments": Decimal("2000.00"), "overdue_count_24m": 0, "worst_status_24m": "none",
+           "inquiries_6m": 4, "current_debt": Decimal("0.00")}
+
+
+def api_body(figures: dict) -> dict:
+    """``figures`` as a JSON request body: dates in ISO 8601, amounts as strings."""
+    return {k: v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v
+            for k, v in figures.items()}
+
+
+class ReviewerFactory(UserFactory):
+    role = Role.REVIEWER
+
+
+class ApproverFactory(UserFactory):
+    role = Role.MANAGER
+    approval_limit = Decimal("50000.00")
+
+
+class CreditRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CreditRecord
+
+    borrower = factory.SubFactory(BorrowerFactory)
+    as_of = BUSINESS_DATE
+    created_by = factory.SubFactory(UserFactory, branch=factory.SelfAttribute("..borrower.branch"))
+
+
+def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borrower_kw):
+    """A submitted application of ``officer``'s with every required document accepted (rows)."""
+    borrower = borrower or BorrowerFactory(**{"branch": officer.branch, "segment": "salaried",
+                                              "years_in_business": 4, "monthly_income": Decimal("8000.00"),
+                                              **borrower_kw})
+    app = ApplicationFactory(borrower=borrower, product=product, created_by=officer, amount=Decimal(amount),
+                             term=12, status="submitted")
+    for kind in product.required_documents:
+        DocumentFactory(application=app, kind=kind, status=DocumentStatus.ACCEPTED)
+    return app
+
+
+def to_pending(app, officer, reviewer, *, on=BUSINESS_DATE):
+    """``app`` through investigation, assessment and the reviewer's
+    recommendation to pending approval, by the services (VISIT, FIGURES)."""
+    app = scenarios.application_pending(app, officer=officer, reviewer=reviewer, on=on, investigation=VISIT,
+                                        assessment=FIGURES)
+    assert app.status == "pending_approval"
+    return app
