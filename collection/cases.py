@@ -5,7 +5,6 @@ The daily close calls ``escalation_run`` once per chunk (collection.escalation h
 is a handful of set-based statements, idempotent per case and step."""
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,8 +18,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
+from microloan.lending.money import ZERO, money
 from microloan.models import Role
-from microloan.money import money
 from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
 
@@ -35,7 +34,6 @@ from .case_models import (
     WriteOffStatus,
 )
 
-ZERO = Decimal("0.00")
 DEFAULT_STEPS = [("overdue_notice", 1), ("officer_call", 3), ("field_visit", 15), ("branch_manager", 30),
                  ("legal_review", 90)]
 DEFAULT_CONDUCT = {"CONTACT_START": "08:00", "CONTACT_END": "22:00", "MAX_CONNECTED_CALLS": 3,

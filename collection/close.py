@@ -36,8 +36,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
 from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
+from microloan.lending.money import ZERO
 from microloan.models import BusinessCalendar
-from microloan.money import ZERO
 
 from . import escalation
 from .close_sql import CloseSQL

@@ -51,8 +51,9 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus
 from microloan.ledger import Acct, JournalLine
+from microloan.lending.money import ZERO
 from microloan.models import AuditEvent, Branch, BusinessCalendar, Role, User
-from microloan.money import ZERO, MoneyField, RateField
+from microloan.money import MoneyField, RateField
 from microloan.scoping import branch_q, require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus, Repayment, RepaymentAllocation, RepaymentStatus
 from underwriting.policy import policy as underwriting_policy

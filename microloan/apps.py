@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class KernelConfig(AppConfig):
     name = "microloan"
     verbose_name = _("Kernel")
+
+    def ready(self) -> None:
+        # The Celery app, so that every ``.delay()`` of the web process goes to the broker the
+        # settings name (``microloan/__init__.py`` no longer imports it: see its docstring).
+        from . import celery  # noqa: F401

@@ -41,7 +41,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .errors import InvalidInput
-from .money import CENT, MONEY_MAX_DIGITS, MONEY_PLACES, ZERO, MoneyField, to_decimal
+from .lending.money import CENT, MONEY_PLACES, ZERO, to_decimal
+from .money import MONEY_MAX_DIGITS, MoneyField
 
 # The largest amount a MoneyField holds: 16 digits before the point.
 MAX_AMOUNT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_PLACES) - CENT

@@ -25,6 +25,7 @@ from applications.models import Borrower
 from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from microloan.lending.schedule import add_months_clamped
 from microloan.models import AuditEvent, Role, User
 from microloan.notifications import Channel, notifications_enqueue_many
 from microloan.scoping import require_role
@@ -47,7 +48,6 @@ from .care_models import (
 )
 from .care_policy import care_policy
 from .models import Classification, Loan, LoanStatus
-from .schedule import add_months_clamped
 
 HANDLERS = frozenset({Role.OFFICER, Role.MANAGER, Role.ADMIN})
 SENIOR = frozenset({Role.MANAGER, Role.ADMIN})

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from microloan.ledger import Acct, JournalLine
+from microloan.lending.money import ZERO
 
 from .models import Loan, Repayment, RepaymentStatus
 from .receipts_pdf import (
@@ -15,8 +16,6 @@ from .receipts_pdf import (
     render_statement_pdf,
 )
 from .services import lender_party
-
-ZERO = Decimal("0.00")
 
 
 def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:

@@ -1,8 +1,8 @@
 """The loan contract (借款合同) as a PDF, in Simplified Chinese or English.
 
 Pure Python, no Django: :func:`render_contract_pdf` takes a :class:`ContractData` (the
-parties, the terms and the :class:`~servicing.schedule.Schedule` built by
-:func:`~servicing.schedule.build_schedule`) and returns the PDF's bytes.
+parties, the terms and the :class:`~microloan.lending.schedule.Schedule` built by
+:func:`~microloan.lending.schedule.build_schedule`) and returns the PDF's bytes.
 
 The output is deterministic (reportlab's invariant mode, nothing read from the clock or the
 locale), so the same data always gives the same bytes and a stored SHA-256 of a contract
@@ -47,7 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from servicing.schedule import Schedule
+from microloan.lending.schedule import Schedule
 
 LANGUAGES: Final = ("zh-hans", "en")
 

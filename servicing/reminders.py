@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from microloan.money import money
+from microloan.lending.money import money
 from microloan.notifications import Channel, next_allowed_time, notifications_enqueue_many
 
 from .models import Installment, InstallmentStatus, LoanStatus

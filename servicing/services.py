@@ -1,6 +1,6 @@
 """Servicing services: quotes, contracts, signing and disbursement.
 
-One schedule engine (servicing.schedule) serves the quote, the contract and the loan, so the
+One schedule engine (microloan.lending.schedule) serves the quote, the contract and the loan, so the
 three can never disagree about a cent."""
 
 import hashlib
@@ -20,13 +20,14 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
-from microloan.money import money
+from microloan.lending.errors import ScheduleError
+from microloan.lending.money import money
+from microloan.lending.schedule import Schedule, build_schedule
 from underwriting.policy import policy
 from underwriting.services import borrower_exposure, loan_fee
 
 from .documents_pdf import ContractData, Party, render_contract_pdf
 from .models import Contract, Installment, Loan
-from .schedule import Schedule, ScheduleError, build_schedule
 
 PENALTY_FACTOR = Decimal("1.5")
 

@@ -11,7 +11,6 @@ from microloan.models import Role
 from .browser_support import browser, page  # noqa: F401 - one session-wide browser for every browser test
 from .factories import BorrowerFactory, BranchFactory, ProductFactory, UserFactory
 
-
 # Every test runs on one pinned instant (the clock then ticks on from it), so that no result
 # depends on the day the suite happens to run: a test that needs another day travels there
 # itself or passes the business date. MICROLOAN_TEST_NOW (ISO 8601) pins another instant.

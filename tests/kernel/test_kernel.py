@@ -8,8 +8,8 @@ from django.db.utils import InternalError
 from microloan.audit import audit_record
 from microloan.business_date import business_date, business_date_set
 from microloan.errors import NotAllowed, TransitionNotAllowed
+from microloan.lending.money import money, rate
 from microloan.models import AuditEvent, Branch
-from microloan.money import money, rate
 
 from ..factories import BranchFactory, UserFactory
 

@@ -8,9 +8,9 @@ import pytest
 
 from applications.models import ApplicationStatus
 from microloan.ledger import Acct, balances_by_loan, trial_balance
+from microloan.lending.schedule import build_schedule
 from microloan.models import Role
 from servicing.models import Contract, Installment, Loan
-from servicing.schedule import build_schedule
 
 from ..conftest import client_for
 from ..factories import BorrowerFactory, UserFactory

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from microloan.lending.schedule import Schedule, build_schedule
 from servicing.documents_pdf import (
     ContractData,
     Party,
@@ -30,7 +31,6 @@ from servicing.documents_pdf import (
     render_contract_pdf,
     rmb_in_words,
 )
-from servicing.schedule import Schedule, build_schedule
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,

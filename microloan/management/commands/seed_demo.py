@@ -15,8 +15,8 @@ from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
 from microloan.business_date import business_date
+from microloan.lending.money import money
 from microloan.models import Branch, Role, User
-from microloan.money import money
 from servicing import services as sv
 from servicing.models import PaymentChannel
 from underwriting import services as uw
