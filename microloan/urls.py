@@ -10,7 +10,8 @@ from servicing import api as servicing_api
 from servicing import care_api
 from underwriting import api as underwriting_api
 
-from . import ledger_views, views
+from . import views
+from .ledger import views as ledger_views
 from .notifications_api import MyNotificationReadView, MyNotificationsView
 
 router = DefaultRouter()
