@@ -160,8 +160,8 @@ def _validate(
     for field, value in (("principal", principal), ("fee", fee)):
         if (Fraction(value) * 100).denominator != 1:
             raise ScheduleError(field, "Must have at most 2 decimal places.")
-    for field, value in (("term", term), ("grace_periods", grace_periods)):
-        if not isinstance(value, int) or isinstance(value, bool):
+    for field, count in (("term", term), ("grace_periods", grace_periods)):
+        if not isinstance(count, int) or isinstance(count, bool):
             raise ScheduleError(field, "Must be a whole number.")
     # datetime is a subclass of date; a time of day would make the dates ambiguous.
     if not isinstance(disbursement_date, date) or isinstance(disbursement_date, datetime):
