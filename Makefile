@@ -1,7 +1,31 @@
-.PHONY: run test bench
+.PHONY: run test bench lint fmt typecheck requirements hooks
+VENV ?= .venv
+
 run:  ## install and run on SQLite with demo data
 	./scripts/run.sh
 test: ## install test needs and run the suite on PostgreSQL and Redis
 	./scripts/test.sh
 bench:
 	./bench/run.sh
+
+$(VENV)/.test-deps: requirements-test.txt requirements.txt
+	[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-test.txt
+	touch $@
+
+lint: $(VENV)/.test-deps ## ruff's rules and formatting, as CI checks them
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+fmt: $(VENV)/.test-deps ## format and fix what ruff can
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+typecheck: $(VENV)/.test-deps ## mypy with django-stubs over the kernel, the lending engine and the services
+	./scripts/typecheck.sh
+requirements: ## recompile the pinned, hashed requirements from the .in files
+	$(VENV)/bin/pip install -q pip-tools==7.6.2
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements-test.txt requirements-test.in
+hooks: $(VENV)/.test-deps ## install the git pre-commit hooks (ruff check, ruff format)
+	$(VENV)/bin/pre-commit install

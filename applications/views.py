@@ -3,7 +3,7 @@ domain error into a message and redirects; the rules live in services."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -164,3 +164,15 @@ def lead_list(request):
             report_domain_error(request, exc, form)
     page = Paginator(selectors.lead_list(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "applications/lead_list.html", {"page": page, "form": form})
+
+
+@staff_required
+def dashboard(request):
+    """The staff home page: the user's applications by status, their borrowers, the latest."""
+    apps = selectors.application_list(user=request.user)
+    by_status = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
+    return render(request, "applications/dashboard.html", {
+        "by_status": by_status,
+        "borrower_count": selectors.borrower_list(user=request.user).count(),
+        "recent": apps[:10],
+    })

@@ -8,7 +8,10 @@ from .models import AuditEvent, Branch, BusinessCalendar, User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "role", "branch", "approval_limit", "is_active")
     list_filter = ("role", "branch")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Microloan", {"fields": ("role", "branch", "language", "approval_limit")}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Microloan", {"fields": ("role", "branch", "language", "approval_limit")}),
+    )
 
 
 @admin.register(Branch)

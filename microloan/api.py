@@ -49,8 +49,8 @@ class FieldsBuiltOnce:
         cls = type(self)
         built = cls.__dict__.get("_fields_built_once")
         if built is None:
-            built = super().get_fields()
-            cls._fields_built_once = built
+            built = super().get_fields()  # type: ignore[misc]
+            cls._fields_built_once = built  # type: ignore[attr-defined]
         return copy.deepcopy(built)
 
 

@@ -1,6 +1,8 @@
 """Domain errors. Services raise these; the API and the views turn them into responses
 (400 field errors, 403 not allowed, 409 wrong state), so no caller has to guess."""
 
+from collections.abc import Mapping, Sequence
+
 
 class DomainError(Exception):
     pass
@@ -9,7 +11,7 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """Bad input: ``errors`` maps a field name to its reasons, as the API shows them."""
 
-    def __init__(self, errors: dict[str, list[str] | str]):
+    def __init__(self, errors: Mapping[str, Sequence[str] | str]):
         self.errors = {k: ([str(v)] if isinstance(v, str) else [str(x) for x in v]) for k, v in errors.items()}
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items()))
 

@@ -225,7 +225,7 @@ def idempotent(view_method):
         _complete(claimed, response)
         return response
 
-    wrapper.idempotent = True
+    wrapper.idempotent = True  # type: ignore[attr-defined]
     return wrapper
 
 

@@ -1,5 +1,7 @@
 """The shared kernel: branches, users and roles, the audit trail, the business date."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -71,7 +73,7 @@ class User(AbstractUser):
         help_text=_("The largest amount this user may approve alone; empty means none."),
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     @property
     def is_borrower(self) -> bool:

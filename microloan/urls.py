@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
+from applications import views as intake_views
 from servicing import api as servicing_api
 from servicing import care_api
 from underwriting import api as underwriting_api
@@ -30,7 +31,7 @@ router.register("feedback", care_api.FeedbackViewSet, basename="feedback")
 router.register("me/complaints", care_api.MyComplaintViewSet, basename="my-complaint")
 router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("me/", intake_api.MeView.as_view(), name="me"),
@@ -46,7 +47,7 @@ api_v1 = [
 urlpatterns = [
     # The API first: the mobile app's requests are matched before the officer screens' patterns.
     path("api/v1/", include((api_v1, "api"))),
-    path("", views.dashboard, name="dashboard"),
+    path("", intake_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

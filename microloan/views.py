@@ -1,22 +1,7 @@
-from django.db.models import Count
+"""The kernel's own endpoints. The staff dashboard lives with the applications it lists."""
+
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
-
-from applications.selectors import application_list, borrower_list
-
-from .web import staff_required
-
-
-@staff_required
-def dashboard(request):
-    apps = application_list(user=request.user)
-    by_status = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
-    return render(request, "dashboard.html", {
-        "by_status": by_status,
-        "borrower_count": borrower_list(user=request.user).count(),
-        "recent": apps[:10],
-    })
 
 
 @require_safe

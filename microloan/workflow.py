@@ -117,12 +117,12 @@ class Workflow:
                              % {"role": actor.role, "action": action, "entity": self.entity})
         if not ids:
             return []
-        rows = list(model.objects.filter(pk__in=ids, **{f"{self.status_field}__in": t.sources})
+        rows = list(model._default_manager.filter(pk__in=ids, **{f"{self.status_field}__in": t.sources})
                     .select_for_update().values_list("pk", self.status_field))
         if not rows:
             return []
         moved = [pk for pk, _s in rows]
-        model.objects.filter(pk__in=moved).update(**{self.status_field: t.target}, **(extra or {}))
+        model._default_manager.filter(pk__in=moved).update(**{self.status_field: t.target}, **(extra or {}))
         audit_record_many([
             dict(actor=actor, entity=self.entity, entity_id=pk, action=action, from_state=src,
                  to_state=t.target, reason=reason)

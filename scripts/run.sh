@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 PORT=${PORT:-8000}
 PASSWORD=${DEMO_PASSWORD:-demo12345}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
 export DJANGO_SETTINGS_MODULE=microloan.settings.local
 unset DATABASE_URL REDIS_URL || true
 mkdir -p var/celery-queue var/celery-processed var/media

@@ -32,12 +32,13 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/n
 fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-test.txt
 
 export DJANGO_SETTINGS_MODULE=microloan.settings.test
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloan}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
 
 .venv/bin/ruff check .
+./scripts/typecheck.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 .venv/bin/python -m pytest "$@"

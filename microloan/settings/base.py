@@ -200,4 +200,4 @@ LENDER = {
 IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=15)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # Lending policy (see underwriting/policy.py for the defaults).
-UNDERWRITING = {}
+UNDERWRITING: dict[str, object] = {}
