@@ -24,7 +24,7 @@ class Side(models.TextChoices):
 
 # The side on which an account of each type normally carries its balance. A contra account
 # (the loan-loss provision is an asset account with a credit balance) says so explicitly.
-NORMAL_SIDE = {
+NORMAL_SIDE: dict[str, str] = {
     AccountType.ASSET: Side.DEBIT,
     AccountType.EXPENSE: Side.DEBIT,
     AccountType.LIABILITY: Side.CREDIT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
@@ -42,7 +43,7 @@ def trial_balance(*, as_of: date | None = None) -> dict:
         totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t"
         lines_part = (f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
                       f"WHERE l.id > %s AND l.id > (SELECT w FROM mark)")
-        params = [seen]
+        params: list[date | int] = [seen]
     else:
         totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t WHERE t.business_date <= %s"
         lines_part = (f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
@@ -102,7 +103,8 @@ def balances_by_loan(*, loan_ids: Iterable[int], account_codes: Iterable[str],
         d=Sum("debit"), c=Sum("credit"))
     for row in rows:
         net = row["d"] - row["c"]
-        result[row["loan_id"]][row["account__code"]] = net if row["account__normal_side"] == Side.DEBIT else -net
+        balances = result[cast(int, row["loan_id"])]  # loan_id__in: never None here
+        balances[row["account__code"]] = net if row["account__normal_side"] == Side.DEBIT else -net
     return result
 
 

@@ -219,6 +219,8 @@ def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: st
     mirror = [Line(account=code, debit=credit, credit=debit, loan_id=loan_id)
               for code, debit, credit, loan_id
               in entry.lines.order_by("id").values_list("account__code", "debit", "credit", "loan_id")]
-    return _post(kind=EntryKind.REVERSAL, business_date=business_date, lines=mirror,
-                 memo=memo or gettext("Reversal of entry #%(pk)s") % {"pk": entry.pk}, reference=entry.reference,
-                 source_key=f"reversal:{entry.pk}", actor=actor, reverses=entry)
+    reversal = _post(kind=EntryKind.REVERSAL, business_date=business_date, lines=mirror,
+                     memo=memo or gettext("Reversal of entry #%(pk)s") % {"pk": entry.pk}, reference=entry.reference,
+                     source_key=f"reversal:{entry.pk}", actor=actor, reverses=entry)
+    assert reversal is not None  # an entry has two non-zero lines at least, and so has its mirror
+    return reversal
