@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from care.models import Complaint
 from microloan.business_date import business_date, business_date_set
 from microloan.errors import DomainError
 from microloan.models import BusinessCalendar, Role
 from microloan.scoping import branch_q
 from microloan.web import report_domain_error, role_required, staff_required
-from servicing.care_models import Complaint
 
 from . import cases
 from .case_models import CaseStatus, CollectionCase, ContactChannel, PromiseStatus
@@ -136,7 +136,7 @@ def sandbox_advance(request):
         raise PermissionDenied("The training sandbox is off in this installation.")
     if request.user.role not in (Role.MANAGER, Role.ADMIN) and not request.user.is_superuser:
         raise PermissionDenied("Managers and administrators advance the sandbox date.")
-    from servicing.care import care_daily
+    from care.services import care_daily
     from servicing.reminders import reminders_create
 
     from .close import close_day

@@ -29,6 +29,7 @@ app.conf.beat_schedule = {
     "collection.daily_close": {"task": "collection.close_business_day", "schedule": crontab(hour=23, minute=30)},
     # Periodic credit reviews and post-disbursement checks of the business date, early in the morning after the
     # nightly close has reclassified loans, so officers find them in the customer-service worklist when they start.
+    # (The task is care/tasks.py's; it keeps the name it had when customer service was part of servicing.)
     "servicing.care_periodic_reviews": {"task": "servicing.care_periodic_reviews",
                                         "schedule": crontab(hour=6, minute=30), "options": {"expires": 12 * 3600}},
 }

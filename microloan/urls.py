@@ -7,8 +7,8 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
 from applications import views as intake_views
+from care import api as care_api
 from servicing import api as servicing_api
-from servicing import care_api
 from underwriting import api as underwriting_api
 
 from . import views
@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("underwriting.urls")),
     path("", include("servicing.urls")),
+    path("", include("care.urls")),
     path("", include("collection.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

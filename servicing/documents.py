@@ -3,11 +3,14 @@
 from datetime import date
 from decimal import Decimal
 
+from django.utils import translation
+from django.utils.translation import pgettext
+
 from microloan.ledger import Acct, JournalLine
 from microloan.lending.money import ZERO
 
 from .models import Loan, Repayment, RepaymentStatus
-from .receipts_pdf import (
+from .pdf import (
     AllocationRow,
     ReceiptData,
     StatementData,
@@ -40,26 +43,10 @@ def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
 
 def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes:
     """Charges (principal paid out, interest as it falls due, penalty as it accrues) against
-    payments and waivers, with a running balance of what the borrower owes."""
-    zh = language == "zh-hans"
-    events: list[tuple[date, int, str, Decimal, Decimal]] = [
-        (loan.disbursed_on, 0, "放款" if zh else "Disbursement", loan.principal, ZERO)]
-    installments = list(loan.installments.filter(is_current=True).order_by("number"))
-    for i in installments:
-        charged = i.interest_due + i.fee_due - i.interest_waived
-        when = i.due_date if i.due_date <= end or not i.paid_on else i.paid_on
-        if charged > 0:
-            events.append((min(when, i.paid_on or when), 1, (f"第{i.number}期利息" if zh else
-                                                             f"Interest, instalment {i.number}"), charged, ZERO))
-    for line in JournalLine.objects.filter(loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE,
-                                           entry__kind__in=["penalty", "waiver"]).select_related("entry"):
-        if line.debit:
-            events.append((line.entry.business_date, 2, "罚息" if zh else "Penalty interest", line.debit, ZERO))
-        elif line.entry.kind == "waiver":
-            events.append((line.entry.business_date, 3, "罚息减免" if zh else "Penalty waived", ZERO, line.credit))
-    for r in loan.repayments.filter(status=RepaymentStatus.POSTED):
-        events.append((r.paid_on, 4, (f"还款 {r.receipt_number}" if zh else f"Repayment {r.receipt_number}"), ZERO,
-                       r.amount - r.unapplied))
+    payments and waivers, with a running balance of what the borrower owes. The lines are
+    described in ``language``."""
+    with translation.override(language):
+        events, installments = _statement_events(loan=loan, end=end)
     events.sort(key=lambda e: (e[0], e[1]))
     balance = ZERO
     opening = ZERO
@@ -79,3 +66,27 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
         schedule_rows=[(i.number, i.due_date, i.total_due - i.interest_waived, i.total_paid, i.status)
                        for i in installments],
         days_past_due=loan.days_past_due, penalty_outstanding=loan.penalty_outstanding), language=language)
+
+
+def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, str, Decimal, Decimal]], list]:
+    """(date, order within the day, description, debit, credit) of every charge and payment,
+    described in the active language; and the loan's current instalments."""
+    events: list[tuple[date, int, str, Decimal, Decimal]] = [
+        (loan.disbursed_on, 0, pgettext("statement", "Disbursement"), loan.principal, ZERO)]
+    installments = list(loan.installments.filter(is_current=True).order_by("number"))
+    for i in installments:
+        charged = i.interest_due + i.fee_due - i.interest_waived
+        when = i.due_date if i.due_date <= end or not i.paid_on else i.paid_on
+        if charged > 0:
+            text = pgettext("statement", "Interest, instalment %(number)s") % {"number": i.number}
+            events.append((min(when, i.paid_on or when), 1, text, charged, ZERO))
+    for line in JournalLine.objects.filter(loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE,
+                                           entry__kind__in=["penalty", "waiver"]).select_related("entry"):
+        if line.debit:
+            events.append((line.entry.business_date, 2, pgettext("statement", "Penalty interest"), line.debit, ZERO))
+        elif line.entry.kind == "waiver":
+            events.append((line.entry.business_date, 3, pgettext("statement", "Penalty waived"), ZERO, line.credit))
+    for r in loan.repayments.filter(status=RepaymentStatus.POSTED):
+        text = pgettext("statement", "Repayment %(receipt)s") % {"receipt": r.receipt_number}
+        events.append((r.paid_on, 4, text, ZERO, r.amount - r.unapplied))
+    return events, installments

@@ -274,4 +274,3 @@ class Restructuring(models.Model):
 
     class Meta:
         ordering = ["-id"]
-from .care_models import Complaint, CreditReview, Feedback, FollowUpVisit  # noqa: E402,F401 - customer service

@@ -6,8 +6,10 @@ the messages to the notification outbox. The outbox's unique ``dedupe_key``
 ("reminder:<instalment>:<kind>:<channel>") makes each reminder go out once however often the
 job runs and however many workers run it at the same time.
 
-Messages are written in the borrower's language and held back out of the quiet hours of the
-borrower's branch time zone (``microloan.notifications.next_allowed_time``).
+Messages are written in the borrower's language (gettext strings, translated under
+``translation.override``; the default language when the borrower has none) and held back out
+of the quiet hours of the borrower's branch time zone
+(``microloan.notifications.next_allowed_time``).
 """
 
 from datetime import date, datetime, timedelta
@@ -16,7 +18,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from microloan.lending.money import money
 from microloan.notifications import Channel, next_allowed_time, notifications_enqueue_many
@@ -26,43 +30,59 @@ from .models import Installment, InstallmentStatus, LoanStatus
 KIND_BEFORE = "reminder_before"
 KIND_DUE = "reminder_due"
 
-# Per language: the in-app subject and the text (the SMS carries the lender's signature).
-TEXTS = {
-    "zh-hans": {
-        KIND_BEFORE: ("还款提醒",
-                      "{name}您好，您的借款（编号{loan}）第{number}期应还 {amount}元，将于{due_date}到期，"
-                      "请按时还款。"),
-        KIND_DUE: ("今日还款提醒",
-                   "{name}您好，您的借款（编号{loan}）第{number}期应还 {amount}元，今天（{due_date}）到期，"
-                   "请今日还款，以免产生罚息。"),
-        "signature": "【{lender}】",
-    },
-    "en": {
-        KIND_BEFORE: ("Repayment reminder",
-                      "Dear {name}, instalment {number} of your loan no. {loan}, {currency} {amount}, is due on "
-                      "{due_date}. Please pay on time."),
-        KIND_DUE: ("Repayment due today",
-                   "Dear {name}, instalment {number} of your loan no. {loan}, {currency} {amount}, is due today "
-                   "({due_date}). Please pay today to avoid penalty interest."),
-        "signature": "[{lender}] ",
-    },
-}
+
+def _text_language(language: str) -> str:
+    """The language a text is written in: the borrower's, or the default for one we do not write."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _templates(kind: str) -> tuple[str, str]:
+    """The in-app subject and the body (before its fields are filled in) of a reminder of
+    ``kind``, in the active language."""
+    # The body's %(currency)s is _currency()'s word, placed where the language puts it.
+    if kind == KIND_DUE:
+        return _("Repayment due today"), _(
+            "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due today "
+            "(%(due_date)s). Please pay today to avoid penalty interest.")
+    return _("Repayment reminder"), _(
+        "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due on "
+        "%(due_date)s. Please pay on time.")
+
+
+def _currency() -> str:
+    """The currency as a message names it in the active language: "CNY" in English, "元" in
+    Chinese; another currency by its code."""
+    return pgettext("currency in a message", "CNY") if settings.CURRENCY == "CNY" else settings.CURRENCY
+
+
+def _fill(body: str, *, currency: str, name: str, loan_id: int, number: int, amount: Decimal, due_date: date) -> str:
+    return body % {"name": name, "loan": loan_id, "number": number, "amount": f"{money(amount):,.2f}",
+                   "due_date": due_date.isoformat(), "currency": currency}
 
 
 def reminder_text(*, language: str, kind: str, name: str, loan_id: int, number: int, amount: Decimal,
                   due_date: date) -> tuple[str, str]:
-    """(subject, body) of one reminder in ``language`` (Chinese for anything unknown)."""
-    texts = TEXTS.get(language) or TEXTS["zh-hans"]
-    subject, body = texts[kind]
-    return subject, body.format(name=name, loan=loan_id, number=number, amount=f"{money(amount):,.2f}",
-                                due_date=due_date.isoformat(), currency=settings.CURRENCY)
+    """(subject, body) of one reminder in ``language`` (the default language for one we do not write)."""
+    with translation.override(_text_language(language)):
+        subject, body = _templates(kind)
+        currency = _currency()
+    return subject, _fill(body, currency=currency, name=name, loan_id=loan_id, number=number, amount=amount,
+                          due_date=due_date)
 
 
-def _signature(language: str) -> str:
+def sms_signature(language: str) -> str:
+    """The lender's name that opens an SMS ("【示范小额贷款有限公司】", "[Demo Microcredit Co., Ltd.] "):
+    the English name for an English reader when the settings give one."""
     lender = getattr(settings, "LENDER", {}) or {}
     name = (lender.get("name_en") if language == "en" else None) or lender.get("name") or ""
-    texts = TEXTS.get(language) or TEXTS["zh-hans"]
-    return texts["signature"].format(lender=name) if name else ""
+    if not name:
+        return ""
+    with translation.override(_text_language(language)):
+        return _("[%(lender)s] ") % {"lender": name}
+
+
+# The name servicing/care.py imports until customer service moves to its own app.
+_signature = sms_signature
 
 
 def reminders_create(*, business_date: date, days_before: int | None = None, now: datetime | None = None) -> int:
@@ -87,20 +107,23 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
                    "loan__borrower__mobile", "loan__borrower__language", "loan__borrower__user_id",
                    "loan__borrower__branch__timezone")
            .order_by("due_date", "loan_id", "number"))
-    rows, opens = [], {}
+    rows, opens, texts = [], {}, {}
     for i in due:
-        kind, language = kinds[i["due_date"]], i["loan__borrower__language"] or "zh-hans"
+        kind, language = kinds[i["due_date"]], i["loan__borrower__language"] or settings.LANGUAGE_CODE
         tz_name = i["loan__borrower__branch__timezone"] or settings.TIME_ZONE
         if tz_name not in opens:
             opens[tz_name] = next_allowed_time(now, tz_name)
-        subject, body = reminder_text(language=language, kind=kind, name=i["loan__borrower__full_name"],
-                                      loan_id=i["loan_id"], number=i["number"], amount=i["amount"],
-                                      due_date=i["due_date"])
+        if (language, kind) not in texts:  # translated once per language and kind, filled in per row
+            with translation.override(_text_language(language)):
+                texts[language, kind] = (*_templates(kind), _currency(), sms_signature(language))
+        subject, body, currency, signature = texts[language, kind]
+        body = _fill(body, currency=currency, name=i["loan__borrower__full_name"], loan_id=i["loan_id"],
+                     number=i["number"], amount=i["amount"], due_date=i["due_date"])
         common = {"language": language, "subject": subject, "kind": kind, "reference": f"installment:{i['id']}",
                   "tz_name": tz_name, "not_before": opens[tz_name]}
         if i["loan__borrower__mobile"]:
             rows.append({**common, "channel": Channel.SMS, "to_address": i["loan__borrower__mobile"],
-                         "body": _signature(language) + body,
+                         "body": signature + body,
                          "dedupe_key": f"reminder:{i['id']}:{kind}:{Channel.SMS}"})
         if i["loan__borrower__user_id"]:
             rows.append({**common, "channel": Channel.INAPP, "user_id": i["loan__borrower__user_id"], "body": body,

@@ -26,8 +26,8 @@ from microloan.lending.schedule import Schedule, build_schedule
 from underwriting.policy import policy
 from underwriting.services import borrower_exposure, loan_fee
 
-from .documents_pdf import ContractData, Party, render_contract_pdf
 from .models import Contract, Installment, Loan
+from .pdf import ContractData, Party, render_contract_pdf
 
 PENALTY_FACTOR = Decimal("1.5")
 

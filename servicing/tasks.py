@@ -7,7 +7,6 @@ from celery import shared_task
 from microloan.business_date import business_date as current_business_date
 from microloan.notifications import notifications_resend_pending
 
-from . import care_tasks  # noqa: F401 - customer service's periodic job (autodiscovery finds tasks.py only)
 from .reminders import reminders_create
 
 

@@ -38,10 +38,12 @@ INSTALLED_APPS = [
     # The shared kernel: branches, staff, audit trail, business date, money.
     "microloan",
     # Lifecycle apps; dependencies flow one way: applications -> underwriting ->
-    # servicing -> collection.
+    # servicing -> care -> collection.
     "applications",
     "underwriting",
     "servicing",
+    # Customer service: complaints, follow-up visits, credit reviews, feedback.
+    "care",
     "collection",
 ]
 

@@ -204,8 +204,8 @@ def test_sandbox_advances_the_business_date_through_the_close(client, loan, appr
 
 
 def test_each_sandbox_morning_runs_the_customer_service_job_and_the_reminders(client, loan, approver, settings):
+    from care.models import FollowUpVisit
     from microloan.notifications import Notification
-    from servicing.care_models import FollowUpVisit
 
     settings.SANDBOX_ENABLED = True
     business_date_set(value=date(2027, 1, 15))
@@ -221,12 +221,12 @@ def test_each_sandbox_morning_runs_the_customer_service_job_and_the_reminders(cl
 
 
 def test_the_case_page_shows_the_borrowers_complaints_conduct_first(client, overdue_case, collectors, loan, officer):
-    from servicing import care
+    from care import services
 
-    service = care.complaint_file(actor=officer, borrower=loan.borrower, category="service", channel="phone",
-                                  description="Queue too long.", loan=loan)
-    conduct = care.complaint_file(actor=officer, borrower=loan.borrower, category="collection_conduct",
-                                  channel="phone", description="Called at 23:00.", loan=loan)
+    service = services.complaint_file(actor=officer, borrower=loan.borrower, category="service", channel="phone",
+                                      description="Queue too long.", loan=loan)
+    conduct = services.complaint_file(actor=officer, borrower=loan.borrower, category="collection_conduct",
+                                      channel="phone", description="Called at 23:00.", loan=loan)
     client.force_login(collectors[0])
     r = client.get(f"/collections/{overdue_case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
 

@@ -106,7 +106,7 @@ def test_the_demo_runs_on_sqlite_through_closes_and_the_morning_jobs(tmp_path):
         "from microloan.business_date import business_date, business_date_set\n"
         "from microloan.ledger import JournalLine, LedgerRollup, trial_balance\n"
         "from microloan.models import User\n"
-        "from servicing.care import care_daily\n"
+        "from care.services import care_daily\n"
         "day = business_date()\n"
         "for _ in range(3):\n"
         "    close_day(business_date=day); day += timedelta(days=1); business_date_set(value=day)\n"

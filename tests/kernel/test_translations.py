@@ -16,21 +16,24 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 CATALOG = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
-APPS = ("microloan", "applications", "underwriting", "servicing", "collection")
+APPS = ("microloan", "applications", "underwriting", "servicing", "care", "collection")
 
 pytestmark = pytest.mark.skipif(not shutil.which("msgfmt") or not shutil.which("xgettext"),
                                 reason="gettext tools (scripts/test.sh installs them)")
 
 
 def _catalog(path: Path) -> dict[str, str]:
-    """msgid → msgstr of a PO file (plural and context entries are not used here)."""
+    """msgid → msgstr of a PO file. A plural entry gives its first form (the only one Chinese
+    has); an entry with a context is keyed "context|msgid"."""
     text = path.read_text(encoding="utf-8")
-    pairs = re.findall(r'^msgid ((?:"(?:[^"\\]|\\.)*"\n)+)msgstr ((?:"(?:[^"\\]|\\.)*"\n)+)', text, re.M)
+    string = r'(?:"(?:[^"\\]|\\.)*"\n)+'
+    entry = rf"^(?:msgctxt ({string}))?msgid ({string})(?:msgid_plural {string})?msgstr(?:\[0\])? ({string})"
+    entries = re.findall(entry, text, re.M)
 
     def joined(block: str) -> str:
         return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
 
-    return {joined(k): joined(v) for k, v in pairs}
+    return {(f"{joined(c)}|" if c else "") + joined(k): joined(v) for c, k, v in entries}
 
 
 def _marked_strings(tmp_path: Path) -> set[str]:
@@ -44,7 +47,8 @@ def _marked_strings(tmp_path: Path) -> set[str]:
     pot = tmp_path / "project.pot"
     subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "--keyword=gettext_noop",
                     "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2", "--keyword=pgettext:1c,2",
-                    "--keyword=pgettext_lazy:1c,2", "-o", str(pot), *sources], check=True)
+                    "--keyword=pgettext_lazy:1c,2", "--keyword=npgettext:1c,2,3",
+                    "--keyword=npgettext_lazy:1c,2,3", "-o", str(pot), *sources], check=True)
     return set(_catalog(pot)) - {""}
 
 

@@ -19,7 +19,7 @@ from microloan.notifications import (
     notifications_resend_pending,
 )
 from servicing.models import Installment, Loan
-from servicing.reminders import reminders_create
+from servicing.reminders import reminder_text, reminders_create, sms_signature
 from servicing.tasks import reminders_for_date
 
 from ..conftest import client_for
@@ -255,3 +255,59 @@ def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(ma
                                                       .values_list("body", flat=True))
     assert "您好" in next(x["text"] for x in lines if x["to"] == "13900000001")
     assert "Dear" in next(x["text"] for x in lines if x["to"] == "13900000002")
+
+
+# --- the words -------------------------------------------------------------------------------
+
+TEXT_FIELDS = {"name": "王小明", "loan_id": 42, "number": 3, "amount": Decimal("1888.5"), "due_date": DUE}
+
+
+@pytest.mark.parametrize(("language", "kind", "subject", "body"), [
+    ("zh-hans", "reminder_before", "还款提醒",
+     "王小明您好，您的借款（编号42）第3期应还 1,888.50元，将于2026-12-20到期，请按时还款。"),
+    ("zh-hans", "reminder_due", "今日还款提醒",
+     "王小明您好，您的借款（编号42）第3期应还 1,888.50元，今天（2026-12-20）到期，请今日还款，以免产生罚息。"),
+    ("en", "reminder_before", "Repayment reminder",
+     "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due on 2026-12-20. Please pay on time."),
+    ("en", "reminder_due", "Repayment due today",
+     "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due today (2026-12-20). Please pay today "
+     "to avoid penalty interest."),
+])
+def test_reminder_text_in_each_language(language, kind, subject, body):
+    assert reminder_text(language=language, kind=kind, **TEXT_FIELDS) == (subject, body)
+
+
+@pytest.mark.parametrize("language", ["fr", "", "zh"])
+def test_a_language_we_do_not_write_gets_the_default_one(language, settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert reminder_text(language=language, kind="reminder_before", **TEXT_FIELDS) == \
+        reminder_text(language="zh-hans", kind="reminder_before", **TEXT_FIELDS)
+
+
+def test_another_currency_is_named_by_its_code(settings):
+    settings.CURRENCY = "USD"
+    _subject, zh = reminder_text(language="zh-hans", kind="reminder_before", **TEXT_FIELDS)
+    _subject, en = reminder_text(language="en", kind="reminder_before", **TEXT_FIELDS)
+    assert "应还 1,888.50USD，" in zh and "loan no. 42, USD 1,888.50," in en
+
+
+def test_sms_signature_names_the_lender_in_the_readers_language(settings):
+    settings.LENDER = {"name": "示范小额贷款有限公司", "name_en": "Demo Microcredit Co., Ltd."}
+    assert sms_signature("zh-hans") == "【示范小额贷款有限公司】"
+    assert sms_signature("en") == "[Demo Microcredit Co., Ltd.] "
+    assert sms_signature("fr") == "【示范小额贷款有限公司】"
+    settings.LENDER = {"name": "示范小额贷款有限公司"}
+    assert sms_signature("en") == "[示范小额贷款有限公司] "  # no English name: the Chinese one
+    settings.LENDER = {}
+    assert sms_signature("zh-hans") == sms_signature("en") == ""
+
+
+@pytest.mark.django_db
+def test_borrower_without_a_language_gets_the_default_one(make_loan):
+    loan = make_loan(language="", full_name="王小明", mobile="13900000001")
+
+    assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 1
+
+    sms = Notification.objects.get()
+    assert sms.language == "zh-hans"
+    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.pk}" in sms.body

@@ -1,0 +1,123 @@
+"""Satisfaction feedback over the API: the borrower's ``/me/feedback/`` and staff's
+``/feedback/`` with its summary."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from microloan.errors import InvalidInput
+from microloan.models import Role
+
+from .. import selectors, services
+from ..models import Feedback
+from .common import IsBorrower, IsStaffMember, my_borrower, pick
+
+
+class FeedbackOut(serializers.ModelSerializer):
+    subject = serializers.CharField(read_only=True, help_text="complaint, visit or general")
+
+    class Meta:
+        model = Feedback
+        fields = ["id", "subject", "complaint", "visit", "score", "comment", "business_date", "created_at"]
+        read_only_fields = fields
+
+
+class StaffFeedbackOut(FeedbackOut):
+    borrower_name = serializers.CharField(source="borrower.full_name", read_only=True)
+
+    class Meta(FeedbackOut.Meta):
+        fields = [*FeedbackOut.Meta.fields, "borrower", "borrower_name", "branch"]
+        read_only_fields = fields
+
+
+class FeedbackIn(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    complaint = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this resolved complaint.")
+    visit = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this visit.")
+
+
+class SubjectSummaryOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+
+
+class FeedbackSummaryOut(serializers.Serializer):
+    since = serializers.DateField(allow_null=True)
+    count = serializers.IntegerField()
+    average = serializers.FloatField(allow_null=True)
+    by_subject = serializers.DictField(child=SubjectSummaryOut())
+
+
+class _FeedbackList(mixins.ListModelMixin, viewsets.GenericViewSet):
+    # The feedback the user may read (a borrower's own, or staff's branch tree): the selector
+    # decides. (A comment, not a docstring: drf-spectacular would show it on both APIs.)
+    queryset = Feedback.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Feedback.objects.none()
+        return selectors.feedback_list(user=self.request.user)
+
+
+@extend_schema(tags=["me"])
+class MyFeedbackViewSet(_FeedbackList):
+    """The signed-in borrower's satisfaction feedback: one score per subject."""
+
+    serializer_class = FeedbackOut
+    permission_classes = [IsBorrower]
+
+    @extend_schema(summary="My feedback")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Rate a resolved complaint, a visit, or the service (score 1-5)",
+                   request=FeedbackIn, responses={201: FeedbackOut})
+    def create(self, request):
+        my_borrower(request.user)
+        s = FeedbackIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        user = request.user
+        complaint = pick(selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
+                          _("No such complaint of yours."))
+        visit = pick(selectors.visit_list(user=user), data.pop("visit", None), "visit",
+                      _("No such visit of yours."))
+        f = services.feedback_submit(actor=user, complaint=complaint, visit=visit, **data)
+        return Response(FeedbackOut(f).data, status=status.HTTP_201_CREATED)
+
+
+class IsManagerOrAuditor(IsStaffMember):
+    message = gettext_lazy("Managers, administrators and auditors only.")
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and (
+            request.user.role in (Role.MANAGER, Role.ADMIN, Role.AUDITOR) or request.user.is_superuser)
+
+
+@extend_schema(tags=["customer service"])
+class FeedbackViewSet(_FeedbackList):
+    """Borrowers' satisfaction feedback in your branch tree (managers, administrators, auditors)."""
+
+    serializer_class = StaffFeedbackOut
+    permission_classes = [IsManagerOrAuditor]
+
+    @extend_schema(summary="List feedback (newest first)")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(summary="Average scores, overall and per subject",
+                   parameters=[OpenApiParameter("since", str, description="YYYY-MM-DD (default: all time)")],
+                   responses=FeedbackSummaryOut)
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        since = None
+        if request.query_params.get("since"):
+            try:
+                since = serializers.DateField().to_internal_value(request.query_params["since"])
+            except serializers.ValidationError as exc:
+                raise InvalidInput({"since": exc.detail}) from None
+        return Response({"since": since, **selectors.feedback_summary(user=request.user, since=since)})
