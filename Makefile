@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt typecheck requirements hooks
+.PHONY: run test bench lint fmt typecheck requirements hooks lifecycle
 VENV ?= .venv
 
 run:  ## install and run on SQLite with demo data
@@ -29,3 +29,5 @@ requirements: ## recompile the pinned, hashed requirements from the .in files
 		-o requirements-test.txt requirements-test.in
 hooks: $(VENV)/.test-deps ## install the git pre-commit hooks (ruff check, ruff format)
 	$(VENV)/bin/pre-commit install
+lifecycle: ## rewrite README.md's lifecycle table from the transition tables
+	UPDATE_README=1 $${PYTHON:-$(VENV)/bin/python} -m pytest -q -p no:cacheprovider tests/kernel/test_workflow.py -k lifecycle

@@ -15,6 +15,7 @@ from microloan.errors import InvalidInput, NotAllowed
 from microloan.lending.money import money
 from microloan.models import Role
 from microloan.scoping import require_role
+from microloan.workflow import NEW
 
 from .documents import inspect_upload
 from .models import (
@@ -25,11 +26,10 @@ from .models import (
     DocumentKind,
     DocumentStatus,
     Lead,
-    LeadStatus,
     Product,
 )
 from .residentid import ResidentIdError, age_on, parse_resident_id
-from .workflow import APPLICATION_WORKFLOW
+from .workflow import APPLICATION_WORKFLOW, DOCUMENT_DECISIONS, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 
 BORROWER_WRITERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 BORROWER_FIELDS = (
@@ -133,10 +133,8 @@ def admission_check(*, borrower: Borrower, product: Product, on: date | None = N
 
 @transaction.atomic
 def lead_create(*, actor, name: str, mobile: str, channel: str, **fields) -> Lead:
-    require_role(actor, (Role.OFFICER, Role.MANAGER), _("register leads"))
-    lead = Lead.objects.create(branch=actor.branch, officer=actor, name=name, mobile=mobile,
-                               channel=channel, **fields)
-    audit_record(actor=actor, entity="lead", entity_id=lead.pk, action="create", to_state=lead.status)
+    lead = Lead(branch=actor.branch, officer=actor, name=name, mobile=mobile, channel=channel, **fields)
+    LEAD_WORKFLOW.start(obj=lead, action="create", actor=actor)
     return lead
 
 
@@ -145,21 +143,16 @@ def lead_convert(*, actor, lead: Lead, borrower_data: dict, application_data: di
     """Turns a prospect into a borrower (new, or the existing one with that ID number) and,
     when application data is given, a draft application. All or nothing."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
-    if lead.status in (LeadStatus.CONVERTED, LeadStatus.DROPPED):
-        from microloan.errors import TransitionNotAllowed
-        raise TransitionNotAllowed(entity="lead", action="convert", status=lead.status)
+    LEAD_WORKFLOW.check(obj=lead, action="convert", actor=actor)
     data = {"full_name": lead.name, "mobile": lead.mobile, **borrower_data}
     existing = Borrower.objects.filter(id_number=str(data.get("id_number", "")).strip().upper()).first()
     borrower = existing or borrower_create(actor=actor, branch=lead.branch, **data)
     application = None
     if application_data:
         application = application_create(actor=actor, borrower=borrower, **application_data)
-    old = lead.status
-    lead.status, lead.borrower = LeadStatus.CONVERTED, borrower
-    lead.save(update_fields=["status", "borrower"])
-    audit_record(actor=actor, entity="lead", entity_id=lead.pk, action="convert", from_state=old,
-                 to_state=lead.status, data={"borrower": borrower.pk,
-                                             "application": application.pk if application else None})
+    lead.borrower = borrower
+    LEAD_WORKFLOW.apply(obj=lead, action="convert", actor=actor, extra_update_fields=["borrower"],
+                        data={"borrower": borrower.pk, "application": application.pk if application else None})
     return borrower, application
 
 
@@ -193,12 +186,11 @@ def validate_terms(*, product: Product, amount: Decimal, term: int, method: str,
 def application_create(*, actor, borrower: Borrower, product: Product, amount, term: int, method: str,
                        frequency: str = "monthly", purpose: str, channel: str | None = None,
                        guarantors: list | None = None, collateral: list | None = None) -> Application:
+    APPLICATION_WORKFLOW.check(obj=Application(status=NEW), action="create", actor=actor)
     if actor.role == Role.BORROWER:
         if borrower.user_id != actor.pk:
             raise NotAllowed(_("Borrowers apply only for themselves."))
         channel = "mobile"
-    else:
-        require_role(actor, (Role.OFFICER, Role.MANAGER), _("take applications"))
     amount = money(amount)
     errors = validate_terms(product=product, amount=amount, term=term, method=method, frequency=frequency)
     channel = channel or "branch"
@@ -215,14 +207,14 @@ def application_create(*, actor, borrower: Borrower, product: Product, amount, t
     failures = admission_check(borrower=borrower, product=product)
     if failures:
         raise InvalidInput({"borrower": [f.message for f in failures]})
-    app = Application.objects.create(
+    app = Application(
         branch=borrower.branch, borrower=borrower, product=product, created_by=actor,
         officer=actor if actor.role != Role.BORROWER else borrower.officer,
         amount=amount, term=term, method=method, frequency=frequency, purpose=purpose.strip(),
         channel=channel, guarantors=guarantors or [], collateral=collateral or [],
     )
-    audit_record(actor=actor, entity="application", entity_id=app.pk, action="create",
-                 to_state=app.status, data={"amount": str(amount), "term": term, "product": product.code})
+    APPLICATION_WORKFLOW.start(obj=app, action="create", actor=actor,
+                               data={"amount": str(amount), "term": term, "product": product.code})
     return app
 
 
@@ -285,11 +277,17 @@ DOCUMENT_OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, A
                           ApplicationStatus.UNDER_REVIEW)
 
 
+def document_upload_open(*, actor, application: Application) -> bool:
+    """Whether ``actor`` may upload a document to ``application`` now (the page's form)."""
+    return application.status in DOCUMENT_OPEN_STATUSES and bool(
+        DOCUMENT_WORKFLOW.available(obj=Document(status=NEW), actor=actor))
+
+
 @transaction.atomic
 def document_upload(*, actor, application: Application, kind: str, file) -> Document:
     app = application_lock(application)
     _check_owner(actor, app)
-    require_role(actor, (Role.OFFICER, Role.MANAGER, Role.BORROWER), _("upload documents"))
+    DOCUMENT_WORKFLOW.check(obj=Document(status=NEW), action="upload", actor=actor)
     if app.status not in DOCUMENT_OPEN_STATUSES:
         from microloan.errors import TransitionNotAllowed
         raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
@@ -300,26 +298,27 @@ def document_upload(*, actor, application: Application, kind: str, file) -> Docu
     doc = Document(application=app, kind=kind, content_type=content_type, size=size, sha256=sha,
                    original_name=(getattr(file, "name", "") or "")[:255], uploaded_by=actor)
     doc.file.save("upload", file, save=False)
-    doc.save()
-    audit_record(actor=actor, entity="document", entity_id=doc.pk, action="upload", to_state=doc.status,
-                 data={"application": app.pk, "kind": kind, "sha256": sha, "size": size})
+    DOCUMENT_WORKFLOW.start(obj=doc, action="upload", actor=actor,
+                            data={"application": app.pk, "kind": kind, "sha256": sha, "size": size})
     return doc
 
 
 @transaction.atomic
 def document_review(*, actor, document: Document, decision: str, reason: str = "") -> Document:
-    require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("review documents"))
+    """Accepts or rejects a document (roles and the rejection's reason: the document's
+    table). Recording the same decision with the same reason again changes nothing."""
     doc = Document.objects.select_for_update().get(pk=document.pk)
-    if decision not in (DocumentStatus.ACCEPTED, DocumentStatus.REJECTED):
+    action = DOCUMENT_DECISIONS.get(decision)
+    if action is None:
         raise InvalidInput({"decision": [_("Choose 'accepted' or 'rejected'.")]})
-    if decision == DocumentStatus.REJECTED and not (reason or "").strip():
-        raise InvalidInput({"reason": [_("A rejection needs a reason.")]})
     if doc.status == decision and doc.review_reason == (reason or ""):
+        # The same decision again changes nothing, once the actor may make it at all (the
+        # table's checks, as if the document still waited for review).
+        DOCUMENT_WORKFLOW.check(obj=Document(pk=doc.pk, status=DocumentStatus.PENDING), action=action,
+                                actor=actor, reason=reason)
         return doc
-    old = doc.status
-    doc.status, doc.review_reason = decision, reason or ""
+    doc.review_reason = reason or ""
     doc.reviewed_by, doc.reviewed_at = actor, timezone.now()
-    doc.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at"])
-    audit_record(actor=actor, entity="document", entity_id=doc.pk, action="review", from_state=old,
-                 to_state=decision, reason=reason or "")
+    DOCUMENT_WORKFLOW.apply(obj=doc, action=action, actor=actor, reason=reason or "",
+                            extra_update_fields=["review_reason", "reviewed_by", "reviewed_at"])
     return doc

@@ -16,7 +16,11 @@ from microloan.web import report_domain_error, staff_required
 from . import selectors, services
 from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadForm
 from .models import ApplicationStatus
-from .workflow import APPLICATION_WORKFLOW
+from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW
+
+# The application moves this page takes itself (the others live on the underwriting and
+# contract pages).
+PAGE_ACTIONS = ("submit", "withdraw")
 
 
 @staff_required
@@ -85,12 +89,17 @@ def application_list(request):
 def application_detail(request, pk):
     app = get_object_or_404(selectors.application_list(user=request.user), pk=pk)
     documents = list(app.documents.all())
+    reviews = DOCUMENT_WORKFLOW.available_many(objs=documents, actor=request.user)
+    for d in documents:
+        d.moves = reviews[d.pk]
     return render(request, "applications/application_detail.html", {
         "app": app,
         "documents": documents,
         "checklist": services.document_checklist(application=app, documents=documents),
         "history": audit_history(entity="application", entity_id=app.pk),
-        "actions": APPLICATION_WORKFLOW.available_actions(app.status, request.user.role),
+        "actions": [t for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)
+                    if t.action in PAGE_ACTIONS],
+        "can_upload": services.document_upload_open(actor=request.user, application=app),
         "upload_form": DocumentUploadForm(),
         "review_form": DocumentReviewForm(),
     })

@@ -1,5 +1,5 @@
 """``close_day`` with the escalation hook switched off: times the close's own work, apart from
-what the collection-case ladder (collection.cases) does in the hook.
+what the collection-case ladder (collection.services.escalation) does in the hook.
 
     python bench/close_without_escalation.py --date 2026-12-02 [close_day options]
 """

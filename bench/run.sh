@@ -7,7 +7,7 @@
 #   4. the same day again (idempotent: nothing to do),
 #   5. the day after with two workers (threads, one connection each),
 # all with the escalation hook switched off (bench/close_without_escalation.py), so the
-# numbers are the close's own; then, with the hook as wired now (collection.cases),
+# numbers are the close's own; then, with the hook as wired now (collection.services.escalation),
 #   6. the first day with escalation (a case opened for every loan in arrears) and
 #   7. the day after (the steady state, whole close).
 # Peak memory is the close process's maximum resident set size (/usr/bin/time -v).

@@ -1,7 +1,7 @@
 """Escalation ladder: the daily close's extension point for overdue notices, officer calls,
 field visits, branch-manager and legal/write-off review.
 
-The work itself lives in collection.cases.escalation_run.
+The work itself lives in collection.services.escalation.
 """
 
 from datetime import date
@@ -17,6 +17,6 @@ def escalation_step_hook(business_date: date, loan_ids: list[int], lo: int = 0, 
     so a step taken here is taken once per loan and day; steps that must happen once per loan
     ever still need their own uniqueness (a re-closed chunk after a crash calls this again).
     """
-    from .cases import escalation_run
+    from .services.escalation import escalation_run
 
     escalation_run(business_date=business_date, loan_ids=loan_ids, lo=lo, hi=hi)

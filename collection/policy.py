@@ -34,3 +34,21 @@ def policy(name: str):
     if name == "CLASSIFICATION_OVER_DAYS":
         return {k: int(v) for k, v in value.items()}
     return int(value)
+
+
+# --- collection cases: the escalation ladder and the conduct rules ------------------------
+
+DEFAULT_STEPS = [("overdue_notice", 1), ("officer_call", 3), ("field_visit", 15), ("branch_manager", 30),
+                 ("legal_review", 90)]
+DEFAULT_CONDUCT = {"CONTACT_START": "08:00", "CONTACT_END": "22:00", "MAX_CONNECTED_CALLS": 3,
+                   "MAX_DIAL_ATTEMPTS": 6}
+
+
+def escalation_steps() -> list[tuple[str, int]]:
+    """The ladder: (step, from this many days past due), in order."""
+    configured = (getattr(settings, "COLLECTION", {}) or {}).get("ESCALATION_STEPS")
+    return [(str(s), int(d)) for s, d in (configured or DEFAULT_STEPS)]
+
+
+def conduct(name: str):
+    return ((getattr(settings, "COLLECTION", {}) or {}).get("CONDUCT") or {}).get(name, DEFAULT_CONDUCT[name])

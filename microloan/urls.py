@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("servicing.urls")),
     path("", include("care.urls")),
     path("", include("collection.urls")),
+    path("", include("reporting.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

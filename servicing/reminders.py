@@ -81,10 +81,6 @@ def sms_signature(language: str) -> str:
         return _("[%(lender)s] ") % {"lender": name}
 
 
-# The name servicing/care.py imports until customer service moves to its own app.
-_signature = sms_signature
-
-
 def reminders_create(*, business_date: date, days_before: int | None = None, now: datetime | None = None) -> int:
     """Writes the reminders for ``business_date`` to the outbox and returns how many rows were
     new (0 when the job already ran for that date): an SMS to the borrower's mobile, and an

@@ -13,15 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, JournalEntry, Line, journal_post, journal_reverse
 from microloan.lending.allocation import Open, Split, allocate
 from microloan.lending.money import ZERO, money
 from microloan.lending.schedule import interest_to_date
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.workflow import NEW
 
 from .models import (
     Installment,
@@ -33,9 +31,10 @@ from .models import (
     RepaymentAllocation,
     RepaymentStatus,
 )
+from .workflow import LIVE, LOAN_WORKFLOW, REPAYMENT_WORKFLOW, loan_status_move
 
-POSTERS = (Role.OFFICER, Role.MANAGER, Role.COLLECTOR)
-OPEN_LOAN = (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED)
+POSTERS = tuple(REPAYMENT_WORKFLOW.transitions["post"].roles)
+OPEN_LOAN = tuple(LIVE)
 
 
 # --- reading a loan's position ---------------------------------------------------------
@@ -118,23 +117,16 @@ def payoff_quote(*, loan: Loan, on: date) -> Payoff:
 
 
 def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: date) -> list[str]:
-    """Keeps the loan row's figures in step with its instalments (same rules as the close)."""
+    """Keeps the loan row's figures in step with its instalments (same rules as the close).
+    The status is not touched here: ``_save`` takes the close or reopen through the loan's
+    table, so it is audited."""
     overdue = [i for i in installments if i.due_date < as_of and _unpaid(i) > 0]
     loan.outstanding_principal = sum((i.principal_due - i.principal_paid for i in installments), start=ZERO)
     loan.overdue_amount = sum((_unpaid(i) for i in overdue), start=ZERO)
     loan.penalty_outstanding = sum((i.penalty_due - i.penalty_paid - i.penalty_waived for i in installments),
                                    start=ZERO)
     loan.days_past_due = (as_of - min(i.due_date for i in overdue)).days if overdue else 0
-    fields = ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
-    if all(_unpaid(i) <= 0 for i in installments) and loan.status in OPEN_LOAN:
-        loan.status, loan.closed_on = LoanStatus.CLOSED, as_of
-        fields += ["status", "closed_on"]
-    elif loan.status == LoanStatus.CLOSED and any(_unpaid(i) > 0 for i in installments):
-        # a reversal reopened it
-        loan.status = LoanStatus.RESTRUCTURED if loan.schedule_version > 1 else LoanStatus.ACTIVE
-        loan.closed_on = None
-        fields += ["status", "closed_on"]
-    return fields
+    return ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
 
 
 # --- posting ---------------------------------------------------------------------------
@@ -179,11 +171,21 @@ INSTALLMENT_FIELDS = ["penalty_paid", "fee_paid", "interest_paid", "principal_pa
                       "paid_on"]
 
 
-def _save(loan, installments, as_of):
+def _save(loan, installments, as_of, *, actor, reason: str = "", data: dict | None = None):
+    """Writes the instalments and the loan's figures; when nothing is owed any more the loan
+    closes, when a reversal left something owed on a closed loan it reopens: both through
+    the loan's table, so each writes an audit row."""
     for i in installments:
         i.status = installment_status(i, as_of)
     Installment.objects.bulk_update(installments, INSTALLMENT_FIELDS)
-    loan.save(update_fields=refresh_loan_figures(loan, installments, as_of))
+    fields = refresh_loan_figures(loan, installments, as_of)
+    move = loan_status_move(loan, settled=all(_unpaid(i) <= 0 for i in installments))
+    if move is None:
+        loan.save(update_fields=fields)
+        return
+    loan.closed_on = as_of if move == "close" else None
+    LOAN_WORKFLOW.apply(obj=loan, action=move, actor=actor, reason=reason, data=data,
+                        extra_update_fields=[*fields, "closed_on"])
 
 
 def _journal(repayment: Repayment, split: Split, actor, version: int) -> JournalEntry:
@@ -214,7 +216,7 @@ def _record_allocations(repayment, split, forgiven=None):
 def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, reference: str = "",
                    external_id: str | None = None) -> Repayment:
     if actor is not None:  # None: a verified payment-channel callback
-        require_role(actor, POSTERS, _("post repayments"))
+        REPAYMENT_WORKFLOW.check(obj=Repayment(status=NEW), action="post", actor=actor)
     amount = money(amount)
     errors = {}
     if amount <= 0:
@@ -238,23 +240,22 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
     installments = _current(loan, lock=True)
     split, forgiven = _apply(loan, installments, amount, paid_on)
     loan.credit_balance += split.unapplied
+    repayment = Repayment(loan=loan, amount=amount, paid_on=paid_on, channel=channel, reference=reference,
+                          external_id=external_id, unapplied=split.unapplied, posted_by=actor)
+    data = {"loan": loan.pk, "amount": str(amount), "paid_on": paid_on.isoformat(),
+            "penalty": str(split.part("penalty")), "fee": str(split.part("fee")),
+            "interest": str(split.part("interest")), "principal": str(split.part("principal")),
+            "unapplied": str(split.unapplied), "forgiven_interest": str(sum(forgiven.values(), ZERO))}
     try:
         with transaction.atomic():
-            repayment = Repayment.objects.create(loan=loan, amount=amount, paid_on=paid_on, channel=channel,
-                                                 reference=reference, external_id=external_id,
-                                                 unapplied=split.unapplied, posted_by=actor)
+            REPAYMENT_WORKFLOW.start(obj=repayment, action="post", actor=actor, data=data)
     except IntegrityError:
         raise InvalidInput({"transaction_id": [_("This channel transaction was already posted.")]}) from None
     repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
     repayment.save(update_fields=["receipt_number"])
     _record_allocations(repayment, split, forgiven)
-    _save(loan, installments, max(today, paid_on))
+    _save(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
     _journal(repayment, split, actor, 1)
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="repayment", to_state=loan.status,
-                 data={"repayment": repayment.pk, "amount": str(amount), "paid_on": paid_on.isoformat(),
-                       "penalty": str(split.part("penalty")), "fee": str(split.part("fee")),
-                       "interest": str(split.part("interest")), "principal": str(split.part("principal")),
-                       "unapplied": str(split.unapplied), "forgiven_interest": str(sum(forgiven.values(), ZERO))})
     _notify_received(loan, repayment)
     return repayment
 
@@ -284,19 +285,14 @@ def _notify_received(loan, repayment):
 
 @transaction.atomic
 def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
-    """Reverses a wrong posting (four eyes: not by whoever posted it) and re-allocates every
-    later posting on the loan as if the wrong one had never happened."""
-    require_role(actor, (Role.OFFICER, Role.MANAGER), _("reverse repayments"))
+    """Reverses a wrong posting (four eyes, from the repayment's table: not by whoever posted
+    it) and re-allocates every later posting on the loan as if the wrong one had never
+    happened."""
     loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=repayment.loan_id)
     repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
-    if repayment.status != RepaymentStatus.POSTED:
-        raise TransitionNotAllowed(entity="repayment", action="reverse", status=repayment.status)
+    REPAYMENT_WORKFLOW.check(obj=repayment, action="reverse", actor=actor, reason=reason)
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise TransitionNotAllowed(entity="loan", action="reverse a repayment on", status=loan.status)
-    if repayment.posted_by_id == actor.pk:
-        raise NotAllowed(_("Four eyes: a posting is reversed by someone other than who posted it."))
-    if not (reason or "").strip():
-        raise InvalidInput({"reason": [_("Say why the posting is reversed.")]})
     later = list(loan.repayments.filter(status=RepaymentStatus.POSTED, id__gt=repayment.pk)
                  .select_for_update().order_by("id"))
     installments = _current(loan, lock=True)
@@ -321,9 +317,11 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     entry = JournalEntry.objects.get(source_key=f"repayment:{repayment.pk}:v{repayment.allocation_version}")
     journal_reverse(entry=entry, actor=actor, business_date=business_date(), memo=reason)
     repayment.allocations.all().delete()
-    repayment.status, repayment.reversed_by, repayment.reversed_at = RepaymentStatus.REVERSED, actor, timezone.now()
-    repayment.reversal_reason = reason
-    repayment.save(update_fields=["status", "reversed_by", "reversed_at", "reversal_reason"])
+    repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = actor, timezone.now(), reason
+    REPAYMENT_WORKFLOW.apply(obj=repayment, action="reverse", actor=actor, reason=reason,
+                             data={"loan": loan.pk, "amount": str(repayment.amount),
+                                   "reallocated": [r.pk for r in later]},
+                             extra_update_fields=["reversed_by", "reversed_at", "reversal_reason"])
     # Re-apply the later postings in their order, re-booking any whose split changed.
     for r in later:
         old = {(a.installment_id, a.penalty, a.fee, a.interest, a.principal) for a in r.allocations.all()}
@@ -340,10 +338,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             r.unapplied = split.unapplied
             r.save(update_fields=["allocation_version", "unapplied"])
             _journal(r, split, actor, r.allocation_version)
-    _save(loan, installments, business_date())
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="repayment_reversal", to_state=loan.status,
-                 reason=reason, data={"repayment": repayment.pk, "amount": str(repayment.amount),
-                                      "reallocated": [r.pk for r in later]})
+    _save(loan, installments, business_date(), actor=actor, reason=reason, data={"repayment": repayment.pk})
     return repayment
 
 

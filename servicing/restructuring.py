@@ -9,30 +9,29 @@ from django.utils.translation import gettext as _
 
 from microloan.audit import audit_record
 from microloan.business_date import business_date
-from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.lending.money import ZERO
 from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.workflow import NEW
 
 from .models import (
     Installment,
     Loan,
-    LoanStatus,
     Restructuring,
     RestructuringKind,
     RestructuringStatus,
 )
 from .repayments import _current, _save
+from .workflow import LIVE, LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 
 @transaction.atomic
 def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0,
                           reason: str) -> Restructuring:
-    require_role(actor, (Role.OFFICER, Role.MANAGER), _("request restructuring"))
+    RESTRUCTURING_WORKFLOW.check(obj=Restructuring(status=NEW), action="request", actor=actor, reason=reason)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+    if loan.status not in LIVE:
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     errors = {}
     if kind not in RestructuringKind.values:
@@ -41,38 +40,35 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
         errors["cause"] = [_("Choose hardship or disaster.")]
     if kind in (RestructuringKind.DEFERRAL, RestructuringKind.EXTENSION) and not (1 <= periods <= 60):
         errors["periods"] = [_("Give 1 to 60 periods.")]
-    if not (reason or "").strip():
-        errors["reason"] = [_("Say why.")]
     if errors:
         raise InvalidInput(errors)
     if loan.restructurings.filter(status=RestructuringStatus.REQUESTED).exists():
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status,
                                    message=_("A restructuring request is already waiting for approval."))
-    r = Restructuring.objects.create(loan=loan, kind=kind, cause=cause, periods=periods, reason=reason,
-                                     requested_by=actor)
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="restructuring_requested",
-                 to_state=r.status, reason=reason, data={"restructuring": r.pk, "kind": kind, "periods": periods})
+    r = Restructuring(loan=loan, kind=kind, cause=cause, periods=periods, reason=reason, requested_by=actor)
+    # The table requires the reason and writes the audit row the approver's four eyes read.
+    RESTRUCTURING_WORKFLOW.start(obj=r, action="request", actor=actor, reason=reason,
+                                 data={"loan": loan.pk, "kind": kind, "periods": periods})
     return r
 
 
 @transaction.atomic
 def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, comment: str = "") -> Restructuring:
-    require_role(actor, (Role.MANAGER, Role.ADMIN), _("approve restructuring"))
+    """Approves or rejects a request. Roles and four eyes (not by the requester) are the
+    restructuring's table; an approved deferral or extension moves the loan through its own
+    table (``restructure``), a penalty waiver leaves the loan's status as it is."""
     r = Restructuring.objects.select_for_update().get(pk=restructuring.pk)
-    if r.status != RestructuringStatus.REQUESTED:
-        raise TransitionNotAllowed(entity="restructuring", action="decide", status=r.status)
-    if r.requested_by_id == actor.pk:
-        raise NotAllowed(_("Four eyes: the requester may not approve their own restructuring."))
+    action = "approve" if approve else "reject"
+    RESTRUCTURING_WORKFLOW.check(obj=r, action=action, actor=actor, reason=comment)
     loan = Loan.objects.select_for_update().get(pk=r.loan_id)
-    if approve and loan.status not in (LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED):
+    if approve and loan.status not in LIVE:
         # The loan moved on (paid off, written off) while the request waited.
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
+    decided = ["decided_by", "decided_at", "decision_comment"]
     if not approve:
-        r.status = RestructuringStatus.REJECTED
-        r.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-        audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="restructuring_rejected",
-                     from_state="requested", to_state="rejected", reason=comment, data={"restructuring": r.pk})
+        RESTRUCTURING_WORKFLOW.apply(obj=r, action="reject", actor=actor, reason=comment,
+                                     data={"loan": loan.pk}, extra_update_fields=decided)
         return r
     today = business_date()
     old = _current(loan, lock=True)
@@ -90,7 +86,9 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
                          Line(Acct.PENALTY_INCOME, debit=waived, loan_id=loan.pk),
                          Line(Acct.PENALTY_RECEIVABLE, credit=waived, loan_id=loan.pk)])
         r.waived_amount = waived
-        _save(loan, old, today)
+        _save(loan, old, today, actor=actor, data={"restructuring": r.pk})
+        audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="penalty_waiver", reason=comment or r.reason,
+                     data={"restructuring": r.pk, "waived": str(waived)})
     else:
         new_version = loan.schedule_version + 1
         rows = _new_schedule(loan, old, r, today, new_version)
@@ -98,17 +96,18 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         Installment.objects.bulk_create(rows)
         r.from_version, r.to_version = loan.schedule_version, new_version
         loan.schedule_version = new_version
-        loan.status = LoanStatus.RESTRUCTURED
         loan.maturity_date = max(i.due_date for i in rows)
-        loan.save(update_fields=["schedule_version", "status", "maturity_date"])
-        _save(loan, _current(loan, lock=True), today)
-    r.status, r.effective_date = RestructuringStatus.APPROVED, today
-    r.save(update_fields=["status", "decided_by", "decided_at", "decision_comment", "effective_date",
-                          "from_version", "to_version", "waived_amount"])
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action=f"restructuring_{r.kind}",
-                 from_state="requested", to_state="approved", reason=comment or r.reason,
-                 data={"restructuring": r.pk, "from_version": r.from_version, "to_version": r.to_version,
-                       "waived": str(r.waived_amount)})
+        LOAN_WORKFLOW.apply(obj=loan, action="restructure", actor=actor, reason=comment or r.reason,
+                            data={"restructuring": r.pk, "kind": r.kind, "from_version": r.from_version,
+                                  "to_version": r.to_version},
+                            extra_update_fields=["schedule_version", "maturity_date"])
+        _save(loan, _current(loan, lock=True), today, actor=actor, data={"restructuring": r.pk})
+    r.effective_date = today
+    RESTRUCTURING_WORKFLOW.apply(obj=r, action="approve", actor=actor, reason=comment,
+                                 data={"loan": loan.pk, "from_version": r.from_version, "to_version": r.to_version,
+                                       "waived": str(r.waived_amount)},
+                                 extra_update_fields=[*decided, "effective_date", "from_version", "to_version",
+                                                      "waived_amount"])
     return r
 
 

@@ -35,3 +35,19 @@ def borrower_outstanding_principal(borrower):
     total = Loan.objects.filter(borrower=borrower, status__in=[LoanStatus.ACTIVE, LoanStatus.RESTRUCTURED]) \
         .aggregate(t=Sum("outstanding_principal"))["t"]
     return total or Decimal("0.00")
+
+
+def loan_history(*, loan, repayments=None, restructurings=None):
+    """The loan's audit trail with its repayments' and restructurings' (each entity audits
+    its own moves), oldest first."""
+    from django.db.models import Q
+
+    from microloan.models import AuditEvent
+
+    repayments = [r.pk for r in repayments] if repayments is not None else loan.repayments.values("pk")
+    restructurings = ([r.pk for r in restructurings] if restructurings is not None
+                      else loan.restructurings.values("pk"))
+    return (AuditEvent.objects.filter(Q(entity="loan", entity_id=loan.pk)
+                                      | Q(entity="repayment", entity_id__in=repayments)
+                                      | Q(entity="restructuring", entity_id__in=restructurings))
+            .select_related("actor").order_by("at", "id"))

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from applications.models import Application, ApplicationStatus, Product
 from applications.services import application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
-from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
@@ -28,6 +27,7 @@ from underwriting.services import borrower_exposure, loan_fee
 
 from .models import Contract, Installment, Loan
 from .pdf import ContractData, Party, render_contract_pdf
+from .workflow import LOAN_WORKFLOW
 
 PENALTY_FACTOR = Decimal("1.5")
 
@@ -170,7 +170,7 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
     if schedule.apr > policy("APR_CAP"):
         raise NotAllowed(_("The APR %(apr)s exceeds the cap of %(cap)s.") % {"apr": schedule.apr,
                                                                               "cap": policy("APR_CAP")})
-    loan = Loan.objects.create(
+    loan = Loan(
         application=app, contract=contract, borrower=app.borrower, branch=app.branch, product=app.product,
         officer=app.officer, principal=terms["principal"], fee=terms["fee"], annual_rate=terms["annual_rate"],
         penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]), apr=schedule.apr, term=terms["term"],
@@ -178,6 +178,8 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
         disbursed_on=disbursed_on, disbursed_amount=money(terms["principal"] - terms["fee"]), channel=channel,
         reference=reference, maturity_date=schedule.installments[-1].due_date,
         outstanding_principal=terms["principal"])
+    LOAN_WORKFLOW.start(obj=loan, action="disburse", actor=actor,
+                        data={"application": app.pk, "principal": str(loan.principal)})
     Installment.objects.bulk_create([
         Installment(loan=loan, number=i.number, due_date=i.due_date, principal_due=i.principal,
                     interest_due=i.interest, balance_after=i.balance_after) for i in schedule.installments])
@@ -191,6 +193,4 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
     APPLICATION_WORKFLOW.apply(obj=app, action="disburse", actor=actor,
                                data={"loan": loan.pk, "amount": str(loan.disbursed_amount), "channel": channel,
                                      "reference": reference, "disbursed_on": disbursed_on.isoformat()})
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="disburse", to_state=loan.status,
-                 data={"application": app.pk, "principal": str(loan.principal)})
     return loan

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applications.selectors import application_list
-from microloan.audit import audit_history
+from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import DomainError
 from microloan.ledger import JournalLine
@@ -17,6 +17,7 @@ from microloan.web import report_domain_error, staff_required
 
 from . import selectors, services
 from .forms import ContractForm, DisburseForm, QuoteForm, RepaymentForm, RestructuringForm, ReverseForm, SignForm
+from .workflow import loan_page_moves
 
 
 @staff_required
@@ -64,7 +65,9 @@ def contract_page(request, pk):
                     return redirect("loan-detail", pk=result.pk)
                 messages.success(request, _("Saved."))
                 return redirect("contract-page", pk=app.pk)
+    actions = {t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)}
     return render(request, "servicing/contract.html", {"app": app, "contracts": contracts, "forms": forms,
+                                                       "actions": actions,
                                                        "loan": getattr(app, "loan", None) if app.status ==
                                                        "disbursed" else None})
 
@@ -104,11 +107,12 @@ def loan_detail(request, pk):
     repayments = list(loan.repayments.select_related("posted_by").prefetch_related("allocations__installment")
                       .order_by("-id"))
     shown = next((r for r in repayments if str(r.pk) == request.GET.get("repayment")), None)
+    restructurings = list(loan.restructurings.select_related("requested_by", "decided_by"))
+    moves = loan_page_moves(loan=loan, actor=request.user, repayments=repayments, restructurings=restructurings)
     return render(request, "servicing/loan_detail.html", {
         "loan": loan, "installments": installments, "journal": journal, "totals": totals, "forms": forms,
-        "repayments": repayments, "shown": shown, "restructurings": list(
-            loan.restructurings.select_related("requested_by", "decided_by")),
-        "history": audit_history(entity="loan", entity_id=loan.pk)})
+        "repayments": repayments, "shown": shown, "restructurings": restructurings, "moves": moves,
+        "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings)})
 
 
 def _loan_post(request, loan, forms):

@@ -83,7 +83,7 @@ def case_workbench(request, pk):
                 return redirect("underwriting-case", pk=app.pk)
             except DomainError as exc:
                 report_domain_error(request, exc, form)
-    actions = APPLICATION_WORKFLOW.available_actions(app.status, request.user.role)
+    actions = [t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)]
     return render(request, "underwriting/case.html", {
         "app": app, **selectors.case_file(app=app), "forms": forms, "actions": actions})
 

@@ -38,13 +38,14 @@ INSTALLED_APPS = [
     # The shared kernel: branches, staff, audit trail, business date, money.
     "microloan",
     # Lifecycle apps; dependencies flow one way: applications -> underwriting ->
-    # servicing -> care -> collection.
+    # servicing -> care -> collection; reporting reads them all and nothing imports it.
     "applications",
     "underwriting",
     "servicing",
     # Customer service: complaints, follow-up visits, credit reviews, feedback.
     "care",
     "collection",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -264,7 +264,7 @@ def test_document_review_accept_and_reject_with_reason(officer, borrower, produc
     assert r.status_code == 200 and r.data["status"] == "rejected" and r.data["review_reason"] == "blurred"
     r = client.post(url, {"decision": "maybe"}, format="json")
     assert r.status_code == 400 and "decision" in r.data
-    ev = AuditEvent.objects.get(entity="document", action="review")
+    ev = AuditEvent.objects.get(entity="document", action="reject")
     assert ev.reason == "blurred" and ev.to_state == "rejected"
 
 

@@ -1,9 +1,10 @@
 import pytest
 
 from applications.models import ApplicationStatus
+from microloan.models import Role
 from servicing.models import Contract, Installment, Loan
 
-from ..factories import ApplicationFactory
+from ..factories import ApplicationFactory, UserFactory
 
 # The servicing fixtures: a disbursed 10,000.00 loan, 12 monthly annuity instalments at 12%
 # from 2026-11-20 (penalty rate 18% = 12% × 1.5, grace 3 days), on a balanced ledger.
@@ -15,6 +16,7 @@ from ..servicing.conftest import (  # noqa: F401
     reviewer,
     sv_product,
 )
+from .factories import overdue_case
 
 
 def clone_loan(original: Loan) -> Loan:
@@ -38,3 +40,14 @@ def clone_loan(original: Loan) -> Loan:
 def portfolio(loan):  # noqa: F811 - the servicing fixture
     """Four loans like ``loan``, the same schedule, nothing paid on any."""
     return [loan, *(clone_loan(loan) for _ in range(3))]
+
+
+@pytest.fixture
+def collectors(branch):
+    return [UserFactory(username=f"collector{i}", role=Role.COLLECTOR, branch=branch) for i in range(2)]
+
+
+@pytest.fixture
+def case(loan, collectors):  # noqa: F811 - the servicing fixture
+    """The fixture loan's case, opened and assigned by the close of 2026-12-20 and -21."""
+    return overdue_case(loan)

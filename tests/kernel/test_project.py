@@ -1,5 +1,6 @@
 """The project's own promises: compose file valid, production settings safe, Celery on Redis."""
 
+import ast
 import os
 import shutil
 import subprocess
@@ -131,6 +132,48 @@ def test_every_beat_entry_names_a_task_the_worker_registers():
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"microloan.ledger_rollup", "servicing.care_periodic_reviews", "collection.close_business_day"} <= scheduled
     assert sorted(scheduled - set(app.tasks)) == []
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (function-level imports too), relative ones
+    resolved against the file's package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = path.relative_to(ROOT).parent.parts
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package[:len(package) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
+              in ("import_module", "import_string", "include") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value)
+    return found
+
+
+def test_nothing_imports_reporting_but_the_url_configuration():
+    """Reports read every app, so they are the last app: anything importing them would tie
+    an app to every other one. Only the URL configuration (and reporting's own tests) may."""
+    allowed = {Path("microloan/urls.py")}
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        if rel.parts[0] in (".venv", "reporting", "node_modules") or rel.parts[:2] == ("tests", "reporting"):
+            continue
+        if rel in allowed:
+            continue
+        if any(m == "reporting" or m.startswith("reporting.") for m in _imported_modules(path)):
+            offenders.append(str(rel))
+    assert offenders == []
+    # the scan sees an import when there is one
+    assert "reporting.urls" in _imported_modules(ROOT / "microloan" / "urls.py")
+    assert "reporting.selectors" in _imported_modules(ROOT / "reporting" / "views.py")
 
 
 def test_no_collections_package_shadows_the_standard_library():

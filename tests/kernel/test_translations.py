@@ -16,7 +16,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 CATALOG = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
-APPS = ("microloan", "applications", "underwriting", "servicing", "care", "collection")
+APPS = ("microloan", "applications", "underwriting", "servicing", "care", "collection", "reporting")
 
 pytestmark = pytest.mark.skipif(not shutil.which("msgfmt") or not shutil.which("xgettext"),
                                 reason="gettext tools (scripts/test.sh installs them)")

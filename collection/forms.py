@@ -1,0 +1,42 @@
+"""The collector's forms: a contact, a promise to pay, a write-off proposal; the sandbox's
+day advance."""
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from .case_models import ContactChannel
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=ContactChannel.choices)
+    party = forms.ChoiceField(label=gettext_lazy("Contacted party"), choices=[
+        ("borrower", gettext_lazy("Borrower")), ("guarantor", gettext_lazy("Guarantor")),
+        ("third_party", gettext_lazy("Third party"))])
+    party_name = forms.CharField(label=gettext_lazy("Name (guarantor)"), required=False, max_length=100)
+    connected = forms.BooleanField(label=gettext_lazy("Connected"), required=False)
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), required=False, choices=[
+        ("", "—"), ("promise", gettext_lazy("Promised to pay")), ("no_answer", gettext_lazy("No answer")),
+        ("refused", gettext_lazy("Refused to pay")), ("wrong_number", gettext_lazy("Wrong number")),
+        ("paid", gettext_lazy("Says paid"))])
+    notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PromiseForm(forms.Form):
+    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
+    promised_on = forms.DateField(label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class WriteOffForm(forms.Form):
+    # Empty passes here: the service says why it needs one ("Say why."), for the API too.
+    reason = forms.CharField(required=False)
+
+
+class WriteOffDecisionForm(forms.Form):
+    write_off = forms.IntegerField()
+    action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    comment = forms.CharField(required=False)
+
+
+class SandboxAdvanceForm(forms.Form):
+    # How many days at once: the service keeps it between 1 and its maximum.
+    days = forms.IntegerField(required=False)

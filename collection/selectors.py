@@ -1,0 +1,56 @@
+"""Collection's reads: the collector's worklist, the promises to follow up, a case page's
+facts and the moves its viewer may make."""
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from care.models import Complaint
+from microloan.scoping import branch_q
+
+from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay
+from .workflow import WRITE_OFF_WORKFLOW
+
+# Worst first: the worklist's order and its bucket filter.
+BUCKET_ORDER = ["180+", "91-180", "61-90", "31-60", "1-30", "current"]
+
+
+def cases_visible(*, user) -> QuerySet[CollectionCase]:
+    """The cases of the user's branch and its children."""
+    return CollectionCase.objects.filter(branch_q(user)).select_related("loan__borrower", "assigned_to")
+
+
+def worklist(*, user, bucket: str = "") -> QuerySet[CollectionCase]:
+    """Open cases: the user's own first, then the worst bucket, the most days past due."""
+    qs = cases_visible(user=user).filter(status=CaseStatus.OPEN).annotate(
+        mine=Case(When(assigned_to=user, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        bucket_rank=Case(*[When(loan__bucket=b, then=Value(i)) for i, b in enumerate(BUCKET_ORDER)],
+                         default=Value(9), output_field=IntegerField()),
+    ).order_by("mine", "bucket_rank", "-loan__days_past_due", "id")
+    return qs.filter(loan__bucket=bucket) if bucket else qs
+
+
+def promises_due(*, user, on) -> QuerySet[PromiseToPay]:
+    return PromiseToPay.objects.filter(case__in=cases_visible(user=user), status=PromiseStatus.OPEN,
+                                       promised_on=on).select_related("case__loan__borrower")
+
+
+def promises_broken(*, user) -> QuerySet[PromiseToPay]:
+    """Broken promises of cases still open: the ones to chase."""
+    return PromiseToPay.objects.filter(case__in=cases_visible(user=user).filter(status=CaseStatus.OPEN),
+                                       status=PromiseStatus.BROKEN).select_related("case__loan__borrower")
+
+
+def case_page(*, case: CollectionCase, user) -> dict:
+    """What the case page shows: the ladder's steps, contacts, promises, write-offs (each with
+    the moves ``user`` may make on it) and the borrower's complaints, collection-conduct ones
+    first, so whoever works the case knows of a dispute about it."""
+    write_offs = list(case.loan.write_offs.select_related("requested_by", "decided_by"))
+    for w in write_offs:
+        w.actions = WRITE_OFF_WORKFLOW.available(obj=w, actor=user)
+    return {
+        "steps": list(case.steps.all()),
+        "contacts": list(case.contacts.select_related("actor")[:100]),
+        "promises": list(case.promises.all()),
+        "write_offs": write_offs,
+        "complaints": list(Complaint.objects.filter(borrower_id=case.loan.borrower_id)
+                           .order_by(Case(When(category="collection_conduct", then=0), default=1), "-received_on")),
+    }

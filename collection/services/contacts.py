@@ -1,0 +1,69 @@
+"""Contacts with borrowers under the conduct rules: no contact at night (borrower local time),
+daily caps on calls across all staff, no third parties but the loan's guarantors. Every
+attempt is logged, the refused ones with why."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.models import Borrower
+from microloan.audit import audit_record
+from microloan.errors import InvalidInput
+from microloan.models import Role
+from microloan.scoping import require_role
+
+from ..case_models import CollectionCase, ContactAttempt
+from ..policy import conduct
+
+
+def _local(at: datetime, tz: str) -> datetime:
+    return at.astimezone(ZoneInfo(tz))
+
+
+@transaction.atomic
+def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borrower", party_name: str = "",
+                connected: bool = False, outcome: str = "", notes: str = "",
+                at: datetime | None = None) -> ContactAttempt:
+    """Logs every attempt. One the conduct rules forbid is logged as refused, with why, and
+    the caller shows that reason; nothing about the debt goes to a third party."""
+    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("contact borrowers"))
+    if channel not in ("call", "sms", "visit", "letter"):
+        raise InvalidInput({"channel": [_("Choose call, sms, visit or letter.")]})
+    case = CollectionCase.objects.select_related("loan__borrower__branch", "loan__application").get(pk=case.pk)
+    # Lock the borrower: the daily caps count attempts across all staff, so two collectors
+    # calling at once must not both squeeze under the limit.
+    borrower = Borrower.objects.select_for_update().select_related("branch").get(pk=case.loan.borrower_id)
+    at = at or timezone.now()
+    local = _local(at, borrower.branch.timezone)
+    reason = ""
+    start, end = (time.fromisoformat(conduct("CONTACT_START")), time.fromisoformat(conduct("CONTACT_END")))
+    guarantors = {str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or [])
+                  if isinstance(g, dict)}
+    if party == "third_party" or (party == "guarantor" and party_name.strip() not in guarantors):
+        reason = _("No contact with third parties other than the loan's guarantors.")
+    elif not (start <= local.time() < end):
+        reason = _("No contact between %(end)s and %(start)s borrower local time (now %(now)s).") % {
+            "start": conduct("CONTACT_START"), "end": conduct("CONTACT_END"), "now": local.strftime("%H:%M")}
+    elif channel == "call":
+        day_start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
+        today = ContactAttempt.objects.filter(borrower=borrower, channel="call", refused=False, at__gte=day_start,
+                                              at__lt=day_start + timedelta(days=1))
+        counts = today.aggregate(dials=Count("id"), connected=Count("id", filter=Q(connected=True)))
+        if counts["dials"] >= int(conduct("MAX_DIAL_ATTEMPTS")):
+            reason = _("Already %(n)d call attempts today for this borrower (limit %(max)d).") % {
+                "n": counts["dials"], "max": int(conduct("MAX_DIAL_ATTEMPTS"))}
+        elif counts["connected"] >= int(conduct("MAX_CONNECTED_CALLS")):
+            reason = _("Already %(n)d connected calls today for this borrower (limit %(max)d).") % {
+                "n": counts["connected"], "max": int(conduct("MAX_CONNECTED_CALLS"))}
+    attempt = ContactAttempt.objects.create(
+        case=case, borrower=borrower, actor=actor, at=at, channel=channel, party=party, party_name=party_name,
+        connected=connected and not reason, outcome=outcome, notes=notes, refused=bool(reason),
+        refusal_reason=reason)
+    audit_record(actor=actor, entity="loan", entity_id=case.loan_id, action="contact_refused" if reason else "contact",
+                 reason=reason, data={"case": case.pk, "attempt": attempt.pk, "channel": channel, "party": party,
+                                      "connected": attempt.connected})
+    return attempt

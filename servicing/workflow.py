@@ -1,0 +1,79 @@
+"""Servicing's legal moves, as data: the loan, its repayments and its restructurings. Each
+table says who may take a move, whether it needs a reason and its four-eyes rule (read from
+the audit trail); the services take every status change through these tables, so each one
+writes an audit row."""
+
+from django.utils.translation import gettext_lazy as _
+
+from microloan.models import Role
+from microloan.workflow import NEW, Transition, Workflow
+
+from .models import LoanStatus as L
+from .models import RepaymentStatus as P
+from .models import RestructuringStatus as R
+
+FIELD = frozenset({Role.OFFICER, Role.MANAGER})
+POSTERS = frozenset({Role.OFFICER, Role.MANAGER, Role.COLLECTOR})
+REVERSERS = frozenset({Role.OFFICER, Role.MANAGER})
+APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
+# A loan the borrower still repays: what may be paid, restructured, written off or closed.
+LIVE = frozenset({L.ACTIVE, L.RESTRUCTURED})
+
+LOAN_WORKFLOW = Workflow("loan", [
+    Transition("disburse", frozenset({NEW}), L.ACTIVE, FIELD, label=_("Disburse")),
+    # Settled in full by a posting (or by a waiver that leaves nothing owed).
+    Transition("close", LIVE, L.CLOSED, POSTERS | APPROVERS, label=_("Close"), system=True),
+    # A reversal leaves something owed again on a closed loan.
+    Transition("reopen", frozenset({L.CLOSED}), L.ACTIVE, REVERSERS, label=_("Reopen")),
+    Transition("reopen_restructured", frozenset({L.CLOSED}), L.RESTRUCTURED, REVERSERS, label=_("Reopen")),
+    # An approved deferral or extension (a new schedule version).
+    Transition("restructure", LIVE, L.RESTRUCTURED, APPROVERS, label=_("Restructure")),
+    Transition("write_off", LIVE, L.WRITTEN_OFF, APPROVERS, label=_("Write off")),
+])
+
+REPAYMENT_WORKFLOW = Workflow("repayment", [
+    # Posted at the branch or, with no actor, by a verified payment-channel callback.
+    Transition("post", frozenset({NEW}), P.POSTED, POSTERS, label=_("Post repayment"), system=True),
+    Transition("reverse", frozenset({P.POSTED}), P.REVERSED, REVERSERS, label=_("Reverse"), needs_reason=True,
+               not_by=frozenset({"post"})),
+])
+
+RESTRUCTURING_WORKFLOW = Workflow("restructuring", [
+    Transition("request", frozenset({NEW}), R.REQUESTED, FIELD, label=_("Request restructuring"),
+               needs_reason=True),
+    Transition("approve", frozenset({R.REQUESTED}), R.APPROVED, APPROVERS, label=_("Approve"),
+               not_by=frozenset({"request"})),
+    Transition("reject", frozenset({R.REQUESTED}), R.REJECTED, APPROVERS, label=_("Reject"),
+               not_by=frozenset({"request"})),
+])
+
+
+def loan_status_move(loan, *, settled: bool) -> str | None:
+    """The loan's move after its instalments changed: close when nothing is owed any more,
+    reopen (to the status it had) when a reversal left something owed on a closed loan."""
+    if settled and loan.status in LIVE:
+        return "close"
+    if not settled and loan.status == L.CLOSED:
+        return "reopen_restructured" if loan.schedule_version > 1 else "reopen"
+    return None
+
+
+def loan_page_moves(*, loan, actor, repayments, restructurings) -> dict:
+    """The loan page's buttons, from the tables: posting and requesting on a live loan (the
+    services refuse them on any other), each repayment's reversal (none once written off)
+    and each request's decision; sets ``moves`` on every repayment and restructuring."""
+    from .models import Repayment, Restructuring
+
+    live = loan.status in LIVE
+    reversals = (REPAYMENT_WORKFLOW.available_many(objs=repayments, actor=actor)
+                 if loan.status != L.WRITTEN_OFF else {})
+    decisions = RESTRUCTURING_WORKFLOW.available_many(objs=restructurings, actor=actor)
+    for r in repayments:
+        r.moves = reversals.get(r.pk, [])
+    for r in restructurings:
+        r.moves = decisions.get(r.pk, [])
+    return {
+        "repay": REPAYMENT_WORKFLOW.available(obj=Repayment(loan=loan, status=NEW), actor=actor) if live else [],
+        "restructure": (RESTRUCTURING_WORKFLOW.available(obj=Restructuring(loan=loan, status=NEW), actor=actor)
+                        if live else []),
+    }

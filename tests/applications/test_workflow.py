@@ -1,0 +1,77 @@
+"""Intake's tables tested whole (applications/workflow.py): the application, the lead and
+the document; and the pages' buttons come from them."""
+
+import pytest
+
+from applications.models import (
+    Application,
+    ApplicationStatus,
+    Document,
+    DocumentStatus,
+    Lead,
+    LeadStatus,
+)
+from applications.services import document_review, lead_convert, lead_create
+from applications.workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
+from microloan.audit import audit_history
+from microloan.errors import NotAllowed, TransitionNotAllowed
+from microloan.models import Role
+
+from ..factories import ApplicationFactory, DocumentFactory, UserFactory
+from ..workflow_cases import check_one_move, every_move, statuses_are_the_enums
+
+TABLES = [(APPLICATION_WORKFLOW, Application, ApplicationStatus), (LEAD_WORKFLOW, Lead, LeadStatus),
+          (DOCUMENT_WORKFLOW, Document, DocumentStatus)]
+MODELS = {w.entity: m for w, m, _e in TABLES}
+
+
+@pytest.mark.parametrize("workflow,action,status,role",
+                         [p for w, _m, enum in TABLES for p in every_move(w, enum.values)])
+def test_every_move_of_every_table(workflow, action, status, role):
+    check_one_move(workflow, MODELS[workflow.entity], action, status, role)
+
+
+@pytest.mark.parametrize("workflow,enum", [pytest.param(w, e, id=w.entity) for w, _m, e in TABLES])
+def test_tables_name_only_the_enums_statuses(workflow, enum):
+    statuses_are_the_enums(workflow, enum.values)
+
+
+@pytest.mark.django_db
+def test_a_lead_is_registered_and_converted_once_through_its_table(officer, branch):
+    lead = lead_create(actor=officer, name="Wang Fang", mobile="13800138000", channel="street")
+    borrower, _app = lead_convert(actor=officer, lead=lead, borrower_data={
+        "id_number": "11010519491231002X", "segment": "salaried", "monthly_income": "8000.00"})
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.CONVERTED and lead.borrower == borrower
+    assert [(e.action, e.from_state, e.to_state) for e in audit_history(entity="lead", entity_id=lead.pk)] == [
+        ("create", "", "new"), ("convert", "new", "converted")]
+    with pytest.raises(TransitionNotAllowed):
+        lead_convert(actor=officer, lead=lead, borrower_data={"id_number": "11010519491231002X"})
+    collector = UserFactory(role=Role.COLLECTOR, branch=branch)
+    with pytest.raises(NotAllowed):
+        lead_create(actor=collector, name="Li", mobile="13900139000", channel="street")
+
+
+@pytest.mark.django_db
+def test_a_document_review_moves_through_its_table_and_may_be_corrected(officer, borrower, product):
+    doc = DocumentFactory(application=ApplicationFactory(borrower=borrower, product=product, created_by=officer))
+    document_review(actor=officer, document=doc, decision="rejected", reason="blurred")
+    document_review(actor=officer, document=doc, decision="rejected", reason="blurred")  # the same: no move
+    document_review(actor=officer, document=doc, decision="accepted")
+    with pytest.raises(TransitionNotAllowed):
+        document_review(actor=officer, document=doc, decision="accepted", reason="again, differently")
+    assert [(e.action, e.from_state, e.to_state) for e in audit_history(entity="document", entity_id=doc.pk)] == [
+        ("reject", "pending", "rejected"), ("accept", "rejected", "accepted")]
+
+
+@pytest.mark.django_db
+def test_the_application_page_shows_only_the_moves_the_table_allows(client, officer, borrower, product, branch):
+    app = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
+    DocumentFactory(application=app)
+    client.force_login(officer)
+    html = client.get(f"/applications/{app.pk}/").content.decode()
+    assert 'id="action-submit"' in html and 'id="action-withdraw"' in html
+    assert 'class="review-doc"' in html and 'id="upload-form"' in html
+    client.force_login(UserFactory(role=Role.COLLECTOR, branch=branch))
+    html = client.get(f"/applications/{app.pk}/").content.decode()
+    assert 'id="action-submit"' not in html and 'class="review-doc"' not in html and 'id="upload-form"' not in html

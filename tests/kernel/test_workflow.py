@@ -1,0 +1,122 @@
+"""The kernel's workflow: creation moves (``start``), list pages' buttons
+(``available_many``), and the whole lifecycle (every table in ``REGISTRY``) printed as one
+Markdown table that README.md must hold between its lifecycle markers.
+
+Regenerate the README's table after changing any table (one command):
+
+    UPDATE_README=1 python -m pytest -q tests/kernel/test_workflow.py -k lifecycle
+"""
+
+import importlib
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from microloan.errors import InvalidInput, NotAllowed
+from microloan.models import AuditEvent, Role
+from microloan.workflow import NEW, REGISTRY, Transition, Workflow
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+START, END = "<!-- lifecycle:start -->", "<!-- lifecycle:end -->"
+
+
+def lifecycle_workflows() -> list[Workflow]:
+    """Every table: each app's ``workflow`` module in INSTALLED_APPS order (tables in the order
+    they are defined), then whatever else registered itself once the whole project is
+    imported (the URLconf imports every view, hence every service), by entity name."""
+    importlib.import_module(settings.ROOT_URLCONF)
+    seen: dict[str, Workflow] = {}
+    for config in apps.get_app_configs():
+        name = f"{config.name}.workflow"
+        if importlib.util.find_spec(config.name) and importlib.util.find_spec(name):
+            for value in vars(importlib.import_module(name)).values():
+                if isinstance(value, Workflow) and REGISTRY.get(value.entity) is value:
+                    seen.setdefault(value.entity, value)
+    for entity in sorted(set(REGISTRY) - set(seen)):
+        seen[entity] = REGISTRY[entity]
+    return list(seen.values())
+
+
+def _roles(t: Transition) -> str:
+    names = [r for r in Role.values if r in t.roles]
+    return ", ".join(names + (["system"] if t.system else []))
+
+
+def lifecycle_markdown(workflows: list[Workflow]) -> str:
+    rows = ["| entity | action | from | to | roles | reason? | four eyes |",
+            "|---|---|---|---|---|---|---|"]
+    for w in workflows:
+        for t in w.transitions.values():
+            sources = ", ".join("(new)" if s == NEW else s for s in sorted(t.sources))
+            four_eyes = "not by whoever did " + ", ".join(sorted(t.not_by)) if t.not_by else ""
+            rows.append(f"| {w.entity} | {t.action} | {sources} | {t.target} | {_roles(t)} | "
+                        f"{'yes' if t.needs_reason else ''} | {four_eyes} |")
+    return "\n".join(rows)
+
+
+def test_the_readme_holds_the_whole_lifecycle():
+    table = lifecycle_markdown(lifecycle_workflows())
+    text = README.read_text(encoding="utf-8")
+    assert START in text and END in text, "README.md needs the lifecycle markers"
+    head, rest = text.split(START, 1)
+    _old, tail = rest.split(END, 1)
+    wanted = f"{head}{START}\n{table}\n{END}{tail}"
+    if os.environ.get("UPDATE_README") == "1" and text != wanted:
+        README.write_text(wanted, encoding="utf-8")
+        text = README.read_text(encoding="utf-8")
+    assert text == wanted, ("README.md's lifecycle table is out of date; regenerate it with "
+                            "UPDATE_README=1 python -m pytest -q tests/kernel/test_workflow.py -k lifecycle")
+
+
+def test_the_lifecycle_covers_every_registered_table():
+    entities = {w.entity for w in lifecycle_workflows()}
+    assert entities == set(REGISTRY)
+    assert {"application", "lead", "document", "loan", "repayment", "restructuring"} <= entities
+
+
+# --- the kernel's additions, on a table of their own --------------------------------------
+
+def _toy() -> Workflow:
+    wf = Workflow("toy-kernel-test", [
+        Transition("make", frozenset({NEW}), "made", frozenset({Role.OFFICER}), needs_reason=True),
+        Transition("check", frozenset({"made"}), "checked", frozenset({Role.OFFICER}),
+                   not_by=frozenset({"make"})),
+    ])
+    REGISTRY.pop(wf.entity)  # not part of the product's lifecycle
+    return wf
+
+
+@pytest.mark.django_db
+def test_start_creates_through_a_creation_move_and_audits_it(officer, branch):
+    from applications.models import Lead
+
+    wf = _toy()
+    lead = Lead(branch=branch, officer=officer, name="x", mobile="13800138000", channel="street")
+    with pytest.raises(InvalidInput):
+        wf.start(obj=lead, action="make", actor=officer)
+    assert lead.pk is None
+    assert wf.start(obj=lead, action="make", actor=officer, reason="new prospect") == "made"
+    ev = AuditEvent.objects.get(entity=wf.entity, entity_id=lead.pk)
+    assert (ev.action, ev.from_state, ev.to_state, ev.actor_id) == ("make", NEW, "made", officer.pk)
+
+
+@pytest.mark.django_db
+def test_available_many_reads_four_eyes_in_one_query(officer, branch, django_assert_num_queries):
+    from applications.models import Lead
+
+    from ..factories import UserFactory
+
+    wf = _toy()
+    objs = [Lead(pk=n, status="made") for n in (101, 102, 103)]
+    AuditEvent.objects.create(actor=officer, entity=wf.entity, entity_id=102, action="make")
+    with django_assert_num_queries(1):
+        moves = wf.available_many(objs=objs, actor=officer)
+    assert {pk: [t.action for t in ts] for pk, ts in moves.items()} == {101: ["check"], 102: [], 103: ["check"]}
+    other = UserFactory(role=Role.OFFICER, branch=branch)
+    assert all(ts for ts in wf.available_many(objs=objs, actor=other).values())
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        wf.check(obj=objs[1], action="check", actor=officer)
