@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
+from microloan.lending.money import money
 from microloan.models import Role
-from microloan.money import money
 from microloan.scoping import require_role
 from microloan.workflow import NEW
 

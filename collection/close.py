@@ -38,8 +38,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput
 from microloan.ledger import Account, Acct, EntryKind, JournalEntry, ensure_chart, ledger_rollup
+from microloan.lending.money import ZERO, money
 from microloan.models import BusinessCalendar
-from microloan.money import ZERO, money
 from microloan.policy import CollectionPolicy, policy
 
 from . import escalation

@@ -6,5 +6,10 @@ class KernelConfig(AppConfig):
     name = "microloan"
     verbose_name = _("Kernel")
 
-    def ready(self):
-        from . import policy  # noqa: F401 - registers the policy's system check
+    def ready(self) -> None:
+        # The Celery app, so that every ``.delay()`` of the web process goes to the broker the
+        # settings name (``microloan/__init__.py`` no longer imports it: see its docstring).
+        from . import (
+            celery,  # noqa: F401
+            policy,  # noqa: F401 - registers the policy's system check
+        )

@@ -137,5 +137,5 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return f"business date {self.current_date or 'today'}"
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
-from .ledger import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own module
+from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
 from .notifications import Notification  # noqa: E402,F401

@@ -21,8 +21,8 @@ from django.core.files.base import ContentFile
 
 from applications import services as intake
 from applications.models import Application, ApplicationStatus, Borrower, Product
+from microloan.lending.money import money
 from microloan.models import User
-from microloan.money import money
 from servicing import services as sv
 from servicing.models import Loan, Repayment
 from servicing.repayments import repayment_post

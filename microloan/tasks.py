@@ -15,6 +15,6 @@ def heartbeat() -> str:
 @shared_task(name="microloan.ledger_rollup")
 def ledger_rollup() -> int:
     """Folds new journal lines into the ledger's day totals (also done after each close)."""
-    from .ledger import ledger_rollup as rollup
+    from .ledger.rollup import ledger_rollup as rollup
 
     return rollup()

@@ -11,7 +11,8 @@ from care import api as care_api
 from servicing import api as servicing_api
 from underwriting import api as underwriting_api
 
-from . import ledger_views, views
+from . import views
+from .ledger import views as ledger_views
 from .notifications_api import MyNotificationReadView, MyNotificationsView
 
 router = DefaultRouter()

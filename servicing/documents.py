@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from microloan.ledger import Acct, JournalLine
+from microloan.lending.money import ZERO
 
 from .models import Loan, Repayment, RepaymentStatus
 from .pdf import (
@@ -18,8 +19,6 @@ from .pdf import (
     render_statement_pdf,
 )
 from .services import lender_party
-
-ZERO = Decimal("0.00")
 
 
 def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from microloan.money import ZERO, money
+from microloan.lending.money import ZERO, money
 
 from .models import Bucket, Classification, Installment, InstallmentStatus
 from .repayments import installment_status

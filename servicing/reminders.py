@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from microloan.money import money
+from microloan.lending.money import money
 from microloan.notifications import Channel, next_allowed_time, notifications_enqueue_many
 
 from .models import Installment, InstallmentStatus, LoanStatus

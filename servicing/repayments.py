@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, JournalEntry, Line, journal_post, journal_reverse
-from microloan.money import money
+from microloan.lending.allocation import Open, Split, allocate
+from microloan.lending.money import ZERO, money
+from microloan.lending.schedule import interest_to_date
 from microloan.workflow import NEW
 
-from .allocation import ZERO, Open, Split, allocate
 from .models import (
     Installment,
     InstallmentStatus,
@@ -94,13 +95,8 @@ def _payoff(loan: Loan, installments: list[Installment], on: date) -> Payoff:
         if i.due_date <= on:
             interest += o.interest
             continue
-        start = _period_start(loan, installments, i)
-        if start < on < i.due_date:
-            charged = money(i.interest_due * Decimal((on - start).days) / Decimal((i.due_date - start).days))
-            charged = max(ZERO, charged - i.interest_paid)
-        else:
-            charged = ZERO
-        charged = min(charged, o.interest)
+        earned = interest_to_date(i.interest_due, start=_period_start(loan, installments, i), due=i.due_date, on=on)
+        charged = min(max(ZERO, earned - i.interest_paid), o.interest)
         interest += charged
         if o.interest - charged > 0:
             forgiven[i.pk] = o.interest - charged

@@ -2,8 +2,6 @@
 requests, a manager approves (not the requester); approval writes a new schedule version
 from the effective date and keeps the old one as history."""
 
-from datetime import timedelta
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +11,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
+from microloan.lending.money import ZERO
+from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
 from microloan.workflow import NEW
 
 from .models import (
@@ -23,10 +23,7 @@ from .models import (
     RestructuringStatus,
 )
 from .repayments import _current, _save
-from .schedule import PERIOD_DAYS, add_months_clamped, build_schedule
 from .workflow import LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
-
-ZERO = Decimal("0.00")
 
 
 @transaction.atomic
@@ -53,12 +50,6 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
     RESTRUCTURING_WORKFLOW.start(obj=r, action="request", actor=actor, reason=reason,
                                  data={"loan": loan.pk, "kind": kind, "periods": periods})
     return r
-
-
-def _shift(d, frequency: str, periods: int):
-    if frequency == "monthly":
-        return add_months_clamped(d, periods, d.day)
-    return d + timedelta(days=PERIOD_DAYS[frequency] * periods)
 
 
 @transaction.atomic
@@ -130,7 +121,7 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     """Paid and past-due instalments carry over; what is not yet due is rescheduled."""
     if r.kind == RestructuringKind.DEFERRAL:
         # Every instalment not yet due moves later by the deferred periods; amounts stay.
-        return [_copy(i, version, due_date=_shift(i.due_date, loan.frequency, r.periods) if i.due_date >= today
+        return [_copy(i, version, due_date=shift_due_date(i.due_date, loan.frequency, r.periods) if i.due_date >= today
                       else i.due_date) for i in old]
     # Extension: the principal not yet due is re-amortised over the new number of periods
     # from the effective date, at the contract rate; past-due rows keep what they owe.
@@ -143,9 +134,7 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     if future:
         first = min(future, key=lambda i: i.due_date)
         start = max((i.due_date for i in old if i.due_date < first.due_date), default=loan.disbursed_on)
-        if start < today < first.due_date:
-            accrued = (first.interest_due * Decimal((today - start).days) / Decimal((first.due_date - start).days)
-                       ).quantize(Decimal("0.01"))
+        accrued = interest_to_date(first.interest_due, start=start, due=first.due_date, on=today)
     # The interest already paid in advance on rescheduled rows stays with the loan as paid.
     if principal_left <= 0:
         return out

@@ -1,6 +1,6 @@
 """Servicing services: quotes, contracts, signing and disbursement.
 
-One schedule engine (servicing.schedule) serves the quote, the contract and the loan, so the
+One schedule engine (microloan.lending.schedule) serves the quote, the contract and the loan, so the
 three can never disagree about a cent."""
 
 import hashlib
@@ -19,13 +19,14 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
-from microloan.money import money
+from microloan.lending.errors import ScheduleError
+from microloan.lending.money import money
+from microloan.lending.schedule import Schedule, build_schedule
 from underwriting.limits import apr_cap_check, exposure_cap_check
 from underwriting.services import loan_fee
 
 from .models import Contract, Installment, Loan
 from .pdf import ContractData, Party, render_contract_pdf
-from .schedule import Schedule, ScheduleError, build_schedule
 from .workflow import LOAN_WORKFLOW
 
 PENALTY_FACTOR = Decimal("1.5")

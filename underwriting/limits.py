@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus
 from microloan.errors import InvalidInput
-from microloan.money import money
+from microloan.lending.money import money
 from microloan.policy import policy
 
 

@@ -21,11 +21,12 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
+from microloan.lending.errors import ScheduleError
+from microloan.lending.money import money
+from microloan.lending.schedule import FREQUENCIES, build_schedule
 from microloan.models import Role
-from microloan.money import money
 from microloan.policy import policy
 from microloan.scoping import require_role
-from servicing.schedule import FREQUENCIES, ScheduleError, build_schedule
 
 from . import scoring
 from .limits import LimitExceeded, apr_cap_check, exposure_cap_check

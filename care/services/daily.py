@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from microloan.audit import audit_record_many
+from microloan.lending.schedule import add_months_clamped
 from microloan.policy import policy
 from microloan.workflow import Workflow
 from servicing.models import Classification, Loan, LoanStatus
-from servicing.schedule import add_months_clamped
 
 from ..models import (
     CreditReview,

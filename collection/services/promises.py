@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
-from microloan.money import money
+from microloan.lending.money import money
 from servicing.models import Repayment, RepaymentStatus
 
 from ..case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay

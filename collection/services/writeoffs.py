@@ -3,7 +3,6 @@ manager who did not propose it (four eyes, from the write-off's table); recoveri
 written-off loans."""
 
 from datetime import date
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,8 +11,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
+from microloan.lending.money import ZERO, money
 from microloan.models import Role
-from microloan.money import money
 from microloan.scoping import require_role
 from servicing.models import Loan, LoanStatus
 from servicing.workflow import LOAN_WORKFLOW
@@ -22,8 +21,6 @@ from ..case_models import CaseStatus, CollectionCase, Recovery, WriteOff, WriteO
 from ..models import LoanProvision
 from ..workflow import WRITE_OFF_REQUESTED, WRITE_OFF_WORKFLOW
 from .cases import cases_close
-
-ZERO = Decimal("0.00")
 
 
 @transaction.atomic

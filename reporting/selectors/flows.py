@@ -17,8 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from collection.case_models import Recovery, WriteOff, WriteOffStatus
+from microloan.lending.money import ZERO
 from microloan.models import User
-from microloan.money import ZERO
 from microloan.scoping import require_role
 from servicing.models import Loan, Repayment, RepaymentAllocation, RepaymentStatus
 

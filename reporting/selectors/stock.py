@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
 from microloan.ledger import Acct, JournalLine
-from microloan.money import ZERO, RateField
+from microloan.lending.money import ZERO
+from microloan.money import RateField
 from microloan.policy import CLASS_ORDER, policy
 from microloan.scoping import require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus

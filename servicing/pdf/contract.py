@@ -1,7 +1,7 @@
 """The loan contract (借款合同) as a PDF, in Simplified Chinese or English.
 
 :func:`render_contract_pdf` takes a :class:`ContractData` (the parties, the terms and the
-:class:`~servicing.schedule.Schedule` built by :func:`~servicing.schedule.build_schedule`)
+:class:`~microloan.lending.schedule.Schedule` built by :func:`~microloan.lending.schedule.build_schedule`)
 and returns the PDF's bytes. No database: the caller passes plain values. The words are
 gettext strings (context "contract"), read under the contract's language.
 
@@ -27,7 +27,7 @@ from django.utils.translation import npgettext, pgettext
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from servicing.schedule import Schedule
+from microloan.lending.schedule import Schedule
 
 from .formats import date_time, format_apr, format_money, format_percent, long_date, rmb_in_words
 from .kit import (

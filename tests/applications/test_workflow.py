@@ -17,7 +17,8 @@ from microloan.audit import audit_history
 from microloan.errors import NotAllowed, TransitionNotAllowed
 from microloan.models import Role
 
-from ..factories import ApplicationFactory, DocumentFactory, UserFactory
+from ..applications.factories import ApplicationFactory, DocumentFactory
+from ..kernel.factories import UserFactory
 from ..workflow_cases import check_one_move, every_move, statuses_are_the_enums
 
 TABLES = [(APPLICATION_WORKFLOW, Application, ApplicationStatus), (LEAD_WORKFLOW, Lead, LeadStatus),

@@ -23,7 +23,7 @@ from care.models import (
     VisitStatus,
 )
 
-from ..factories import BorrowerFactory
+from ..applications.factories import BorrowerFactory
 
 RECEIVED_ON = date(2026, 11, 20)  # the servicing fixtures' business date, a Friday
 

@@ -16,8 +16,9 @@ from microloan.models import Role
 from microloan.notifications import Notification
 from servicing.models import Loan
 
+from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
-from ..factories import BorrowerFactory, UserFactory
+from ..kernel.factories import UserFactory
 from .factories import move
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role
 from microloan.notifications import Notification
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .conftest import FRIDAY
 from .factories import file_complaint, move
 

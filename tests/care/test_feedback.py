@@ -9,7 +9,7 @@ from care.models import Complaint, Feedback
 from microloan.business_date import business_date_set
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
-from ..factories import BorrowerFactory
+from ..applications.factories import BorrowerFactory
 from .conftest import FRIDAY
 from .factories import file_complaint, move
 

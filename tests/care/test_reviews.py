@@ -7,7 +7,7 @@ from care.models import CreditReview
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .conftest import FRIDAY, JOB_DATE
 
 pytestmark = pytest.mark.django_db

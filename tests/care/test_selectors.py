@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from care import selectors
 
-from ..factories import BorrowerFactory
+from ..applications.factories import BorrowerFactory
 from .conftest import FRIDAY
 from .factories import ComplaintFactory, CreditReviewFactory, FeedbackFactory, FollowUpVisitFactory
 

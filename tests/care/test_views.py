@@ -14,7 +14,8 @@ from care.models import Complaint, CreditReview, FollowUpVisit
 from microloan.business_date import business_date_set
 from microloan.models import Role
 
-from ..factories import BorrowerFactory, UserFactory
+from ..applications.factories import BorrowerFactory
+from ..kernel.factories import UserFactory
 from .factories import move
 
 pytestmark = pytest.mark.django_db

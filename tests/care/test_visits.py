@@ -12,7 +12,7 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 from servicing.models import Loan
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .conftest import FRIDAY
 
 pytestmark = pytest.mark.django_db

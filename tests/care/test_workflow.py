@@ -13,7 +13,7 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 from microloan.workflow import REGISTRY
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .factories import ComplaintFactory, file_complaint, in_status, move
 
 EXPECTED_TABLE = {

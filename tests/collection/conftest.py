@@ -4,7 +4,8 @@ from applications.models import ApplicationStatus
 from microloan.models import Role
 from servicing.models import Contract, Installment, Loan
 
-from ..factories import ApplicationFactory, UserFactory
+from ..applications.factories import ApplicationFactory
+from ..kernel.factories import UserFactory
 
 # The servicing fixtures: a disbursed 10,000.00 loan, 12 monthly annuity instalments at 12%
 # from 2026-11-20 (penalty rate 18% = 12% × 1.5, grace 3 days), on a balanced ledger.

@@ -15,7 +15,7 @@ from microloan.business_date import business_date_set
 from microloan.models import Role
 from servicing.models import Loan
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 
 # The servicing fixture loan's first instalment falls due on 2026-12-20: closing the 21st
 # finds it one day past due and opens its case.

@@ -30,8 +30,8 @@ from collection.close import close_day, close_policy
 from collection.close_sql import CLOSABLE, close_sql
 from collection.models import LoanProvision, PenaltyAccrual
 from microloan.business_date import business_date_set
+from microloan.lending.money import ZERO, money
 from microloan.models import BusinessCalendar
-from microloan.money import ZERO, money
 from servicing.figures import GRADED, bucket_for, classification_for, day_penalty, provision_required
 from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
 from servicing.repayments import (

@@ -11,7 +11,7 @@ from collection.services.contacts import contact_log
 from microloan.errors import NotAllowed
 from microloan.models import AuditEvent, Role
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 SH = ZoneInfo("Asia/Shanghai")

@@ -12,7 +12,7 @@ from collection.case_models import ContactAttempt, PromiseToPay, WriteOff
 from microloan.business_date import business_date_set
 from microloan.models import Role
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .factories import loss_class, write_off_proposed
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)

@@ -12,7 +12,7 @@ from microloan.errors import NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 from microloan.workflow import REGISTRY
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .factories import CollectionCaseFactory, write_off_proposed
 
 MANAGERS = {Role.MANAGER, Role.ADMIN}

@@ -15,7 +15,7 @@ from microloan.ledger import Acct, balances_by_loan
 from microloan.models import AuditEvent, Role
 from servicing.models import Loan
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from .factories import loss_class, write_off_proposed
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from microloan import ledger_views
+from microloan.ledger import views as ledger_views
 from microloan.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [

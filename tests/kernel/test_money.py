@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from microloan.money import money, rate
+from microloan.lending.money import money, rate
 
 
 def test_money_rounds_half_up_to_the_cent():

@@ -112,7 +112,7 @@ def test_start_creates_through_a_creation_move_and_audits_it(officer, branch):
 def test_available_many_reads_four_eyes_in_one_query(officer, branch, django_assert_num_queries):
     from applications.models import Lead
 
-    from ..factories import UserFactory
+    from ..kernel.factories import UserFactory
 
     wf = _toy()
     objs = [Lead(pk=n, status="made") for n in (101, 102, 103)]

@@ -31,8 +31,9 @@ from microloan.models import AuditEvent, Role
 from servicing.models import Installment, Loan
 from servicing.repayments import repayment_post, repayment_reverse
 
+from ..applications.factories import ApplicationFactory, ProductFactory
 from ..collection.conftest import clone_loan
-from ..factories import ApplicationFactory, BranchFactory, ProductFactory, UserFactory
+from ..kernel.factories import BranchFactory, UserFactory
 
 # The servicing fixtures the book is built from.
 from ..servicing.conftest import (  # noqa: F401

@@ -18,8 +18,9 @@ from reporting.selectors import ReportScope
 from servicing.models import Loan
 from servicing.repayments import repayment_post
 
+from ..applications.factories import ApplicationFactory, ProductFactory
 from ..collection.conftest import clone_loan
-from ..factories import ApplicationFactory, BranchFactory, ProductFactory, UserFactory
+from ..kernel.factories import BranchFactory, UserFactory
 from .conftest import D1, REPORT_URLS, D, M, at, close, event, overdue, pct, the_day_after
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)

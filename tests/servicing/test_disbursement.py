@@ -8,12 +8,13 @@ import pytest
 
 from applications.models import ApplicationStatus
 from microloan.ledger import Acct, balances_by_loan, trial_balance
+from microloan.lending.schedule import build_schedule
 from microloan.models import Role
 from servicing.models import Contract, Installment, Loan
-from servicing.schedule import build_schedule
 
+from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
-from ..factories import BorrowerFactory, UserFactory
+from ..kernel.factories import UserFactory
 from .conftest import BUSINESS_DATE
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)

@@ -22,8 +22,9 @@ from servicing.models import Installment, Loan
 from servicing.reminders import reminder_text, reminders_create, sms_signature
 from servicing.tasks import reminders_for_date
 
+from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
-from ..factories import BorrowerFactory, UserFactory
+from ..kernel.factories import UserFactory
 from ..kernel.test_notifications import FILE_BACKEND, celery_workers, wait_for
 from ..underwriting.conftest import submitted_app, to_pending
 from .conftest import BUSINESS_DATE

@@ -18,7 +18,7 @@ from servicing.models import Installment, Loan, PaymentChannel, Repayment
 from servicing.repayments import payoff_quote, repayment_post
 
 from ..conftest import client_for
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal

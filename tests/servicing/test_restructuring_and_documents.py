@@ -172,7 +172,20 @@ def test_extension_keeps_the_interest_of_the_period_in_progress(officer, approve
     decide(approver, loan, r.data["id"])
     new = list(Installment.objects.filter(loan=loan, is_current=True).order_by("number"))
     assert len(new) == 12
-    from servicing.schedule import build_schedule
+    from microloan.lending.schedule import build_schedule
     plain = build_schedule(principal=D("10000.00"), annual_rate=D("0.12"), term=12, frequency="monthly",
                            method="annuity", disbursement_date=date(2026, 12, 5))
     assert new[0].interest_due == plain.installments[0].interest + D("50.00")
+
+
+def test_the_kept_interest_rounds_half_up_like_every_amount(officer, approver, loan):
+    # 100.01 x 15 / 30 days = 50.005 exactly: half-up keeps 50.01 (half-even would keep 50.00).
+    Installment.objects.filter(loan=loan, number=1).update(interest_due=D("100.01"))
+    business_date_set(value=date(2026, 12, 5))
+    r = request(officer, loan, kind="extension", periods=12)
+    assert decide(approver, loan, r.data["id"]).status_code == 200
+    first = Installment.objects.filter(loan=loan, is_current=True).order_by("number").first()
+    from microloan.lending.schedule import build_schedule
+    plain = build_schedule(principal=D("10000.00"), annual_rate=D("0.12"), term=12, frequency="monthly",
+                           method="annuity", disbursement_date=date(2026, 12, 5))
+    assert first.interest_due == plain.installments[0].interest + D("50.01")

@@ -4,8 +4,8 @@ status move, read back from the audit trail."""
 from decimal import Decimal
 
 import pytest
-from collection.services.writeoffs import writeoff_approve, writeoff_request
 
+from collection.services.writeoffs import writeoff_approve, writeoff_request
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed
 from servicing.models import Loan, LoanStatus, Repayment, RepaymentStatus, Restructuring, RestructuringStatus
@@ -13,7 +13,7 @@ from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
 from servicing.restructuring import restructuring_decide, restructuring_request
 from servicing.workflow import LOAN_WORKFLOW, REPAYMENT_WORKFLOW, RESTRUCTURING_WORKFLOW
 
-from ..factories import UserFactory
+from ..kernel.factories import UserFactory
 from ..workflow_cases import (
     check_four_eyes,
     check_one_move,

@@ -11,8 +11,8 @@ from servicing.services import quote
 from underwriting import services as underwriting
 from underwriting.limits import LimitExceeded, apr_cap_check, borrower_exposure, exposure_cap_check
 
+from ..applications.factories import ApplicationFactory, BorrowerFactory
 from ..conftest import client_for
-from ..factories import ApplicationFactory, BorrowerFactory
 from .conftest import ASSESSMENT, BUSINESS_DATE, INVESTIGATION, submitted_app
 
 pytestmark = pytest.mark.django_db

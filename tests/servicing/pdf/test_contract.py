@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from microloan.lending.schedule import Schedule, build_schedule
 from servicing.pdf import ContractData, Party, render_contract_pdf
-from servicing.schedule import Schedule, build_schedule
 
 from .reading import LANGUAGES, LENDER, first_page_ink, fonts, money, needs_poppler, pdf_text
 

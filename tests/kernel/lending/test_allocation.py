@@ -5,7 +5,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicing.allocation import Open, allocate
+from microloan.lending.allocation import Open, allocate
 
 D = Decimal
 

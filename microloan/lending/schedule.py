@@ -1,4 +1,4 @@
-"""Repayment schedules and their APR, as defined in API.md ("Quote").
+"""Repayment schedules, as defined in API.md ("Quote").
 
 Pure Python, no Django: the quote endpoint, the loan at disbursement and the contract PDF
 all call :func:`build_schedule`, so they cannot disagree about a cent.
@@ -12,13 +12,15 @@ always rounds up; nothing here ever goes through ``float``.
 from __future__ import annotations
 
 import calendar
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any, Final
+
+from .apr import irr_apr
+from .errors import ScheduleError
+from .money import ZERO, money, money_exact, money_str, rate_str
 
 METHODS: Final = ("annuity", "equal_principal", "interest_only", "flat")
 FREQUENCIES: Final[dict[str, int]] = {"monthly": 12, "biweekly": 26, "weekly": 52}
@@ -28,29 +30,10 @@ PERIOD_DAYS: Final[dict[str, int]] = {"biweekly": 14, "weekly": 7}
 MAX_ANNUAL_RATE: Final = Decimal("10")
 MAX_TERM: Final = 600
 
-CENT: Final = Decimal("0.01")
-APR_PLACES: Final = Decimal("0.0001")
-ZERO: Final = Decimal("0.00")
-
-# Decimal working precision: sums of cents stay exact far beyond any real amount, and the
-# IRR's discount factors ((1+i)^-600) keep well over the digits the 4-place APR needs.
+# Decimal working precision: sums of cents stay exact far beyond any real amount.
 _PRECISION: Final = 50
-# The IRR solver stops once a Newton step is below this; far finer than the 4 places the
-# APR is rounded to, even after multiplying by 52 periods a year.
-_IRR_TOLERANCE: Final = Decimal("1e-24")
-_IRR_MAX_ITERATIONS: Final = 500
-
 _FREQUENCY_MESSAGE: Final = f"Must be one of {', '.join(FREQUENCIES)}."
 _METHOD_MESSAGE: Final = f"Must be one of {', '.join(METHODS)}."
-
-
-class ScheduleError(ValueError):
-    """An input the schedule rules cannot accept; ``field`` names the request field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -92,23 +75,6 @@ class Schedule:
         }
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Round to 0.01, half-up (the only rounding the schedule rules use)."""
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION  # quantize fails once the result has more digits than prec
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def money_str(value: Decimal) -> str:
-    # Fixed-point ("f") so large or zero amounts never come out as "1E+3" or "0E-2"; adding
-    # zero turns a "-0.00" into "0.00".
-    return format(round_money(value) + ZERO, "f")
-
-
-def rate_str(value: Decimal) -> str:
-    return format(value.quantize(APR_PLACES, rounding=ROUND_HALF_UP) + Decimal("0.0000"), "f")
-
-
 def periodic_rate(annual_rate: Decimal, frequency: str) -> Decimal:
     """The annual rate divided by the periods per year, to 50 significant digits.
 
@@ -122,7 +88,7 @@ def periodic_rate(annual_rate: Decimal, frequency: str) -> Decimal:
 
 def period_interest(amount: Decimal, annual_rate: Decimal, frequency: str) -> Decimal:
     """One period's interest on ``amount``: round(amount x annual rate / periods), exactly."""
-    return _round_exact(Fraction(amount) * Fraction(annual_rate) / _periods_per_year(frequency))
+    return money_exact(Fraction(amount) * Fraction(annual_rate) / _periods_per_year(frequency))
 
 
 def _periods_per_year(frequency: str) -> int:
@@ -130,17 +96,6 @@ def _periods_per_year(frequency: str) -> int:
         return FREQUENCIES[frequency]
     except KeyError:
         raise ScheduleError("frequency", _FREQUENCY_MESSAGE) from None
-
-
-def _round_exact(value: Fraction) -> Decimal:
-    """``value`` (>= 0) rounded half-up to the cent.
-
-    The schedule's roundings are done on exact rationals rather than on Decimals of some
-    precision, so that a value that is exactly half a cent (37.50 x 0.16% / 12 = 0.005) is
-    never seen as 0.00499... and rounded the wrong way.
-    """
-    cents = math.floor(value * 100 + Fraction(1, 2))
-    return Decimal(f"{cents}E-2")  # the constructor is exact, unlike arithmetic
 
 
 def add_months_clamped(d: date, months: int, anchor_day: int | None = None) -> date:
@@ -155,6 +110,26 @@ def add_months_clamped(d: date, months: int, anchor_day: int | None = None) -> d
     year, month0 = divmod(index, 12)
     last_day = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(day, last_day))
+
+
+def shift_due_date(d: date, frequency: str, periods: int) -> date:
+    """``d`` moved ``periods`` periods of ``frequency`` (a calendar month clamps to the month's end)."""
+    if frequency == "monthly":
+        return add_months_clamped(d, periods, d.day)
+    if frequency in PERIOD_DAYS:
+        return d + timedelta(days=PERIOD_DAYS[frequency] * periods)
+    raise ScheduleError("frequency", _FREQUENCY_MESSAGE)
+
+
+def interest_to_date(period_interest: Decimal, *, start: date, due: date, on: date) -> Decimal:
+    """The part of one period's interest earned by ``on``: actual days elapsed over the
+    period's days, rounded half-up to the cent; zero unless ``start < on < due``.
+
+    The early payoff charges it and a restructuring keeps it, so they cannot disagree.
+    """
+    if not start < on < due:
+        return ZERO
+    return money_exact(Fraction(period_interest) * (on - start).days / (due - start).days)
 
 
 def due_dates(disbursement_date: date, term: int, frequency: str) -> list[date]:
@@ -185,8 +160,8 @@ def _validate(
     for field, value in (("principal", principal), ("fee", fee)):
         if (Fraction(value) * 100).denominator != 1:
             raise ScheduleError(field, "Must have at most 2 decimal places.")
-    for field, value in (("term", term), ("grace_periods", grace_periods)):
-        if not isinstance(value, int) or isinstance(value, bool):
+    for field, count in (("term", term), ("grace_periods", grace_periods)):
+        if not isinstance(count, int) or isinstance(count, bool):
             raise ScheduleError(field, "Must be a whole number.")
     # datetime is a subclass of date; a time of day would make the dates ambiguous.
     if not isinstance(disbursement_date, date) or isinstance(disbursement_date, datetime):
@@ -212,10 +187,10 @@ def _validate(
 
 def _annuity_instalment(principal: Fraction, rate: Fraction, periods: int) -> Decimal:
     if rate == 0:
-        return _round_exact(principal / periods)
+        return money_exact(principal / periods)
     # P·r / (1 − (1+r)^−n), written as P·r·g / (g − 1) with g = (1+r)^n.
     growth = (1 + rate) ** periods
-    return _round_exact(principal * rate * growth / (growth - 1))
+    return money_exact(principal * rate * growth / (growth - 1))
 
 
 def build_schedule(
@@ -248,17 +223,17 @@ def build_schedule(
     periods_per_year = FREQUENCIES[frequency]
     amortising = term - grace_periods
     rate = Fraction(annual_rate) / periods_per_year
-    flat_interest = _round_exact(Fraction(principal) * rate)
-    level_principal = _round_exact(Fraction(principal) / amortising)
+    flat_interest = money_exact(Fraction(principal) * rate)
+    level_principal = money_exact(Fraction(principal) / amortising)
     annuity = _annuity_instalment(Fraction(principal), rate, amortising)
 
     with localcontext() as ctx:
         # Sums of cents stay exact at any size this precision allows.
         ctx.prec = _PRECISION
         rows: list[Installment] = []
-        balance = round_money(principal)
+        balance = money(principal)
         for number, due in enumerate(due_dates(disbursement_date, term, frequency), start=1):
-            interest = flat_interest if method == "flat" else _round_exact(Fraction(balance) * rate)
+            interest = flat_interest if method == "flat" else money_exact(Fraction(balance) * rate)
             if number == term:
                 part = balance
             elif number <= grace_periods or method == "interest_only":
@@ -282,7 +257,7 @@ def build_schedule(
                 )
             )
 
-        total_principal = round_money(principal)
+        total_principal = money(principal)
         total_interest = sum((row.interest for row in rows), ZERO)
         return Schedule(
             installments=tuple(rows),
@@ -295,97 +270,3 @@ def build_schedule(
                 periods_per_year=periods_per_year,
             ),
         )
-
-
-def _npv_and_slope(rate: Decimal, net_disbursed: Decimal, totals: list[Decimal]) -> tuple[Decimal, Decimal]:
-    """NPV at periodic ``rate`` of (-net at t0, totals[k-1] at period k), and its derivative."""
-    discount = 1 / (1 + rate)
-    factor = Decimal(1)
-    npv = -net_disbursed
-    slope = Decimal(0)
-    for k, total in enumerate(totals, start=1):
-        factor *= discount  # (1 + rate)^-k
-        npv += total * factor
-        slope -= k * total * factor * discount
-    return npv, slope
-
-
-def _irr_at_least(annual_rate: Decimal, periods_per_year: int, net_disbursed: Decimal, totals: list[Decimal]) -> bool:
-    """Exactly whether the IRR x ``periods_per_year`` >= ``annual_rate``, i.e. whether the NPV
-    at that rate is >= 0 (the NPV falls as the rate rises).
-
-    Integer arithmetic only: with 1 + rate = E / D, the NPV times E^n is
-    sum(total_k x D^k x E^(n-k)) - net x E^n, all amounts scaled to whole numbers.
-    """
-    numerator, denominator = annual_rate.as_integer_ratio()
-    d = denominator * periods_per_year
-    e = d + numerator
-    if e <= 0:  # at or below -100% a period the NPV is unbounded above
-        return True
-    ratios = [amount.as_integer_ratio() for amount in (net_disbursed, *totals)]
-    scale = math.lcm(*(den for _, den in ratios))
-    net, *flows = [num * (scale // den) for num, den in ratios]
-    present = 0
-    d_power = 1
-    for flow in flows:
-        d_power *= d
-        present = present * e + flow * d_power
-    return present >= net * e ** len(flows)
-
-
-def irr_apr(
-    *,
-    net_disbursed: Decimal,
-    schedule_dates_and_totals: Iterable[tuple[date, Decimal]],
-    periods_per_year: int,
-) -> Decimal:
-    """The APR by the IRR method: the periodic IRR of (-net_disbursed at t0, the k-th total
-    at period k) times ``periods_per_year``, rounded half-up to 4 places.
-
-    The k-th instalment (in the order given) is taken to fall at exactly period k, whatever
-    its calendar date: a month counts as a month whether it has 28 or 31 days. That is what
-    the reference schedules expect (with actual day counts the Jan 31 case comes out
-    different in the 4th place).
-
-    Deterministic and float-free: the NPV is convex and decreasing in the rate for these
-    cash flows (one outflow, then inflows), so Newton's method started at a rate whose NPV
-    is positive climbs to the root monotonically without overshooting. The last place is
-    then settled exactly, so a tie (a one-period loan's IRR can be exactly x.xxxx5) rounds
-    up rather than by which side Newton approached it from.
-    """
-    totals = [total for _, total in schedule_dates_and_totals]
-    if net_disbursed <= 0:
-        raise ScheduleError("net_disbursed", "Must be greater than 0.")
-    if not totals or any(total < 0 for total in totals) or sum(totals) <= 0:
-        raise ScheduleError("installments", "Need at least one positive instalment.")
-
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        # Start at 0, whose NPV (sum of totals - net) is >= 0 for every schedule built here.
-        # Payments that do not even return the amount paid out mean a negative IRR; then
-        # move the start towards -1, where the NPV grows without bound.
-        rate = Decimal(0)
-        npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        while npv < 0:
-            rate = (rate - 1) / 2
-            npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        for _ in range(_IRR_MAX_ITERATIONS):
-            if npv == 0:
-                break
-            step = npv / slope  # npv > 0 and slope < 0: the rate goes up
-            rate -= step
-            if abs(step) <= _IRR_TOLERANCE * max(Decimal(1), abs(rate)):
-                break
-            npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        else:  # pragma: no cover - Newton converges far sooner on these cash flows
-            raise ArithmeticError("IRR did not converge.")
-
-        apr = (rate * periods_per_year).quantize(APR_PLACES, rounding=ROUND_HALF_UP)
-        # apr is right iff apr - half <= the true APR < apr + half; Newton is off by far
-        # less than a place, so at most one step either way is ever needed.
-        half = APR_PLACES / 2
-        while _irr_at_least(apr + half, periods_per_year, net_disbursed, totals):
-            apr += APR_PLACES
-        while not _irr_at_least(apr - half, periods_per_year, net_disbursed, totals):
-            apr -= APR_PLACES
-        return apr

@@ -4,8 +4,8 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from .ledger import trial_balance
-from .web import staff_required
+from ..web import staff_required
+from .selectors import trial_balance
 
 
 class TrialBalanceFilter(forms.Form):

@@ -9,7 +9,8 @@ holds it as the borrower's credit), so nothing paid ever disappears."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-ZERO = Decimal("0.00")
+from .money import ZERO
+
 PARTS = ("penalty", "fee", "interest", "principal")
 
 

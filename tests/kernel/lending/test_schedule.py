@@ -1,4 +1,4 @@
-"""Tests of servicing.schedule: the reference vectors, properties of every schedule, errors.
+"""Tests of microloan.lending.schedule: the reference vectors, properties of every schedule, errors.
 
 Plain pytest, no database.
 """
@@ -15,31 +15,34 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from servicing.schedule import (
+from microloan.lending.errors import ScheduleError
+from microloan.lending.schedule import (
     FREQUENCIES,
     METHODS,
     Schedule,
-    ScheduleError,
     add_months_clamped,
     build_schedule,
     due_dates,
-    irr_apr,
+    interest_to_date,
     period_interest,
     periodic_rate,
+    shift_due_date,
 )
 
+from .strategies import PROPERTY_SETTINGS, disbursement_dates, loans
+
 CENT = Decimal("0.01")
-HALF_BASIS_POINT = Decimal("0.00005")
 
 
 def _shared_dir() -> Path:
     override = os.environ.get("MICROLOAN_SHARED_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[3] / "shared"
+    # The reference vectors live beside the repository: ../shared/reference.
+    return Path(__file__).resolve().parents[3].parent / "shared"
 
 
 REFERENCE_FILE = _shared_dir() / "reference" / "schedules.json"
@@ -180,24 +183,6 @@ def test_flat_with_grace_charges_flat_interest_throughout() -> None:
         (Decimal("400.00"), Decimal("12.00")),
     ]
 
-
-def test_apr_is_the_irr_of_the_rounded_cash_flows() -> None:
-    # One week at 6.9%: interest 1131.79 * .069 / 52 = 1.5018 rounds to 1.50, and the
-    # borrower really pays 1.50 for 1131.79, an IRR of 6.89%. The APR reports that rather
-    # than the nominal rate: cent rounding can move small loans by a basis point or two.
-    schedule = build_schedule(
-        principal=Decimal("1131.79"),
-        annual_rate=Decimal("0.0690"),
-        term=1,
-        frequency="weekly",
-        method="annuity",
-        disbursement_date=date(2026, 1, 1),
-    )
-
-    assert schedule.installments[0].interest == Decimal("1.50")
-    assert schedule.apr == Decimal("0.0689")
-
-
 def test_exact_half_cent_of_interest_rounds_up() -> None:
     # 37.50 x 0.16% / 12 is exactly 0.005; with the periodic rate taken first as a rounded
     # decimal (0.000133...3) the product would be 0.00499... and round down.
@@ -214,67 +199,6 @@ def test_exact_half_cent_of_interest_rounds_up() -> None:
 
     row = schedule.installments[5]
     assert (row.interest, row.balance_after + row.principal) == (Decimal("0.01"), Decimal("37.50"))
-
-
-def test_apr_tie_rounds_half_up() -> None:
-    # A one-period IRR is rational: 12 x 0.01 / 2400 = 0.00005 exactly, which rounds up.
-    apr = irr_apr(
-        net_disbursed=Decimal("2400.00"),
-        schedule_dates_and_totals=[(date(2026, 2, 1), Decimal("2400.01"))],
-        periods_per_year=12,
-    )
-
-    assert apr == Decimal("0.0001")
-
-
-def test_irr_apr_single_period() -> None:
-    apr = irr_apr(
-        net_disbursed=Decimal("100.00"),
-        schedule_dates_and_totals=[(date(2026, 2, 1), Decimal("110.00"))],
-        periods_per_year=12,
-    )
-
-    assert apr == Decimal("1.2000")
-
-
-def test_irr_apr_ignores_calendar_spacing() -> None:
-    # Instalment k counts as period k even when the months are 28 and 31 days long.
-    flows = [(date(2026, 2, 28), Decimal("60.00")), (date(2026, 3, 31), Decimal("60.00"))]
-    even = [(date(2026, 2, 15), Decimal("60.00")), (date(2026, 3, 15), Decimal("60.00"))]
-
-    def apr(dates_and_totals: list[tuple[date, Decimal]]) -> Decimal:
-        return irr_apr(
-            net_disbursed=Decimal("100.00"),
-            schedule_dates_and_totals=dates_and_totals,
-            periods_per_year=12,
-        )
-
-    assert apr(flows) == apr(even)
-
-
-def test_irr_apr_negative_return() -> None:
-    apr = irr_apr(
-        net_disbursed=Decimal("100.00"),
-        schedule_dates_and_totals=[(date(2026, 2, 1), Decimal("90.00"))],
-        periods_per_year=12,
-    )
-
-    assert apr == Decimal("-1.2000")
-
-
-def test_irr_apr_huge_fee_converges() -> None:
-    schedule = build_schedule(
-        principal=Decimal("1000000.00"),
-        annual_rate=Decimal("10"),
-        term=600,
-        frequency="monthly",
-        method="annuity",
-        disbursement_date=date(2026, 1, 31),
-        fee=Decimal("999999.99"),
-    )
-
-    assert schedule.apr > Decimal("1000000")
-
 
 def test_no_float_is_ever_mixed_in() -> None:
     # FloatOperation is trapped in the caller's context, which the module's local contexts
@@ -336,6 +260,26 @@ def test_periodic_rate() -> None:
     with pytest.raises(ScheduleError) as error:
         periodic_rate(Decimal("0.18"), "daily")
     assert error.value.field == "frequency"
+
+
+def test_shift_due_date_moves_by_whole_periods() -> None:
+    assert shift_due_date(date(2026, 1, 31), "monthly", 1) == date(2026, 2, 28)
+    assert shift_due_date(date(2026, 1, 31), "monthly", 2) == date(2026, 3, 31)
+    assert shift_due_date(date(2026, 1, 31), "biweekly", 2) == date(2026, 1, 31) + timedelta(days=28)
+    assert shift_due_date(date(2026, 1, 31), "weekly", 3) == date(2026, 2, 21)
+    with pytest.raises(ScheduleError):
+        shift_due_date(date(2026, 1, 31), "daily", 1)
+
+
+def test_interest_to_date_is_the_days_elapsed_share_rounded_half_up() -> None:
+    start, due = date(2026, 1, 1), date(2026, 1, 31)  # a 30-day period
+    # 10.01 x 15 / 30 = 5.005 exactly: half-up gives 5.01 where half-even would give 5.00.
+    assert interest_to_date(Decimal("10.01"), start=start, due=due, on=date(2026, 1, 16)) == Decimal("5.01")
+    # 10.00 x 7 / 30 = 2.3333...
+    assert interest_to_date(Decimal("10.00"), start=start, due=due, on=date(2026, 1, 8)) == Decimal("2.33")
+    # Nothing before the period starts or once it is due (the instalment's own interest then).
+    for on in (start, due, date(2025, 12, 31), date(2026, 2, 1)):
+        assert interest_to_date(Decimal("10.00"), start=start, due=due, on=on) == Decimal("0.00")
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -403,41 +347,6 @@ def test_boundary_inputs_are_accepted(field: str, value: Any) -> None:
 
 
 # --- properties --------------------------------------------------------------------------
-
-principals = st.integers(min_value=10_000, max_value=100_000_000).map(lambda c: Decimal(c).scaleb(-2))
-annual_rates = st.integers(min_value=0, max_value=3600).map(lambda n: Decimal(n).scaleb(-4))
-
-
-@st.composite
-def disbursement_dates(draw: st.DrawFn) -> date:
-    year = draw(st.integers(min_value=2000, max_value=2099))
-    month = draw(st.integers(min_value=1, max_value=12))
-    # Favour the days that need clamping in shorter months.
-    day = draw(st.one_of(st.sampled_from([28, 29, 30, 31]), st.integers(min_value=1, max_value=31)))
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-@st.composite
-def loans(
-    draw: st.DrawFn,
-    methods: tuple[str, ...] = METHODS,
-    principal: st.SearchStrategy[Decimal] = principals,
-) -> dict[str, Any]:
-    term = draw(st.integers(min_value=1, max_value=60))
-    return {
-        "principal": draw(principal),
-        "annual_rate": draw(annual_rates),
-        "term": term,
-        "frequency": draw(st.sampled_from(sorted(FREQUENCIES))),
-        "method": draw(st.sampled_from(methods)),
-        "disbursement_date": draw(disbursement_dates()),
-        "grace_periods": draw(st.integers(min_value=0, max_value=term - 1)),
-    }
-
-
-PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
-
-
 def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -512,70 +421,3 @@ def test_due_dates(start: date, term: int, frequency: str) -> None:
     else:
         step = timedelta(days=14 if frequency == "biweekly" else 7)
         assert all(b - a == step for a, b in zip([start, *dates], dates, strict=False))
-
-
-def _rounding_noise(schedule: Schedule, loan: dict[str, Any]) -> Decimal:
-    """First-order bound on how far the cent-rounded interest moves the annual IRR away
-    from the nominal rate: NPV at the nominal rate / |NPV slope| x periods per year.
-
-    At the nominal periodic rate r the unrounded cash flows (principal part + balance x r)
-    have NPV exactly equal to the principal, so the NPV of the actual flows at r is the
-    discounted sum of the rounding errors alone.
-    """
-    periods = FREQUENCIES[loan["frequency"]]
-    with localcontext() as ctx:
-        ctx.prec = 50
-        rate = loan["annual_rate"] / periods
-        discount = 1 / (1 + rate)
-        opening = loan["principal"]
-        npv = slope = Decimal(0)
-        factor = Decimal(1)
-        for k, row in enumerate(schedule.installments, start=1):
-            factor *= discount
-            npv += (row.interest - opening * rate) * factor
-            slope += k * row.total * factor * discount
-            opening = row.balance_after
-        return abs(npv) / slope * periods
-
-
-@PROPERTY_SETTINGS
-@given(loans(methods=("annuity", "equal_principal", "interest_only")))
-def test_apr_without_fee_is_the_nominal_rate(loan: dict[str, Any]) -> None:
-    schedule = build_schedule(**loan)
-    nominal = loan["annual_rate"]
-
-    # The IRR differs from the nominal rate only by the cent rounding of the interest; with
-    # a margin for the second-order term of the bound.
-    noise = _rounding_noise(schedule, loan) * Decimal("1.1")
-    if noise < HALF_BASIS_POINT:
-        event("rounding cannot reach the 4th place")
-        assert schedule.apr == nominal
-    else:
-        event("rounding may reach the 4th place")
-        assert abs(schedule.apr - nominal) <= noise + HALF_BASIS_POINT
-
-
-@PROPERTY_SETTINGS
-@given(
-    loans(
-        methods=("annuity", "equal_principal", "interest_only"),
-        principal=st.integers(min_value=5_000_000, max_value=100_000_000).map(lambda c: Decimal(c).scaleb(-2)),
-    )
-)
-def test_apr_without_fee_is_exactly_nominal_for_larger_loans(loan: dict[str, Any]) -> None:
-    # From 50,000 up, cent rounding cannot reach the 4th place (see _rounding_noise).
-    assert build_schedule(**loan).apr == loan["annual_rate"]
-
-
-@PROPERTY_SETTINGS
-@given(loan=loans(), fee_basis_points=st.integers(min_value=100, max_value=5000))
-def test_apr_with_fee_exceeds_nominal(loan: dict[str, Any], fee_basis_points: int) -> None:
-    fee = _round(loan["principal"] * fee_basis_points / 10_000)
-
-    with_fee = build_schedule(**loan, fee=fee)
-    without_fee = build_schedule(**loan)
-
-    # The fee changes what is paid out, not what is paid back.
-    assert with_fee.installments == without_fee.installments
-    assert with_fee.apr > without_fee.apr
-    assert with_fee.apr > loan["annual_rate"]
