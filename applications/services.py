@@ -242,7 +242,7 @@ def document_checklist(*, application: Application, documents=None) -> list[dict
     """Per required kind: the best document we have for it and whether the kind is covered.
     Pass ``documents`` when they are already loaded, to avoid a query."""
     docs = list(application.documents.all()) if documents is None else documents
-    rank = {DocumentStatus.ACCEPTED: 0, DocumentStatus.PENDING: 1, DocumentStatus.REJECTED: 2}
+    rank: dict[str, int] = {DocumentStatus.ACCEPTED: 0, DocumentStatus.PENDING: 1, DocumentStatus.REJECTED: 2}
     rows = []
     for kind in application.product.required_documents:
         mine = sorted((d for d in docs if d.kind == kind), key=lambda d: rank[d.status])

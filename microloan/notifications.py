@@ -129,8 +129,8 @@ def next_allowed_time(now_utc: datetime, tz_name: str, start: str | time | None 
     ``NOTIFY_QUIET_END`` to ``NOTIFY_QUIET_START``, the quiet hours being 22:00-08:00). Inside
     the window the answer is ``now_utc`` itself; otherwise the next local ``start``, in UTC.
     """
-    start = _hhmm(start or getattr(settings, "NOTIFY_QUIET_END", "08:00"))
-    end = _hhmm(end or getattr(settings, "NOTIFY_QUIET_START", "22:00"))
+    start = _hhmm(start or str(getattr(settings, "NOTIFY_QUIET_END", "08:00")))
+    end = _hhmm(end or str(getattr(settings, "NOTIFY_QUIET_START", "22:00")))
     if start == end:  # no quiet hours at all
         return now_utc
     zone = _zone(tz_name or settings.TIME_ZONE)
@@ -209,7 +209,7 @@ def _insert_ignoring_conflicts(objs: list[Notification]) -> list[int]:
     """
     fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(str(f.column)) for f in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     ids: list[int] = []
     with connection.cursor() as cursor:

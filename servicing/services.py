@@ -156,7 +156,7 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
     errors = {}
     if disbursed_on > today:
         errors["disbursed_on"] = [_("Disbursement cannot be dated after the business date %(d)s.") % {"d": today}]
-    if disbursed_on < contract.signed_on:
+    if contract.signed_on and disbursed_on < contract.signed_on:
         errors["disbursed_on"] = [_("Disbursement cannot be dated before the contract was signed.")]
     if not channel.strip():
         errors["channel"] = [_("Say how the money was paid out.")]

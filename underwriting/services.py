@@ -5,8 +5,9 @@ four-eyes and authority rules, and writes the audit trail in the same transactio
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, transaction
@@ -114,7 +115,7 @@ def credit_records_import(*, actor, text: str, borrowers) -> list[CreditRecord]:
                 as_of = date.fromisoformat(row["as_of"].strip())
             except ValueError:
                 raise ValueError(_("as_of: not a date (YYYY-MM-DD)")) from None
-            values = {}
+            values: dict[str, object] = {}
             for f in ("overdue_count_24m", "inquiries_6m"):
                 if not row[f].strip().isdigit():
                     raise ValueError(_("%(f)s: not a whole number ≥ 0") % {"f": f})
@@ -146,7 +147,7 @@ def _reviewers(app) -> set[int]:
     return set(app.reviews.values_list("reviewer_id", flat=True))
 
 
-def _four_eyes(actor, app, *, as_what: str, also: set[int] = frozenset()) -> None:
+def _four_eyes(actor, app, *, as_what: str, also: Iterable[int] = ()) -> None:
     if actor.pk in {app.created_by_id, app.officer_id} | set(also):
         raise NotAllowed(_("Four eyes: you created or worked on this application, so you may not %(what)s it.")
                          % {"what": as_what})
@@ -180,7 +181,7 @@ def application_investigate(*, actor, application, visited_on: date, findings: s
     APPLICATION_WORKFLOW.check(obj=app, action="investigate", actor=actor)
     if visited_on > business_date():
         raise InvalidInput({"visited_on": [_("A visit cannot be in the future.")]})
-    if app.submitted_at and visited_on < timezone.localdate(app.submitted_at) - timezone.timedelta(days=90):
+    if app.submitted_at and visited_on < timezone.localdate(app.submitted_at) - timedelta(days=90):
         raise InvalidInput({"visited_on": [_("The visit is more than 90 days before the application.")]})
     if not findings.strip():
         raise InvalidInput({"findings": [_("Describe what the visit found.")]})
@@ -224,9 +225,10 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
     if given:
         record = credit_record_create(actor=actor, borrower=borrower, **given)
     else:
-        record = borrower.credit_records.order_by("-as_of", "-id").first()
-        if record is None:
+        latest = borrower.credit_records.order_by("-as_of", "-id").first()
+        if latest is None:
             raise InvalidInput({"overdue_count_24m": [_("No credit record on file: enter the credit report.")]})
+        record = latest
     card = scorecard_active()
     config = card.config
     grade_rate = product.min_rate
