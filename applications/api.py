@@ -37,13 +37,35 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 
 # --- serializers -----------------------------------------------------------------------
 
+
 class BorrowerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Borrower
-        fields = ["id", "full_name", "id_number", "date_of_birth", "sex", "mobile", "email", "address",
-                  "segment", "employer", "occupation", "years_in_business", "monthly_income",
-                  "marital_status", "spouse_name", "spouse_id_number", "household_size", "existing_debts",
-                  "credit_disqualified", "language", "branch", "officer", "created_at"]
+        fields = [
+            "id",
+            "full_name",
+            "id_number",
+            "date_of_birth",
+            "sex",
+            "mobile",
+            "email",
+            "address",
+            "segment",
+            "employer",
+            "occupation",
+            "years_in_business",
+            "monthly_income",
+            "marital_status",
+            "spouse_name",
+            "spouse_id_number",
+            "household_size",
+            "existing_debts",
+            "credit_disqualified",
+            "language",
+            "branch",
+            "officer",
+            "created_at",
+        ]
         read_only_fields = ["id", "date_of_birth", "sex", "branch", "officer", "created_at"]
         # The service owns uniqueness and the borrower rules (services.borrower_clean): its
         # field errors come back as this serializer's would, 400 {field: [reason]}.
@@ -58,10 +80,32 @@ class BorrowerUpdateSerializer(BorrowerSerializer):
 class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "code", "name", "name_en", "category", "min_amount", "max_amount", "min_term",
-                  "max_term", "min_rate", "max_rate", "methods", "frequencies", "required_documents",
-                  "penalty_rate", "grace_days", "guarantee_type", "fee_rate", "fee_fixed", "channels",
-                  "prepayment_mode", "min_age", "max_age", "is_active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "category",
+            "min_amount",
+            "max_amount",
+            "min_term",
+            "max_term",
+            "min_rate",
+            "max_rate",
+            "methods",
+            "frequencies",
+            "required_documents",
+            "penalty_rate",
+            "grace_days",
+            "guarantee_type",
+            "fee_rate",
+            "fee_fixed",
+            "channels",
+            "prepayment_mode",
+            "min_age",
+            "max_age",
+            "is_active",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -74,8 +118,17 @@ class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "kind", "status", "content_type", "size", "original_name", "review_reason",
-                  "uploaded_at", "reviewed_at"]
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "content_type",
+            "size",
+            "original_name",
+            "review_reason",
+            "uploaded_at",
+            "reviewed_at",
+        ]
 
 
 class HistorySerializer(serializers.ModelSerializer):
@@ -93,10 +146,34 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "status", "borrower", "product", "amount", "term", "method", "frequency", "purpose",
-                  "channel", "guarantors", "collateral", "branch", "officer", "created_at", "submitted_at",
-                  "score", "grade", "reason_codes", "approved_amount", "approved_term", "approved_rate",
-                  "conditions", "documents", "checklist", "status_history"]
+        fields = [
+            "id",
+            "status",
+            "borrower",
+            "product",
+            "amount",
+            "term",
+            "method",
+            "frequency",
+            "purpose",
+            "channel",
+            "guarantors",
+            "collateral",
+            "branch",
+            "officer",
+            "created_at",
+            "submitted_at",
+            "score",
+            "grade",
+            "reason_codes",
+            "approved_amount",
+            "approved_term",
+            "approved_rate",
+            "conditions",
+            "documents",
+            "checklist",
+            "status_history",
+        ]
 
     def get_status_history(self, obj) -> list[dict]:
         history = self.context.get("history", {}).get(obj.pk)
@@ -138,8 +215,20 @@ class WithdrawSerializer(serializers.Serializer):
 class LeadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lead
-        fields = ["id", "name", "mobile", "channel", "partner", "interest_amount", "notes", "status",
-                  "borrower", "officer", "branch", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "mobile",
+            "channel",
+            "partner",
+            "interest_amount",
+            "notes",
+            "status",
+            "borrower",
+            "officer",
+            "branch",
+            "created_at",
+        ]
         read_only_fields = ["id", "status", "borrower", "officer", "branch", "created_at"]
 
 
@@ -149,6 +238,7 @@ class LeadConvertSerializer(serializers.Serializer):
 
 
 # --- helpers ---------------------------------------------------------------------------
+
 
 def application_response(view, app, extra: dict | None = None, code=status.HTTP_200_OK) -> Response:
     """The application as every transition answers it (re-read with the viewer's scope, so the
@@ -161,8 +251,12 @@ def application_response(view, app, extra: dict | None = None, code=status.HTTP_
 def _history_map(app_ids) -> dict[int, list]:
     """All status changes of a page of applications in one query."""
     out = defaultdict(list)
-    for e in (AuditEvent.objects.filter(entity="application", entity_id__in=list(app_ids))
-              .exclude(to_state="").select_related("actor").order_by("at", "id")):
+    for e in (
+        AuditEvent.objects.filter(entity="application", entity_id__in=list(app_ids))
+        .exclude(to_state="")
+        .select_related("actor")
+        .order_by("at", "id")
+    ):
         out[e.entity_id].append(e)
     return out
 
@@ -174,9 +268,15 @@ def _staff_only(user) -> None:
 
 # --- views -----------------------------------------------------------------------------
 
+
 @extend_schema(tags=["borrowers"])
-class BorrowerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class BorrowerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves."""
 
     serializer_class = BorrowerSerializer
@@ -201,13 +301,17 @@ class BorrowerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     def perform_update(self, serializer):
         _staff_only(self.request.user)
-        serializer.instance = services.borrower_update(actor=self.request.user, borrower=serializer.instance,
-                                                       **serializer.validated_data)
+        serializer.instance = services.borrower_update(
+            actor=self.request.user, borrower=serializer.instance, **serializer.validated_data
+        )
 
-    @extend_schema(parameters=[OpenApiParameter("product", int, required=True)],
-                   responses=inline_serializer("Admission", {
-                       "admitted": serializers.BooleanField(),
-                       "failures": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        parameters=[OpenApiParameter("product", int, required=True)],
+        responses=inline_serializer(
+            "Admission",
+            {"admitted": serializers.BooleanField(), "failures": serializers.ListField(child=serializers.DictField())},
+        ),
+    )
     @action(detail=True, methods=["get"])
     def admission(self, request, pk=None):
         """准入: the admission criteria for a product, each failure with its reason."""
@@ -217,8 +321,9 @@ class BorrowerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         except (ValueError, Product.DoesNotExist):
             return Response({"product": ["Give the id of an existing product."]}, status=400)
         failures = services.admission_check(borrower=borrower, product=product)
-        return Response({"admitted": not failures,
-                         "failures": [{"code": f.code, "message": f.message} for f in failures]})
+        return Response(
+            {"admitted": not failures, "failures": [{"code": f.code, "message": f.message} for f in failures]}
+        )
 
 
 @extend_schema(tags=["products"])
@@ -233,8 +338,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema(tags=["leads"])
-class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  viewsets.GenericViewSet):
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Prospects from marketing (营销登记) and their conversion."""
 
     serializer_class = LeadSerializer
@@ -248,8 +352,12 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def perform_create(self, serializer):
         serializer.instance = services.lead_create(actor=self.request.user, **serializer.validated_data)
 
-    @extend_schema(request=LeadConvertSerializer, responses=inline_serializer(
-        "LeadConverted", {"borrower": serializers.IntegerField(), "application": serializers.IntegerField()}))
+    @extend_schema(
+        request=LeadConvertSerializer,
+        responses=inline_serializer(
+            "LeadConverted", {"borrower": serializers.IntegerField(), "application": serializers.IntegerField()}
+        ),
+    )
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         lead = self.get_object()
@@ -260,17 +368,20 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             app_data = dict(app_data)
             app_data.pop("borrower", None)
             app_data["product"] = _product(request.user, app_data["product"])
-        borrower, application = services.lead_convert(actor=request.user, lead=lead,
-                                                      borrower_data=dict(s.validated_data["borrower"]),
-                                                      application_data=app_data)
-        return Response({"borrower": borrower.pk, "application": application.pk if application else None},
-                        status=status.HTTP_201_CREATED)
+        borrower, application = services.lead_convert(
+            actor=request.user, lead=lead, borrower_data=dict(s.validated_data["borrower"]), application_data=app_data
+        )
+        return Response(
+            {"borrower": borrower.pk, "application": application.pk if application else None},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def _product(user, pk) -> Product:
     product = selectors.product_list(user=user).filter(pk=pk).first()
     if product is None:
         from microloan.errors import InvalidInput
+
         raise InvalidInput({"product": ["No such product."]})
     return product
 
@@ -324,12 +435,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def withdraw(self, request, pk=None):
         s = WithdrawSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        app = services.application_withdraw(actor=request.user, application=self.get_object(),
-                                            reason=s.validated_data["reason"])
+        app = services.application_withdraw(
+            actor=request.user, application=self.get_object(), reason=s.validated_data["reason"]
+        )
         return application_response(self, app)
 
-    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer},
-                   responses={201: DocumentSerializer})
+    @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def documents(self, request, pk=None):
         app = self.get_object()

@@ -25,8 +25,10 @@ def inspect_upload(file) -> tuple[str, int, str]:
     if not size:
         raise ValueError(_("The file is empty."))
     if size > settings.DOCUMENT_MAX_BYTES:
-        raise ValueError(_("The file is %(size)d bytes; the limit is %(limit)d bytes.")
-                         % {"size": size, "limit": settings.DOCUMENT_MAX_BYTES})
+        raise ValueError(
+            _("The file is %(size)d bytes; the limit is %(limit)d bytes.")
+            % {"size": size, "limit": settings.DOCUMENT_MAX_BYTES}
+        )
     file.seek(0)
     content_type = sniff_content_type(file.read(16))
     if content_type is None:

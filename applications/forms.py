@@ -7,9 +7,24 @@ from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product
 class BorrowerForm(forms.ModelForm):
     class Meta:
         model = Borrower
-        fields = ["full_name", "id_number", "mobile", "email", "address", "segment", "employer", "occupation",
-                  "years_in_business", "monthly_income", "marital_status", "spouse_name", "spouse_id_number",
-                  "household_size", "existing_debts", "language"]
+        fields = [
+            "full_name",
+            "id_number",
+            "mobile",
+            "email",
+            "address",
+            "segment",
+            "employer",
+            "occupation",
+            "years_in_business",
+            "monthly_income",
+            "marital_status",
+            "spouse_name",
+            "spouse_id_number",
+            "household_size",
+            "existing_debts",
+            "language",
+        ]
 
     def validate_unique(self):
         pass  # the service decides uniqueness and says so on id_number

@@ -32,10 +32,12 @@ class Borrower(models.Model):
     """A customer (客户信息). One per resident ID number."""
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="borrowers")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="borrowers")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="borrower_profile")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="borrowers"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="borrower_profile"
+    )
     full_name = models.CharField(_("full name"), max_length=100)
     id_number = models.CharField(_("resident ID number"), max_length=18, unique=True)
     date_of_birth = models.DateField(_("date of birth"), editable=False)
@@ -48,17 +50,19 @@ class Borrower(models.Model):
     occupation = models.CharField(_("occupation"), max_length=100, blank=True, default="")
     years_in_business = models.PositiveSmallIntegerField(_("years employed / in business"), default=0)
     monthly_income = MoneyField(_("monthly income"), default=0)
-    marital_status = models.CharField(_("marital status"), max_length=10, choices=MaritalStatus.choices,
-                                      default=MaritalStatus.SINGLE)
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=MaritalStatus.choices, default=MaritalStatus.SINGLE
+    )
     spouse_name = models.CharField(_("spouse name"), max_length=100, blank=True, default="")
     spouse_id_number = models.CharField(_("spouse ID number"), max_length=18, blank=True, default="")
     household_size = models.PositiveSmallIntegerField(_("household size"), default=1)
     existing_debts = MoneyField(_("existing debts"), default=0)
     credit_disqualified = models.BooleanField(
-        _("disqualifying credit record"), default=False,
-        help_text=_("Set when the credit report shows a record that bars new lending."))
-    language = models.CharField(_("language"), max_length=10, default="zh-hans",
-                                choices=settings.LANGUAGES)
+        _("disqualifying credit record"),
+        default=False,
+        help_text=_("Set when the credit report shows a record that bars new lending."),
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans", choices=settings.LANGUAGES)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -163,19 +167,26 @@ class Product(models.Model):
     max_rate = RateField(_("maximum annual rate"))
     methods = models.JSONField(_("repayment methods"), default=list)
     frequencies = models.JSONField(_("frequencies"), default=list)
-    guarantee_type = models.CharField(_("guarantee type"), max_length=12, choices=GuaranteeType.choices,
-                                      default=GuaranteeType.CREDIT)
+    guarantee_type = models.CharField(
+        _("guarantee type"), max_length=12, choices=GuaranteeType.choices, default=GuaranteeType.CREDIT
+    )
     required_documents = models.JSONField(_("required documents"), default=list)
     fee_rate = RateField(_("upfront fee (fraction of amount)"), default=0)
     fee_fixed = MoneyField(_("upfront fee (fixed)"), default=0)
-    penalty_rate = RateField(_("penalty annual rate"), null=True, blank=True,
-                             help_text=_("Empty means the contract rate × 1.5."))
+    penalty_rate = RateField(
+        _("penalty annual rate"), null=True, blank=True, help_text=_("Empty means the contract rate × 1.5.")
+    )
     grace_days = models.PositiveSmallIntegerField(_("grace days"), default=0)
     channels = models.JSONField(_("channels"), default=list)
     prepayment_mode = models.CharField(
-        _("prepayment"), max_length=20, default="next_installments",
-        choices=[("next_installments", _("Prepays the next instalments")),
-                 ("shorten_term", _("Shortens the term (repays the last instalments' principal)"))])
+        _("prepayment"),
+        max_length=20,
+        default="next_installments",
+        choices=[
+            ("next_installments", _("Prepays the next instalments")),
+            ("shorten_term", _("Shortens the term (repays the last instalments' principal)")),
+        ],
+    )
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
     is_active = models.BooleanField(_("active"), default=True)
@@ -183,12 +194,15 @@ class Product(models.Model):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(min_amount__gt=0) & Q(max_amount__gte=models.F("min_amount")),
-                                   name="product_amount_range"),
-            models.CheckConstraint(condition=Q(min_term__gte=1) & Q(max_term__gte=models.F("min_term")),
-                                   name="product_term_range"),
-            models.CheckConstraint(condition=Q(min_rate__gte=0) & Q(max_rate__gte=models.F("min_rate")),
-                                   name="product_rate_range"),
+            models.CheckConstraint(
+                condition=Q(min_amount__gt=0) & Q(max_amount__gte=models.F("min_amount")), name="product_amount_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_term__gte=1) & Q(max_term__gte=models.F("min_term")), name="product_term_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_rate__gte=0) & Q(max_rate__gte=models.F("min_rate")), name="product_rate_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,20 +234,20 @@ class Application(models.Model):
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="applications")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="applications")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="applications")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
     amount = MoneyField(_("amount"))
     term = models.PositiveSmallIntegerField(_("term (periods)"))
     method = models.CharField(_("repayment method"), max_length=20, choices=Method.choices)
-    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices,
-                                 default=Frequency.MONTHLY)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
     purpose = models.TextField(_("purpose"))
-    channel = models.CharField(_("channel"), max_length=10, choices=SalesChannel.choices,
-                               default=SalesChannel.BRANCH)
+    channel = models.CharField(_("channel"), max_length=10, choices=SalesChannel.choices, default=SalesChannel.BRANCH)
     guarantors = models.JSONField(_("guarantors"), default=list, blank=True)
     collateral = models.JSONField(_("collateral"), default=list, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=ApplicationStatus.choices,
-                              default=ApplicationStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT, db_index=True
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     # Set by underwriting: the latest assessment's result (denormalised so the approval queue
     # filters and sorts 10,000 cases in one indexed query) and the approved terms.
@@ -276,11 +290,13 @@ class Document(models.Model):
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(_("status"), max_length=10, choices=DocumentStatus.choices,
-                              default=DocumentStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING
+    )
     review_reason = models.TextField(blank=True, default="")
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)

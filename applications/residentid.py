@@ -44,8 +44,7 @@ def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
         raise ResidentIdError(_("The birth date in the ID number is out of range."))
     if check_char(number[:17]) != number[17]:
         raise ResidentIdError(_("The check character does not match (wrong digit or typo)."))
-    return ResidentId(number=number, region=number[:6], date_of_birth=born,
-                      sex="M" if int(number[16]) % 2 else "F")
+    return ResidentId(number=number, region=number[:6], date_of_birth=born, sex="M" if int(number[16]) % 2 else "F")
 
 
 def age_on(born: date, on: date) -> int:

@@ -30,7 +30,8 @@ def product_list(*, user) -> QuerySet[Product]:
 
 def application_list(*, user) -> QuerySet[Application]:
     qs = Application.objects.select_related("borrower", "product", "branch", "officer").prefetch_related(
-        Prefetch("documents", queryset=Document.objects.order_by("id")))
+        Prefetch("documents", queryset=Document.objects.order_by("id"))
+    )
     if user.role == Role.BORROWER:
         return qs.filter(borrower__user=user)
     return qs.filter(branch_q(user))

@@ -33,12 +33,23 @@ from .workflow import APPLICATION_WORKFLOW, DOCUMENT_DECISIONS, DOCUMENT_WORKFLO
 
 BORROWER_WRITERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 BORROWER_FIELDS = (
-    "full_name", "mobile", "email", "address", "segment", "employer", "occupation", "years_in_business",
-    "monthly_income", "marital_status", "spouse_name", "spouse_id_number", "household_size",
-    "existing_debts", "credit_disqualified", "language",
+    "full_name",
+    "mobile",
+    "email",
+    "address",
+    "segment",
+    "employer",
+    "occupation",
+    "years_in_business",
+    "monthly_income",
+    "marital_status",
+    "spouse_name",
+    "spouse_id_number",
+    "household_size",
+    "existing_debts",
+    "credit_disqualified",
+    "language",
 )
-
-
 
 
 # --- borrowers -------------------------------------------------------------------------
@@ -85,8 +96,14 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
     fields = borrower_clean(fields)
     if Borrower.objects.filter(id_number=rid.number).exists():
         raise InvalidInput({"id_number": [_("A borrower with this ID number already exists.")]})
-    borrower = Borrower(branch=branch or actor.branch, officer=actor, id_number=rid.number,
-                        date_of_birth=rid.date_of_birth, sex=rid.sex, **fields)
+    borrower = Borrower(
+        branch=branch or actor.branch,
+        officer=actor,
+        id_number=rid.number,
+        date_of_birth=rid.date_of_birth,
+        sex=rid.sex,
+        **fields,
+    )
     if borrower.branch_id is None:
         raise InvalidInput({"branch": [_("The borrower needs a branch.")]})
     try:
@@ -95,8 +112,13 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
     except IntegrityError:
         # Two officers registering the same person at once: the unique index decides.
         raise InvalidInput({"id_number": [_("A borrower with this ID number already exists.")]}) from None
-    audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="create",
-                 data={"id_number": f"{rid.number[:6]}…{rid.number[-4:]}"})
+    audit_record(
+        actor=actor,
+        entity="borrower",
+        entity_id=borrower.pk,
+        action="create",
+        data={"id_number": f"{rid.number[:6]}…{rid.number[-4:]}"},
+    )
     return borrower
 
 
@@ -137,11 +159,19 @@ def admission_check(*, borrower: Borrower, product: Product, on: date | None = N
         failures.append(AdmissionFailure("invalid_id", str(exc)))
     age = age_on(borrower.date_of_birth, on)
     if age < product.min_age:
-        failures.append(AdmissionFailure("too_young", _("Age %(age)d is below the product's minimum of %(min)d.")
-                                         % {"age": age, "min": product.min_age}))
+        failures.append(
+            AdmissionFailure(
+                "too_young",
+                _("Age %(age)d is below the product's minimum of %(min)d.") % {"age": age, "min": product.min_age},
+            )
+        )
     if age > product.max_age:
-        failures.append(AdmissionFailure("too_old", _("Age %(age)d is above the product's maximum of %(max)d.")
-                                         % {"age": age, "max": product.max_age}))
+        failures.append(
+            AdmissionFailure(
+                "too_old",
+                _("Age %(age)d is above the product's maximum of %(max)d.") % {"age": age, "max": product.max_age},
+            )
+        )
     if borrower.monthly_income <= 0:
         failures.append(AdmissionFailure("no_income", _("No stable monthly income is recorded.")))
     if borrower.credit_disqualified:
@@ -150,6 +180,7 @@ def admission_check(*, borrower: Borrower, product: Product, on: date | None = N
 
 
 # --- leads -----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def lead_create(*, actor, name: str, mobile: str, channel: str, **fields) -> Lead:
@@ -171,41 +202,69 @@ def lead_convert(*, actor, lead: Lead, borrower_data: dict, application_data: di
     if application_data:
         application = application_create(actor=actor, borrower=borrower, **application_data)
     lead.borrower = borrower
-    LEAD_WORKFLOW.apply(obj=lead, action="convert", actor=actor, extra_update_fields=["borrower"],
-                        data={"borrower": borrower.pk, "application": application.pk if application else None})
+    LEAD_WORKFLOW.apply(
+        obj=lead,
+        action="convert",
+        actor=actor,
+        extra_update_fields=["borrower"],
+        data={"borrower": borrower.pk, "application": application.pk if application else None},
+    )
     return borrower, application
 
 
 # --- applications ----------------------------------------------------------------------
 
-def validate_terms(*, product: Product, amount: Decimal, term: int, method: str, frequency: str,
-                   rate: Decimal | None = None) -> dict[str, list[str]]:
+
+def validate_terms(
+    *, product: Product, amount: Decimal, term: int, method: str, frequency: str, rate: Decimal | None = None
+) -> dict[str, list[str]]:
     """The product's ranges, as field errors (shared with the quote and the approval)."""
     errors: dict[str, list[str]] = {}
     if not product.is_active:
         errors["product"] = [_("The product is not active.")]
     if amount is not None and not (product.min_amount <= amount <= product.max_amount):
-        errors["amount"] = [_("The amount must be between %(min)s and %(max)s for this product.")
-                            % {"min": product.min_amount, "max": product.max_amount}]
+        errors["amount"] = [
+            _("The amount must be between %(min)s and %(max)s for this product.")
+            % {"min": product.min_amount, "max": product.max_amount}
+        ]
     if term is not None and not (product.min_term <= term <= product.max_term):
-        errors["term"] = [_("The term must be between %(min)d and %(max)d periods for this product.")
-                          % {"min": product.min_term, "max": product.max_term}]
+        errors["term"] = [
+            _("The term must be between %(min)d and %(max)d periods for this product.")
+            % {"min": product.min_term, "max": product.max_term}
+        ]
     if method not in product.methods:
-        errors["method"] = [_("The product does not offer the method '%(m)s'; it offers: %(all)s.")
-                            % {"m": method, "all": ", ".join(product.methods)}]
+        errors["method"] = [
+            _("The product does not offer the method '%(m)s'; it offers: %(all)s.")
+            % {"m": method, "all": ", ".join(product.methods)}
+        ]
     if frequency not in product.frequencies:
-        errors["frequency"] = [_("The product does not offer the frequency '%(f)s'; it offers: %(all)s.")
-                               % {"f": frequency, "all": ", ".join(product.frequencies)}]
+        errors["frequency"] = [
+            _("The product does not offer the frequency '%(f)s'; it offers: %(all)s.")
+            % {"f": frequency, "all": ", ".join(product.frequencies)}
+        ]
     if rate is not None and not (product.min_rate <= rate <= product.max_rate):
-        errors["rate"] = [_("The rate must be between %(min)s and %(max)s for this product.")
-                          % {"min": product.min_rate, "max": product.max_rate}]
+        errors["rate"] = [
+            _("The rate must be between %(min)s and %(max)s for this product.")
+            % {"min": product.min_rate, "max": product.max_rate}
+        ]
     return errors
 
 
 @transaction.atomic
-def application_create(*, actor, borrower: Borrower, product: Product, amount, term: int, method: str,
-                       frequency: str = "monthly", purpose: str, channel: str | None = None,
-                       guarantors: list | None = None, collateral: list | None = None) -> Application:
+def application_create(
+    *,
+    actor,
+    borrower: Borrower,
+    product: Product,
+    amount,
+    term: int,
+    method: str,
+    frequency: str = "monthly",
+    purpose: str,
+    channel: str | None = None,
+    guarantors: list | None = None,
+    collateral: list | None = None,
+) -> Application:
     APPLICATION_WORKFLOW.check(obj=Application(status=NEW), action="create", actor=actor)
     if actor.role == Role.BORROWER:
         if borrower.user_id != actor.pk:
@@ -228,13 +287,23 @@ def application_create(*, actor, borrower: Borrower, product: Product, amount, t
     if failures:
         raise InvalidInput({"borrower": [f.message for f in failures]})
     app = Application(
-        branch=borrower.branch, borrower=borrower, product=product, created_by=actor,
+        branch=borrower.branch,
+        borrower=borrower,
+        product=product,
+        created_by=actor,
         officer=actor if actor.role != Role.BORROWER else borrower.officer,
-        amount=amount, term=term, method=method, frequency=frequency, purpose=purpose.strip(),
-        channel=channel, guarantors=guarantors or [], collateral=collateral or [],
+        amount=amount,
+        term=term,
+        method=method,
+        frequency=frequency,
+        purpose=purpose.strip(),
+        channel=channel,
+        guarantors=guarantors or [],
+        collateral=collateral or [],
     )
-    APPLICATION_WORKFLOW.start(obj=app, action="create", actor=actor,
-                               data={"amount": str(amount), "term": term, "product": product.code})
+    APPLICATION_WORKFLOW.start(
+        obj=app, action="create", actor=actor, data={"amount": str(amount), "term": term, "product": product.code}
+    )
     return app
 
 
@@ -247,18 +316,24 @@ def document_checklist(*, application: Application, documents=None) -> list[dict
     for kind in application.product.required_documents:
         mine = sorted((d for d in docs if d.kind == kind), key=lambda d: rank[d.status])
         best = mine[0].status if mine else None
-        rows.append({"kind": kind, "label": DocumentKind(kind).label if kind in DocumentKind.values else kind,
-                     "status": best or "missing",
-                     "covered": best in (DocumentStatus.ACCEPTED, DocumentStatus.PENDING)})
+        rows.append(
+            {
+                "kind": kind,
+                "label": DocumentKind(kind).label if kind in DocumentKind.values else kind,
+                "status": best or "missing",
+                "covered": best in (DocumentStatus.ACCEPTED, DocumentStatus.PENDING),
+            }
+        )
     return rows
 
 
 def application_lock(application: Application) -> Application:
     """Locks the application row (only it) for a transition, with what transitions read."""
-    return (Application.objects.select_for_update(of=("self",))
-            .select_related("product", "borrower", "branch").get(pk=application.pk))
-
-
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("product", "borrower", "branch")
+        .get(pk=application.pk)
+    )
 
 
 def _check_owner(actor, application: Application) -> None:
@@ -273,8 +348,9 @@ def application_submit(*, actor, application: Application) -> Application:
     APPLICATION_WORKFLOW.check(obj=app, action="submit", actor=actor)
     missing = [row["kind"] for row in document_checklist(application=app) if not row["covered"]]
     if missing:
-        raise InvalidInput({"documents": [_("Required documents are missing: %(kinds)s.")
-                                          % {"kinds": ", ".join(missing)}]})
+        raise InvalidInput(
+            {"documents": [_("Required documents are missing: %(kinds)s.") % {"kinds": ", ".join(missing)}]}
+        )
     failures = admission_check(borrower=app.borrower, product=app.product)
     if failures:
         raise InvalidInput({"borrower": [f.message for f in failures]})
@@ -293,14 +369,19 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
 
 # --- documents -------------------------------------------------------------------------
 
-DOCUMENT_OPEN_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED, ApplicationStatus.SUBMITTED,
-                          ApplicationStatus.UNDER_REVIEW)
+DOCUMENT_OPEN_STATUSES = (
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.RETURNED,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.UNDER_REVIEW,
+)
 
 
 def document_upload_open(*, actor, application: Application) -> bool:
     """Whether ``actor`` may upload a document to ``application`` now (the page's form)."""
     return application.status in DOCUMENT_OPEN_STATUSES and bool(
-        DOCUMENT_WORKFLOW.available(obj=Document(status=NEW), actor=actor))
+        DOCUMENT_WORKFLOW.available(obj=Document(status=NEW), actor=actor)
+    )
 
 
 @transaction.atomic
@@ -310,16 +391,25 @@ def document_upload(*, actor, application: Application, kind: str, file) -> Docu
     DOCUMENT_WORKFLOW.check(obj=Document(status=NEW), action="upload", actor=actor)
     if app.status not in DOCUMENT_OPEN_STATUSES:
         from microloan.errors import TransitionNotAllowed
+
         raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
     try:
         content_type, size, sha = inspect_upload(file)
     except ValueError as exc:
         raise InvalidInput({"file": [str(exc)]}) from None
-    doc = Document(application=app, kind=kind, content_type=content_type, size=size, sha256=sha,
-                   original_name=(getattr(file, "name", "") or "")[:255], uploaded_by=actor)
+    doc = Document(
+        application=app,
+        kind=kind,
+        content_type=content_type,
+        size=size,
+        sha256=sha,
+        original_name=(getattr(file, "name", "") or "")[:255],
+        uploaded_by=actor,
+    )
     doc.file.save("upload", file, save=False)
-    DOCUMENT_WORKFLOW.start(obj=doc, action="upload", actor=actor,
-                            data={"application": app.pk, "kind": kind, "sha256": sha, "size": size})
+    DOCUMENT_WORKFLOW.start(
+        obj=doc, action="upload", actor=actor, data={"application": app.pk, "kind": kind, "sha256": sha, "size": size}
+    )
     return doc
 
 
@@ -334,11 +424,17 @@ def document_review(*, actor, document: Document, decision: str, reason: str = "
     if doc.status == decision and doc.review_reason == (reason or ""):
         # The same decision again changes nothing, once the actor may make it at all (the
         # table's checks, as if the document still waited for review).
-        DOCUMENT_WORKFLOW.check(obj=Document(pk=doc.pk, status=DocumentStatus.PENDING), action=action,
-                                actor=actor, reason=reason)
+        DOCUMENT_WORKFLOW.check(
+            obj=Document(pk=doc.pk, status=DocumentStatus.PENDING), action=action, actor=actor, reason=reason
+        )
         return doc
     doc.review_reason = reason or ""
     doc.reviewed_by, doc.reviewed_at = actor, timezone.now()
-    DOCUMENT_WORKFLOW.apply(obj=doc, action=action, actor=actor, reason=reason or "",
-                            extra_update_fields=["review_reason", "reviewed_by", "reviewed_at"])
+    DOCUMENT_WORKFLOW.apply(
+        obj=doc,
+        action=action,
+        actor=actor,
+        reason=reason or "",
+        extra_update_fields=["review_reason", "reviewed_by", "reviewed_at"],
+    )
     return doc

@@ -11,7 +11,10 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/review/", views.document_review, name="document-review"),
-    re_path(r"^applications/(?P<pk>\d+)/(?P<action>submit|withdraw)/$", views.application_transition,
-            name="application-transition"),
+    re_path(
+        r"^applications/(?P<pk>\d+)/(?P<action>submit|withdraw)/$",
+        views.application_transition,
+        name="application-transition",
+    ),
     path("leads/", views.lead_list, name="lead-list"),
 ]

@@ -55,8 +55,11 @@ def borrower_detail(request, pk):
     products = selectors.product_list(user=request.user).filter(is_active=True)
     on = business_date()
     admission = [(p, services.admission_check(borrower=borrower, product=p, on=on)) for p in products]
-    return render(request, "applications/borrower_detail.html",
-                  {"borrower": borrower, "applications": apps, "admission": admission})
+    return render(
+        request,
+        "applications/borrower_detail.html",
+        {"borrower": borrower, "applications": apps, "admission": admission},
+    )
 
 
 @staff_required
@@ -81,8 +84,11 @@ def application_list(request):
     if status:
         qs = qs.filter(status=status)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "applications/application_list.html",
-                  {"page": page, "status": status, "statuses": ApplicationStatus.choices})
+    return render(
+        request,
+        "applications/application_list.html",
+        {"page": page, "status": status, "statuses": ApplicationStatus.choices},
+    )
 
 
 @staff_required
@@ -92,17 +98,22 @@ def application_detail(request, pk):
     reviews = DOCUMENT_WORKFLOW.available_many(objs=documents, actor=request.user)
     for d in documents:
         d.moves = reviews[d.pk]
-    return render(request, "applications/application_detail.html", {
-        "app": app,
-        "documents": documents,
-        "checklist": services.document_checklist(application=app, documents=documents),
-        "history": audit_history(entity="application", entity_id=app.pk),
-        "actions": [t for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)
-                    if t.action in PAGE_ACTIONS],
-        "can_upload": services.document_upload_open(actor=request.user, application=app),
-        "upload_form": DocumentUploadForm(),
-        "review_form": DocumentReviewForm(),
-    })
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "app": app,
+            "documents": documents,
+            "checklist": services.document_checklist(application=app, documents=documents),
+            "history": audit_history(entity="application", entity_id=app.pk),
+            "actions": [
+                t for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user) if t.action in PAGE_ACTIONS
+            ],
+            "can_upload": services.document_upload_open(actor=request.user, application=app),
+            "upload_form": DocumentUploadForm(),
+            "review_form": DocumentReviewForm(),
+        },
+    )
 
 
 def _app_for_post(request, pk):
@@ -147,8 +158,9 @@ def application_transition(request, pk, action):
     app = _app_for_post(request, pk)
     handlers = {
         "submit": lambda: services.application_submit(actor=request.user, application=app),
-        "withdraw": lambda: services.application_withdraw(actor=request.user, application=app,
-                                                          reason=request.POST.get("reason", "")),
+        "withdraw": lambda: services.application_withdraw(
+            actor=request.user, application=app, reason=request.POST.get("reason", "")
+        ),
     }
     if action not in handlers:
         messages.error(request, _("Unknown action."))
@@ -180,8 +192,12 @@ def dashboard(request):
     """The staff home page: the user's applications by status, their borrowers, the latest."""
     apps = selectors.application_list(user=request.user)
     by_status = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
-    return render(request, "applications/dashboard.html", {
-        "by_status": by_status,
-        "borrower_count": selectors.borrower_list(user=request.user).count(),
-        "recent": apps[:10],
-    })
+    return render(
+        request,
+        "applications/dashboard.html",
+        {
+            "by_status": by_status,
+            "borrower_count": selectors.borrower_list(user=request.user).count(),
+            "recent": apps[:10],
+        },
+    )

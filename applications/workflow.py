@@ -21,40 +21,60 @@ IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 # The application's four eyes (a decider did not create, work on or review it) stays in
 # underwriting's ``_four_eyes``: it also bars the assigned officer, who may have left no
 # trace in the audit trail, so the table's ``not_by`` cannot express it.
-APPLICATION_WORKFLOW = Workflow("application", [
-    Transition("create", frozenset({NEW}), S.DRAFT, INTAKE, label=_("Create application")),
-    Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE, label=_("Submit")),
-    Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD, label=_("Save visit")),
-    Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS, label=_("Assess")),
-    Transition("review", frozenset({S.UNDER_REVIEW}), S.PENDING_APPROVAL, REVIEWERS, label=_("Send to approval")),
-    Transition("approve", frozenset({S.PENDING_APPROVAL}), S.APPROVED, APPROVERS, label=_("Approve")),
-    Transition("reject", frozenset({S.PENDING_APPROVAL}), S.REJECTED, APPROVERS, label=_("Reject")),
-    Transition("return", frozenset({S.PENDING_APPROVAL}), S.RETURNED, APPROVERS, label=_("Return")),
-    Transition("contract", frozenset({S.APPROVED}), S.APPROVED, FIELD, label=_("Generate contract")),
-    Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, FIELD, label=_("Record signing")),
-    Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, FIELD, label=_("Disburse")),
-    Transition("withdraw",
-               frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),
-               S.WITHDRAWN, INTAKE, label=_("Withdraw")),
-])
+APPLICATION_WORKFLOW = Workflow(
+    "application",
+    [
+        Transition("create", frozenset({NEW}), S.DRAFT, INTAKE, label=_("Create application")),
+        Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE, label=_("Submit")),
+        Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD, label=_("Save visit")),
+        Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS, label=_("Assess")),
+        Transition("review", frozenset({S.UNDER_REVIEW}), S.PENDING_APPROVAL, REVIEWERS, label=_("Send to approval")),
+        Transition("approve", frozenset({S.PENDING_APPROVAL}), S.APPROVED, APPROVERS, label=_("Approve")),
+        Transition("reject", frozenset({S.PENDING_APPROVAL}), S.REJECTED, APPROVERS, label=_("Reject")),
+        Transition("return", frozenset({S.PENDING_APPROVAL}), S.RETURNED, APPROVERS, label=_("Return")),
+        Transition("contract", frozenset({S.APPROVED}), S.APPROVED, FIELD, label=_("Generate contract")),
+        Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, FIELD, label=_("Record signing")),
+        Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, FIELD, label=_("Disburse")),
+        Transition(
+            "withdraw",
+            frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),
+            S.WITHDRAWN,
+            INTAKE,
+            label=_("Withdraw"),
+        ),
+    ],
+)
 
-LEAD_WORKFLOW = Workflow("lead", [
-    Transition("create", frozenset({NEW}), L.NEW, FIELD, label=_("Register lead")),
-    # Converting registers the borrower (or finds the one with that ID number).
-    Transition("convert", frozenset({L.NEW, L.CONTACTED}), L.CONVERTED, frozenset({*FIELD, Role.ADMIN}),
-               label=_("Convert")),
-])
+LEAD_WORKFLOW = Workflow(
+    "lead",
+    [
+        Transition("create", frozenset({NEW}), L.NEW, FIELD, label=_("Register lead")),
+        # Converting registers the borrower (or finds the one with that ID number).
+        Transition(
+            "convert", frozenset({L.NEW, L.CONTACTED}), L.CONVERTED, frozenset({*FIELD, Role.ADMIN}), label=_("Convert")
+        ),
+    ],
+)
 
 DOCUMENT_REVIEWERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER})
 
-DOCUMENT_WORKFLOW = Workflow("document", [
-    Transition("upload", frozenset({NEW}), D.PENDING, INTAKE, label=_("Upload")),
-    # A review may be corrected: an accepted document rejected, a rejected one accepted, or a
-    # rejection's reason restated.
-    Transition("accept", frozenset({D.PENDING, D.REJECTED}), D.ACCEPTED, DOCUMENT_REVIEWERS, label=_("Accept")),
-    Transition("reject", frozenset({D.PENDING, D.ACCEPTED, D.REJECTED}), D.REJECTED, DOCUMENT_REVIEWERS,
-               label=_("Reject"), needs_reason=True),
-])
+DOCUMENT_WORKFLOW = Workflow(
+    "document",
+    [
+        Transition("upload", frozenset({NEW}), D.PENDING, INTAKE, label=_("Upload")),
+        # A review may be corrected: an accepted document rejected, a rejected one accepted, or a
+        # rejection's reason restated.
+        Transition("accept", frozenset({D.PENDING, D.REJECTED}), D.ACCEPTED, DOCUMENT_REVIEWERS, label=_("Accept")),
+        Transition(
+            "reject",
+            frozenset({D.PENDING, D.ACCEPTED, D.REJECTED}),
+            D.REJECTED,
+            DOCUMENT_REVIEWERS,
+            label=_("Reject"),
+            needs_reason=True,
+        ),
+    ],
+)
 
 # The decision a review form sends, and the document's move it makes.
 DOCUMENT_DECISIONS: dict[str, str] = {D.ACCEPTED: "accept", D.REJECTED: "reject"}

@@ -31,16 +31,24 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
-QUOTE = {"principal": "5000.00", "annual_rate": "0.1800", "term": 12, "frequency": "monthly",
-         "method": "annuity", "disbursement_date": "2026-01-15", "fee": "0.00"}
+QUOTE = {
+    "principal": "5000.00",
+    "annual_rate": "0.1800",
+    "term": 12,
+    "frequency": "monthly",
+    "method": "annuity",
+    "disbursement_date": "2026-01-15",
+    "fee": "0.00",
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--password", required=True)
     parser.add_argument("--requests", type=int, default=300, help="Requests per endpoint for the mean time.")
-    parser.add_argument("--profile", default="", help="Endpoint name to profile (healthz, loans, loan, schedule, "
-                                                      "quote, products).")
+    parser.add_argument(
+        "--profile", default="", help="Endpoint name to profile (healthz, loans, loan, schedule, quote, products)."
+    )
     args = parser.parse_args()
 
     application = get_wsgi_application()
@@ -58,8 +66,12 @@ def main() -> None:
             chunks.close()  # request_finished: what gunicorn does after each response
         return int(status[0].split()[0]), body
 
-    code, body = request("post", "/api/v1/auth/token/", data={"username": "borrower", "password": args.password},
-                      content_type="application/json")
+    code, body = request(
+        "post",
+        "/api/v1/auth/token/",
+        data={"username": "borrower", "password": args.password},
+        content_type="application/json",
+    )
     assert code == 200, body
     auth = {"Authorization": f"Bearer {json.loads(body)['access']}"}
     loan_id = json.loads(request("get", "/api/v1/loans/", headers=auth)[1])["results"][0]["id"]

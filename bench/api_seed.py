@@ -70,16 +70,29 @@ def main() -> None:
     loans = []
     for n, (code, amount, term, method, months) in enumerate(LOANS):
         business_date_set(value=None)
-        app = intake.application_create(actor=users["officer"], borrower=borrower, product=products[code],
-                                        amount=Decimal(amount), term=term, method=method,
-                                        purpose=f"[apibench-{n}] 经营周转 / working capital")
+        app = intake.application_create(
+            actor=users["officer"],
+            borrower=borrower,
+            product=products[code],
+            amount=Decimal(amount),
+            term=term,
+            method=method,
+            purpose=f"[apibench-{n}] 经营周转 / working capital",
+        )
         walker._walk(app, "approved", users)
         on = months_before(args.as_of, months)
         business_date_set(value=on)
         sv.contract_generate(actor=users["officer"], application=app)
         sv.contract_sign(actor=users["officer"], application=app)
-        loans.append(sv.loan_disburse(actor=users["officer"], application=app, disbursed_on=on,
-                                      channel="bank_transfer", reference=f"APIBENCH-{n}"))
+        loans.append(
+            sv.loan_disburse(
+                actor=users["officer"],
+                application=app,
+                disbursed_on=on,
+                channel="bank_transfer",
+                reference=f"APIBENCH-{n}",
+            )
+        )
 
     business_date_set(value=args.as_of)
     paid = 0
@@ -88,11 +101,19 @@ def main() -> None:
         if n == IN_ARREARS:
             due = due[:-1]
         for i in due:
-            repayment_post(actor=users["officer"], loan=loan, amount=i.principal_due + i.interest_due + i.fee_due,
-                           paid_on=i.due_date, channel="transfer", reference=f"APIBENCH-{loan.pk}-{i.number}")
+            repayment_post(
+                actor=users["officer"],
+                loan=loan,
+                amount=i.principal_due + i.interest_due + i.fee_due,
+                paid_on=i.due_date,
+                channel="transfer",
+                reference=f"APIBENCH-{loan.pk}-{i.number}",
+            )
             paid += 1
-    print(f"Seeded {len(loans)} loans for 'borrower' (ids {loans[0].pk}-{loans[-1].pk}), {paid} repayments; "
-          f"business date {args.as_of}.")
+    print(
+        f"Seeded {len(loans)} loans for 'borrower' (ids {loans[0].pk}-{loans[-1].pk}), {paid} repayments; "
+        f"business date {args.as_of}."
+    )
 
 
 if __name__ == "__main__":

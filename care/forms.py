@@ -14,8 +14,9 @@ class ComplaintForm(forms.Form):
     channel = forms.ChoiceField(label=_("Received by"), choices=ComplaintChannel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=ComplaintCategory.choices)
     received_on = forms.DateField(label=_("Received on"), widget=DATE)
-    description = forms.CharField(label=_("What the borrower says"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    description = forms.CharField(
+        label=_("What the borrower says"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class AssignForm(forms.Form):
@@ -24,8 +25,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args, handlers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["handler"].queryset = handlers
-        self.fields["handler"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} · " \
-                                                               f"{u.get_role_display()}"
+        self.fields["handler"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} · {u.get_role_display()}"
+        )
 
 
 class ScheduleVisitForm(forms.Form):
@@ -42,8 +44,10 @@ class VisitCompleteForm(forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
     method = forms.ChoiceField(label=_("How"), choices=VisitMethod.choices)
     purpose_verified = forms.NullBooleanField(
-        label=_("Funds used for the stated purpose"), required=False,
-        widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]))
+        label=_("Funds used for the stated purpose"),
+        required=False,
+        widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
     findings = forms.CharField(label=_("Findings"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
 
 

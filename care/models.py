@@ -40,8 +40,12 @@ class ComplaintStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-OPEN_COMPLAINT_STATUSES = (ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.INVESTIGATING,
-                           ComplaintStatus.ESCALATED)
+OPEN_COMPLAINT_STATUSES = (
+    ComplaintStatus.RECEIVED,
+    ComplaintStatus.ACKNOWLEDGED,
+    ComplaintStatus.INVESTIGATING,
+    ComplaintStatus.ESCALATED,
+)
 
 
 class Complaint(models.Model):
@@ -50,8 +54,9 @@ class Complaint(models.Model):
     ``care.workflow.COMPLAINT_WORKFLOW``, each move audited."""
 
     borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="complaints")
-    loan = models.ForeignKey("servicing.Loan", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="complaints")
+    loan = models.ForeignKey(
+        "servicing.Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
     # The borrower's branch when received: who sees and handles it.
     branch = models.ForeignKey("microloan.Branch", on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=12, choices=ComplaintChannel.choices)
@@ -63,17 +68,25 @@ class Complaint(models.Model):
     acknowledged_on = models.DateField(_("acknowledged on"), null=True, blank=True)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="complaints_handled", verbose_name=_("handler"))
-    status = models.CharField(_("status"), max_length=15, choices=ComplaintStatus.choices,
-                              default=ComplaintStatus.RECEIVED)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_handled",
+        verbose_name=_("handler"),
+    )
+    status = models.CharField(
+        _("status"), max_length=15, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
     resolution = models.TextField(_("resolution"), blank=True, default="")
     reopened_count = models.PositiveSmallIntegerField(default=0)
     # A reopened complaint gets a new resolution deadline; a deadline an earlier period
     # missed stays on the record here (the SLA, the worklist and the API's breach filter read it).
     resolve_breached_before = models.BooleanField(_("resolution deadline missed before reopening"), default=False)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -82,9 +95,10 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         indexes = [models.Index(fields=["status", "branch"], name="care_complaint_status_branch")]
         constraints = [
-            models.CheckConstraint(condition=Q(ack_due_on__gte=models.F("received_on"))
-                                   & Q(resolve_due_on__gte=models.F("received_on")),
-                                   name="care_complaint_due_after_receipt"),
+            models.CheckConstraint(
+                condition=Q(ack_due_on__gte=models.F("received_on")) & Q(resolve_due_on__gte=models.F("received_on")),
+                name="care_complaint_due_after_receipt",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,27 +137,36 @@ class FollowUpVisit(models.Model):
     post-disbursement check (贷后检查) records whether the funds went to the stated purpose."""
 
     borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="follow_up_visits")
-    loan = models.ForeignKey("servicing.Loan", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="follow_up_visits")
-    complaint = models.ForeignKey(Complaint, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="follow_up_visits")
+    loan = models.ForeignKey(
+        "servicing.Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up_visits"
+    )
+    complaint = models.ForeignKey(
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="follow_up_visits"
+    )
     branch = models.ForeignKey("microloan.Branch", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices)
     scheduled_on = models.DateField(_("scheduled on"), db_index=True)
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="follow_up_visits", verbose_name=_("officer"))
-    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices,
-                              default=VisitStatus.SCHEDULED)
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_up_visits",
+        verbose_name=_("officer"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED)
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
     method = models.CharField(_("method"), max_length=10, choices=VisitMethod.choices, blank=True, default="")
     findings = models.TextField(_("findings"), blank=True, default="")
     purpose_verified = models.BooleanField(_("funds used for the stated purpose"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -153,10 +176,12 @@ class FollowUpVisit(models.Model):
         indexes = [models.Index(fields=["status", "branch", "scheduled_on"], name="care_visit_worklist")]
         constraints = [
             # One use-of-funds check per loan, whoever (or whichever job run) creates it.
-            models.UniqueConstraint(fields=["loan"], condition=Q(kind="post_disbursement"),
-                                    name="care_one_post_disbursement_visit"),
-            models.UniqueConstraint(fields=["complaint"], condition=Q(status="scheduled"),
-                                    name="care_one_scheduled_visit_per_complaint"),
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(kind="post_disbursement"), name="care_one_post_disbursement_visit"
+            ),
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(status="scheduled"), name="care_one_scheduled_visit_per_complaint"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,8 +225,14 @@ class CreditReview(models.Model):
     loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="credit_reviews")
     borrower = models.ForeignKey("applications.Borrower", on_delete=models.PROTECT, related_name="credit_reviews")
     branch = models.ForeignKey("microloan.Branch", on_delete=models.PROTECT, related_name="+")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="credit_reviews", verbose_name=_("officer"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_reviews",
+        verbose_name=_("officer"),
+    )
     business_date = models.DateField(_("created for"))
     due_on = models.DateField(_("due on"), db_index=True)
     trigger = models.CharField(_("trigger"), max_length=15, choices=ReviewTrigger.choices)
@@ -210,13 +241,21 @@ class CreditReview(models.Model):
     classification = models.CharField(_("classification"), max_length=16)
     status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     findings = models.TextField(_("findings"), blank=True, default="")
-    recommendation = models.CharField(_("recommendation"), max_length=15, choices=ReviewRecommendation.choices,
-                                      blank=True, default="")
-    credit_record = models.ForeignKey("underwriting.CreditRecord", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", help_text="The credit report the reviewer looked at.")
+    recommendation = models.CharField(
+        _("recommendation"), max_length=15, choices=ReviewRecommendation.choices, blank=True, default=""
+    )
+    credit_record = models.ForeignKey(
+        "underwriting.CreditRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The credit report the reviewer looked at.",
+    )
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
@@ -226,9 +265,11 @@ class CreditReview(models.Model):
         verbose_name = _("credit review")
         indexes = [models.Index(fields=["status", "branch", "due_on"], name="care_review_worklist")]
         constraints = [
-            models.UniqueConstraint(fields=["loan", "business_date"],
-                                    condition=Q(trigger__in=list(JOB_REVIEW_TRIGGERS)),
-                                    name="care_one_job_review_per_loan_date"),
+            models.UniqueConstraint(
+                fields=["loan", "business_date"],
+                condition=Q(trigger__in=list(JOB_REVIEW_TRIGGERS)),
+                name="care_one_job_review_per_loan_date",
+            ),
             models.UniqueConstraint(fields=["loan"], condition=Q(status="open"), name="care_one_open_review_per_loan"),
         ]
 
@@ -261,8 +302,9 @@ class Feedback(models.Model):
         verbose_name = _("feedback")
         constraints = [
             models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="care_feedback_score_1_5"),
-            models.CheckConstraint(condition=Q(complaint__isnull=True) | Q(visit__isnull=True),
-                                   name="care_feedback_one_subject"),
+            models.CheckConstraint(
+                condition=Q(complaint__isnull=True) | Q(visit__isnull=True), name="care_feedback_one_subject"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,8 +25,7 @@ from .workflow import HANDLERS
 def complaint_list(*, user) -> QuerySet[Complaint]:
     qs = Complaint.objects.select_related("borrower", "branch", "handler", "loan")
     if user.role == Role.BORROWER:
-        return qs.filter(borrower__user=user).annotate(
-            rated=Exists(Feedback.objects.filter(complaint=OuterRef("pk"))))
+        return qs.filter(borrower__user=user).annotate(rated=Exists(Feedback.objects.filter(complaint=OuterRef("pk"))))
     return qs.filter(branch_q(user))
 
 
@@ -40,8 +39,7 @@ def visit_list(*, user) -> QuerySet[FollowUpVisit]:
 def review_list(*, user) -> QuerySet[CreditReview]:
     if user.role == Role.BORROWER:
         return CreditReview.objects.none()  # an internal assessment, not the borrower's to read
-    return CreditReview.objects.select_related("loan__product", "borrower", "officer", "branch").filter(
-        branch_q(user))
+    return CreditReview.objects.select_related("loan__product", "borrower", "officer", "branch").filter(branch_q(user))
 
 
 def feedback_list(*, user) -> QuerySet[Feedback]:
@@ -56,8 +54,11 @@ def feedback_summary(*, user, since: date | None = None) -> dict:
     qs = feedback_list(user=user)
     if since is not None:
         qs = qs.filter(business_date__gte=since)
-    subjects = {"complaint": Q(complaint__isnull=False), "visit": Q(visit__isnull=False),
-                "general": Q(complaint__isnull=True, visit__isnull=True)}
+    subjects = {
+        "complaint": Q(complaint__isnull=False),
+        "visit": Q(visit__isnull=False),
+        "general": Q(complaint__isnull=True, visit__isnull=True),
+    }
     aggregates = {"count": Count("id"), "average": Avg("score")}
     for name, cond in subjects.items():
         aggregates[f"{name}_count"] = Count("id", filter=cond)
@@ -66,9 +67,14 @@ def feedback_summary(*, user, since: date | None = None) -> dict:
 
     def avg(v):
         return None if v is None else round(float(v), 2)
-    return {"count": row["count"], "average": avg(row["average"]),
-            "by_subject": {name: {"count": row[f"{name}_count"], "average": avg(row[f"{name}_average"])}
-                           for name in subjects}}
+
+    return {
+        "count": row["count"],
+        "average": avg(row["average"]),
+        "by_subject": {
+            name: {"count": row[f"{name}_count"], "average": avg(row[f"{name}_average"])} for name in subjects
+        },
+    }
 
 
 def handlers_for(*, branch) -> QuerySet[User]:
@@ -80,17 +86,24 @@ def handlers_for(*, branch) -> QuerySet[User]:
 
 # --- the worklist ----------------------------------------------------------------------------
 
+
 def worklist_complaints(*, user) -> QuerySet[Complaint]:
     """Open complaints and resolved ones waiting to be closed, the nearest deadline first."""
-    return complaint_list(user=user).filter(status__in=[*OPEN_COMPLAINT_STATUSES, ComplaintStatus.RESOLVED]) \
+    return (
+        complaint_list(user=user)
+        .filter(status__in=[*OPEN_COMPLAINT_STATUSES, ComplaintStatus.RESOLVED])
         .order_by("resolve_due_on", "ack_due_on", "id")
+    )
 
 
 def worklist_visits(*, user, today: date) -> QuerySet[FollowUpVisit]:
     """Scheduled visits that are overdue or fall due soon."""
     soon = today + timedelta(days=policy().care.due_soon_days)
-    return visit_list(user=user).filter(status=VisitStatus.SCHEDULED, scheduled_on__lte=soon) \
+    return (
+        visit_list(user=user)
+        .filter(status=VisitStatus.SCHEDULED, scheduled_on__lte=soon)
         .order_by("scheduled_on", "id")
+    )
 
 
 def worklist_reviews(*, user) -> QuerySet[CreditReview]:

@@ -12,8 +12,13 @@ from microloan.business_date import business_date as current_business_date
 from .services import care_daily
 
 
-@shared_task(name="servicing.care_periodic_reviews", acks_late=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="servicing.care_periodic_reviews",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def care_periodic_reviews(business_date: str | None = None) -> dict:
     """Beat, daily: the periodic credit reviews (贷后定期检查) and post-disbursement checks of a
     business date (ISO; default the current one). A second run for the same date, or a

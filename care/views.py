@@ -54,11 +54,21 @@ def worklist(request):
     rpage = Paginator(reviews, PAGE).get_page(request.GET.get("rpage"))
     complaint_rows = [{"c": c, "sla": services.complaint_sla(c, today=today)} for c in cpage]
     summary = selectors.feedback_summary(user=user) if _can_see_summary(user) else None
-    return render(request, "care/worklist.html", {
-        "today": today, "mine": mine, "cpage": cpage, "vpage": vpage, "rpage": rpage,
-        "complaint_rows": complaint_rows, "summary": summary,
-        "can_run_job": user.role in (Role.MANAGER, Role.ADMIN) or user.is_superuser,
-        "can_file": user.role in HANDLERS or user.is_superuser})
+    return render(
+        request,
+        "care/worklist.html",
+        {
+            "today": today,
+            "mine": mine,
+            "cpage": cpage,
+            "vpage": vpage,
+            "rpage": rpage,
+            "complaint_rows": complaint_rows,
+            "summary": summary,
+            "can_run_job": user.role in (Role.MANAGER, Role.ADMIN) or user.is_superuser,
+            "can_file": user.role in HANDLERS or user.is_superuser,
+        },
+    )
 
 
 @role_required(Role.MANAGER, Role.ADMIN)
@@ -67,9 +77,11 @@ def run_periodic_reviews(request):
     """Runs the periodic job for the business date now (the sandbox, or a missed night)."""
     day = business_date()
     result = services.care_daily(business_date=day)
-    messages.success(request, _("Periodic job for %(d)s: %(r)d review tasks and %(v)d post-disbursement checks "
-                                "created.") % {"d": day, "r": result["reviews_created"],
-                                               "v": result["visits_created"]})
+    messages.success(
+        request,
+        _("Periodic job for %(d)s: %(r)d review tasks and %(v)d post-disbursement checks created.")
+        % {"d": day, "r": result["reviews_created"], "v": result["visits_created"]},
+    )
     return redirect("care-worklist")
 
 
@@ -77,8 +89,11 @@ def _find_borrower(user, value: str):
     value = (value or "").strip().upper()
     qs = borrower_list(user=user)
     # ASCII digits only: str.isdigit() also accepts "²" and the like, which int() refuses.
-    found = qs.filter(Q(id_number=value) | Q(pk=int(value)) if value.isascii() and value.isdigit() and len(value) < 18
-                      else Q(id_number=value)).first()
+    found = qs.filter(
+        Q(id_number=value) | Q(pk=int(value))
+        if value.isascii() and value.isdigit() and len(value) < 18
+        else Q(id_number=value)
+    ).first()
     if found is None:
         raise InvalidInput({"borrower": [_("No such borrower in your branches.")]})
     return found
@@ -86,8 +101,12 @@ def _find_borrower(user, value: str):
 
 @role_required(Role.OFFICER, Role.MANAGER, Role.ADMIN)
 def complaint_new(request):
-    initial = {"received_on": business_date(), "borrower": request.GET.get("borrower", ""),
-               "loan": request.GET.get("loan") or None, "channel": "phone"}
+    initial = {
+        "received_on": business_date(),
+        "borrower": request.GET.get("borrower", ""),
+        "loan": request.GET.get("loan") or None,
+        "channel": "phone",
+    }
     form = ComplaintForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -103,8 +122,9 @@ def complaint_new(request):
         except DomainError as exc:
             report_domain_error(request, exc, form)
         else:
-            messages.success(request, _("Complaint %(ref)s registered; the borrower has been sent a receipt.")
-                             % {"ref": c.reference})
+            messages.success(
+                request, _("Complaint %(ref)s registered; the borrower has been sent a receipt.") % {"ref": c.reference}
+            )
             return redirect("care-complaint", pk=c.pk)
     return render(request, "care/complaint_form.html", {"form": form})
 
@@ -126,8 +146,9 @@ def complaint_detail(request, pk):
     c = get_object_or_404(selectors.complaint_list(user=user).select_related("borrower__branch"), pk=pk)
     handlers = selectors.handlers_for(branch=c.branch)
     assign_form = AssignForm(handlers=handlers, initial={"handler": c.handler_id})
-    visit_form = ScheduleVisitForm(officers=handlers, initial={"officer": c.handler_id or user.pk,
-                                                               "scheduled_on": today})
+    visit_form = ScheduleVisitForm(
+        officers=handlers, initial={"officer": c.handler_id or user.pk, "scheduled_on": today}
+    )
     status = 200
     if request.method == "POST":
         step = request.POST.get("step")
@@ -150,8 +171,14 @@ def complaint_detail(request, pk):
             elif step == "visit":
                 visit_form = ScheduleVisitForm(request.POST, officers=handlers)
                 if visit_form.is_valid():
-                    services.visit_schedule(actor=user, borrower=c.borrower, kind=VisitKind.COMPLAINT, complaint=c,
-                                            loan=c.loan, **visit_form.cleaned_data)
+                    services.visit_schedule(
+                        actor=user,
+                        borrower=c.borrower,
+                        kind=VisitKind.COMPLAINT,
+                        complaint=c,
+                        loan=c.loan,
+                        **visit_form.cleaned_data,
+                    )
                     messages.success(request, _("Follow-up scheduled."))
                     return redirect("care-complaint", pk=c.pk)
             else:
@@ -159,16 +186,25 @@ def complaint_detail(request, pk):
         except DomainError as exc:
             report_domain_error(request, exc, visit_form if step == "visit" else assign_form)
             status = _status_for(exc)
-    return render(request, "care/complaint.html", {
-        "c": c, "sla": services.complaint_sla(c, today=today), "today": today,
-        "actions": [(t.action, t.display) for t in services.complaint_available(complaint=c, actor=user)],
-        "can_assign": user.role in SENIOR or user.is_superuser,
-        "can_take": user.role == Role.OFFICER and not c.handler_id and c.status != "closed",
-        "can_schedule": (user.role in HANDLERS or user.is_superuser) and c.status != "closed",
-        "assign_form": assign_form, "visit_form": visit_form,
-        "visits": list(c.follow_up_visits.select_related("officer").order_by("-id")),
-        "feedback": list(c.feedback.all()),
-        "history": list(audit_history(entity="complaint", entity_id=c.pk))}, status=status)
+    return render(
+        request,
+        "care/complaint.html",
+        {
+            "c": c,
+            "sla": services.complaint_sla(c, today=today),
+            "today": today,
+            "actions": [(t.action, t.display) for t in services.complaint_available(complaint=c, actor=user)],
+            "can_assign": user.role in SENIOR or user.is_superuser,
+            "can_take": user.role == Role.OFFICER and not c.handler_id and c.status != "closed",
+            "can_schedule": (user.role in HANDLERS or user.is_superuser) and c.status != "closed",
+            "assign_form": assign_form,
+            "visit_form": visit_form,
+            "visits": list(c.follow_up_visits.select_related("officer").order_by("-id")),
+            "feedback": list(c.feedback.all()),
+            "history": list(audit_history(entity="complaint", entity_id=c.pk)),
+        },
+        status=status,
+    )
 
 
 @role_required(*CARE_ROLES)
@@ -199,10 +235,20 @@ def visit_detail(request, pk):
             report_domain_error(request, exc, cancel_form if step == "cancel" else form)
             status = _status_for(exc)
     moves = {t.action for t in services.visit_available(visit=v, actor=user)}
-    return render(request, "care/visit.html", {
-        "v": v, "form": form, "cancel_form": cancel_form, "today": today,
-        "can_complete": "complete" in moves, "can_cancel": "cancel" in moves,
-        "history": list(audit_history(entity="follow_up_visit", entity_id=v.pk))}, status=status)
+    return render(
+        request,
+        "care/visit.html",
+        {
+            "v": v,
+            "form": form,
+            "cancel_form": cancel_form,
+            "today": today,
+            "can_complete": "complete" in moves,
+            "can_cancel": "cancel" in moves,
+            "history": list(audit_history(entity="follow_up_visit", entity_id=v.pk)),
+        },
+        status=status,
+    )
 
 
 @role_required(*CARE_ROLES)
@@ -226,11 +272,24 @@ def review_detail(request, pk):
             else:
                 messages.success(request, _("Review completed."))
                 return redirect("care-review", pk=r.pk)
-    return render(request, "care/review.html", {
-        "r": r, "loan": r.loan, "form": form, "today": today,
-        "can_act": any(t.action == "complete" for t in REVIEW_WORKFLOW.available(obj=r, actor=user))
-        and (not r.officer_id or r.officer_id == user.pk or user.role in SENIOR or user.is_superuser),
-        "credit_record": CreditRecord.objects.filter(borrower_id=r.borrower_id).order_by("-as_of", "-id").first(),
-        "earlier": list(CreditReview.objects.filter(loan_id=r.loan_id).exclude(pk=r.pk)
-                        .select_related("completed_by").order_by("-business_date", "-id")[:20]),
-        "history": list(audit_history(entity="credit_review", entity_id=r.pk))}, status=status)
+    return render(
+        request,
+        "care/review.html",
+        {
+            "r": r,
+            "loan": r.loan,
+            "form": form,
+            "today": today,
+            "can_act": any(t.action == "complete" for t in REVIEW_WORKFLOW.available(obj=r, actor=user))
+            and (not r.officer_id or r.officer_id == user.pk or user.role in SENIOR or user.is_superuser),
+            "credit_record": CreditRecord.objects.filter(borrower_id=r.borrower_id).order_by("-as_of", "-id").first(),
+            "earlier": list(
+                CreditReview.objects.filter(loan_id=r.loan_id)
+                .exclude(pk=r.pk)
+                .select_related("completed_by")
+                .order_by("-business_date", "-id")[:20]
+            ),
+            "history": list(audit_history(entity="credit_review", entity_id=r.pk)),
+        },
+        status=status,
+    )

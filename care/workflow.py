@@ -31,30 +31,70 @@ S = ComplaintStatus
 # ``acknowledge`` is the service level's first step (the borrower has been contacted);
 # ``escalate`` hands the case to a manager, who alone then resolves it; ``reopen`` takes a
 # resolved or closed case back when the borrower disputes it.
-COMPLAINT_WORKFLOW = Workflow("complaint", [
-    Transition("acknowledge", frozenset({S.RECEIVED}), S.ACKNOWLEDGED, HANDLERS, label=_("Acknowledge")),
-    Transition("investigate", frozenset({S.ACKNOWLEDGED}), S.INVESTIGATING, HANDLERS,
-               label=_("Start investigation")),
-    Transition("escalate", frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING}), S.ESCALATED, HANDLERS,
-               label=_("Escalate"), needs_reason=True),
-    Transition("resolve", frozenset({S.INVESTIGATING, S.ESCALATED}), S.RESOLVED, HANDLERS, label=_("Resolve"),
-               not_by=frozenset({"escalate"})),
-    Transition("close", frozenset({S.RESOLVED}), S.CLOSED, HANDLERS, label=_("Close"),
-               not_by=frozenset({"resolve"})),
-    Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING, HANDLERS, label=_("Reopen"),
-               needs_reason=True),
-])
+COMPLAINT_WORKFLOW = Workflow(
+    "complaint",
+    [
+        Transition("acknowledge", frozenset({S.RECEIVED}), S.ACKNOWLEDGED, HANDLERS, label=_("Acknowledge")),
+        Transition(
+            "investigate", frozenset({S.ACKNOWLEDGED}), S.INVESTIGATING, HANDLERS, label=_("Start investigation")
+        ),
+        Transition(
+            "escalate",
+            frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING}),
+            S.ESCALATED,
+            HANDLERS,
+            label=_("Escalate"),
+            needs_reason=True,
+        ),
+        Transition(
+            "resolve",
+            frozenset({S.INVESTIGATING, S.ESCALATED}),
+            S.RESOLVED,
+            HANDLERS,
+            label=_("Resolve"),
+            not_by=frozenset({"escalate"}),
+        ),
+        Transition(
+            "close", frozenset({S.RESOLVED}), S.CLOSED, HANDLERS, label=_("Close"), not_by=frozenset({"resolve"})
+        ),
+        Transition(
+            "reopen", frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING, HANDLERS, label=_("Reopen"), needs_reason=True
+        ),
+    ],
+)
 
-VISIT_WORKFLOW = Workflow("follow_up_visit", [
-    Transition("complete", frozenset({VisitStatus.SCHEDULED}), VisitStatus.DONE, HANDLERS,
-               label=_("Record the visit")),
-    Transition("cancel", frozenset({VisitStatus.SCHEDULED}), VisitStatus.CANCELLED, HANDLERS,
-               label=_("Cancel the visit"), needs_reason=True, system=True),
-])
+VISIT_WORKFLOW = Workflow(
+    "follow_up_visit",
+    [
+        Transition(
+            "complete", frozenset({VisitStatus.SCHEDULED}), VisitStatus.DONE, HANDLERS, label=_("Record the visit")
+        ),
+        Transition(
+            "cancel",
+            frozenset({VisitStatus.SCHEDULED}),
+            VisitStatus.CANCELLED,
+            HANDLERS,
+            label=_("Cancel the visit"),
+            needs_reason=True,
+            system=True,
+        ),
+    ],
+)
 
-REVIEW_WORKFLOW = Workflow("credit_review", [
-    Transition("complete", frozenset({ReviewStatus.OPEN}), ReviewStatus.DONE, HANDLERS,
-               label=_("Complete the review")),
-    Transition("cancel", frozenset({ReviewStatus.OPEN}), ReviewStatus.CANCELLED, SENIOR,
-               label=_("Cancel the review"), needs_reason=True, system=True),
-])
+REVIEW_WORKFLOW = Workflow(
+    "credit_review",
+    [
+        Transition(
+            "complete", frozenset({ReviewStatus.OPEN}), ReviewStatus.DONE, HANDLERS, label=_("Complete the review")
+        ),
+        Transition(
+            "cancel",
+            frozenset({ReviewStatus.OPEN}),
+            ReviewStatus.CANCELLED,
+            SENIOR,
+            label=_("Cancel the review"),
+            needs_reason=True,
+            system=True,
+        ),
+    ],
+)

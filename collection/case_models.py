@@ -20,8 +20,9 @@ class CollectionCase(models.Model):
 
     loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="collection_cases")
     branch = models.ForeignKey("microloan.Branch", on_delete=models.PROTECT, related_name="+")
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="collection_cases")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="collection_cases"
+    )
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
@@ -29,8 +30,9 @@ class CollectionCase(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["loan"], condition=Q(status="open"),
-                                               name="one_open_case_per_loan")]
+        constraints = [
+            models.UniqueConstraint(fields=["loan"], condition=Q(status="open"), name="one_open_case_per_loan")
+        ]
         indexes = [models.Index(fields=["status", "branch"])]
 
     def __str__(self) -> str:
@@ -79,9 +81,12 @@ class ContactAttempt(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     channel = models.CharField(max_length=10, choices=ContactChannel.choices)
-    party = models.CharField(_("contacted party"), max_length=20, default="borrower",
-                             choices=[("borrower", _("Borrower")), ("guarantor", _("Guarantor")),
-                                      ("third_party", _("Third party"))])
+    party = models.CharField(
+        _("contacted party"),
+        max_length=20,
+        default="borrower",
+        choices=[("borrower", _("Borrower")), ("guarantor", _("Guarantor")), ("third_party", _("Third party"))],
+    )
     party_name = models.CharField(max_length=100, blank=True, default="")
     connected = models.BooleanField(default=False)
     outcome = models.CharField(max_length=30, blank=True, default="")
@@ -124,8 +129,9 @@ class WriteOff(models.Model):
     reason = models.TextField()
     status = models.CharField(max_length=10, choices=WriteOffStatus.choices, default=WriteOffStatus.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     business_date = models.DateField(null=True, blank=True)
     principal = MoneyField(default=0)
     penalty = MoneyField(default=0)
@@ -133,8 +139,11 @@ class WriteOff(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["loan"], condition=Q(status__in=["requested", "approved"]),
-                                               name="one_live_write_off_per_loan")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status__in=["requested", "approved"]), name="one_live_write_off_per_loan"
+            )
+        ]
 
 
 class Recovery(models.Model):

@@ -97,8 +97,13 @@ class PenaltyAccrual(models.Model):
 
     loan = models.ForeignKey(Loan, related_name="penalty_accruals", **UNCHECKED)
     business_date = models.DateField()
-    installment = models.ForeignKey(Installment, related_name="+", db_index=False, **UNCHECKED,
-                                    help_text="The oldest overdue instalment, which the penalty was added to.")
+    installment = models.ForeignKey(
+        Installment,
+        related_name="+",
+        db_index=False,
+        **UNCHECKED,
+        help_text="The oldest overdue instalment, which the penalty was added to.",
+    )
     days_past_due = models.PositiveIntegerField()
     overdue_principal = MoneyField()
     penalty_rate = RateField()
@@ -107,8 +112,9 @@ class PenaltyAccrual(models.Model):
 
     class Meta:
         ordering = ["business_date", "loan"]
-        constraints = [models.UniqueConstraint(fields=["business_date", "loan"],
-                                               name="collection_one_accrual_per_loan_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["business_date", "loan"], name="collection_one_accrual_per_loan_day")
+        ]
 
     def __str__(self) -> str:
         return f"penalty {self.loan_id} {self.business_date} {self.amount}"
@@ -138,8 +144,11 @@ class ProvisionChange(models.Model):
 
     class Meta:
         ordering = ["business_date", "loan"]
-        constraints = [models.UniqueConstraint(fields=["business_date", "loan"],
-                                               name="collection_one_provision_change_per_loan_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_date", "loan"], name="collection_one_provision_change_per_loan_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"provision {self.loan_id} {self.business_date} {self.amount_before} -> {self.amount_after}"
@@ -147,6 +156,8 @@ class ProvisionChange(models.Model):
     @property
     def delta(self):
         return self.amount_after - self.amount_before
+
+
 from .case_models import (  # noqa: E402,F401 - cases, steps, contacts, promises, write-offs, recoveries
     CaseStep,
     CollectionCase,

@@ -20,23 +20,33 @@ def cases_visible(*, user) -> QuerySet[CollectionCase]:
 
 def worklist(*, user, bucket: str = "") -> QuerySet[CollectionCase]:
     """Open cases: the user's own first, then the worst bucket, the most days past due."""
-    qs = cases_visible(user=user).filter(status=CaseStatus.OPEN).annotate(
-        mine=Case(When(assigned_to=user, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        bucket_rank=Case(*[When(loan__bucket=b, then=Value(i)) for i, b in enumerate(BUCKET_ORDER)],
-                         default=Value(9), output_field=IntegerField()),
-    ).order_by("mine", "bucket_rank", "-loan__days_past_due", "id")
+    qs = (
+        cases_visible(user=user)
+        .filter(status=CaseStatus.OPEN)
+        .annotate(
+            mine=Case(When(assigned_to=user, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            bucket_rank=Case(
+                *[When(loan__bucket=b, then=Value(i)) for i, b in enumerate(BUCKET_ORDER)],
+                default=Value(9),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("mine", "bucket_rank", "-loan__days_past_due", "id")
+    )
     return qs.filter(loan__bucket=bucket) if bucket else qs
 
 
 def promises_due(*, user, on) -> QuerySet[PromiseToPay]:
-    return PromiseToPay.objects.filter(case__in=cases_visible(user=user), status=PromiseStatus.OPEN,
-                                       promised_on=on).select_related("case__loan__borrower")
+    return PromiseToPay.objects.filter(
+        case__in=cases_visible(user=user), status=PromiseStatus.OPEN, promised_on=on
+    ).select_related("case__loan__borrower")
 
 
 def promises_broken(*, user) -> QuerySet[PromiseToPay]:
     """Broken promises of cases still open: the ones to chase."""
-    return PromiseToPay.objects.filter(case__in=cases_visible(user=user).filter(status=CaseStatus.OPEN),
-                                       status=PromiseStatus.BROKEN).select_related("case__loan__borrower")
+    return PromiseToPay.objects.filter(
+        case__in=cases_visible(user=user).filter(status=CaseStatus.OPEN), status=PromiseStatus.BROKEN
+    ).select_related("case__loan__borrower")
 
 
 def case_page(*, case: CollectionCase, user) -> dict:
@@ -51,6 +61,9 @@ def case_page(*, case: CollectionCase, user) -> dict:
         "contacts": list(case.contacts.select_related("actor")[:100]),
         "promises": list(case.promises.all()),
         "write_offs": write_offs,
-        "complaints": list(Complaint.objects.filter(borrower_id=case.loan.borrower_id)
-                           .order_by(Case(When(category="collection_conduct", then=0), default=1), "-received_on")),
+        "complaints": list(
+            Complaint.objects.filter(borrower_id=case.loan.borrower_id).order_by(
+                Case(When(category="collection_conduct", then=0), default=1), "-received_on"
+            )
+        ),
     }

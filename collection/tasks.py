@@ -52,13 +52,23 @@ def close_business_day(self, business_date: str | None = None, chunk_size: int |
     if not pending:
         _finish_and_continue(run.pk, target, queue)
     else:
-        group(close_chunk.s(chunk_id, target.isoformat()).set(queue=queue) if queue
-              else close_chunk.s(chunk_id, target.isoformat()) for chunk_id in pending).apply_async()
+        group(
+            close_chunk.s(chunk_id, target.isoformat()).set(queue=queue)
+            if queue
+            else close_chunk.s(chunk_id, target.isoformat())
+            for chunk_id in pending
+        ).apply_async()
     return {"target": target.isoformat(), "closing": run.business_date.isoformat(), "chunks": len(pending)}
 
 
-@shared_task(name="collection.close_chunk", bind=True, acks_late=True, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="collection.close_chunk",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def close_chunk(self, chunk_id: int, target: str) -> dict:
     """Closes one chunk (nothing if it is done already), then completes the run if it was the
     last one. OperationalError (a lost connection, a deadlock victim) is retried: the chunk's
@@ -68,8 +78,13 @@ def close_chunk(self, chunk_id: int, target: str) -> dict:
     _finish_and_continue(run_id, date.fromisoformat(target), _queue(self))
     if result is None:
         return {"chunk": chunk_id, "done_already": True}
-    return {"chunk": chunk_id, "business_date": result.business_date.isoformat(), "loans": result.loans,
-            "penalty_total": str(result.penalty_total), "provision_delta": str(result.provision_delta)}
+    return {
+        "chunk": chunk_id,
+        "business_date": result.business_date.isoformat(),
+        "loans": result.loans,
+        "penalty_total": str(result.penalty_total),
+        "provision_delta": str(result.provision_delta),
+    }
 
 
 def _finish_and_continue(run_id: int, target: date, queue: str | None) -> None:
@@ -78,5 +93,6 @@ def _finish_and_continue(run_id: int, target: date, queue: str | None) -> None:
     closed, chunk_size = CloseRun.objects.filter(pk=run_id).values_list("business_date", "chunk_size").get()
     if closed < target:  # catching up: the next date starts only now that this one is closed
         options = {"queue": queue} if queue else {}
-        close_business_day.apply_async(kwargs={"business_date": target.isoformat(), "chunk_size": chunk_size},
-                                       **options)
+        close_business_day.apply_async(
+            kwargs={"business_date": target.isoformat(), "chunk_size": chunk_size}, **options
+        )

@@ -27,10 +27,17 @@ CASE_ROLES = (Role.COLLECTOR, Role.OFFICER, Role.MANAGER, Role.ADMIN, Role.AUDIT
 def worklist(request):
     bucket = request.GET.get("bucket", "")
     page = Paginator(selectors.worklist(user=request.user, bucket=bucket), 25).get_page(request.GET.get("page"))
-    return render(request, "collection/worklist.html", {
-        "page": page, "bucket": bucket, "buckets": selectors.BUCKET_ORDER[:-1],
-        "due_today": selectors.promises_due(user=request.user, on=business_date()),
-        "broken": selectors.promises_broken(user=request.user)})
+    return render(
+        request,
+        "collection/worklist.html",
+        {
+            "page": page,
+            "bucket": bucket,
+            "buckets": selectors.BUCKET_ORDER[:-1],
+            "due_today": selectors.promises_due(user=request.user, on=business_date()),
+            "broken": selectors.promises_broken(user=request.user),
+        },
+    )
 
 
 def _case_post(request, case, step: str, contact_form: ContactForm, promise_form: PromiseForm) -> int | None:
@@ -60,8 +67,9 @@ def _case_post(request, case, step: str, contact_form: ContactForm, promise_form
 
 @role_required(*CASE_ROLES)
 def case_detail(request, pk):
-    case = get_object_or_404(selectors.cases_visible(user=request.user)
-                             .select_related("loan__application", "loan__product"), pk=pk)
+    case = get_object_or_404(
+        selectors.cases_visible(user=request.user).select_related("loan__application", "loan__product"), pk=pk
+    )
     contact_form, promise_form = ContactForm(), PromiseForm(initial={"promised_on": business_date()})
     status = 200
     if request.method == "POST":
@@ -77,9 +85,18 @@ def case_detail(request, pk):
             status = 200
         if status is None:
             return redirect("collection-case", pk=case.pk)
-    return render(request, "collection/case.html", {
-        "case": case, "loan": case.loan, **selectors.case_page(case=case, user=request.user),
-        "contact_form": contact_form, "promise_form": promise_form}, status=status)
+    return render(
+        request,
+        "collection/case.html",
+        {
+            "case": case,
+            "loan": case.loan,
+            **selectors.case_page(case=case, user=request.user),
+            "contact_form": contact_form,
+            "promise_form": promise_form,
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -97,6 +114,7 @@ def sandbox_advance(request):
     form = SandboxAdvanceForm(request.POST)
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 1
     day = sandbox_service.sandbox_advance(actor=request.user, days=days)
-    messages.success(request, _("Closed through %(d)s; the business date is now %(n)s.")
-                     % {"d": day - timedelta(days=1), "n": day})
+    messages.success(
+        request, _("Closed through %(d)s; the business date is now %(n)s.") % {"d": day - timedelta(days=1), "n": day}
+    )
     return redirect("sandbox")

@@ -20,32 +20,78 @@ CASE_OPENED = "open"
 PROMISE_MADE = "make"
 WRITE_OFF_REQUESTED = "request"
 
-CASE_WORKFLOW = Workflow("collection_case", [
-    # The close closes a case whose loan is current again, repaid or written off.
-    Transition("cure", frozenset({CaseStatus.OPEN}), CaseStatus.CLOSED, NOBODY,
-               label=_("Close the case: current again"), system=True),
-    Transition("settle", frozenset({CaseStatus.OPEN}), CaseStatus.CLOSED, NOBODY,
-               label=_("Close the case: repaid"), system=True),
-    # Approving a write-off closes the loan's case at once; the close does so too.
-    Transition("write_off", frozenset({CaseStatus.OPEN}), CaseStatus.CLOSED, APPROVERS,
-               label=_("Close the case: written off"), system=True),
-])
+CASE_WORKFLOW = Workflow(
+    "collection_case",
+    [
+        # The close closes a case whose loan is current again, repaid or written off.
+        Transition(
+            "cure",
+            frozenset({CaseStatus.OPEN}),
+            CaseStatus.CLOSED,
+            NOBODY,
+            label=_("Close the case: current again"),
+            system=True,
+        ),
+        Transition(
+            "settle",
+            frozenset({CaseStatus.OPEN}),
+            CaseStatus.CLOSED,
+            NOBODY,
+            label=_("Close the case: repaid"),
+            system=True,
+        ),
+        # Approving a write-off closes the loan's case at once; the close does so too.
+        Transition(
+            "write_off",
+            frozenset({CaseStatus.OPEN}),
+            CaseStatus.CLOSED,
+            APPROVERS,
+            label=_("Close the case: written off"),
+            system=True,
+        ),
+    ],
+)
 # The outcome a case is closed with, by the action that closed it.
 CASE_OUTCOMES = {"cure": "cured", "settle": "repaid", "write_off": "written_off"}
 
-PROMISE_WORKFLOW = Workflow("promise_to_pay", [
-    # Settled by the close the day after the promised date: kept when the repayments posted
-    # between the promise and its date reach the amount, broken otherwise.
-    Transition("keep", frozenset({PromiseStatus.OPEN}), PromiseStatus.KEPT, NOBODY,
-               label=_("Promise kept"), system=True),
-    Transition("break", frozenset({PromiseStatus.OPEN}), PromiseStatus.BROKEN, NOBODY,
-               label=_("Promise broken"), system=True),
-])
+PROMISE_WORKFLOW = Workflow(
+    "promise_to_pay",
+    [
+        # Settled by the close the day after the promised date: kept when the repayments posted
+        # between the promise and its date reach the amount, broken otherwise.
+        Transition(
+            "keep", frozenset({PromiseStatus.OPEN}), PromiseStatus.KEPT, NOBODY, label=_("Promise kept"), system=True
+        ),
+        Transition(
+            "break",
+            frozenset({PromiseStatus.OPEN}),
+            PromiseStatus.BROKEN,
+            NOBODY,
+            label=_("Promise broken"),
+            system=True,
+        ),
+    ],
+)
 
-WRITE_OFF_WORKFLOW = Workflow("write_off", [
-    # Four eyes: whoever proposed the write-off may not decide it.
-    Transition("approve", frozenset({WriteOffStatus.REQUESTED}), WriteOffStatus.APPROVED, APPROVERS,
-               label=_("Approve"), not_by=frozenset({WRITE_OFF_REQUESTED})),
-    Transition("reject", frozenset({WriteOffStatus.REQUESTED}), WriteOffStatus.REJECTED, APPROVERS,
-               label=_("Reject"), not_by=frozenset({WRITE_OFF_REQUESTED})),
-])
+WRITE_OFF_WORKFLOW = Workflow(
+    "write_off",
+    [
+        # Four eyes: whoever proposed the write-off may not decide it.
+        Transition(
+            "approve",
+            frozenset({WriteOffStatus.REQUESTED}),
+            WriteOffStatus.APPROVED,
+            APPROVERS,
+            label=_("Approve"),
+            not_by=frozenset({WRITE_OFF_REQUESTED}),
+        ),
+        Transition(
+            "reject",
+            frozenset({WriteOffStatus.REQUESTED}),
+            WriteOffStatus.REJECTED,
+            APPROVERS,
+            label=_("Reject"),
+            not_by=frozenset({WRITE_OFF_REQUESTED}),
+        ),
+    ],
+)

@@ -7,5 +7,7 @@ def business(request):
         return {}
     from django.conf import settings
 
-    return {"business_date": business_date(),
-            "sandbox_enabled": bool(getattr(settings, "SANDBOX_ENABLED", settings.DEBUG))}
+    return {
+        "business_date": business_date(),
+        "sandbox_enabled": bool(getattr(settings, "SANDBOX_ENABLED", settings.DEBUG)),
+    }

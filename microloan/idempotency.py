@@ -56,17 +56,26 @@ PURGE_BATCH = 5000  # rows per DELETE, so a large purge never holds long locks
 
 # For views that want the header in the OpenAPI schema: @extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER]).
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    name=HEADER, type=OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
+    name=HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
     description="A client-chosen key (1-255 characters). Repeating the request with the same key and body "
-                "returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same "
-                "key with another body is 422. Keys are kept for 24 hours.",
+    "returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same "
+    "key with another body is 422. Keys are kept for 24 hours.",
 )
 
 # Exceptions whose outcome does not depend on luck: the API's exception handler turns them
 # into a 4xx, and the same request would get the same answer again, so the answer is stored.
 # Anything else (a bug, a lost database) releases the key so that a retry can run.
-DETERMINISTIC_ERRORS = (APIException, DomainError, Http404, DjangoPermissionDenied, DjangoValidationError,
-                        ObjectDoesNotExist)
+DETERMINISTIC_ERRORS = (
+    APIException,
+    DomainError,
+    Http404,
+    DjangoPermissionDenied,
+    DjangoValidationError,
+    ObjectDoesNotExist,
+)
 
 
 class IdempotencyRecord(models.Model):
@@ -76,8 +85,9 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=KEY_MAX_LENGTH)
     # "<user id or 'anon'>:<request path>": one user's key never meets another user's.
     scope = models.CharField(max_length=SCOPE_MAX_LENGTH)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
@@ -143,8 +153,10 @@ def _claim(*, key: str, scope: str, request_hash: str, user) -> IdempotencyRecor
             pass
         while (held := IdempotencyRecord.objects.filter(scope=scope, key=key).first()) is not None:
             if held.request_hash != request_hash:
-                return Response({"detail": gettext("This Idempotency-Key was used with a different request body.")},
-                                status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+                return Response(
+                    {"detail": gettext("This Idempotency-Key was used with a different request body.")},
+                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                )
             if held.status_code is not None:
                 return _replay(held)
             if time.monotonic() >= deadline:
@@ -156,17 +168,21 @@ def _claim(*, key: str, scope: str, request_hash: str, user) -> IdempotencyRecor
 
 
 def _in_flight() -> Response:
-    return Response({"detail": gettext("A request with this Idempotency-Key is still being processed.")},
-                    status=status.HTTP_409_CONFLICT)
+    return Response(
+        {"detail": gettext("A request with this Idempotency-Key is still being processed.")},
+        status=status.HTTP_409_CONFLICT,
+    )
 
 
 def _complete(record: IdempotencyRecord, response) -> None:
     if not isinstance(response, Response):
-        log.warning("Idempotent view returned a %s, not a DRF Response: its body is not stored",
-                    type(response).__name__)
+        log.warning(
+            "Idempotent view returned a %s, not a DRF Response: its body is not stored", type(response).__name__
+        )
     body = _jsonable(getattr(response, "data", None))
     IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status_code=response.status_code, response_body=body, completed_at=timezone.now())
+        status_code=response.status_code, response_body=body, completed_at=timezone.now()
+    )
 
 
 def _release(record: IdempotencyRecord) -> None:
@@ -196,12 +212,16 @@ def idempotent(view_method):
         if not key or len(key) > KEY_MAX_LENGTH:
             return Response(
                 {HEADER: [gettext("Send between 1 and %(max)d characters.") % {"max": KEY_MAX_LENGTH}]},
-                status=status.HTTP_400_BAD_REQUEST)
+                status=status.HTTP_400_BAD_REQUEST,
+            )
 
         user = request.user if getattr(request.user, "is_authenticated", False) else None
         claimed = _claim(
-            key=key, user=user, scope=request_scope(user_id=getattr(user, "pk", None), path=request.path),
-            request_hash=request_fingerprint(method=request.method, path=request.path, body=_raw_body(request)))
+            key=key,
+            user=user,
+            scope=request_scope(user_id=getattr(user, "pk", None), path=request.path),
+            request_hash=request_fingerprint(method=request.method, path=request.path, body=_raw_body(request)),
+        )
         if isinstance(claimed, Response):
             return claimed
 

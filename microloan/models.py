@@ -69,7 +69,11 @@ class User(AbstractUser):
     branch = models.ForeignKey(Branch, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     approval_limit = models.DecimalField(
-        _("approval limit"), max_digits=18, decimal_places=2, null=True, blank=True,
+        _("approval limit"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("The largest amount this user may approve alone; empty means none."),
     )
 
@@ -136,6 +140,8 @@ class BusinessCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"business date {self.current_date or 'today'}"
+
+
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
 from .notifications import Notification  # noqa: E402,F401

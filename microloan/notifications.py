@@ -69,11 +69,18 @@ class Notification(models.Model):
     makes "once per instalment and kind" a constraint rather than a hope.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="notifications", help_text="The in-app recipient.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="The in-app recipient.",
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    to_address = models.CharField(_("to"), max_length=254, blank=True, default="",
-                                  help_text="Mobile number or e-mail address; empty for in-app.")
+    to_address = models.CharField(
+        _("to"), max_length=254, blank=True, default="", help_text="Mobile number or e-mail address; empty for in-app."
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
     body = models.TextField(_("body"))
@@ -83,8 +90,9 @@ class Notification(models.Model):
     # The recipient's time zone: when set, delivery also keeps to the quiet hours there.
     tz_name = models.CharField(_("time zone"), max_length=50, blank=True, default="")
     not_before = models.DateTimeField(_("not before"), default=timezone.now)
-    status = models.CharField(_("status"), max_length=10, choices=NotificationStatus.choices,
-                              default=NotificationStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
     # When the row was last handed to the broker; null means "not handed over": resend_pending
@@ -108,6 +116,7 @@ class Notification(models.Model):
 
 # --- quiet hours -----------------------------------------------------------------------
 
+
 def _hhmm(value: str | time) -> time:
     if isinstance(value, time):
         return value
@@ -120,8 +129,9 @@ def _zone(tz_name: str) -> ZoneInfo:
     return ZoneInfo(tz_name)
 
 
-def next_allowed_time(now_utc: datetime, tz_name: str, start: str | time | None = None,
-                      end: str | time | None = None) -> datetime:
+def next_allowed_time(
+    now_utc: datetime, tz_name: str, start: str | time | None = None, end: str | time | None = None
+) -> datetime:
     """The earliest moment at or after ``now_utc`` when an automatic message may go out to
     somebody living in ``tz_name``.
 
@@ -146,6 +156,7 @@ def next_allowed_time(now_utc: datetime, tz_name: str, start: str | time | None 
 
 # --- SMS backends ("microloan.sms") ------------------------------------------------------
 
+
 class SmsBackend:
     """Sends one text message. Subclasses raise on failure, so the delivery is retried."""
 
@@ -169,8 +180,12 @@ class FileSmsBackend(SmsBackend):
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
-        self.path = Path(path or getattr(settings, "SMS_FILE_PATH", None) or os.environ.get("SMS_FILE_PATH")
-                         or Path(settings.BASE_DIR) / "var" / "sms.log")
+        self.path = Path(
+            path
+            or getattr(settings, "SMS_FILE_PATH", None)
+            or os.environ.get("SMS_FILE_PATH")
+            or Path(settings.BASE_DIR) / "var" / "sms.log"
+        )
 
     def send(self, to: str, text: str) -> None:
         line = json.dumps({"at": timezone.now().isoformat(), "to": to, "text": text}, ensure_ascii=False) + "\n"
@@ -197,6 +212,7 @@ def sms_backend() -> SmsBackend:
 
 # --- enqueueing ----------------------------------------------------------------------------
 
+
 class NotificationDeliveryError(Exception):
     """A channel refused or failed a message; the failure is recorded and the task retries."""
 
@@ -214,7 +230,7 @@ def _insert_ignoring_conflicts(objs: list[Notification]) -> list[int]:
     ids: list[int] = []
     with connection.cursor() as cursor:
         for i in range(0, len(objs), INSERT_BATCH):
-            batch = objs[i:i + INSERT_BATCH]
+            batch = objs[i : i + INSERT_BATCH]
             params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in batch for f in fields]
             cursor.execute(
                 f"INSERT INTO {qn(Notification._meta.db_table)} ({columns}) VALUES "
@@ -225,8 +241,22 @@ def _insert_ignoring_conflicts(objs: list[Notification]) -> list[int]:
     return ids
 
 
-def _build(*, channel, to_address="", user=None, user_id=None, language, subject="", body, kind, reference="",
-           dedupe_key=None, not_before=None, tz_name="", now) -> Notification:
+def _build(
+    *,
+    channel,
+    to_address="",
+    user=None,
+    user_id=None,
+    language,
+    subject="",
+    body,
+    kind,
+    reference="",
+    dedupe_key=None,
+    not_before=None,
+    tz_name="",
+    now,
+) -> Notification:
     if channel not in Channel.values:
         raise ValueError(f"unknown notification channel {channel!r}")
     if channel in (Channel.SMS, Channel.EMAIL) and not to_address:
@@ -235,11 +265,21 @@ def _build(*, channel, to_address="", user=None, user_id=None, language, subject
         raise ValueError("an in-app notification needs a user")
     if not_before is None:
         not_before = next_allowed_time(now, tz_name) if tz_name else now
-    n = Notification(channel=channel, to_address=to_address or "", language=language, subject=subject or "",
-                     body=body, kind=kind, reference=reference or "", dedupe_key=dedupe_key or None,
-                     tz_name=tz_name or "", not_before=not_before, created_at=now,
-                     # Due now: it is handed to the broker right after the commit.
-                     enqueued_at=now if not_before <= now else None)
+    n = Notification(
+        channel=channel,
+        to_address=to_address or "",
+        language=language,
+        subject=subject or "",
+        body=body,
+        kind=kind,
+        reference=reference or "",
+        dedupe_key=dedupe_key or None,
+        tz_name=tz_name or "",
+        not_before=not_before,
+        created_at=now,
+        # Due now: it is handed to the broker right after the commit.
+        enqueued_at=now if not_before <= now else None,
+    )
     if user is not None:
         n.user = user
     elif user_id is not None:
@@ -247,10 +287,21 @@ def _build(*, channel, to_address="", user=None, user_id=None, language, subject
     return n
 
 
-def notification_enqueue(*, channel: str, to_address: str = "", user=None, language: str, subject: str = "",
-                         body: str, kind: str, reference: str = "", dedupe_key: str | None = None,
-                         not_before: datetime | None = None, tz_name: str = "",
-                         now: datetime | None = None) -> Notification | None:
+def notification_enqueue(
+    *,
+    channel: str,
+    to_address: str = "",
+    user=None,
+    language: str,
+    subject: str = "",
+    body: str,
+    kind: str,
+    reference: str = "",
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+    tz_name: str = "",
+    now: datetime | None = None,
+) -> Notification | None:
     """Writes one message to the outbox. Call it inside the transaction of the event that
     causes it: the row commits or rolls back with the event, and the broker hears of it only
     after the commit. A ``dedupe_key`` that already exists inserts nothing and returns None.
@@ -259,9 +310,20 @@ def notification_enqueue(*, channel: str, to_address: str = "", user=None, langu
     explicit ``not_before`` it is held back until they end, and delivery checks them again.
     """
     now = now or timezone.now()
-    n = _build(channel=channel, to_address=to_address, user=user, language=language, subject=subject, body=body,
-               kind=kind, reference=reference, dedupe_key=dedupe_key, not_before=not_before, tz_name=tz_name,
-               now=now)
+    n = _build(
+        channel=channel,
+        to_address=to_address,
+        user=user,
+        language=language,
+        subject=subject,
+        body=body,
+        kind=kind,
+        reference=reference,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+        tz_name=tz_name,
+        now=now,
+    )
     ids = _insert_ignoring_conflicts([n])
     if not ids:
         return None
@@ -314,22 +376,29 @@ def notifications_publish(ids: list[int], *, queue: str | None = None) -> int:
         for nid in ids:
             # A short publish retry: a broker that is down should not stall the request that
             # committed the event; resend_pending is the real retry.
-            deliver.apply_async(args=[nid], queue=queue,
-                                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
-                                              "interval_max": 0.5})
+            deliver.apply_async(
+                args=[nid],
+                queue=queue,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+            )
             published += 1
     except Exception:
-        log.warning("Broker unavailable: %d notification(s) left pending for resend_pending",
-                    len(ids) - published, exc_info=True)
+        log.warning(
+            "Broker unavailable: %d notification(s) left pending for resend_pending",
+            len(ids) - published,
+            exc_info=True,
+        )
         try:
-            Notification.objects.filter(pk__in=ids[published:], status=NotificationStatus.PENDING) \
-                .update(enqueued_at=None)
+            Notification.objects.filter(pk__in=ids[published:], status=NotificationStatus.PENDING).update(
+                enqueued_at=None
+            )
         except Exception:
             log.exception("Could not mark notifications as not handed over; resend_pending takes them later")
     return published
 
 
 # --- delivery ----------------------------------------------------------------------------
+
 
 class Outcome:
     SENT = "sent"
@@ -400,8 +469,11 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
 
 def notification_mark_failed(*, notification_id: int, error: str = "") -> bool:
     """The task's failure hook: gives up on a row still pending. Returns whether it did."""
-    return bool(Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING)
-                .update(status=NotificationStatus.FAILED, last_error=(error or "gave up")[:2000]))
+    return bool(
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).update(
+            status=NotificationStatus.FAILED, last_error=(error or "gave up")[:2000]
+        )
+    )
 
 
 def notifications_due(*, now: datetime | None = None):
@@ -409,16 +481,22 @@ def notifications_due(*, now: datetime | None = None):
     over longer than ``NOTIFY_RESEND_AFTER_SECONDS`` (60) ago and apparently lost."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=int(getattr(settings, "NOTIFY_RESEND_AFTER_SECONDS", 60)))
-    return Notification.objects.filter(status=NotificationStatus.PENDING, not_before__lte=now) \
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale))
+    return Notification.objects.filter(status=NotificationStatus.PENDING, not_before__lte=now).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale)
+    )
 
 
 def _publish_into(out: list[int], ids: list[int], queue: str | None) -> None:
     out.append(notifications_publish(ids, queue=queue))
 
 
-def notifications_resend_pending(*, now: datetime | None = None, queue: str | None = None,
-                                 chunk: int = RESEND_BATCH, max_chunks: int = RESEND_MAX_CHUNKS) -> int:
+def notifications_resend_pending(
+    *,
+    now: datetime | None = None,
+    queue: str | None = None,
+    chunk: int = RESEND_BATCH,
+    max_chunks: int = RESEND_MAX_CHUNKS,
+) -> int:
     """Hands the due pending rows to the broker again, in chunks; returns how many.
 
     Each chunk is claimed in its own transaction (rows locked with SKIP LOCKED and stamped
@@ -429,8 +507,12 @@ def notifications_resend_pending(*, now: datetime | None = None, queue: str | No
     total = 0
     for _chunk in range(max_chunks):
         with transaction.atomic():
-            ids = list(notifications_due(now=now).order_by("not_before", "id")
-                       .select_for_update(skip_locked=True).values_list("id", flat=True)[:chunk])
+            ids = list(
+                notifications_due(now=now)
+                .order_by("not_before", "id")
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)[:chunk]
+            )
             if not ids:
                 break
             Notification.objects.filter(pk__in=ids).update(enqueued_at=now)
@@ -445,10 +527,12 @@ def notifications_resend_pending(*, now: datetime | None = None, queue: str | No
 
 # --- in-app --------------------------------------------------------------------------------
 
+
 def inbox_for(*, user):
     """The user's in-app notifications that have been delivered, newest first."""
-    return Notification.objects.filter(user=user, channel=Channel.INAPP, status=NotificationStatus.SENT) \
-        .order_by("-created_at", "-id")
+    return Notification.objects.filter(user=user, channel=Channel.INAPP, status=NotificationStatus.SENT).order_by(
+        "-created_at", "-id"
+    )
 
 
 def notification_mark_read(*, user, notification_id: int, now: datetime | None = None) -> Notification:

@@ -15,8 +15,17 @@ class DeliverTask(Task):
             notification_mark_failed(notification_id=notification_id, error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(bind=True, base=DeliverTask, name="microloan.notifications.deliver", autoretry_for=(Exception,),
-             max_retries=5, retry_backoff=30, retry_backoff_max=600, retry_jitter=True, acks_late=True)
+@shared_task(
+    bind=True,
+    base=DeliverTask,
+    name="microloan.notifications.deliver",
+    autoretry_for=(Exception,),
+    max_retries=5,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    acks_late=True,
+)
 def deliver(self, notification_id: int) -> str:
     """Sends one outbox row; a failure is retried up to 5 times, backing off exponentially from
     30 s (jittered, at most 10 minutes apart)."""

@@ -75,12 +75,16 @@ class UnderwritingPolicy:
     approval_sla_hours: int = 48
 
     def check(self) -> list[tuple[str, str]]:
-        return [(k, why) for k, ok, why in (
-            ("APR_CAP", Decimal("0") < self.apr_cap <= Decimal("1"), "a fraction above 0 and at most 1"),
-            ("EXPOSURE_CAP", self.exposure_cap > 0, "an amount above 0"),
-            ("COMMITTEE_SIZE", self.committee_size >= 1, "at least 1"),
-            ("APPROVAL_SLA_HOURS", self.approval_sla_hours >= 1, "at least 1"),
-        ) if not ok]
+        return [
+            (k, why)
+            for k, ok, why in (
+                ("APR_CAP", Decimal("0") < self.apr_cap <= Decimal("1"), "a fraction above 0 and at most 1"),
+                ("EXPOSURE_CAP", self.exposure_cap > 0, "an amount above 0"),
+                ("COMMITTEE_SIZE", self.committee_size >= 1, "at least 1"),
+                ("APPROVAL_SLA_HOURS", self.approval_sla_hours >= 1, "at least 1"),
+            )
+            if not ok
+        ]
 
 
 @dataclass(frozen=True)
@@ -91,42 +95,80 @@ class ConductPolicy:
     max_dial_attempts: int = 6
 
     def check(self) -> list[tuple[str, str]]:
-        return [(k, why) for k, ok, why in (
-            ("CONDUCT.CONTACT_END", self.contact_start < self.contact_end, "later than CONTACT_START"),
-            ("CONDUCT.MAX_CONNECTED_CALLS", self.max_connected_calls >= 0, "0 or more"),
-            ("CONDUCT.MAX_DIAL_ATTEMPTS", self.max_dial_attempts >= self.max_connected_calls,
-             "at least MAX_CONNECTED_CALLS"),
-        ) if not ok]
+        return [
+            (k, why)
+            for k, ok, why in (
+                ("CONDUCT.CONTACT_END", self.contact_start < self.contact_end, "later than CONTACT_START"),
+                ("CONDUCT.MAX_CONNECTED_CALLS", self.max_connected_calls >= 0, "0 or more"),
+                (
+                    "CONDUCT.MAX_DIAL_ATTEMPTS",
+                    self.max_dial_attempts >= self.max_connected_calls,
+                    "at least MAX_CONNECTED_CALLS",
+                ),
+            )
+            if not ok
+        ]
 
 
 @dataclass(frozen=True)
 class CollectionPolicy:
-    classification_over_days: Mapping[str, int] = field(default_factory=lambda: _frozen(
-        {"special_mention": 0, "substandard": 90, "doubtful": 270, "loss": 360}))
-    provision_rates: Mapping[str, Decimal] = field(default_factory=lambda: _frozen({
-        "normal": Decimal("0.01"), "special_mention": Decimal("0.02"), "substandard": Decimal("0.25"),
-        "doubtful": Decimal("0.50"), "loss": Decimal("1.00")}))
+    classification_over_days: Mapping[str, int] = field(
+        default_factory=lambda: _frozen({"special_mention": 0, "substandard": 90, "doubtful": 270, "loss": 360})
+    )
+    provision_rates: Mapping[str, Decimal] = field(
+        default_factory=lambda: _frozen(
+            {
+                "normal": Decimal("0.01"),
+                "special_mention": Decimal("0.02"),
+                "substandard": Decimal("0.25"),
+                "doubtful": Decimal("0.50"),
+                "loss": Decimal("1.00"),
+            }
+        )
+    )
     penalty_day_basis: int = 360
     chunk_size: int = 5000
     # (step, on the case's nth overdue day), in the order the ladder takes them.
     escalation_steps: tuple[tuple[str, int], ...] = (
-        ("overdue_notice", 1), ("officer_call", 3), ("field_visit", 15), ("branch_manager", 30),
-        ("legal_review", 90))
+        ("overdue_notice", 1),
+        ("officer_call", 3),
+        ("field_visit", 15),
+        ("branch_manager", 30),
+        ("legal_review", 90),
+    )
     conduct: ConductPolicy = field(default_factory=ConductPolicy)
 
     def check(self) -> list[tuple[str, str]]:
         over = [self.classification_over_days[c] for c in CLASS_ORDER[1:]]
         days = [d for _s, d in self.escalation_steps]
-        return [(k, why) for k, ok, why in (
-            ("CLASSIFICATION_OVER_DAYS", set(self.classification_over_days) == set(CLASS_ORDER[1:])
-             and over == sorted(over) and over[0] >= 0, "0 or more days per class, not decreasing by class"),
-            ("PROVISION_RATES", set(self.provision_rates) == set(CLASS_ORDER)
-             and all(Decimal(0) <= r <= 1 for r in self.provision_rates.values()), "a fraction 0..1 per class"),
-            ("PENALTY_DAY_BASIS", self.penalty_day_basis in (360, 365), "360 or 365"),
-            ("CHUNK_SIZE", self.chunk_size >= 1, "at least 1"),
-            ("ESCALATION_STEPS", days == sorted(days) and all(d >= 1 for d in days)
-             and len({s for s, _d in self.escalation_steps}) == len(days), "distinct steps on increasing days ≥ 1"),
-        ) if not ok] + self.conduct.check()
+        return [
+            (k, why)
+            for k, ok, why in (
+                (
+                    "CLASSIFICATION_OVER_DAYS",
+                    set(self.classification_over_days) == set(CLASS_ORDER[1:])
+                    and over == sorted(over)
+                    and over[0] >= 0,
+                    "0 or more days per class, not decreasing by class",
+                ),
+                (
+                    "PROVISION_RATES",
+                    set(self.provision_rates) == set(CLASS_ORDER)
+                    and all(Decimal(0) <= r <= 1 for r in self.provision_rates.values()),
+                    "a fraction 0..1 per class",
+                ),
+                ("PENALTY_DAY_BASIS", self.penalty_day_basis in (360, 365), "360 or 365"),
+                ("CHUNK_SIZE", self.chunk_size >= 1, "at least 1"),
+                (
+                    "ESCALATION_STEPS",
+                    days == sorted(days)
+                    and all(d >= 1 for d in days)
+                    and len({s for s, _d in self.escalation_steps}) == len(days),
+                    "distinct steps on increasing days ≥ 1",
+                ),
+            )
+            if not ok
+        ] + self.conduct.check()
 
 
 @dataclass(frozen=True)
@@ -163,6 +205,7 @@ class Policy:
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def _convert(kind: str, value: Any, default: Any) -> Any:
     """One setting value as the field's type (``kind`` is its annotation, a string under
@@ -211,19 +254,23 @@ def _read(cls: type[T], setting: str, configured: Mapping, prefix: str = "") -> 
             try:
                 values[f.name] = _convert(str(f.type), configured[key], default)
             except (TypeError, ValueError, ArithmeticError, InvalidOperation):
-                raise ImproperlyConfigured(f"settings.{setting}[{prefix}{key}]: {configured[key]!r} is not a "
-                                           f"valid {f.type}.") from None
+                raise ImproperlyConfigured(
+                    f"settings.{setting}[{prefix}{key}]: {configured[key]!r} is not a valid {f.type}."
+                ) from None
     return cls(**values)
 
 
 @functools.cache
 def policy() -> Policy:
     """The policy as the settings give it now (cached until a setting changes)."""
-    read = Policy(underwriting=_read(UnderwritingPolicy, "UNDERWRITING", getattr(settings, "UNDERWRITING", {}) or {}),
-                  collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
-                  care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}))
+    read = Policy(
+        underwriting=_read(UnderwritingPolicy, "UNDERWRITING", getattr(settings, "UNDERWRITING", {}) or {}),
+        collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
+        care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}),
+    )
     areas: list[tuple[str, UnderwritingPolicy | CollectionPolicy | CarePolicy]] = list(
-        zip(SETTINGS, (read.underwriting, read.collection, read.care), strict=True))
+        zip(SETTINGS, (read.underwriting, read.collection, read.care), strict=True)
+    )
     problems = [(setting, key, why) for setting, area in areas for key, why in area.check()]
     if problems:
         raise ImproperlyConfigured("; ".join(f"settings.{s}[{k}] must be {why}" for s, k, why in problems))

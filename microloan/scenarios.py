@@ -54,12 +54,28 @@ def _fresh(app: Application) -> Application:
     return app
 
 
-def application_draft(*, officer: User, borrower: Borrower, product: Product, amount: Decimal | str, term: int,
-                      method: str = "annuity", frequency: str = "monthly",
-                      purpose: str = "经营周转 / working capital") -> Application:
+def application_draft(
+    *,
+    officer: User,
+    borrower: Borrower,
+    product: Product,
+    amount: Decimal | str,
+    term: int,
+    method: str = "annuity",
+    frequency: str = "monthly",
+    purpose: str = "经营周转 / working capital",
+) -> Application:
     """A new application (draft), opened by ``officer``."""
-    return intake.application_create(actor=officer, borrower=borrower, product=product, amount=Decimal(amount),
-                                     term=term, method=method, frequency=frequency, purpose=purpose)
+    return intake.application_create(
+        actor=officer,
+        borrower=borrower,
+        product=product,
+        amount=Decimal(amount),
+        term=term,
+        method=method,
+        frequency=frequency,
+        purpose=purpose,
+    )
 
 
 def application_submitted(application: Application, *, officer: User, reviewer: User | None = None) -> Application:
@@ -73,16 +89,18 @@ def application_submitted(application: Application, *, officer: User, reviewer: 
         intake.application_submit(actor=officer, application=app)
         return _fresh(app)
     for kind in app.product.required_documents:
-        doc = intake.document_upload(actor=officer, application=app, kind=kind,
-                                     file=ContentFile(PDF, name=f"{kind}.pdf"))
+        doc = intake.document_upload(
+            actor=officer, application=app, kind=kind, file=ContentFile(PDF, name=f"{kind}.pdf")
+        )
         if reviewer is not None:
             intake.document_review(actor=reviewer, document=doc, decision="accepted")
     intake.application_submit(actor=officer, application=app)
     return _fresh(app)
 
 
-def application_withdrawn(application: Application, *, officer: User,
-                          reason: str = "客户撤回 / borrower withdrew") -> Application:
+def application_withdrawn(
+    application: Application, *, officer: User, reason: str = "客户撤回 / borrower withdrew"
+) -> Application:
     """Submitted (documents pending) → withdrawn by ``officer``."""
     app = application_submitted(application, officer=officer)
     intake.application_withdraw(actor=officer, application=app, reason=reason)
@@ -92,14 +110,26 @@ def application_withdrawn(application: Application, *, officer: User,
 def assessment_from_income(borrower: Borrower) -> dict[str, Any]:
     """The demo's credit assessment: expenses 30 % of the income, no other debt, a clean record."""
     income = borrower.monthly_income
-    return dict(monthly_income=income, monthly_expenses=money(income * Decimal("0.3")),
-                existing_installments=Decimal("0"), overdue_count_24m=0, worst_status_24m="none",
-                current_debt=Decimal("0"), inquiries_6m=1)
+    return dict(
+        monthly_income=income,
+        monthly_expenses=money(income * Decimal("0.3")),
+        existing_installments=Decimal("0"),
+        overdue_count_24m=0,
+        worst_status_24m="none",
+        current_debt=Decimal("0"),
+        inquiries_6m=1,
+    )
 
 
-def application_under_review(application: Application, *, officer: User, reviewer: User | None, on: date,
-                             investigation: Mapping[str, Any] | None = None,
-                             assessment: Mapping[str, Any] | None = None) -> Application:
+def application_under_review(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User | None,
+    on: date,
+    investigation: Mapping[str, Any] | None = None,
+    assessment: Mapping[str, Any] | None = None,
+) -> Application:
     """→ under review: submitted if need be, the field visit on ``on`` and the credit assessment
     (``assessment``'s figures, by default :func:`assessment_from_income`), both by ``officer``."""
     app = application_submitted(application, officer=officer, reviewer=reviewer)
@@ -112,42 +142,77 @@ def application_under_review(application: Application, *, officer: User, reviewe
     return _fresh(app)
 
 
-def application_pending(application: Application, *, officer: User, reviewer: User, on: date,
-                        investigation: Mapping[str, Any] | None = None,
-                        assessment: Mapping[str, Any] | None = None,
-                        comment: str = REVIEW_COMMENT) -> Application:
+def application_pending(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User,
+    on: date,
+    investigation: Mapping[str, Any] | None = None,
+    assessment: Mapping[str, Any] | None = None,
+    comment: str = REVIEW_COMMENT,
+) -> Application:
     """→ pending approval: under review, then ``reviewer`` recommends it."""
-    app = application_under_review(application, officer=officer, reviewer=reviewer, on=on,
-                                   investigation=investigation, assessment=assessment)
+    app = application_under_review(
+        application, officer=officer, reviewer=reviewer, on=on, investigation=investigation, assessment=assessment
+    )
     if _before(app, S.PENDING_APPROVAL):
         uw.application_review(actor=reviewer, application=app, opinion="recommend", comment=comment)
     return _fresh(app)
 
 
-def application_decided(application: Application, *, officer: User, reviewer: User, approver: User, on: date,
-                        decision: str, investigation: Mapping[str, Any] | None = None,
-                        assessment: Mapping[str, Any] | None = None, **terms: Any) -> Application:
+def application_decided(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User,
+    approver: User,
+    on: date,
+    decision: str,
+    investigation: Mapping[str, Any] | None = None,
+    assessment: Mapping[str, Any] | None = None,
+    **terms: Any,
+) -> Application:
     """→ decided: pending approval, then ``approver`` decides (``approve``, ``reject`` or
     ``return``; ``terms``: approved amount/term/rate, reason code, comment)."""
-    app = application_pending(application, officer=officer, reviewer=reviewer, on=on,
-                              investigation=investigation, assessment=assessment)
+    app = application_pending(
+        application, officer=officer, reviewer=reviewer, on=on, investigation=investigation, assessment=assessment
+    )
     uw.application_decide(actor=approver, application=app, decision=decision, **terms)
     return _fresh(app)
 
 
-def application_approved(application: Application, *, officer: User, reviewer: User, approver: User, on: date,
-                         investigation: Mapping[str, Any] | None = None,
-                         assessment: Mapping[str, Any] | None = None, **terms: Any) -> Application:
+def application_approved(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User,
+    approver: User,
+    on: date,
+    investigation: Mapping[str, Any] | None = None,
+    assessment: Mapping[str, Any] | None = None,
+    **terms: Any,
+) -> Application:
     """→ approved by ``approver`` (on the recommended terms unless ``terms`` give others)."""
     app = application
     if _before(app, S.APPROVED):
-        app = application_decided(app, officer=officer, reviewer=reviewer, approver=approver, on=on,
-                                  decision="approve", investigation=investigation, assessment=assessment, **terms)
+        app = application_decided(
+            app,
+            officer=officer,
+            reviewer=reviewer,
+            approver=approver,
+            on=on,
+            decision="approve",
+            investigation=investigation,
+            assessment=assessment,
+            **terms,
+        )
     return app
 
 
-def application_contracted(application: Application, *, officer: User, reviewer: User, approver: User, on: date,
-                           **terms: Any) -> Application:
+def application_contracted(
+    application: Application, *, officer: User, reviewer: User, approver: User, on: date, **terms: Any
+) -> Application:
     """→ contracted: approved, then ``officer`` generates the contract and has it signed."""
     app = application_approved(application, officer=officer, reviewer=reviewer, approver=approver, on=on, **terms)
     if _before(app, S.CONTRACTED):
@@ -156,17 +221,27 @@ def application_contracted(application: Application, *, officer: User, reviewer:
     return _fresh(app)
 
 
-def loan_disbursed(application: Application, *, officer: User, reviewer: User, approver: User, on: date,
-                   channel: str = "bank_transfer", reference: str = "", **terms: Any) -> Loan:
+def loan_disbursed(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User,
+    approver: User,
+    on: date,
+    channel: str = "bank_transfer",
+    reference: str = "",
+    **terms: Any,
+) -> Loan:
     """The loan: the application contracted, then disbursed by ``officer`` on ``on``
     (``reference``: the bank transfer's)."""
-    app = application_contracted(application, officer=officer, reviewer=reviewer, approver=approver, on=on,
-                                 **terms)
+    app = application_contracted(application, officer=officer, reviewer=reviewer, approver=approver, on=on, **terms)
     return sv.loan_disburse(actor=officer, application=app, disbursed_on=on, channel=channel, reference=reference)
 
 
-def repayment_made(loan: Loan, *, cashier: User, amount: Decimal | str, on: date, channel: str = "cash",
-                   reference: str = "") -> Repayment:
+def repayment_made(
+    loan: Loan, *, cashier: User, amount: Decimal | str, on: date, channel: str = "cash", reference: str = ""
+) -> Repayment:
     """A repayment of ``amount`` on ``loan``, posted by ``cashier`` and dated ``on``."""
-    return repayment_post(actor=cashier, loan=loan, amount=Decimal(amount), paid_on=on, channel=channel,
-                          reference=reference)
+    return repayment_post(
+        actor=cashier, loan=loan, amount=Decimal(amount), paid_on=on, channel=channel, reference=reference
+    )

@@ -39,8 +39,11 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
     path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
-    path("applications/<int:pk>/contract.pdf", servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),
-         name="contract-pdf"),
+    path(
+        "applications/<int:pk>/contract.pdf",
+        servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),
+        name="contract-pdf",
+    ),
     path("", include(router.urls)),
 ]
 

@@ -17,11 +17,13 @@ def staff_required(view):
         if not request.user.is_staff_member and not request.user.is_superuser:
             raise PermissionDenied("Staff only.")
         return view(request, *args, **kwargs)
+
     return wrapper
 
 
 def role_required(*roles):
     """Staff of the given roles only (superusers too); anyone else gets 403."""
+
     def decorator(view):
         @staff_required
         @wraps(view)
@@ -29,7 +31,9 @@ def role_required(*roles):
             if request.user.role not in roles and not request.user.is_superuser:
                 raise PermissionDenied("Not for your role.")
             return view(request, *args, **kwargs)
+
         return wrapper
+
     return decorator
 
 

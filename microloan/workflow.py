@@ -57,8 +57,7 @@ class Workflow:
         return [(t.action, s, t.target) for t in self.transitions.values() for s in sorted(t.sources)]
 
     def statuses(self) -> set[str]:
-        return {s for t in self.transitions.values() for s in t.sources} | {
-            t.target for t in self.transitions.values()}
+        return {s for t in self.transitions.values() for s in t.sources} | {t.target for t in self.transitions.values()}
 
     def available_actions(self, status: str, role: str | None = None) -> list[str]:
         return [a for a, t in self.transitions.items() if status in t.sources and (role is None or role in t.roles)]
@@ -77,8 +76,10 @@ class Workflow:
         """``available`` for many objects of this entity with one audit query (a list page's
         buttons): object id -> the moves ``actor`` may take on it now."""
         role = getattr(actor, "role", None)
-        moves = {o.pk: [self.transitions[a] for a in self.available_actions(getattr(o, self.status_field), role)]
-                 for o in objs}
+        moves = {
+            o.pk: [self.transitions[a] for a in self.available_actions(getattr(o, self.status_field), role)]
+            for o in objs
+        }
         guarded = {pk for pk, ts in moves.items() if any(t.not_by for t in ts)}
         if not guarded or actor is None or not getattr(actor, "pk", None):
             return moves
@@ -86,8 +87,9 @@ class Workflow:
 
         done: dict[int, set[str]] = {}
         actions = set().union(*(t.not_by for pk in guarded for t in moves[pk]))
-        for pk, action in AuditEvent.objects.filter(entity=self.entity, entity_id__in=guarded, actor_id=actor.pk,
-                                                    action__in=actions).values_list("entity_id", "action"):
+        for pk, action in AuditEvent.objects.filter(
+            entity=self.entity, entity_id__in=guarded, actor_id=actor.pk, action__in=actions
+        ).values_list("entity_id", "action"):
             done.setdefault(pk, set()).add(action)
         return {pk: [t for t in ts if not (t.not_by & done.get(pk, set()))] for pk, ts in moves.items()}
 
@@ -96,16 +98,25 @@ class Workflow:
 
         if actor is None or not getattr(actor, "pk", None):
             return set()
-        return set(AuditEvent.objects.filter(
-            entity=self.entity, entity_id=obj.pk, actor_id=actor.pk, action__in=transition.not_by,
-        ).values_list("action", flat=True).distinct())
+        return set(
+            AuditEvent.objects.filter(
+                entity=self.entity,
+                entity_id=obj.pk,
+                actor_id=actor.pk,
+                action__in=transition.not_by,
+            )
+            .values_list("action", flat=True)
+            .distinct()
+        )
 
     def check(self, *, obj, action: str, actor, reason: str = "") -> Transition:
         t = self.transitions[action]
         current = getattr(obj, self.status_field)
         if actor is not None and actor.role not in t.roles:
-            raise NotAllowed(_("Role '%(role)s' may not %(action)s a %(entity)s.")
-                             % {"role": actor.role, "action": action, "entity": self.entity})
+            raise NotAllowed(
+                _("Role '%(role)s' may not %(action)s a %(entity)s.")
+                % {"role": actor.role, "action": action, "entity": self.entity}
+            )
         if current not in t.sources:
             raise TransitionNotAllowed(entity=self.entity, action=action, status=current)
         if t.needs_reason and not (reason or "").strip():
@@ -113,43 +124,83 @@ class Workflow:
         if t.not_by:
             done = self._conflicting_actions(obj=obj, actor=actor, transition=t)
             if done:
-                raise NotAllowed(_("Four eyes: you may not %(action)s a %(entity)s on which you did %(done)s.")
-                                 % {"action": action, "entity": self.entity, "done": ", ".join(sorted(done))})
+                raise NotAllowed(
+                    _("Four eyes: you may not %(action)s a %(entity)s on which you did %(done)s.")
+                    % {"action": action, "entity": self.entity, "done": ", ".join(sorted(done))}
+                )
         return t
 
-    def apply(self, *, obj, action: str, actor, reason: str = "", data: dict | None = None,
-              extra_update_fields: Iterable[str] = ()) -> str:
+    def apply(
+        self,
+        *,
+        obj,
+        action: str,
+        actor,
+        reason: str = "",
+        data: dict | None = None,
+        extra_update_fields: Iterable[str] = (),
+    ) -> str:
         t = self.check(obj=obj, action=action, actor=actor, reason=reason)
         current = getattr(obj, self.status_field)
         setattr(obj, self.status_field, t.target)
         obj.save(update_fields=[self.status_field, *extra_update_fields])
-        audit_record(actor=actor, entity=self.entity, entity_id=obj.pk, action=action,
-                     from_state=current, to_state=t.target, reason=reason, data=data)
+        audit_record(
+            actor=actor,
+            entity=self.entity,
+            entity_id=obj.pk,
+            action=action,
+            from_state=current,
+            to_state=t.target,
+            reason=reason,
+            data=data,
+        )
         return t.target
 
-    def apply_many(self, *, model: type[models.Model], ids: Sequence[int], action: str, actor=None,
-                   reason: str = "", extra: dict | None = None) -> list[int]:
+    def apply_many(
+        self,
+        *,
+        model: type[models.Model],
+        ids: Sequence[int],
+        action: str,
+        actor=None,
+        reason: str = "",
+        extra: dict | None = None,
+    ) -> list[int]:
         """Set-based move for jobs: every row of ``ids`` still in one of the action's sources
         moves to its target in one UPDATE, and one audit row per moved row is written in one
         bulk insert. Returns the ids that moved (a re-run moves nothing). ``extra`` sets other
         columns in the same UPDATE (values or expressions)."""
         t = self.transitions[action]
         if actor is not None and actor.role not in t.roles and not t.system:
-            raise NotAllowed(_("Role '%(role)s' may not %(action)s a %(entity)s.")
-                             % {"role": actor.role, "action": action, "entity": self.entity})
+            raise NotAllowed(
+                _("Role '%(role)s' may not %(action)s a %(entity)s.")
+                % {"role": actor.role, "action": action, "entity": self.entity}
+            )
         if not ids:
             return []
-        rows = list(model._default_manager.filter(pk__in=ids, **{f"{self.status_field}__in": t.sources})
-                    .select_for_update().values_list("pk", self.status_field))
+        rows = list(
+            model._default_manager.filter(pk__in=ids, **{f"{self.status_field}__in": t.sources})
+            .select_for_update()
+            .values_list("pk", self.status_field)
+        )
         if not rows:
             return []
         moved = [pk for pk, _s in rows]
         model._default_manager.filter(pk__in=moved).update(**{self.status_field: t.target}, **(extra or {}))
-        audit_record_many([
-            dict(actor=actor, entity=self.entity, entity_id=pk, action=action, from_state=src,
-                 to_state=t.target, reason=reason)
-            for pk, src in rows
-        ])
+        audit_record_many(
+            [
+                dict(
+                    actor=actor,
+                    entity=self.entity,
+                    entity_id=pk,
+                    action=action,
+                    from_state=src,
+                    to_state=t.target,
+                    reason=reason,
+                )
+                for pk, src in rows
+            ]
+        )
         return moved
 
     def start(self, *, obj, action: str, actor, reason: str = "", data: dict | None = None) -> str:
@@ -160,6 +211,14 @@ class Workflow:
         t = self.check(obj=obj, action=action, actor=actor, reason=reason)
         setattr(obj, self.status_field, t.target)
         obj.save()
-        audit_record(actor=actor, entity=self.entity, entity_id=obj.pk, action=action,
-                     from_state=NEW, to_state=t.target, reason=reason, data=data)
+        audit_record(
+            actor=actor,
+            entity=self.entity,
+            entity_id=obj.pk,
+            action=action,
+            from_state=NEW,
+            to_state=t.target,
+            reason=reason,
+            data=data,
+        )
         return t.target

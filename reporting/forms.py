@@ -21,18 +21,41 @@ class OfficerChoice(forms.ModelChoiceField):
 
 
 class ReportFilterForm(forms.Form):
-    branch = forms.ModelChoiceField(label=gettext_lazy("Branch"), queryset=Branch.objects.none(), required=False,
-                                    empty_label=gettext_lazy("All branches"))
-    product = forms.ModelChoiceField(label=gettext_lazy("Product"), queryset=Product.objects.none(), required=False,
-                                     empty_label=gettext_lazy("All products"))
-    officer = OfficerChoice(label=gettext_lazy("Loan officer"), queryset=User.objects.none(), required=False,
-                            empty_label=gettext_lazy("All officers"))
-    date_from = forms.DateField(label=gettext_lazy("From date"), required=False, input_formats=["%Y-%m-%d"],
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=gettext_lazy("To date"), required=False, input_formats=["%Y-%m-%d"],
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    period = forms.ChoiceField(label=gettext_lazy("Per"), required=False,
-                               choices=[("day", gettext_lazy("Day")), ("month", gettext_lazy("Month"))])
+    branch = forms.ModelChoiceField(
+        label=gettext_lazy("Branch"),
+        queryset=Branch.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All branches"),
+    )
+    product = forms.ModelChoiceField(
+        label=gettext_lazy("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All products"),
+    )
+    officer = OfficerChoice(
+        label=gettext_lazy("Loan officer"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All officers"),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From date"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To date"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    period = forms.ChoiceField(
+        label=gettext_lazy("Per"),
+        required=False,
+        choices=[("day", gettext_lazy("Day")), ("month", gettext_lazy("Month"))],
+    )
 
     def __init__(self, data=None, *, user, fields: tuple[str, ...], initial=None):
         super().__init__(data, initial=initial)
@@ -48,9 +71,12 @@ class ReportFilterForm(forms.Form):
         if "product" in self.fields:
             self.fields["product"].queryset = Product.objects.order_by("code")
         if "officer" in self.fields:
-            self.fields["officer"].queryset = (User.objects.filter(branch_q(user))
-                                               .filter(Q(role=Role.OFFICER) | Q(loans__isnull=False))
-                                               .distinct().order_by("username"))
+            self.fields["officer"].queryset = (
+                User.objects.filter(branch_q(user))
+                .filter(Q(role=Role.OFFICER) | Q(loans__isnull=False))
+                .distinct()
+                .order_by("username")
+            )
 
     def clean(self):
         data = super().clean()
@@ -72,6 +98,7 @@ class ReportFilterForm(forms.Form):
             elif (end - start).days >= RANGE_MAX_DAYS:
                 self.add_error("date_from", _("At most %(n)d days.") % {"n": RANGE_MAX_DAYS})
             elif data.get("period") != "month" and (end - start).days >= DAY_PERIOD_MAX_DAYS:
-                self.add_error("period", _("Per day covers at most %(n)d days; choose per month.")
-                               % {"n": DAY_PERIOD_MAX_DAYS})
+                self.add_error(
+                    "period", _("Per day covers at most %(n)d days; choose per month.") % {"n": DAY_PERIOD_MAX_DAYS}
+                )
         return data

@@ -39,6 +39,7 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloan
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
 
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 ./scripts/typecheck.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 .venv/bin/python -m pytest "$@"

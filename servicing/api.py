@@ -54,10 +54,16 @@ class InstallmentOut(serializers.Serializer):
     balance_after = serializers.CharField()
 
 
-QuoteOut = inline_serializer("Quote", {
-    "installments": InstallmentOut(many=True), "total_principal": serializers.CharField(),
-    "total_interest": serializers.CharField(), "total_payable": serializers.CharField(),
-    "apr": serializers.CharField()})
+QuoteOut = inline_serializer(
+    "Quote",
+    {
+        "installments": InstallmentOut(many=True),
+        "total_principal": serializers.CharField(),
+        "total_interest": serializers.CharField(),
+        "total_payable": serializers.CharField(),
+        "apr": serializers.CharField(),
+    },
+)
 
 
 @extend_schema(tags=["quotes"], request=QuoteIn, responses=QuoteOut)
@@ -126,8 +132,7 @@ class ContractViewSet(viewsets.GenericViewSet):
         c = app.contracts.order_by("-version").first()
         if c is None:
             raise Http404("No contract yet.")
-        return FileResponse(c.pdf.open("rb"), content_type="application/pdf",
-                            filename=f"{c.number}-v{c.version}.pdf")
+        return FileResponse(c.pdf.open("rb"), content_type="application/pdf", filename=f"{c.number}-v{c.version}.pdf")
 
     @extend_schema(request=SignIn, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -139,8 +144,12 @@ class ContractViewSet(viewsets.GenericViewSet):
         services.contract_sign(actor=request.user, application=app, **s.validated_data)
         return application_response(self, app)
 
-    @extend_schema(request=DisburseIn, responses={201: inline_serializer("Disbursed", {
-        "loan": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(
+        request=DisburseIn,
+        responses={
+            201: inline_serializer("Disbursed", {"loan": serializers.IntegerField(), "status": serializers.CharField()})
+        },
+    )
     @action(detail=True, methods=["post"])
     @idempotent
     def disburse(self, request, pk=None):
@@ -150,19 +159,50 @@ class ContractViewSet(viewsets.GenericViewSet):
         s = DisburseIn(data=request.data)
         s.is_valid(raise_exception=True)
         loan = services.loan_disburse(actor=request.user, application=app, **s.validated_data)
-        return Response({"loan": loan.pk, "status": "disbursed", "application": app.pk,
-                         "disbursed_amount": f"{loan.disbursed_amount:.2f}", "apr": f"{loan.apr:.4f}",
-                         "first_due_date": loan.installments.order_by("number").first().due_date},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "loan": loan.pk,
+                "status": "disbursed",
+                "application": app.pk,
+                "disbursed_amount": f"{loan.disbursed_amount:.2f}",
+                "apr": f"{loan.apr:.4f}",
+                "first_due_date": loan.installments.order_by("number").first().due_date,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LoanSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = Loan
-        fields = ["id", "application", "borrower", "product", "status", "principal", "outstanding_principal", "fee",
-                  "disbursed_amount", "annual_rate", "apr", "penalty_rate", "term", "frequency", "method",
-                  "disbursed_on", "maturity_date", "channel", "reference", "days_past_due", "overdue_amount",
-                  "penalty_outstanding", "bucket", "classification", "business_date", "schedule_version"]
+        fields = [
+            "id",
+            "application",
+            "borrower",
+            "product",
+            "status",
+            "principal",
+            "outstanding_principal",
+            "fee",
+            "disbursed_amount",
+            "annual_rate",
+            "apr",
+            "penalty_rate",
+            "term",
+            "frequency",
+            "method",
+            "disbursed_on",
+            "maturity_date",
+            "channel",
+            "reference",
+            "days_past_due",
+            "overdue_amount",
+            "penalty_outstanding",
+            "bucket",
+            "classification",
+            "business_date",
+            "schedule_version",
+        ]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -191,21 +231,37 @@ class ScheduleRowOut(serializers.Serializer):
 def schedule_rows(installments) -> list[dict]:
     def m(v):
         return f"{v:.2f}"
-    return [{"number": i.number, "due_date": i.due_date, "principal": m(i.principal_due),
-             "interest": m(i.interest_due), "total": m(i.principal_due + i.interest_due + i.fee_due),
-             "balance_after": m(i.balance_after), "fee": m(i.fee_due), "penalty": m(i.penalty_due),
-             "paid_principal": m(i.principal_paid), "paid_interest": m(i.interest_paid), "paid_fee": m(i.fee_paid),
-             "paid_penalty": m(i.penalty_paid), "paid_total": m(i.total_paid), "status": i.status}
-            for i in installments]
+
+    return [
+        {
+            "number": i.number,
+            "due_date": i.due_date,
+            "principal": m(i.principal_due),
+            "interest": m(i.interest_due),
+            "total": m(i.principal_due + i.interest_due + i.fee_due),
+            "balance_after": m(i.balance_after),
+            "fee": m(i.fee_due),
+            "penalty": m(i.penalty_due),
+            "paid_principal": m(i.principal_paid),
+            "paid_interest": m(i.interest_paid),
+            "paid_fee": m(i.fee_paid),
+            "paid_penalty": m(i.penalty_paid),
+            "paid_total": m(i.total_paid),
+            "status": i.status,
+        }
+        for i in installments
+    ]
 
 
 # --- repayments ------------------------------------------------------------------------
 
+
 class RepaymentIn(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY)
     paid_on = serializers.DateField()
-    channel = serializers.ChoiceField(choices=[("cash", "cash"), ("transfer", "transfer"), ("pos", "pos"),
-                                               ("wallet", "wallet")])
+    channel = serializers.ChoiceField(
+        choices=[("cash", "cash"), ("transfer", "transfer"), ("pos", "pos"), ("wallet", "wallet")]
+    )
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
@@ -224,24 +280,49 @@ class RepaymentOut(serializers.ModelSerializer):
 
     class Meta:
         from .models import Repayment
+
         model = Repayment
-        fields = ["id", "loan", "amount", "paid_on", "channel", "reference", "external_id", "status",
-                  "receipt_number", "unapplied", "allocations", "allocated", "posted_at", "reversed_at",
-                  "reversal_reason"]
+        fields = [
+            "id",
+            "loan",
+            "amount",
+            "paid_on",
+            "channel",
+            "reference",
+            "external_id",
+            "status",
+            "receipt_number",
+            "unapplied",
+            "allocations",
+            "allocated",
+            "posted_at",
+            "reversed_at",
+            "reversal_reason",
+        ]
 
     def get_allocated(self, obj) -> dict:
         rows = list(obj.allocations.all())
-        return {p: f"{sum((getattr(a, p) for a in rows), Decimal('0')):.2f}"
-                for p in ("penalty", "fee", "interest", "principal")}
+        return {
+            p: f"{sum((getattr(a, p) for a in rows), Decimal('0')):.2f}"
+            for p in ("penalty", "fee", "interest", "principal")
+        }
 
 
 class ReverseIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-PayoffOut = inline_serializer("PayoffQuote", {
-    "date": serializers.DateField(), "amount": serializers.CharField(), "principal": serializers.CharField(),
-    "interest": serializers.CharField(), "fees": serializers.CharField(), "penalty": serializers.CharField()})
+PayoffOut = inline_serializer(
+    "PayoffQuote",
+    {
+        "date": serializers.DateField(),
+        "amount": serializers.CharField(),
+        "principal": serializers.CharField(),
+        "interest": serializers.CharField(),
+        "fees": serializers.CharField(),
+        "penalty": serializers.CharField(),
+    },
+)
 
 
 class LoanRepaymentsMixin:
@@ -264,6 +345,7 @@ class LoanRepaymentsMixin:
     @idempotent
     def _post_repayment(self, request, pk=None):
         from .repayments import repayment_post
+
         loan = self.get_object()
         s = RepaymentIn(data=request.data)
         s.is_valid(raise_exception=True)
@@ -276,6 +358,7 @@ class LoanRepaymentsMixin:
     def reverse_repayment(self, request, pk=None, repayment_id=None):
         """Reverse a wrong posting (by someone other than who posted it); later ones re-allocate."""
         from .repayments import repayment_reverse
+
         loan = self.get_object()
         r = loan.repayments.filter(pk=repayment_id).first()
         if r is None:
@@ -285,14 +368,14 @@ class LoanRepaymentsMixin:
         repayment_reverse(actor=request.user, repayment=r, reason=s.validated_data["reason"])
         return Response(RepaymentOut(self._repayments(loan).get(pk=r.pk)).data)
 
-    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": serializers.DateField()})],
-                   responses=PayoffOut)
+    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": serializers.DateField()})], responses=PayoffOut)
     @action(detail=True, methods=["get"], url_path="payoff-quote")
     def payoff_quote(self, request, pk=None):
         """What paying off on a date costs; paying `amount` on that date closes the loan."""
         from microloan.business_date import business_date
 
         from .repayments import payoff_quote
+
         loan = self.get_object()
         s = serializers.DateField()
         raw = request.query_params.get("date")
@@ -301,8 +384,16 @@ class LoanRepaymentsMixin:
         except serializers.ValidationError as exc:
             raise InvalidInput({"date": exc.detail}) from None
         p = payoff_quote(loan=loan, on=on)
-        return Response({"date": on, "amount": f"{p.amount:.2f}", "principal": f"{p.principal:.2f}",
-                         "interest": f"{p.interest:.2f}", "fees": f"{p.fees:.2f}", "penalty": f"{p.penalty:.2f}"})
+        return Response(
+            {
+                "date": on,
+                "amount": f"{p.amount:.2f}",
+                "principal": f"{p.principal:.2f}",
+                "interest": f"{p.interest:.2f}",
+                "fees": f"{p.fees:.2f}",
+                "penalty": f"{p.penalty:.2f}",
+            }
+        )
 
 
 class CallbackIn(serializers.Serializer):
@@ -325,6 +416,7 @@ class PaymentCallbackView(APIView):
         import json
 
         from .repayments import callback_post, callback_verify
+
         raw = request.body
         try:
             payload = json.loads(raw)
@@ -332,15 +424,21 @@ class PaymentCallbackView(APIView):
         except (ValueError, AttributeError):
             return Response({"detail": "The body is not a JSON object."}, status=400)
         try:
-            channel = callback_verify(channel_code=channel_code, raw_body=raw,
-                                      signature=request.headers.get("X-Signature", ""))
+            channel = callback_verify(
+                channel_code=channel_code, raw_body=raw, signature=request.headers.get("X-Signature", "")
+            )
         except Exception:  # noqa: BLE001 - any failure to verify is the same 401
             return Response({"detail": "Bad or missing signature."}, status=status.HTTP_401_UNAUTHORIZED)
         s = CallbackIn(data=payload)
         s.is_valid(raise_exception=True)
         d = s.validated_data
-        r, created = callback_post(channel=channel, transaction_id=d["transaction_id"], loan_id=d["loan"],
-                                   amount=d["amount"], paid_on=d["paid_on"])
+        r, created = callback_post(
+            channel=channel,
+            transaction_id=d["transaction_id"],
+            loan_id=d["loan"],
+            amount=d["amount"],
+            paid_on=d["paid_on"],
+        )
         r = r.loan.repayments.prefetch_related("allocations__installment").get(pk=r.pk)
         return Response(RepaymentOut(r).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -360,10 +458,26 @@ class RestructuringDecisionIn(serializers.Serializer):
 class RestructuringOut(serializers.ModelSerializer):
     class Meta:
         from .models import Restructuring
+
         model = Restructuring
-        fields = ["id", "loan", "kind", "cause", "periods", "reason", "status", "requested_by", "requested_at",
-                  "decided_by", "decided_at", "decision_comment", "effective_date", "from_version", "to_version",
-                  "waived_amount"]
+        fields = [
+            "id",
+            "loan",
+            "kind",
+            "cause",
+            "periods",
+            "reason",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "effective_date",
+            "from_version",
+            "to_version",
+            "waived_amount",
+        ]
 
 
 class LoanRestructuringMixin:
@@ -372,6 +486,7 @@ class LoanRestructuringMixin:
     def restructurings(self, request, pk=None):
         """Request a deferral, extension or penalty waiver (a manager approves it)."""
         from .restructuring import restructuring_request
+
         loan = self.get_object()
         s = RestructuringIn(data=request.data)
         s.is_valid(raise_exception=True)
@@ -383,6 +498,7 @@ class LoanRestructuringMixin:
     def restructuring_decision(self, request, pk=None, restructuring_id=None):
         """Approve (writes a new schedule version) or reject a restructuring request."""
         from .restructuring import restructuring_decide
+
         loan = self.get_object()
         r = loan.restructurings.filter(pk=restructuring_id).first()
         if r is None:
@@ -408,14 +524,21 @@ class LoanDocumentsMixin:
         from django.http import HttpResponse
 
         from .documents import receipt_pdf
+
         loan = self.get_object()
-        r = loan.repayments.select_related("loan__borrower", "loan__contract", "posted_by").filter(
-            pk=repayment_id).first()
+        r = (
+            loan.repayments.select_related("loan__borrower", "loan__contract", "posted_by")
+            .filter(pk=repayment_id)
+            .first()
+        )
         if r is None:
             raise Http404
         pdf = receipt_pdf(repayment=r, language=_language(request, loan.borrower.language))
-        return HttpResponse(pdf, content_type="application/pdf",
-                            headers={"Content-Disposition": f'inline; filename="{r.receipt_number}.pdf"'})
+        return HttpResponse(
+            pdf,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{r.receipt_number}.pdf"'},
+        )
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
@@ -426,25 +549,41 @@ class LoanDocumentsMixin:
         from microloan.business_date import business_date
 
         from .documents import statement_pdf
+
         loan = self.get_object()
         f = serializers.DateField()
         try:
-            start = f.to_internal_value(request.query_params["from"]) if "from" in request.query_params \
+            start = (
+                f.to_internal_value(request.query_params["from"])
+                if "from" in request.query_params
                 else loan.disbursed_on
-            end = f.to_internal_value(request.query_params["to"]) if "to" in request.query_params \
+            )
+            end = (
+                f.to_internal_value(request.query_params["to"])
+                if "to" in request.query_params
                 else max(business_date(), loan.disbursed_on)
+            )
         except serializers.ValidationError as exc:
             raise InvalidInput({"from": exc.detail}) from None
         if start > end:
             raise InvalidInput({"from": ["The period starts after it ends."]})
         pdf = statement_pdf(loan=loan, start=start, end=end, language=_language(request, loan.borrower.language))
-        return HttpResponse(pdf, content_type="application/pdf",
-                            headers={"Content-Disposition": f'inline; filename="statement-{loan.pk}.pdf"'})
+        return HttpResponse(
+            pdf,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="statement-{loan.pk}.pdf"'},
+        )
 
 
 @extend_schema(tags=["loans"])
-class LoanViewSet(LoanRepaymentsMixin, LoanRestructuringMixin, LoanDocumentsMixin, mixins.ListModelMixin,
-                  mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class LoanViewSet(
+    LoanRepaymentsMixin,
+    LoanRestructuringMixin,
+    LoanDocumentsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Loans: staff see their branch tree, borrowers their own."""
 
     serializer_class = LoanSerializer
@@ -464,5 +603,10 @@ class LoanViewSet(LoanRepaymentsMixin, LoanRestructuringMixin, LoanDocumentsMixi
     def schedule(self, request, pk=None):
         """The current schedule with what has been paid of each part and each instalment's status."""
         loan = self.get_object()
-        return Response({"loan": loan.pk, "schedule_version": loan.schedule_version,
-                         "installments": schedule_rows(selectors.current_installments(loan))})
+        return Response(
+            {
+                "loan": loan.pk,
+                "schedule_version": loan.schedule_version,
+                "installments": schedule_rows(selectors.current_installments(loan)),
+            }
+        )

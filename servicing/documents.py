@@ -23,22 +23,45 @@ from .services import lender_party
 
 def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
     loan = repayment.loan
-    rows = [AllocationRow(installment_number=a.installment.number, due_date=a.installment.due_date,
-                          penalty=a.penalty, fee=a.fee, interest=a.interest, principal=a.principal)
-            for a in repayment.allocations.select_related("installment").order_by("installment__number")]
+    rows = [
+        AllocationRow(
+            installment_number=a.installment.number,
+            due_date=a.installment.due_date,
+            penalty=a.penalty,
+            fee=a.fee,
+            interest=a.interest,
+            principal=a.principal,
+        )
+        for a in repayment.allocations.select_related("installment").order_by("installment__number")
+    ]
     unapplied = repayment.amount - sum((r.total for r in rows), start=ZERO)
-    nxt = loan.installments.filter(is_current=True, due_date__gt=repayment.paid_on).exclude(status="paid") \
-        .order_by("number").first()
-    return render_receipt_pdf(ReceiptData(
-        receipt_number=repayment.receipt_number or f"R{repayment.pk}", lender=lender_party(),
-        borrower_name=loan.borrower.full_name, borrower_id_number=loan.borrower.id_number,
-        loan_number=loan.contract.number, paid_on=repayment.paid_on, amount=repayment.amount,
-        channel=repayment.channel, reference=repayment.reference, allocations=rows, unapplied=unapplied,
-        outstanding_principal_after=loan.outstanding_principal,
-        next_due_date=nxt.due_date if nxt else None,
-        next_due_amount=nxt.unpaid if nxt else None,
-        posted_by=repayment.posted_by.username if repayment.posted_by_id else repayment.channel,
-        reversed=repayment.status == RepaymentStatus.REVERSED), language=language)
+    nxt = (
+        loan.installments.filter(is_current=True, due_date__gt=repayment.paid_on)
+        .exclude(status="paid")
+        .order_by("number")
+        .first()
+    )
+    return render_receipt_pdf(
+        ReceiptData(
+            receipt_number=repayment.receipt_number or f"R{repayment.pk}",
+            lender=lender_party(),
+            borrower_name=loan.borrower.full_name,
+            borrower_id_number=loan.borrower.id_number,
+            loan_number=loan.contract.number,
+            paid_on=repayment.paid_on,
+            amount=repayment.amount,
+            channel=repayment.channel,
+            reference=repayment.reference,
+            allocations=rows,
+            unapplied=unapplied,
+            outstanding_principal_after=loan.outstanding_principal,
+            next_due_date=nxt.due_date if nxt else None,
+            next_due_amount=nxt.unpaid if nxt else None,
+            posted_by=repayment.posted_by.username if repayment.posted_by_id else repayment.channel,
+            reversed=repayment.status == RepaymentStatus.REVERSED,
+        ),
+        language=language,
+    )
 
 
 def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes:
@@ -58,21 +81,37 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
         elif d <= end:
             lines.append(StatementLine(date=d, description=text, debit=debit, credit=credit, balance=balance))
     closing = lines[-1].balance if lines else opening
-    return render_statement_pdf(StatementData(
-        statement_number=f"S{loan.pk:08d}-{end:%Y%m%d}", lender=lender_party(), borrower_name=loan.borrower.full_name,
-        borrower_id_number=loan.borrower.id_number, loan_number=loan.contract.number, period_start=start,
-        period_end=end, principal=loan.principal, annual_rate=loan.annual_rate, apr=loan.apr,
-        opening_balance=opening, lines=lines, closing_balance=closing,
-        schedule_rows=[(i.number, i.due_date, i.total_due - i.interest_waived, i.total_paid, i.status)
-                       for i in installments],
-        days_past_due=loan.days_past_due, penalty_outstanding=loan.penalty_outstanding), language=language)
+    return render_statement_pdf(
+        StatementData(
+            statement_number=f"S{loan.pk:08d}-{end:%Y%m%d}",
+            lender=lender_party(),
+            borrower_name=loan.borrower.full_name,
+            borrower_id_number=loan.borrower.id_number,
+            loan_number=loan.contract.number,
+            period_start=start,
+            period_end=end,
+            principal=loan.principal,
+            annual_rate=loan.annual_rate,
+            apr=loan.apr,
+            opening_balance=opening,
+            lines=lines,
+            closing_balance=closing,
+            schedule_rows=[
+                (i.number, i.due_date, i.total_due - i.interest_waived, i.total_paid, i.status) for i in installments
+            ],
+            days_past_due=loan.days_past_due,
+            penalty_outstanding=loan.penalty_outstanding,
+        ),
+        language=language,
+    )
 
 
 def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, str, Decimal, Decimal]], list]:
     """(date, order within the day, description, debit, credit) of every charge and payment,
     described in the active language; and the loan's current instalments."""
     events: list[tuple[date, int, str, Decimal, Decimal]] = [
-        (loan.disbursed_on, 0, pgettext("statement", "Disbursement"), loan.principal, ZERO)]
+        (loan.disbursed_on, 0, pgettext("statement", "Disbursement"), loan.principal, ZERO)
+    ]
     installments = list(loan.installments.filter(is_current=True).order_by("number"))
     for i in installments:
         charged = i.interest_due + i.fee_due - i.interest_waived
@@ -80,8 +119,9 @@ def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, s
         if charged > 0:
             text = pgettext("statement", "Interest, instalment %(number)s") % {"number": i.number}
             events.append((min(when, i.paid_on or when), 1, text, charged, ZERO))
-    for line in JournalLine.objects.filter(loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE,
-                                           entry__kind__in=["penalty", "waiver"]).select_related("entry"):
+    for line in JournalLine.objects.filter(
+        loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE, entry__kind__in=["penalty", "waiver"]
+    ).select_related("entry"):
         if line.debit:
             events.append((line.entry.business_date, 2, pgettext("statement", "Penalty interest"), line.debit, ZERO))
         elif line.entry.kind == "waiver":

@@ -10,15 +10,16 @@ from .models import RestructuringKind, SignMethod
 
 class QuoteForm(forms.Form):
     principal = forms.DecimalField(label=_("Principal"), max_digits=18, decimal_places=2, min_value=0)
-    annual_rate = forms.DecimalField(label=_("Annual rate (0.18 = 18%)"), max_digits=9, decimal_places=6,
-                                     min_value=0)
+    annual_rate = forms.DecimalField(label=_("Annual rate (0.18 = 18%)"), max_digits=9, decimal_places=6, min_value=0)
     term = forms.IntegerField(label=_("Term (periods)"), min_value=1, max_value=600)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
     method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
-    disbursement_date = forms.DateField(label=_("Disbursement date"), required=False,
-                                        widget=forms.DateInput(attrs={"type": "date"}))
-    fee = forms.DecimalField(label=_("Upfront fee"), max_digits=18, decimal_places=2, min_value=0, initial=0,
-                             required=False)
+    disbursement_date = forms.DateField(
+        label=_("Disbursement date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    fee = forms.DecimalField(
+        label=_("Upfront fee"), max_digits=18, decimal_places=2, min_value=0, initial=0, required=False
+    )
     grace_periods = forms.IntegerField(label=_("Grace periods"), min_value=0, initial=0, required=False)
 
 
@@ -32,16 +33,25 @@ class SignForm(forms.Form):
 
 class DisburseForm(forms.Form):
     disbursed_on = forms.DateField(label=_("Disbursed on"), widget=forms.DateInput(attrs={"type": "date"}))
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("bank_transfer", _("Bank transfer")),
-                                                             ("cash", _("Cash")), ("wallet", _("Mobile wallet"))])
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[("bank_transfer", _("Bank transfer")), ("cash", _("Cash")), ("wallet", _("Mobile wallet"))],
+    )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
 
 
 class RepaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
     paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
-    channel = forms.ChoiceField(label=_("Channel"), choices=[("cash", _("Cash")), ("transfer", _("Bank transfer")),
-                                                             ("pos", _("POS")), ("wallet", _("Mobile wallet"))])
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[
+            ("cash", _("Cash")),
+            ("transfer", _("Bank transfer")),
+            ("pos", _("POS")),
+            ("wallet", _("Mobile wallet")),
+        ],
+    )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
 
 

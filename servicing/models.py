@@ -33,8 +33,9 @@ class Contract(models.Model):
     generated_at = models.DateTimeField(auto_now_add=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_on = models.DateField(null=True, blank=True, help_text="The business date of the signing.")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     sign_method = models.CharField(max_length=12, choices=SignMethod.choices, blank=True, default="")
 
     class Meta:
@@ -113,8 +114,9 @@ class Loan(models.Model):
     channel = models.CharField(_("channel"), max_length=30)
     reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
     maturity_date = models.DateField(_("maturity date"))
-    status = models.CharField(_("status"), max_length=15, choices=LoanStatus.choices, default=LoanStatus.ACTIVE,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=15, choices=LoanStatus.choices, default=LoanStatus.ACTIVE, db_index=True
+    )
     schedule_version = models.PositiveIntegerField(default=1)
     outstanding_principal = MoneyField(_("outstanding principal"))
     credit_balance = MoneyField(_("credit held for the borrower"), default=0)
@@ -176,10 +178,13 @@ class Installment(models.Model):
         ordering = ["loan", "schedule_version", "number"]
         constraints = [
             models.UniqueConstraint(fields=["loan", "schedule_version", "number"], name="one_installment_number"),
-            models.CheckConstraint(condition=Q(principal_paid__lte=models.F("principal_due"))
-                                   & Q(interest_paid__lte=models.F("interest_due"))
-                                   & Q(principal_paid__gte=0) & Q(interest_paid__gte=0),
-                                   name="installment_paid_within_due"),
+            models.CheckConstraint(
+                condition=Q(principal_paid__lte=models.F("principal_due"))
+                & Q(interest_paid__lte=models.F("interest_due"))
+                & Q(principal_paid__gte=0)
+                & Q(interest_paid__gte=0),
+                name="installment_paid_within_due",
+            ),
         ]
         indexes = [models.Index(fields=["loan", "is_current", "number"])]
 
@@ -189,8 +194,12 @@ class Installment(models.Model):
     # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
     # and what was waived (penalty by a restructuring, future interest at an early payoff).
     # The one list the Python property, the ORM expression and the close's SQL are made from.
-    DUE_PARTS = (("principal_due", "principal_paid", None), ("interest_due", "interest_paid", "interest_waived"),
-                 ("fee_due", "fee_paid", None), ("penalty_due", "penalty_paid", "penalty_waived"))
+    DUE_PARTS = (
+        ("principal_due", "principal_paid", None),
+        ("interest_due", "interest_paid", "interest_waived"),
+        ("fee_due", "fee_paid", None),
+        ("penalty_due", "penalty_paid", "penalty_waived"),
+    )
 
     @property
     def total_due(self):
@@ -208,8 +217,9 @@ class Installment(models.Model):
     @property
     def unpaid(self) -> Decimal:
         """What is left to pay of the instalment, all parts together."""
-        return sum((self.unpaid_of(due.removesuffix("_due")) for due, _paid, _waived in self.DUE_PARTS),
-                   start=Decimal("0"))
+        return sum(
+            (self.unpaid_of(due.removesuffix("_due")) for due, _paid, _waived in self.DUE_PARTS), start=Decimal("0")
+        )
 
     @classmethod
     def _unpaid_terms(cls) -> tuple[list[str], list[str]]:
@@ -256,25 +266,31 @@ class Repayment(models.Model):
     paid_on = models.DateField(_("paid on"))
     channel = models.CharField(_("channel"), max_length=30)
     reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
-    external_id = models.CharField(max_length=100, null=True, blank=True,
-                                   help_text="The payment channel's transaction id (callbacks).")
+    external_id = models.CharField(
+        max_length=100, null=True, blank=True, help_text="The payment channel's transaction id (callbacks)."
+    )
     unapplied = MoneyField(default=0, help_text="Beyond everything owed: held as the borrower's credit.")
     status = models.CharField(max_length=10, choices=RepaymentStatus.choices, default=RepaymentStatus.POSTED)
     receipt_number = models.CharField(max_length=30, blank=True, default="")
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     posted_at = models.DateTimeField(auto_now_add=True)
     allocation_version = models.PositiveIntegerField(default=1)
-    reversed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], condition=Q(external_id__isnull=False),
-                                    name="one_repayment_per_channel_transaction"),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="one_repayment_per_channel_transaction",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
         ]
 
@@ -291,8 +307,10 @@ class RepaymentAllocation(models.Model):
     fee = MoneyField(default=0)
     interest = MoneyField(default=0)
     principal = MoneyField(default=0)
-    interest_waived = MoneyField(default=0, help_text="Future interest this posting forgave (early payoff or "
-                                                      "a shortened term); a reversal gives it back.")
+    interest_waived = MoneyField(
+        default=0,
+        help_text="Future interest this posting forgave (early payoff or a shortened term); a reversal gives it back.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -321,15 +339,16 @@ class Restructuring(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
     kind = models.CharField(max_length=15, choices=RestructuringKind.choices)
     cause = models.CharField(max_length=10, choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
-    periods = models.PositiveSmallIntegerField(default=0, help_text="Deferral: periods to postpone; "
-                                               "extension: the new number of remaining periods.")
+    periods = models.PositiveSmallIntegerField(
+        default=0, help_text="Deferral: periods to postpone; extension: the new number of remaining periods."
+    )
     reason = models.TextField()
-    status = models.CharField(max_length=10, choices=RestructuringStatus.choices,
-                              default=RestructuringStatus.REQUESTED)
+    status = models.CharField(max_length=10, choices=RestructuringStatus.choices, default=RestructuringStatus.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True, default="")
     effective_date = models.DateField(null=True, blank=True)

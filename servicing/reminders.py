@@ -42,10 +42,12 @@ def _templates(kind: str) -> tuple[str, str]:
     if kind == KIND_DUE:
         return _("Repayment due today"), _(
             "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due today "
-            "(%(due_date)s). Please pay today to avoid penalty interest.")
+            "(%(due_date)s). Please pay today to avoid penalty interest."
+        )
     return _("Repayment reminder"), _(
         "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due on "
-        "%(due_date)s. Please pay on time.")
+        "%(due_date)s. Please pay on time."
+    )
 
 
 def _currency() -> str:
@@ -55,18 +57,26 @@ def _currency() -> str:
 
 
 def _fill(body: str, *, currency: str, name: str, loan_id: int, number: int, amount: Decimal, due_date: date) -> str:
-    return body % {"name": name, "loan": loan_id, "number": number, "amount": f"{money(amount):,.2f}",
-                   "due_date": due_date.isoformat(), "currency": currency}
+    return body % {
+        "name": name,
+        "loan": loan_id,
+        "number": number,
+        "amount": f"{money(amount):,.2f}",
+        "due_date": due_date.isoformat(),
+        "currency": currency,
+    }
 
 
-def reminder_text(*, language: str, kind: str, name: str, loan_id: int, number: int, amount: Decimal,
-                  due_date: date) -> tuple[str, str]:
+def reminder_text(
+    *, language: str, kind: str, name: str, loan_id: int, number: int, amount: Decimal, due_date: date
+) -> tuple[str, str]:
     """(subject, body) of one reminder in ``language`` (the default language for one we do not write)."""
     with translation.override(_text_language(language)):
         subject, body = _templates(kind)
         currency = _currency()
-    return subject, _fill(body, currency=currency, name=name, loan_id=loan_id, number=number, amount=amount,
-                          due_date=due_date)
+    return subject, _fill(
+        body, currency=currency, name=name, loan_id=loan_id, number=number, amount=amount, due_date=due_date
+    )
 
 
 def sms_signature(language: str) -> str:
@@ -92,14 +102,25 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
     if days_before > 0:
         kinds[business_date + timedelta(days=days_before)] = KIND_BEFORE
     remaining = Installment.unpaid_expression()
-    due = (Installment.objects
-           .filter(is_current=True, due_date__in=list(kinds), loan__status__in=LoanStatus.LIVE)
-           .exclude(status=InstallmentStatus.PAID)
-           .annotate(amount=remaining).filter(amount__gt=0)
-           .values("id", "number", "due_date", "amount", "loan_id", "loan__borrower__full_name",
-                   "loan__borrower__mobile", "loan__borrower__language", "loan__borrower__user_id",
-                   "loan__borrower__branch__timezone")
-           .order_by("due_date", "loan_id", "number"))
+    due = (
+        Installment.objects.filter(is_current=True, due_date__in=list(kinds), loan__status__in=LoanStatus.LIVE)
+        .exclude(status=InstallmentStatus.PAID)
+        .annotate(amount=remaining)
+        .filter(amount__gt=0)
+        .values(
+            "id",
+            "number",
+            "due_date",
+            "amount",
+            "loan_id",
+            "loan__borrower__full_name",
+            "loan__borrower__mobile",
+            "loan__borrower__language",
+            "loan__borrower__user_id",
+            "loan__borrower__branch__timezone",
+        )
+        .order_by("due_date", "loan_id", "number")
+    )
     rows, opens, texts = [], {}, {}
     for i in due:
         kind, language = kinds[i["due_date"]], i["loan__borrower__language"] or settings.LANGUAGE_CODE
@@ -110,16 +131,42 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
             with translation.override(_text_language(language)):
                 texts[language, kind] = (*_templates(kind), _currency(), sms_signature(language))
         subject, body, currency, signature = texts[language, kind]
-        body = _fill(body, currency=currency, name=i["loan__borrower__full_name"], loan_id=i["loan_id"],
-                     number=i["number"], amount=i["amount"], due_date=i["due_date"])
-        common = {"language": language, "subject": subject, "kind": kind, "reference": f"installment:{i['id']}",
-                  "tz_name": tz_name, "not_before": opens[tz_name]}
+        body = _fill(
+            body,
+            currency=currency,
+            name=i["loan__borrower__full_name"],
+            loan_id=i["loan_id"],
+            number=i["number"],
+            amount=i["amount"],
+            due_date=i["due_date"],
+        )
+        common = {
+            "language": language,
+            "subject": subject,
+            "kind": kind,
+            "reference": f"installment:{i['id']}",
+            "tz_name": tz_name,
+            "not_before": opens[tz_name],
+        }
         if i["loan__borrower__mobile"]:
-            rows.append({**common, "channel": Channel.SMS, "to_address": i["loan__borrower__mobile"],
-                         "body": signature + body,
-                         "dedupe_key": f"reminder:{i['id']}:{kind}:{Channel.SMS}"})
+            rows.append(
+                {
+                    **common,
+                    "channel": Channel.SMS,
+                    "to_address": i["loan__borrower__mobile"],
+                    "body": signature + body,
+                    "dedupe_key": f"reminder:{i['id']}:{kind}:{Channel.SMS}",
+                }
+            )
         if i["loan__borrower__user_id"]:
-            rows.append({**common, "channel": Channel.INAPP, "user_id": i["loan__borrower__user_id"], "body": body,
-                         "dedupe_key": f"reminder:{i['id']}:{kind}:{Channel.INAPP}"})
+            rows.append(
+                {
+                    **common,
+                    "channel": Channel.INAPP,
+                    "user_id": i["loan__borrower__user_id"],
+                    "body": body,
+                    "dedupe_key": f"reminder:{i['id']}:{kind}:{Channel.INAPP}",
+                }
+            )
     with transaction.atomic():
         return notifications_enqueue_many(rows, now=now)

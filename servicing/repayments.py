@@ -38,6 +38,7 @@ POSTERS = tuple(REPAYMENT_WORKFLOW.transitions["post"].roles)
 
 # --- reading a loan's position ---------------------------------------------------------
 
+
 def installment_status(i: Installment, as_of: date) -> str:
     """The one rule (shared with the daily close): paid, overdue, partially paid or due."""
     if i.unpaid <= 0:
@@ -50,8 +51,13 @@ def installment_status(i: Installment, as_of: date) -> str:
 
 
 def _open(i: Installment) -> Open:
-    return Open(key=i.pk, penalty=i.unpaid_of("penalty"), fee=i.unpaid_of("fee"), interest=i.unpaid_of("interest"),
-                principal=i.unpaid_of("principal"))
+    return Open(
+        key=i.pk,
+        penalty=i.unpaid_of("penalty"),
+        fee=i.unpaid_of("fee"),
+        interest=i.unpaid_of("interest"),
+        principal=i.unpaid_of("principal"),
+    )
 
 
 def _current(loan: Loan, *, lock: bool = False) -> list[Installment]:
@@ -123,6 +129,7 @@ def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: dat
 
 # --- posting ---------------------------------------------------------------------------
 
+
 def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: date) -> tuple[Split, dict]:
     """Allocates ``amount`` paid on ``on`` and writes it onto the instalments (in memory).
     When it covers the payoff for that date the loan is settled early and later interest is
@@ -140,8 +147,7 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
         # so the term shortens; those rows' interest is never earned and is forgiven.
         due = [i for i in installments if i.due_date <= on]
         future = [i for i in installments if i.due_date > on]
-        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.unpaid_of("principal"))
-                                          for i in reversed(future)]
+        owed = [_open(i) for i in due] + [Open(key=i.pk, principal=i.unpaid_of("principal")) for i in reversed(future)]
     else:
         owed = [_open(i) for i in installments]
     split = allocate(amount, owed)
@@ -159,8 +165,15 @@ def _apply(loan: Loan, installments: list[Installment], amount: Decimal, on: dat
     return split, forgiven
 
 
-INSTALLMENT_FIELDS = ["penalty_paid", "fee_paid", "interest_paid", "principal_paid", "interest_waived", "status",
-                      "paid_on"]
+INSTALLMENT_FIELDS = [
+    "penalty_paid",
+    "fee_paid",
+    "interest_paid",
+    "principal_paid",
+    "interest_waived",
+    "status",
+    "paid_on",
+]
 
 
 def _save(loan, installments, as_of, *, actor, reason: str = "", data: dict | None = None):
@@ -176,37 +189,58 @@ def _save(loan, installments, as_of, *, actor, reason: str = "", data: dict | No
         loan.save(update_fields=fields)
         return
     loan.closed_on = as_of if move == "close" else None
-    LOAN_WORKFLOW.apply(obj=loan, action=move, actor=actor, reason=reason, data=data,
-                        extra_update_fields=[*fields, "closed_on"])
+    LOAN_WORKFLOW.apply(
+        obj=loan, action=move, actor=actor, reason=reason, data=data, extra_update_fields=[*fields, "closed_on"]
+    )
 
 
 def _journal(repayment: Repayment, split: Split, actor, version: int) -> JournalEntry:
     loan_id = repayment.loan_id
     return journal_post(
-        kind="repayment", business_date=repayment.paid_on, actor=actor, reference=f"loan:{loan_id}",
-        source_key=f"repayment:{repayment.pk}:v{version}", memo=f"{repayment.channel} {repayment.reference}".strip(),
-        lines=[Line(Acct.CASH, debit=repayment.amount, loan_id=loan_id),
-               Line(Acct.PENALTY_RECEIVABLE, credit=split.part("penalty"), loan_id=loan_id),
-               Line(Acct.FEE_INCOME, credit=split.part("fee"), loan_id=loan_id),
-               Line(Acct.INTEREST_INCOME, credit=split.part("interest"), loan_id=loan_id),
-               Line(Acct.LOAN_PRINCIPAL, credit=split.part("principal"), loan_id=loan_id),
-               Line(Acct.BORROWER_CREDIT, credit=split.unapplied, loan_id=loan_id)])
+        kind="repayment",
+        business_date=repayment.paid_on,
+        actor=actor,
+        reference=f"loan:{loan_id}",
+        source_key=f"repayment:{repayment.pk}:v{version}",
+        memo=f"{repayment.channel} {repayment.reference}".strip(),
+        lines=[
+            Line(Acct.CASH, debit=repayment.amount, loan_id=loan_id),
+            Line(Acct.PENALTY_RECEIVABLE, credit=split.part("penalty"), loan_id=loan_id),
+            Line(Acct.FEE_INCOME, credit=split.part("fee"), loan_id=loan_id),
+            Line(Acct.INTEREST_INCOME, credit=split.part("interest"), loan_id=loan_id),
+            Line(Acct.LOAN_PRINCIPAL, credit=split.part("principal"), loan_id=loan_id),
+            Line(Acct.BORROWER_CREDIT, credit=split.unapplied, loan_id=loan_id),
+        ],
+    )
 
 
 def _record_allocations(repayment, split, forgiven=None):
     forgiven = dict(forgiven or {})
-    rows = [RepaymentAllocation(repayment=repayment, installment_id=a.key, penalty=a.penalty, fee=a.fee,
-                                interest=a.interest, principal=a.principal,
-                                interest_waived=forgiven.pop(a.key, ZERO)) for a in split.allocations]
+    rows = [
+        RepaymentAllocation(
+            repayment=repayment,
+            installment_id=a.key,
+            penalty=a.penalty,
+            fee=a.fee,
+            interest=a.interest,
+            principal=a.principal,
+            interest_waived=forgiven.pop(a.key, ZERO),
+        )
+        for a in split.allocations
+    ]
     # Forgiveness on an instalment this posting paid nothing towards still belongs to it.
-    rows += [RepaymentAllocation(repayment=repayment, installment_id=k, interest_waived=v)
-             for k, v in forgiven.items() if v > 0]
+    rows += [
+        RepaymentAllocation(repayment=repayment, installment_id=k, interest_waived=v)
+        for k, v in forgiven.items()
+        if v > 0
+    ]
     RepaymentAllocation.objects.bulk_create(rows)
 
 
 @transaction.atomic
-def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, reference: str = "",
-                   external_id: str | None = None) -> Repayment:
+def repayment_post(
+    *, actor, loan: Loan, amount, paid_on: date, channel: str, reference: str = "", external_id: str | None = None
+) -> Repayment:
     if actor is not None:  # None: a verified payment-channel callback
         REPAYMENT_WORKFLOW.check(obj=Repayment(status=NEW), action="post", actor=actor)
     amount = money(amount)
@@ -224,20 +258,48 @@ def repayment_post(*, actor, loan: Loan, amount, paid_on: date, channel: str, re
         raise InvalidInput(errors)
     if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="repay", status=loan.status)
-    last = loan.repayments.filter(status=RepaymentStatus.POSTED).order_by("-paid_on").values_list(
-        "paid_on", flat=True).first()
+    last = (
+        loan.repayments.filter(status=RepaymentStatus.POSTED)
+        .order_by("-paid_on")
+        .values_list("paid_on", flat=True)
+        .first()
+    )
     if last and paid_on < last:
-        raise InvalidInput({"paid_on": [_("A payment cannot be dated before the last posted payment (%(d)s); "
-                                          "reverse and re-post to correct the order.") % {"d": last}]})
+        raise InvalidInput(
+            {
+                "paid_on": [
+                    _(
+                        "A payment cannot be dated before the last posted payment (%(d)s); "
+                        "reverse and re-post to correct the order."
+                    )
+                    % {"d": last}
+                ]
+            }
+        )
     installments = _current(loan, lock=True)
     split, forgiven = _apply(loan, installments, amount, paid_on)
     loan.credit_balance += split.unapplied
-    repayment = Repayment(loan=loan, amount=amount, paid_on=paid_on, channel=channel, reference=reference,
-                          external_id=external_id, unapplied=split.unapplied, posted_by=actor)
-    data = {"loan": loan.pk, "amount": str(amount), "paid_on": paid_on.isoformat(),
-            "penalty": str(split.part("penalty")), "fee": str(split.part("fee")),
-            "interest": str(split.part("interest")), "principal": str(split.part("principal")),
-            "unapplied": str(split.unapplied), "forgiven_interest": str(sum(forgiven.values(), ZERO))}
+    repayment = Repayment(
+        loan=loan,
+        amount=amount,
+        paid_on=paid_on,
+        channel=channel,
+        reference=reference,
+        external_id=external_id,
+        unapplied=split.unapplied,
+        posted_by=actor,
+    )
+    data = {
+        "loan": loan.pk,
+        "amount": str(amount),
+        "paid_on": paid_on.isoformat(),
+        "penalty": str(split.part("penalty")),
+        "fee": str(split.part("fee")),
+        "interest": str(split.part("interest")),
+        "principal": str(split.part("principal")),
+        "unapplied": str(split.unapplied),
+        "forgiven_interest": str(sum(forgiven.values(), ZERO)),
+    }
     try:
         with transaction.atomic():
             REPAYMENT_WORKFLOW.start(obj=repayment, action="post", actor=actor, data=data)
@@ -261,19 +323,32 @@ def _notify_received(loan, repayment):
     b = loan.borrower
     zh = b.language != "en"
     if zh:
-        body = (f"您的贷款{loan.pk}已收到还款{repayment.amount}元（{repayment.paid_on}），"
-                f"剩余本金{loan.outstanding_principal}元。")
+        body = (
+            f"您的贷款{loan.pk}已收到还款{repayment.amount}元（{repayment.paid_on}），"
+            f"剩余本金{loan.outstanding_principal}元。"
+        )
     else:
-        body = (f"We received {repayment.amount} for loan {loan.pk} on {repayment.paid_on}. "
-                f"Principal outstanding: {loan.outstanding_principal}.")
+        body = (
+            f"We received {repayment.amount} for loan {loan.pk} on {repayment.paid_on}. "
+            f"Principal outstanding: {loan.outstanding_principal}."
+        )
     subject = "还款到账" if zh else "Payment received"
     if b.user_id:
-        notification_enqueue(channel="inapp", user=b.user, to_address="", language=b.language, subject=subject,
-                             body=body, kind="repayment_received", reference=f"repayment:{repayment.pk}",
-                             dedupe_key=f"repayment:{repayment.pk}:inapp")
+        notification_enqueue(
+            channel="inapp",
+            user=b.user,
+            to_address="",
+            language=b.language,
+            subject=subject,
+            body=body,
+            kind="repayment_received",
+            reference=f"repayment:{repayment.pk}",
+            dedupe_key=f"repayment:{repayment.pk}:inapp",
+        )
 
 
 # --- reversal --------------------------------------------------------------------------
+
 
 @transaction.atomic
 def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
@@ -285,8 +360,9 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     REPAYMENT_WORKFLOW.check(obj=repayment, action="reverse", actor=actor, reason=reason)
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise TransitionNotAllowed(entity="loan", action="reverse a repayment on", status=loan.status)
-    later = list(loan.repayments.filter(status=RepaymentStatus.POSTED, id__gt=repayment.pk)
-                 .select_for_update().order_by("id"))
+    later = list(
+        loan.repayments.filter(status=RepaymentStatus.POSTED, id__gt=repayment.pk).select_for_update().order_by("id")
+    )
     installments = _current(loan, lock=True)
     by_id = {i.pk: i for i in installments}
     # Unwind this posting and every later one, newest first.
@@ -294,9 +370,12 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
         for a in r.allocations.all():
             i = by_id.get(a.installment_id)
             if i is None:
-                raise TransitionNotAllowed(entity="repayment", action="reverse", status=r.status,
-                                           message=_("The schedule changed after this payment; it cannot be "
-                                                     "reversed automatically."))
+                raise TransitionNotAllowed(
+                    entity="repayment",
+                    action="reverse",
+                    status=r.status,
+                    message=_("The schedule changed after this payment; it cannot be reversed automatically."),
+                )
             i.penalty_paid -= a.penalty
             i.fee_paid -= a.fee
             i.interest_paid -= a.interest
@@ -310,10 +389,14 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     journal_reverse(entry=entry, actor=actor, business_date=business_date(), memo=reason)
     repayment.allocations.all().delete()
     repayment.reversed_by, repayment.reversed_at, repayment.reversal_reason = actor, timezone.now(), reason
-    REPAYMENT_WORKFLOW.apply(obj=repayment, action="reverse", actor=actor, reason=reason,
-                             data={"loan": loan.pk, "amount": str(repayment.amount),
-                                   "reallocated": [r.pk for r in later]},
-                             extra_update_fields=["reversed_by", "reversed_at", "reversal_reason"])
+    REPAYMENT_WORKFLOW.apply(
+        obj=repayment,
+        action="reverse",
+        actor=actor,
+        reason=reason,
+        data={"loan": loan.pk, "amount": str(repayment.amount), "reallocated": [r.pk for r in later]},
+        extra_update_fields=["reversed_by", "reversed_at", "reversal_reason"],
+    )
     # Re-apply the later postings in their order, re-booking any whose split changed.
     for r in later:
         old = {(a.installment_id, a.penalty, a.fee, a.interest, a.principal) for a in r.allocations.all()}
@@ -322,8 +405,12 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
         loan.credit_balance += split.unapplied
         if new != old or split.unapplied != r.unapplied:
             old_entry = JournalEntry.objects.get(source_key=f"repayment:{r.pk}:v{r.allocation_version}")
-            journal_reverse(entry=old_entry, actor=actor, business_date=business_date(),
-                            memo=f"re-allocation after reversal of {repayment.pk}")
+            journal_reverse(
+                entry=old_entry,
+                actor=actor,
+                business_date=business_date(),
+                memo=f"re-allocation after reversal of {repayment.pk}",
+            )
             r.allocations.all().delete()
             _record_allocations(r, split, forgiven)
             r.allocation_version += 1
@@ -336,11 +423,13 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
 
 # --- payment channel callbacks ---------------------------------------------------------
 
+
 def callback_verify(*, channel_code: str, raw_body: bytes, signature: str) -> PaymentChannel:
     """HMAC-SHA256 of the raw body with the channel's secret, compared in constant time."""
     channel = PaymentChannel.objects.filter(code=channel_code, is_active=True).first()
-    expected = hmac.new((channel.secret if channel else "no-such-channel").encode(), raw_body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        (channel.secret if channel else "no-such-channel").encode(), raw_body, hashlib.sha256
+    ).hexdigest()
     if channel is None or not hmac.compare_digest(expected, (signature or "").strip().lower()):
         raise NotAllowed(_("Bad signature."))
     return channel
@@ -358,8 +447,15 @@ def callback_post(*, channel: PaymentChannel, transaction_id: str, loan_id: int,
     if loan is None:
         raise InvalidInput({"loan": [_("No such loan.")]})
     try:
-        return repayment_post(actor=None, loan=loan, amount=amount, paid_on=paid_on, channel=channel.code,
-                              reference=transaction_id, external_id=transaction_id), True
+        return repayment_post(
+            actor=None,
+            loan=loan,
+            amount=amount,
+            paid_on=paid_on,
+            channel=channel.code,
+            reference=transaction_id,
+            external_id=transaction_id,
+        ), True
     except InvalidInput as exc:
         if "transaction_id" in exc.errors:  # lost a race with the same notice: return the winner's posting
             return Repayment.objects.get(channel=channel.code, external_id=transaction_id), False

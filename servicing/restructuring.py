@@ -2,7 +2,6 @@
 requests, a manager approves (not the requester); approval writes a new schedule version
 from the effective date and keeps the old one as history."""
 
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +26,7 @@ from .workflow import LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 
 @transaction.atomic
-def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0,
-                          reason: str) -> Restructuring:
+def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0, reason: str) -> Restructuring:
     RESTRUCTURING_WORKFLOW.check(obj=Restructuring(status=NEW), action="request", actor=actor, reason=reason)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if not loan.is_live:
@@ -43,12 +41,17 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
     if errors:
         raise InvalidInput(errors)
     if loan.restructurings.filter(status=RestructuringStatus.REQUESTED).exists():
-        raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status,
-                                   message=_("A restructuring request is already waiting for approval."))
+        raise TransitionNotAllowed(
+            entity="loan",
+            action="restructure",
+            status=loan.status,
+            message=_("A restructuring request is already waiting for approval."),
+        )
     r = Restructuring(loan=loan, kind=kind, cause=cause, periods=periods, reason=reason, requested_by=actor)
     # The table requires the reason and writes the audit row the approver's four eyes read.
-    RESTRUCTURING_WORKFLOW.start(obj=r, action="request", actor=actor, reason=reason,
-                                 data={"loan": loan.pk, "kind": kind, "periods": periods})
+    RESTRUCTURING_WORKFLOW.start(
+        obj=r, action="request", actor=actor, reason=reason, data={"loan": loan.pk, "kind": kind, "periods": periods}
+    )
     return r
 
 
@@ -67,8 +70,9 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
     r.decided_by, r.decided_at, r.decision_comment = actor, timezone.now(), comment
     decided = ["decided_by", "decided_at", "decision_comment"]
     if not approve:
-        RESTRUCTURING_WORKFLOW.apply(obj=r, action="reject", actor=actor, reason=comment,
-                                     data={"loan": loan.pk}, extra_update_fields=decided)
+        RESTRUCTURING_WORKFLOW.apply(
+            obj=r, action="reject", actor=actor, reason=comment, data={"loan": loan.pk}, extra_update_fields=decided
+        )
         return r
     today = business_date()
     old = _current(loan, lock=True)
@@ -81,14 +85,28 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
                 waived += open_penalty
         Installment.objects.bulk_update(old, ["penalty_waived"])
         # The accrued penalty was income; waiving it takes it back out of the receivable.
-        journal_post(kind="waiver", business_date=today, actor=actor, reference=f"loan:{loan.pk}",
-                     source_key=f"waiver:{r.pk}", memo=r.reason, lines=[
-                         Line(Acct.PENALTY_INCOME, debit=waived, loan_id=loan.pk),
-                         Line(Acct.PENALTY_RECEIVABLE, credit=waived, loan_id=loan.pk)])
+        journal_post(
+            kind="waiver",
+            business_date=today,
+            actor=actor,
+            reference=f"loan:{loan.pk}",
+            source_key=f"waiver:{r.pk}",
+            memo=r.reason,
+            lines=[
+                Line(Acct.PENALTY_INCOME, debit=waived, loan_id=loan.pk),
+                Line(Acct.PENALTY_RECEIVABLE, credit=waived, loan_id=loan.pk),
+            ],
+        )
         r.waived_amount = waived
         _save(loan, old, today, actor=actor, data={"restructuring": r.pk})
-        audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="penalty_waiver", reason=comment or r.reason,
-                     data={"restructuring": r.pk, "waived": str(waived)})
+        audit_record(
+            actor=actor,
+            entity="loan",
+            entity_id=loan.pk,
+            action="penalty_waiver",
+            reason=comment or r.reason,
+            data={"restructuring": r.pk, "waived": str(waived)},
+        )
     else:
         new_version = loan.schedule_version + 1
         rows = _new_schedule(loan, old, r, today, new_version)
@@ -97,17 +115,29 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         r.from_version, r.to_version = loan.schedule_version, new_version
         loan.schedule_version = new_version
         loan.maturity_date = max(i.due_date for i in rows)
-        LOAN_WORKFLOW.apply(obj=loan, action="restructure", actor=actor, reason=comment or r.reason,
-                            data={"restructuring": r.pk, "kind": r.kind, "from_version": r.from_version,
-                                  "to_version": r.to_version},
-                            extra_update_fields=["schedule_version", "maturity_date"])
+        LOAN_WORKFLOW.apply(
+            obj=loan,
+            action="restructure",
+            actor=actor,
+            reason=comment or r.reason,
+            data={"restructuring": r.pk, "kind": r.kind, "from_version": r.from_version, "to_version": r.to_version},
+            extra_update_fields=["schedule_version", "maturity_date"],
+        )
         _save(loan, _current(loan, lock=True), today, actor=actor, data={"restructuring": r.pk})
     r.effective_date = today
-    RESTRUCTURING_WORKFLOW.apply(obj=r, action="approve", actor=actor, reason=comment,
-                                 data={"loan": loan.pk, "from_version": r.from_version, "to_version": r.to_version,
-                                       "waived": str(r.waived_amount)},
-                                 extra_update_fields=[*decided, "effective_date", "from_version", "to_version",
-                                                      "waived_amount"])
+    RESTRUCTURING_WORKFLOW.apply(
+        obj=r,
+        action="approve",
+        actor=actor,
+        reason=comment,
+        data={
+            "loan": loan.pk,
+            "from_version": r.from_version,
+            "to_version": r.to_version,
+            "waived": str(r.waived_amount),
+        },
+        extra_update_fields=[*decided, "effective_date", "from_version", "to_version", "waived_amount"],
+    )
     return r
 
 
@@ -121,8 +151,14 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     """Paid and past-due instalments carry over; what is not yet due is rescheduled."""
     if r.kind == RestructuringKind.DEFERRAL:
         # Every instalment not yet due moves later by the deferred periods; amounts stay.
-        return [_copy(i, version, due_date=shift_due_date(i.due_date, loan.frequency, r.periods) if i.due_date >= today
-                      else i.due_date) for i in old]
+        return [
+            _copy(
+                i,
+                version,
+                due_date=shift_due_date(i.due_date, loan.frequency, r.periods) if i.due_date >= today else i.due_date,
+            )
+            for i in old
+        ]
     # Extension: the principal not yet due is re-amortised over the new number of periods
     # from the effective date, at the contract rate; past-due rows keep what they owe.
     kept = [i for i in old if i.due_date <= today or i.unpaid_of("principal") <= 0]
@@ -138,16 +174,29 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     # The interest already paid in advance on rescheduled rows stays with the loan as paid.
     if principal_left <= 0:
         return out
-    sched = build_schedule(principal=principal_left, annual_rate=loan.annual_rate, term=r.periods,
-                           frequency=loan.frequency, method=loan.method if loan.method != "flat" else "annuity",
-                           disbursement_date=today)
+    sched = build_schedule(
+        principal=principal_left,
+        annual_rate=loan.annual_rate,
+        term=r.periods,
+        frequency=loan.frequency,
+        method=loan.method if loan.method != "flat" else "annuity",
+        disbursement_date=today,
+    )
     prepaid_interest = sum((i.interest_paid for i in future), start=ZERO)
     n0 = max((i.number for i in kept), default=0)
     for k, s in enumerate(sched.installments, start=1):
-        out.append(Installment(loan=loan, schedule_version=version, number=n0 + k, due_date=s.due_date,
-                               principal_due=s.principal, interest_due=s.interest + (accrued if k == 1 else ZERO),
-                               balance_after=s.balance_after,
-                               interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO))
+        out.append(
+            Installment(
+                loan=loan,
+                schedule_version=version,
+                number=n0 + k,
+                due_date=s.due_date,
+                principal_due=s.principal,
+                interest_due=s.interest + (accrued if k == 1 else ZERO),
+                balance_after=s.balance_after,
+                interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO,
+            )
+        )
         if k == 1:
             prepaid_interest -= out[-1].interest_paid
     # One numbering in due-date order: kept rows (past due, or prepaid in full ahead of time
@@ -158,8 +207,16 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
     # back to the borrower as credit, never lost.
     if prepaid_interest > 0:
         loan.credit_balance += prepaid_interest
-        journal_post(kind="restructure", business_date=today, actor=r.decided_by, reference=f"loan:{loan.pk}",
-                     source_key=f"restructure-credit:{r.pk}", memo=r.reason, lines=[
-                         Line(Acct.INTEREST_INCOME, debit=prepaid_interest, loan_id=loan.pk),
-                         Line(Acct.BORROWER_CREDIT, credit=prepaid_interest, loan_id=loan.pk)])
+        journal_post(
+            kind="restructure",
+            business_date=today,
+            actor=r.decided_by,
+            reference=f"loan:{loan.pk}",
+            source_key=f"restructure-credit:{r.pk}",
+            memo=r.reason,
+            lines=[
+                Line(Acct.INTEREST_INCOME, debit=prepaid_interest, loan_id=loan.pk),
+                Line(Acct.BORROWER_CREDIT, credit=prepaid_interest, loan_id=loan.pk),
+            ],
+        )
     return out

@@ -21,8 +21,12 @@ def current_installments(loan) -> QuerySet[Installment]:
 
 def loans_with_schedule(*, user) -> QuerySet[Loan]:
     return loan_list(user=user).prefetch_related(
-        Prefetch("installments", queryset=Installment.objects.filter(is_current=True).order_by("number"),
-                 to_attr="current_schedule"))
+        Prefetch(
+            "installments",
+            queryset=Installment.objects.filter(is_current=True).order_by("number"),
+            to_attr="current_schedule",
+        )
+    )
 
 
 def borrower_outstanding_principal(borrower):
@@ -43,9 +47,13 @@ def loan_history(*, loan, repayments=None, restructurings=None):
     from microloan.models import AuditEvent
 
     repayments = [r.pk for r in repayments] if repayments is not None else loan.repayments.values("pk")
-    restructurings = ([r.pk for r in restructurings] if restructurings is not None
-                      else loan.restructurings.values("pk"))
-    return (AuditEvent.objects.filter(Q(entity="loan", entity_id=loan.pk)
-                                      | Q(entity="repayment", entity_id__in=repayments)
-                                      | Q(entity="restructuring", entity_id__in=restructurings))
-            .select_related("actor").order_by("at", "id"))
+    restructurings = [r.pk for r in restructurings] if restructurings is not None else loan.restructurings.values("pk")
+    return (
+        AuditEvent.objects.filter(
+            Q(entity="loan", entity_id=loan.pk)
+            | Q(entity="repayment", entity_id__in=repayments)
+            | Q(entity="restructuring", entity_id__in=restructurings)
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )

@@ -39,20 +39,38 @@ def penalty_rate_for(product: Product, annual_rate: Decimal) -> Decimal:
 
 # --- quote -----------------------------------------------------------------------------
 
-def quote(*, principal: Decimal, annual_rate: Decimal, term: int, frequency: str, method: str,
-          disbursement_date: date | None = None, fee: Decimal = Decimal("0"), grace_periods: int = 0,
-          product: Product | None = None) -> Schedule:
+
+def quote(
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term: int,
+    frequency: str,
+    method: str,
+    disbursement_date: date | None = None,
+    fee: Decimal = Decimal("0"),
+    grace_periods: int = 0,
+    product: Product | None = None,
+) -> Schedule:
     """A schedule and its APR before any loan exists (the calculator and the offer)."""
     if product is not None:
-        errors = validate_terms(product=product, amount=principal, term=term, method=method, frequency=frequency,
-                                rate=annual_rate)
+        errors = validate_terms(
+            product=product, amount=principal, term=term, method=method, frequency=frequency, rate=annual_rate
+        )
         errors = {{"amount": "principal", "rate": "annual_rate"}.get(k, k): v for k, v in errors.items()}
         if errors:
             raise InvalidInput(errors)
     try:
-        return build_schedule(principal=principal, annual_rate=annual_rate, term=term, frequency=frequency,
-                              method=method, disbursement_date=disbursement_date or business_date(), fee=fee,
-                              grace_periods=grace_periods)
+        return build_schedule(
+            principal=principal,
+            annual_rate=annual_rate,
+            term=term,
+            frequency=frequency,
+            method=method,
+            disbursement_date=disbursement_date or business_date(),
+            fee=fee,
+            grace_periods=grace_periods,
+        )
     except ScheduleError as exc:
         raise InvalidInput({exc.field: [exc.message]}) from None
     except (ValueError, OverflowError):
@@ -62,19 +80,24 @@ def quote(*, principal: Decimal, annual_rate: Decimal, term: int, frequency: str
 
 # --- contract --------------------------------------------------------------------------
 
+
 def _approved_terms(app: Application) -> dict:
     amount = app.approved_amount or app.amount
     rate = app.approved_rate
-    return {"principal": amount, "annual_rate": rate, "term": app.approved_term or app.term,
-            "frequency": app.frequency, "method": app.method, "fee": loan_fee(app.product, amount)}
+    return {
+        "principal": amount,
+        "annual_rate": rate,
+        "term": app.approved_term or app.term,
+        "frequency": app.frequency,
+        "method": app.method,
+        "fee": loan_fee(app.product, amount),
+    }
 
 
 def lender_party() -> Party:
     """The lending institution as contracts, receipts and statements name it (settings.LENDER)."""
     lender = settings.LENDER
     return Party(name=lender["name"], id_number=lender["code"], address=lender["address"], phone=lender["phone"])
-
-
 
 
 @transaction.atomic
@@ -91,27 +114,44 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
     number = f"ML{app.created_at:%Y}{app.pk:08d}"
     b = app.borrower
     data = ContractData(
-        contract_number=number, lender=lender_party(),
+        contract_number=number,
+        lender=lender_party(),
         borrower=Party(name=b.full_name, id_number=b.id_number, address=b.address, phone=b.mobile),
-        branch_name=app.branch.name, product_name=app.product.name if language == "zh-hans" else
-        (app.product.name_en or app.product.name),
-        principal=terms["principal"], fee=terms["fee"], annual_rate=terms["annual_rate"], apr=schedule.apr,
-        term=terms["term"], frequency=terms["frequency"], method=terms["method"],
-        disbursement_date=business_date(), purpose=app.purpose,
-        penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]), grace_days=app.product.grace_days,
-        schedule=schedule, guarantors=[g.get("name", "") for g in app.guarantors if isinstance(g, dict)],
-        version=version)
+        branch_name=app.branch.name,
+        product_name=app.product.name if language == "zh-hans" else (app.product.name_en or app.product.name),
+        principal=terms["principal"],
+        fee=terms["fee"],
+        annual_rate=terms["annual_rate"],
+        apr=schedule.apr,
+        term=terms["term"],
+        frequency=terms["frequency"],
+        method=terms["method"],
+        disbursement_date=business_date(),
+        purpose=app.purpose,
+        penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]),
+        grace_days=app.product.grace_days,
+        schedule=schedule,
+        guarantors=[g.get("name", "") for g in app.guarantors if isinstance(g, dict)],
+        version=version,
+    )
     pdf = render_contract_pdf(data, language=language)
     sha = hashlib.sha256(pdf).hexdigest()
-    if latest and latest.language == language and latest.terms == _json_terms(terms, schedule) \
-            and not latest.signed_at:
+    if latest and latest.language == language and latest.terms == _json_terms(terms, schedule) and not latest.signed_at:
         return latest  # nothing changed: the current version stands
-    contract = Contract(application=app, version=version, language=language, number=number, sha256=sha,
-                        terms=_json_terms(terms, schedule), generated_by=actor)
+    contract = Contract(
+        application=app,
+        version=version,
+        language=language,
+        number=number,
+        sha256=sha,
+        terms=_json_terms(terms, schedule),
+        generated_by=actor,
+    )
     contract.pdf.save(f"{number}-v{version}-{language}.pdf", ContentFile(pdf), save=False)
     contract.save()
-    APPLICATION_WORKFLOW.apply(obj=app, action="contract", actor=actor,
-                               data={"contract": contract.pk, "version": version, "sha256": sha})
+    APPLICATION_WORKFLOW.apply(
+        obj=app, action="contract", actor=actor, data={"contract": contract.pk, "version": version, "sha256": sha}
+    )
     return contract
 
 
@@ -125,33 +165,48 @@ def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
     APPLICATION_WORKFLOW.check(obj=app, action="sign", actor=actor)
     contract = app.contracts.order_by("-version").first()
     if contract is None:
-        raise TransitionNotAllowed(entity="application", action="sign", status=app.status,
-                                   message=_("Generate the contract before recording its signing."))
+        raise TransitionNotAllowed(
+            entity="application",
+            action="sign",
+            status=app.status,
+            message=_("Generate the contract before recording its signing."),
+        )
     if method not in ("in_person", "electronic"):
         raise InvalidInput({"method": [_("Choose in_person or electronic.")]})
     contract.signed_at, contract.signed_by, contract.sign_method = timezone.now(), actor, method
     contract.signed_on = business_date()
     contract.save(update_fields=["signed_at", "signed_on", "signed_by", "sign_method"])
-    APPLICATION_WORKFLOW.apply(obj=app, action="sign", actor=actor,
-                               data={"contract": contract.pk, "version": contract.version, "method": method,
-                                     "sha256": contract.sha256})
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="sign",
+        actor=actor,
+        data={"contract": contract.pk, "version": contract.version, "method": method, "sha256": contract.sha256},
+    )
     return contract
 
 
 # --- disbursement ----------------------------------------------------------------------
 
+
 @transaction.atomic
 def loan_disburse(*, actor, application, disbursed_on: date, channel: str, reference: str = "") -> Loan:
     app = application_lock(application)
     if app.status == ApplicationStatus.APPROVED:
-        raise TransitionNotAllowed(entity="application", action="disburse", status=app.status,
-                                   message=_("The contract has not been signed: disbursement needs a signed "
-                                             "contract."))
+        raise TransitionNotAllowed(
+            entity="application",
+            action="disburse",
+            status=app.status,
+            message=_("The contract has not been signed: disbursement needs a signed contract."),
+        )
     APPLICATION_WORKFLOW.check(obj=app, action="disburse", actor=actor)
     contract = app.contracts.order_by("-version").first()
     if contract is None or contract.signed_at is None:
-        raise TransitionNotAllowed(entity="application", action="disburse", status=app.status,
-                                   message=_("The current contract version is not signed."))
+        raise TransitionNotAllowed(
+            entity="application",
+            action="disburse",
+            status=app.status,
+            message=_("The current contract version is not signed."),
+        )
     today = business_date()
     errors = {}
     if disbursed_on > today:
@@ -167,26 +222,69 @@ def loan_disburse(*, actor, application, disbursed_on: date, channel: str, refer
     schedule = quote(**terms, disbursement_date=disbursed_on)
     apr_cap_check(schedule.apr)
     loan = Loan(
-        application=app, contract=contract, borrower=app.borrower, branch=app.branch, product=app.product,
-        officer=app.officer, principal=terms["principal"], fee=terms["fee"], annual_rate=terms["annual_rate"],
-        penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]), apr=schedule.apr, term=terms["term"],
-        frequency=terms["frequency"], method=terms["method"], grace_days=app.product.grace_days,
-        disbursed_on=disbursed_on, disbursed_amount=money(terms["principal"] - terms["fee"]), channel=channel,
-        reference=reference, maturity_date=schedule.installments[-1].due_date,
-        outstanding_principal=terms["principal"])
-    LOAN_WORKFLOW.start(obj=loan, action="disburse", actor=actor,
-                        data={"application": app.pk, "principal": str(loan.principal)})
-    Installment.objects.bulk_create([
-        Installment(loan=loan, number=i.number, due_date=i.due_date, principal_due=i.principal,
-                    interest_due=i.interest, balance_after=i.balance_after) for i in schedule.installments])
+        application=app,
+        contract=contract,
+        borrower=app.borrower,
+        branch=app.branch,
+        product=app.product,
+        officer=app.officer,
+        principal=terms["principal"],
+        fee=terms["fee"],
+        annual_rate=terms["annual_rate"],
+        penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]),
+        apr=schedule.apr,
+        term=terms["term"],
+        frequency=terms["frequency"],
+        method=terms["method"],
+        grace_days=app.product.grace_days,
+        disbursed_on=disbursed_on,
+        disbursed_amount=money(terms["principal"] - terms["fee"]),
+        channel=channel,
+        reference=reference,
+        maturity_date=schedule.installments[-1].due_date,
+        outstanding_principal=terms["principal"],
+    )
+    LOAN_WORKFLOW.start(
+        obj=loan, action="disburse", actor=actor, data={"application": app.pk, "principal": str(loan.principal)}
+    )
+    Installment.objects.bulk_create(
+        [
+            Installment(
+                loan=loan,
+                number=i.number,
+                due_date=i.due_date,
+                principal_due=i.principal,
+                interest_due=i.interest,
+                balance_after=i.balance_after,
+            )
+            for i in schedule.installments
+        ]
+    )
     # The books: the receivable at its full principal; the cash paid out is the principal
     # less the upfront fee, which is earned at once.
-    journal_post(kind="disbursement", business_date=disbursed_on, actor=actor, reference=f"loan:{loan.pk}",
-                 source_key=f"disbursement:{loan.pk}", memo=f"{contract.number} {reference}".strip(), lines=[
-                     Line(Acct.LOAN_PRINCIPAL, debit=loan.principal, loan_id=loan.pk),
-                     Line(Acct.CASH, credit=loan.disbursed_amount, loan_id=loan.pk),
-                     Line(Acct.FEE_INCOME, credit=loan.fee, loan_id=loan.pk)])
-    APPLICATION_WORKFLOW.apply(obj=app, action="disburse", actor=actor,
-                               data={"loan": loan.pk, "amount": str(loan.disbursed_amount), "channel": channel,
-                                     "reference": reference, "disbursed_on": disbursed_on.isoformat()})
+    journal_post(
+        kind="disbursement",
+        business_date=disbursed_on,
+        actor=actor,
+        reference=f"loan:{loan.pk}",
+        source_key=f"disbursement:{loan.pk}",
+        memo=f"{contract.number} {reference}".strip(),
+        lines=[
+            Line(Acct.LOAN_PRINCIPAL, debit=loan.principal, loan_id=loan.pk),
+            Line(Acct.CASH, credit=loan.disbursed_amount, loan_id=loan.pk),
+            Line(Acct.FEE_INCOME, credit=loan.fee, loan_id=loan.pk),
+        ],
+    )
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="disburse",
+        actor=actor,
+        data={
+            "loan": loan.pk,
+            "amount": str(loan.disbursed_amount),
+            "channel": channel,
+            "reference": reference,
+            "disbursed_on": disbursed_on.isoformat(),
+        },
+    )
     return loan

@@ -41,8 +41,11 @@ def _app(request, pk):
 def contract_page(request, pk):
     app = _app(request, pk)
     contracts = list(app.contracts.select_related("generated_by", "signed_by").order_by("-version"))
-    forms = {"contract": ContractForm(initial={"language": app.borrower.language}), "sign": SignForm(),
-             "disburse": DisburseForm(initial={"disbursed_on": business_date()})}
+    forms = {
+        "contract": ContractForm(initial={"language": app.borrower.language}),
+        "sign": SignForm(),
+        "disburse": DisburseForm(initial={"disbursed_on": business_date()}),
+    }
     if request.method == "POST":
         step = request.POST.get("step")
         form_class, handler = {
@@ -66,10 +69,17 @@ def contract_page(request, pk):
                 messages.success(request, _("Saved."))
                 return redirect("contract-page", pk=app.pk)
     actions = {t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)}
-    return render(request, "servicing/contract.html", {"app": app, "contracts": contracts, "forms": forms,
-                                                       "actions": actions,
-                                                       "loan": getattr(app, "loan", None) if app.status ==
-                                                       "disbursed" else None})
+    return render(
+        request,
+        "servicing/contract.html",
+        {
+            "app": app,
+            "contracts": contracts,
+            "forms": forms,
+            "actions": actions,
+            "loan": getattr(app, "loan", None) if app.status == "disbursed" else None,
+        },
+    )
 
 
 @staff_required
@@ -98,27 +108,44 @@ def loan_detail(request, pk):
         if done is not None:
             return done
     installments = list(selectors.current_installments(loan))
-    journal = list(JournalLine.objects.filter(loan_id=loan.pk).select_related("entry", "account")
-                   .order_by("entry__business_date", "entry_id", "id"))
+    journal = list(
+        JournalLine.objects.filter(loan_id=loan.pk)
+        .select_related("entry", "account")
+        .order_by("entry__business_date", "entry_id", "id")
+    )
     totals = {
         "due": sum((i.total_due for i in installments), start=0),
         "paid": sum((i.total_paid for i in installments), start=0),
     }
-    repayments = list(loan.repayments.select_related("posted_by").prefetch_related("allocations__installment")
-                      .order_by("-id"))
+    repayments = list(
+        loan.repayments.select_related("posted_by").prefetch_related("allocations__installment").order_by("-id")
+    )
     shown = next((r for r in repayments if str(r.pk) == request.GET.get("repayment")), None)
     restructurings = list(loan.restructurings.select_related("requested_by", "decided_by"))
     moves = loan_page_moves(loan=loan, actor=request.user, repayments=repayments, restructurings=restructurings)
-    return render(request, "servicing/loan_detail.html", {
-        "loan": loan, "installments": installments, "journal": journal, "totals": totals, "forms": forms,
-        "repayments": repayments, "shown": shown, "restructurings": restructurings, "moves": moves,
-        "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings)})
+    return render(
+        request,
+        "servicing/loan_detail.html",
+        {
+            "loan": loan,
+            "installments": installments,
+            "journal": journal,
+            "totals": totals,
+            "forms": forms,
+            "repayments": repayments,
+            "shown": shown,
+            "restructurings": restructurings,
+            "moves": moves,
+            "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings),
+        },
+    )
 
 
 def _loan_post(request, loan, forms):
     """The loan page's actions: post a repayment, reverse one, request or decide restructuring."""
     from .repayments import repayment_post, repayment_reverse
     from .restructuring import restructuring_decide, restructuring_request
+
     step = request.POST.get("step")
     try:
         if step == "repay":
@@ -144,8 +171,12 @@ def _loan_post(request, loan, forms):
                 return redirect("loan-detail", pk=loan.pk)
         elif step == "restructure-decision":
             r = get_object_or_404(loan.restructurings, pk=request.POST.get("restructuring"))
-            restructuring_decide(actor=request.user, restructuring=r, approve=request.POST.get("approve") == "1",
-                                 comment=request.POST.get("comment", ""))
+            restructuring_decide(
+                actor=request.user,
+                restructuring=r,
+                approve=request.POST.get("approve") == "1",
+                comment=request.POST.get("comment", ""),
+            )
             messages.success(request, _("Decision recorded."))
             return redirect("loan-detail", pk=loan.pk)
     except DomainError as exc:

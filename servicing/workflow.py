@@ -19,33 +19,57 @@ APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
 LIVE = L.LIVE  # the one definition: servicing.models.LoanStatus.LIVE
 
-LOAN_WORKFLOW = Workflow("loan", [
-    Transition("disburse", frozenset({NEW}), L.ACTIVE, FIELD, label=_("Disburse")),
-    # Settled in full by a posting (or by a waiver that leaves nothing owed).
-    Transition("close", LIVE, L.CLOSED, POSTERS | APPROVERS, label=_("Close"), system=True),
-    # A reversal leaves something owed again on a closed loan.
-    Transition("reopen", frozenset({L.CLOSED}), L.ACTIVE, REVERSERS, label=_("Reopen")),
-    Transition("reopen_restructured", frozenset({L.CLOSED}), L.RESTRUCTURED, REVERSERS, label=_("Reopen")),
-    # An approved deferral or extension (a new schedule version).
-    Transition("restructure", LIVE, L.RESTRUCTURED, APPROVERS, label=_("Restructure")),
-    Transition("write_off", LIVE, L.WRITTEN_OFF, APPROVERS, label=_("Write off")),
-])
+LOAN_WORKFLOW = Workflow(
+    "loan",
+    [
+        Transition("disburse", frozenset({NEW}), L.ACTIVE, FIELD, label=_("Disburse")),
+        # Settled in full by a posting (or by a waiver that leaves nothing owed).
+        Transition("close", LIVE, L.CLOSED, POSTERS | APPROVERS, label=_("Close"), system=True),
+        # A reversal leaves something owed again on a closed loan.
+        Transition("reopen", frozenset({L.CLOSED}), L.ACTIVE, REVERSERS, label=_("Reopen")),
+        Transition("reopen_restructured", frozenset({L.CLOSED}), L.RESTRUCTURED, REVERSERS, label=_("Reopen")),
+        # An approved deferral or extension (a new schedule version).
+        Transition("restructure", LIVE, L.RESTRUCTURED, APPROVERS, label=_("Restructure")),
+        Transition("write_off", LIVE, L.WRITTEN_OFF, APPROVERS, label=_("Write off")),
+    ],
+)
 
-REPAYMENT_WORKFLOW = Workflow("repayment", [
-    # Posted at the branch or, with no actor, by a verified payment-channel callback.
-    Transition("post", frozenset({NEW}), P.POSTED, POSTERS, label=_("Post repayment"), system=True),
-    Transition("reverse", frozenset({P.POSTED}), P.REVERSED, REVERSERS, label=_("Reverse"), needs_reason=True,
-               not_by=frozenset({"post"})),
-])
+REPAYMENT_WORKFLOW = Workflow(
+    "repayment",
+    [
+        # Posted at the branch or, with no actor, by a verified payment-channel callback.
+        Transition("post", frozenset({NEW}), P.POSTED, POSTERS, label=_("Post repayment"), system=True),
+        Transition(
+            "reverse",
+            frozenset({P.POSTED}),
+            P.REVERSED,
+            REVERSERS,
+            label=_("Reverse"),
+            needs_reason=True,
+            not_by=frozenset({"post"}),
+        ),
+    ],
+)
 
-RESTRUCTURING_WORKFLOW = Workflow("restructuring", [
-    Transition("request", frozenset({NEW}), R.REQUESTED, FIELD, label=_("Request restructuring"),
-               needs_reason=True),
-    Transition("approve", frozenset({R.REQUESTED}), R.APPROVED, APPROVERS, label=_("Approve"),
-               not_by=frozenset({"request"})),
-    Transition("reject", frozenset({R.REQUESTED}), R.REJECTED, APPROVERS, label=_("Reject"),
-               not_by=frozenset({"request"})),
-])
+RESTRUCTURING_WORKFLOW = Workflow(
+    "restructuring",
+    [
+        Transition(
+            "request", frozenset({NEW}), R.REQUESTED, FIELD, label=_("Request restructuring"), needs_reason=True
+        ),
+        Transition(
+            "approve",
+            frozenset({R.REQUESTED}),
+            R.APPROVED,
+            APPROVERS,
+            label=_("Approve"),
+            not_by=frozenset({"request"}),
+        ),
+        Transition(
+            "reject", frozenset({R.REQUESTED}), R.REJECTED, APPROVERS, label=_("Reject"), not_by=frozenset({"request"})
+        ),
+    ],
+)
 
 
 def loan_status_move(loan, *, settled: bool) -> str | None:
@@ -65,8 +89,7 @@ def loan_page_moves(*, loan, actor, repayments, restructurings) -> dict:
     from .models import Repayment, Restructuring
 
     live = loan.status in LIVE
-    reversals = (REPAYMENT_WORKFLOW.available_many(objs=repayments, actor=actor)
-                 if loan.status != L.WRITTEN_OFF else {})
+    reversals = REPAYMENT_WORKFLOW.available_many(objs=repayments, actor=actor) if loan.status != L.WRITTEN_OFF else {}
     decisions = RESTRUCTURING_WORKFLOW.available_many(objs=restructurings, actor=actor)
     for r in repayments:
         r.moves = reversals.get(r.pk, [])
@@ -74,6 +97,7 @@ def loan_page_moves(*, loan, actor, repayments, restructurings) -> dict:
         r.moves = decisions.get(r.pk, [])
     return {
         "repay": REPAYMENT_WORKFLOW.available(obj=Repayment(loan=loan, status=NEW), actor=actor) if live else [],
-        "restructure": (RESTRUCTURING_WORKFLOW.available(obj=Restructuring(loan=loan, status=NEW), actor=actor)
-                        if live else []),
+        "restructure": (
+            RESTRUCTURING_WORKFLOW.available(obj=Restructuring(loan=loan, status=NEW), actor=actor) if live else []
+        ),
     }

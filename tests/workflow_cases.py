@@ -11,14 +11,21 @@ from microloan.workflow import NEW
 
 def every_move(workflow, statuses) -> list:
     """pytest params: one per (action, status, role), named ``entity-action-status-role``."""
-    return [pytest.param(workflow, action, status, role,
-                         id=f"{workflow.entity}-{action}-{status or 'new'}-{role}")
-            for action in workflow.transitions for status in [NEW, *statuses] for role in Role.values]
+    return [
+        pytest.param(workflow, action, status, role, id=f"{workflow.entity}-{action}-{status or 'new'}-{role}")
+        for action in workflow.transitions
+        for status in [NEW, *statuses]
+        for role in Role.values
+    ]
 
 
 def four_eyes_moves(workflows) -> list:
-    return [pytest.param(w, t.action, id=f"{w.entity}-{t.action}")
-            for w in workflows for t in w.transitions.values() if t.not_by]
+    return [
+        pytest.param(w, t.action, id=f"{w.entity}-{t.action}")
+        for w in workflows
+        for t in w.transitions.values()
+        if t.not_by
+    ]
 
 
 def check_one_move(workflow, model, action, status, role) -> None:

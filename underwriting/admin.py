@@ -48,8 +48,9 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         try:
-            card = services.scorecard_publish(actor=request.user, config=form.cleaned_data["config"],
-                                              note=form.cleaned_data["note"])
+            card = services.scorecard_publish(
+                actor=request.user, config=form.cleaned_data["config"], note=form.cleaned_data["note"]
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
             raise

@@ -41,10 +41,27 @@ class AssessmentOut(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "score", "grade", "reason_codes", "points", "hard_rule_failures", "recommendation",
-                  "recommended_amount", "recommended_term", "recommended_rate", "recommended_apr",
-                  "monthly_income", "monthly_expenses", "existing_installments", "proposed_installment", "dsr",
-                  "max_affordable_installment", "scorecard_version", "created_at"]
+        fields = [
+            "id",
+            "score",
+            "grade",
+            "reason_codes",
+            "points",
+            "hard_rule_failures",
+            "recommendation",
+            "recommended_amount",
+            "recommended_term",
+            "recommended_rate",
+            "recommended_apr",
+            "monthly_income",
+            "monthly_expenses",
+            "existing_installments",
+            "proposed_installment",
+            "dsr",
+            "max_affordable_installment",
+            "scorecard_version",
+            "created_at",
+        ]
 
 
 class ReviewIn(serializers.Serializer):
@@ -65,8 +82,18 @@ class DecisionIn(serializers.Serializer):
 class CreditRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditRecord
-        fields = ["id", "borrower", "as_of", "overdue_count_24m", "worst_status_24m", "current_debt",
-                  "current_installments", "inquiries_6m", "source", "created_at"]
+        fields = [
+            "id",
+            "borrower",
+            "as_of",
+            "overdue_count_24m",
+            "worst_status_24m",
+            "current_debt",
+            "current_installments",
+            "inquiries_6m",
+            "source",
+            "created_at",
+        ]
         read_only_fields = ["id", "source", "created_at"]
 
 
@@ -95,15 +122,17 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
         services.application_investigate(actor=request.user, application=app, **self._input(InvestigationIn))
         return application_response(self, app)
 
-    @extend_schema(request=AssessmentIn, responses=inline_serializer("AssessedApplication", {
-        "assessment": AssessmentOut()}))
+    @extend_schema(
+        request=AssessmentIn, responses=inline_serializer("AssessedApplication", {"assessment": AssessmentOut()})
+    )
     @action(detail=True, methods=["post"])
     def assessment(self, request, pk=None):
         """Credit assessment: repayment capacity, score, grade, reason codes and a recommendation."""
         app = self.get_object()
         a = services.application_assess(actor=request.user, application=app, **self._input(AssessmentIn))
-        return application_response(self, app, {"assessment": AssessmentOut(a).data,
-                                         "recommendation": a.recommendation})
+        return application_response(
+            self, app, {"assessment": AssessmentOut(a).data, "recommendation": a.recommendation}
+        )
 
     @extend_schema(request=ReviewIn, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
@@ -150,10 +179,11 @@ class CreditRecordViewSet(viewsets.GenericViewSet):
         record = services.credit_record_create(actor=request.user, borrower=borrower, **data)
         return Response(CreditRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": inline_serializer("CreditCsv", {"file": serializers.FileField()})},
-                   responses=CreditRecordSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser,
-                                                                               JSONParser])
+    @extend_schema(
+        request={"multipart/form-data": inline_serializer("CreditCsv", {"file": serializers.FileField()})},
+        responses=CreditRecordSerializer(many=True),
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser, JSONParser])
     def import_csv(self, request):
         """Import a CSV of credit records: all rows or none, each bad row named with its line."""
         f = request.FILES.get("file")
@@ -163,6 +193,7 @@ class CreditRecordViewSet(viewsets.GenericViewSet):
             text = f.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput({"file": ["The file is not UTF-8 text."]}) from None
-        records = services.credit_records_import(actor=request.user, text=text,
-                                                 borrowers=intake_selectors.borrower_list(user=request.user))
+        records = services.credit_records_import(
+            actor=request.user, text=text, borrowers=intake_selectors.borrower_list(user=request.user)
+        )
         return Response(CreditRecordSerializer(records, many=True).data, status=status.HTTP_201_CREATED)

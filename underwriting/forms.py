@@ -12,8 +12,9 @@ class InvestigationForm(forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     purpose_verified = forms.BooleanField(label=_("Purpose verified"), required=False)
-    business_observations = forms.CharField(label=_("Business observations"), required=False, max_length=5000,
-                                            widget=forms.Textarea(attrs={"rows": 2}))
+    business_observations = forms.CharField(
+        label=_("Business observations"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AssessmentForm(forms.Form):
@@ -28,31 +29,39 @@ class AssessmentForm(forms.Form):
 
 class ReviewForm(forms.Form):
     opinion = forms.ChoiceField(label=_("Opinion"), choices=Opinion.choices)
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              max_length=5000)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
     approved_amount = forms.DecimalField(label=_("Approved amount"), required=False, **MONEY)
     approved_term = forms.IntegerField(label=_("Approved term"), required=False, min_value=1, max_value=600)
-    approved_rate = forms.DecimalField(label=_("Approved annual rate"), required=False, max_digits=9,
-                                       decimal_places=6, min_value=0)
+    approved_rate = forms.DecimalField(
+        label=_("Approved annual rate"), required=False, max_digits=9, decimal_places=6, min_value=0
+    )
     conditions = forms.CharField(label=_("Conditions"), required=False, max_length=5000)
-    reason_code = forms.ChoiceField(label=_("Reason code"), required=False,
-                                    choices=[("", "—"), *ReasonCode.choices])
-    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              max_length=5000)
+    reason_code = forms.ChoiceField(label=_("Reason code"), required=False, choices=[("", "—"), *ReasonCode.choices])
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
 
 
 GRADES = [("", _("Any grade")), *[(g, g) for g in "ABCDE"]]
-SORTS = [("age", _("Oldest first")), ("-amount", _("Largest amount")), ("amount", _("Smallest amount")),
-         ("grade", _("Best grade")), ("-score", _("Highest score"))]
+SORTS = [
+    ("age", _("Oldest first")),
+    ("-amount", _("Largest amount")),
+    ("amount", _("Smallest amount")),
+    ("grade", _("Best grade")),
+    ("-score", _("Highest score")),
+]
 
 
 class QueueFilterForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.all(), required=False,
-                                     empty_label=_("Any product"))
+    product = forms.ModelChoiceField(
+        label=_("Product"), queryset=Product.objects.all(), required=False, empty_label=_("Any product")
+    )
     grade = forms.ChoiceField(label=_("Grade"), choices=GRADES, required=False)
     min_amount = forms.DecimalField(label=_("Amount from"), required=False, **MONEY)
     max_amount = forms.DecimalField(label=_("Amount to"), required=False, **MONEY)
@@ -61,6 +70,10 @@ class QueueFilterForm(forms.Form):
 
 
 class CreditImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"), help_text=_(
-        "Columns: id_number, as_of, overdue_count_24m, worst_status_24m, current_debt, current_installments, "
-        "inquiries_6m"))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: id_number, as_of, overdue_count_24m, worst_status_24m, current_debt, current_installments, "
+            "inquiries_6m"
+        ),
+    )

@@ -28,13 +28,17 @@ class LimitExceeded(InvalidInput):
 
 # --- the APR cap -----------------------------------------------------------------------
 
+
 def apr_cap_check(apr: Decimal) -> None:
     """The all-in annual cost (the APR by IRR, fees included) may not exceed the configured
     cap (UNDERWRITING["APR_CAP"], default 24%). Equal to the cap is allowed."""
     cap = policy().underwriting.apr_cap
     if apr > cap:
-        raise LimitExceeded(code="apr_cap", field="approved_rate",
-                            message=_("The APR %(apr)s exceeds the cap of %(cap)s.") % {"apr": apr, "cap": cap})
+        raise LimitExceeded(
+            code="apr_cap",
+            field="approved_rate",
+            message=_("The APR %(apr)s exceeds the cap of %(cap)s.") % {"apr": apr, "cap": cap},
+        )
 
 
 # --- the exposure cap ------------------------------------------------------------------
@@ -83,6 +87,9 @@ def exposure_cap_check(*, borrower, amount: Decimal, application=None) -> None:
     cap = policy().underwriting.exposure_cap
     exposure = borrower_exposure(borrower=borrower, exclude_pk=application.pk if application else None)
     if exposure + amount > cap:
-        raise LimitExceeded(code="exposure_cap", field="approved_amount", message=_(
-            "Exposure %(e)s plus %(a)s exceeds the per-borrower cap of %(cap)s.")
-            % {"e": exposure, "a": money(amount), "cap": cap})
+        raise LimitExceeded(
+            code="exposure_cap",
+            field="approved_amount",
+            message=_("Exposure %(e)s plus %(a)s exceeds the per-borrower cap of %(cap)s.")
+            % {"e": exposure, "a": money(amount), "cap": cap},
+        )

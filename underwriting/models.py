@@ -25,13 +25,15 @@ class CreditRecord(models.Model):
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="credit_records")
     as_of = models.DateField(_("report date"))
     overdue_count_24m = models.PositiveSmallIntegerField(_("overdue count, last 24 months"), default=0)
-    worst_status_24m = models.CharField(_("worst status, last 24 months"), max_length=5,
-                                        choices=WorstStatus.choices, default=WorstStatus.NONE)
+    worst_status_24m = models.CharField(
+        _("worst status, last 24 months"), max_length=5, choices=WorstStatus.choices, default=WorstStatus.NONE
+    )
     current_debt = MoneyField(_("current debt"), default=0)
     current_installments = MoneyField(_("current monthly instalments"), default=0)
     inquiries_6m = models.PositiveSmallIntegerField(_("inquiries, last 6 months"), default=0)
-    source = models.CharField(_("source"), max_length=10, choices=[("manual", _("Manual")), ("csv", _("CSV import"))],
-                              default="manual")
+    source = models.CharField(
+        _("source"), max_length=10, choices=[("manual", _("Manual")), ("csv", _("CSV import"))], default="manual"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -65,14 +67,16 @@ class Scorecard(models.Model):
     config = models.JSONField()
     is_active = models.BooleanField(default=False)
     note = models.CharField(max_length=200, blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-version"]
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
-                                               name="one_active_scorecard")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scorecard")
+        ]
 
     def __str__(self) -> str:
         return f"scorecard v{self.version}"
@@ -83,8 +87,7 @@ class Assessment(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="assessments")
     scorecard = models.ForeignKey(Scorecard, on_delete=models.PROTECT, related_name="assessments")
-    credit_record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+    credit_record = models.ForeignKey(CreditRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     monthly_income = MoneyField(_("monthly income"))
     monthly_expenses = MoneyField(_("monthly expenses"))
     existing_installments = MoneyField(_("existing monthly instalments"))
@@ -139,9 +142,12 @@ class AuthorityLimit(models.Model):
     max_amount = MoneyField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["role", "branch"], name="one_limit_per_role_branch"),
-                       models.UniqueConstraint(fields=["role"], condition=Q(branch__isnull=True),
-                                               name="one_global_limit_per_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "branch"], name="one_limit_per_role_branch"),
+            models.UniqueConstraint(
+                fields=["role"], condition=Q(branch__isnull=True), name="one_global_limit_per_role"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}@{self.branch_id or '*'} ≤ {self.max_amount}"
@@ -195,5 +201,8 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["application", "approver", "round"],
-                                               name="one_decision_per_approver_per_round")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "approver", "round"], name="one_decision_per_approver_per_round"
+            )
+        ]

@@ -7,24 +7,50 @@ from decimal import Decimal
 DEFAULT_CONFIG: dict = {
     "base": 300,
     "characteristics": [
-        {"name": "segment", "reason": "segment_risk", "type": "category",
-         "points": {"salaried": 35, "small_business": 30, "farmer": 25, "urban_low_income": 15}},
-        {"name": "age", "reason": "age", "type": "bands",
-         "bands": [[18, 10], [25, 25], [35, 30], [51, 20], [61, 5]]},
-        {"name": "years_in_business", "reason": "income_stability", "type": "bands",
-         "bands": [[0, 5], [1, 15], [3, 25], [6, 35]]},
-        {"name": "dsr", "reason": "dsr_high", "type": "bands",
-         "bands": [["0", 40], ["0.3", 25], ["0.5", 10], ["0.7", 0]]},
-        {"name": "overdue_count_24m", "reason": "credit_overdue", "type": "bands",
-         "bands": [[0, 40], [1, 20], [3, 5], [6, 0]]},
-        {"name": "worst_status_24m", "reason": "credit_worst_status", "type": "category",
-         "points": {"none": 30, "1-30": 20, "31-60": 5, "61-90": 0, "90+": 0}},
-        {"name": "inquiries_6m", "reason": "credit_inquiries", "type": "bands",
-         "bands": [[0, 15], [3, 8], [6, 0]]},
-        {"name": "purpose_verified", "reason": "purpose_unverified", "type": "category",
-         "points": {"true": 25, "false": 0}},
-        {"name": "guarantee_type", "reason": "no_security", "type": "category",
-         "points": {"collateral": 30, "pledge": 25, "guarantor": 20, "credit": 10}},
+        {
+            "name": "segment",
+            "reason": "segment_risk",
+            "type": "category",
+            "points": {"salaried": 35, "small_business": 30, "farmer": 25, "urban_low_income": 15},
+        },
+        {"name": "age", "reason": "age", "type": "bands", "bands": [[18, 10], [25, 25], [35, 30], [51, 20], [61, 5]]},
+        {
+            "name": "years_in_business",
+            "reason": "income_stability",
+            "type": "bands",
+            "bands": [[0, 5], [1, 15], [3, 25], [6, 35]],
+        },
+        {
+            "name": "dsr",
+            "reason": "dsr_high",
+            "type": "bands",
+            "bands": [["0", 40], ["0.3", 25], ["0.5", 10], ["0.7", 0]],
+        },
+        {
+            "name": "overdue_count_24m",
+            "reason": "credit_overdue",
+            "type": "bands",
+            "bands": [[0, 40], [1, 20], [3, 5], [6, 0]],
+        },
+        {
+            "name": "worst_status_24m",
+            "reason": "credit_worst_status",
+            "type": "category",
+            "points": {"none": 30, "1-30": 20, "31-60": 5, "61-90": 0, "90+": 0},
+        },
+        {"name": "inquiries_6m", "reason": "credit_inquiries", "type": "bands", "bands": [[0, 15], [3, 8], [6, 0]]},
+        {
+            "name": "purpose_verified",
+            "reason": "purpose_unverified",
+            "type": "category",
+            "points": {"true": 25, "false": 0},
+        },
+        {
+            "name": "guarantee_type",
+            "reason": "no_security",
+            "type": "category",
+            "points": {"collateral": 30, "pledge": 25, "guarantor": 20, "credit": 10},
+        },
     ],
     # Highest first; the first band whose minimum the score reaches gives the grade.
     "grades": [
@@ -111,8 +137,10 @@ def score(config: dict, inputs: dict) -> ScoreResult:
     total = int(config["base"]) + sum(points.values())
     grade = next(g for g in config["grades"] if total >= g["min"])
     # Reason codes: the characteristics that cost the most points against their best band.
-    shortfalls = sorted(((max_points(c) - points[c["name"]], c["reason"]) for c in config["characteristics"]),
-                        key=lambda t: (-t[0], t[1]))
+    shortfalls = sorted(
+        ((max_points(c) - points[c["name"]], c["reason"]) for c in config["characteristics"]),
+        key=lambda t: (-t[0], t[1]),
+    )
     shown = int(config.get("policy", {}).get("reason_codes_shown", 3))
     reasons = [reason for gap, reason in shortfalls if gap > 0][:shown]
     return ScoreResult(score=total, grade=grade["grade"], points=points, reason_codes=reasons, grade_spec=grade)

@@ -9,12 +9,18 @@ from applications.models import Application, ApplicationStatus
 from applications.selectors import application_list
 from microloan.policy import policy
 
-SORT_FIELDS = {"age": ["pending_since", "id"], "-amount": ["-amount", "id"], "amount": ["amount", "id"],
-               "grade": ["grade", "-score", "id"], "-score": [F("score").desc(nulls_last=True), "id"]}
+SORT_FIELDS = {
+    "age": ["pending_since", "id"],
+    "-amount": ["-amount", "id"],
+    "amount": ["amount", "id"],
+    "grade": ["grade", "-score", "id"],
+    "-score": [F("score").desc(nulls_last=True), "id"],
+}
 
 
-def approval_queue(*, user, product=None, grade="", min_amount=None, max_amount=None, min_age_days=None,
-                   sort="age") -> QuerySet[Application]:
+def approval_queue(
+    *, user, product=None, grade="", min_amount=None, max_amount=None, min_age_days=None, sort="age"
+) -> QuerySet[Application]:
     qs = application_list(user=user).filter(status=ApplicationStatus.PENDING_APPROVAL).prefetch_related(None)
     if product:
         qs = qs.filter(product=product)
@@ -30,9 +36,12 @@ def approval_queue(*, user, product=None, grade="", min_amount=None, max_amount=
 
 
 def review_worklist(*, user) -> QuerySet[Application]:
-    return (application_list(user=user).prefetch_related(None)
-            .filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW])
-            .order_by("submitted_at", "id"))
+    return (
+        application_list(user=user)
+        .prefetch_related(None)
+        .filter(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW])
+        .order_by("submitted_at", "id")
+    )
 
 
 def sla_deadline_passed(app, now=None) -> bool:
@@ -46,6 +55,7 @@ def case_file(*, app: Application) -> dict:
     from microloan.audit import audit_history
 
     from .models import Investigation
+
     return {
         "investigation": Investigation.objects.filter(application=app).select_related("investigator").first(),
         "assessment": app.assessments.select_related("scorecard", "credit_record").order_by("-id").first(),

@@ -65,10 +65,12 @@ def scorecard_publish(*, actor, config: dict, note: str = "") -> Scorecard:
         raise InvalidInput({"config": [str(exc)]}) from None
     last = Scorecard.objects.select_for_update().order_by("-version").first()
     Scorecard.objects.filter(is_active=True).update(is_active=False)
-    card = Scorecard.objects.create(version=(last.version + 1) if last else 1, config=config, is_active=True,
-                                    note=note, created_by=actor)
-    audit_record(actor=actor, entity="scorecard", entity_id=card.pk, action="publish",
-                 to_state=f"v{card.version}", reason=note)
+    card = Scorecard.objects.create(
+        version=(last.version + 1) if last else 1, config=config, is_active=True, note=note, created_by=actor
+    )
+    audit_record(
+        actor=actor, entity="scorecard", entity_id=card.pk, action="publish", to_state=f"v{card.version}", reason=note
+    )
     return card
 
 
@@ -77,16 +79,25 @@ def scorecard_publish(*, actor, config: dict, note: str = "") -> Scorecard:
 CREDIT_FIELDS = ("overdue_count_24m", "worst_status_24m", "current_debt", "current_installments", "inquiries_6m")
 
 
-
-
 @transaction.atomic
-def credit_record_create(*, actor, borrower: Borrower, as_of: date | None = None, source: str = "manual",
-                         **fields) -> CreditRecord:
+def credit_record_create(
+    *, actor, borrower: Borrower, as_of: date | None = None, source: str = "manual", **fields
+) -> CreditRecord:
     require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("record credit reports"))
-    record = CreditRecord.objects.create(borrower=borrower, as_of=as_of or business_date(), source=source,
-                                         created_by=actor, **{k: v for k, v in fields.items() if k in CREDIT_FIELDS})
-    audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="credit_record",
-                 data={"record": record.pk, "source": source})
+    record = CreditRecord.objects.create(
+        borrower=borrower,
+        as_of=as_of or business_date(),
+        source=source,
+        created_by=actor,
+        **{k: v for k, v in fields.items() if k in CREDIT_FIELDS},
+    )
+    audit_record(
+        actor=actor,
+        entity="borrower",
+        entity_id=borrower.pk,
+        action="credit_record",
+        data={"record": record.pk, "source": source},
+    )
     return record
 
 
@@ -142,15 +153,15 @@ def credit_records_import(*, actor, text: str, borrowers) -> list[CreditRecord]:
 # --- helpers ---------------------------------------------------------------------------
 
 
-
 def _reviewers(app) -> set[int]:
     return set(app.reviews.values_list("reviewer_id", flat=True))
 
 
 def _four_eyes(actor, app, *, as_what: str, also: Iterable[int] = ()) -> None:
     if actor.pk in {app.created_by_id, app.officer_id} | set(also):
-        raise NotAllowed(_("Four eyes: you created or worked on this application, so you may not %(what)s it.")
-                         % {"what": as_what})
+        raise NotAllowed(
+            _("Four eyes: you created or worked on this application, so you may not %(what)s it.") % {"what": as_what}
+        )
 
 
 def loan_fee(product, amount: Decimal) -> Decimal:
@@ -158,25 +169,36 @@ def loan_fee(product, amount: Decimal) -> Decimal:
 
 
 def _schedule(app, *, amount, term, rate):
-    return build_schedule(principal=money(amount), annual_rate=rate, term=term, frequency=app.frequency,
-                          method=app.method, disbursement_date=business_date(),
-                          fee=loan_fee(app.product, money(amount)))
+    return build_schedule(
+        principal=money(amount),
+        annual_rate=rate,
+        term=term,
+        frequency=app.frequency,
+        method=app.method,
+        disbursement_date=business_date(),
+        fee=loan_fee(app.product, money(amount)),
+    )
 
 
 def monthly_equivalent(schedule, frequency: str, method: str) -> Decimal:
     """The largest regular instalment as a monthly amount (an interest-only loan's final
     balloon is planned for, not paid from monthly income)."""
-    rows = schedule.installments[:-1] if method == "interest_only" and len(schedule.installments) > 1 \
+    rows = (
+        schedule.installments[:-1]
+        if method == "interest_only" and len(schedule.installments) > 1
         else schedule.installments
+    )
     largest = max(r.total for r in rows)
     return money(largest * FREQUENCIES[frequency] / 12)
 
 
 # --- investigation ---------------------------------------------------------------------
 
+
 @transaction.atomic
-def application_investigate(*, actor, application, visited_on: date, findings: str, purpose_verified: bool,
-                            business_observations: str = "") -> Investigation:
+def application_investigate(
+    *, actor, application, visited_on: date, findings: str, purpose_verified: bool, business_observations: str = ""
+) -> Investigation:
     app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="investigate", actor=actor)
     if visited_on > business_date():
@@ -185,15 +207,27 @@ def application_investigate(*, actor, application, visited_on: date, findings: s
         raise InvalidInput({"visited_on": [_("The visit is more than 90 days before the application.")]})
     if not findings.strip():
         raise InvalidInput({"findings": [_("Describe what the visit found.")]})
-    inv, _created = Investigation.objects.update_or_create(application=app, defaults={
-        "visited_on": visited_on, "findings": findings.strip(), "purpose_verified": purpose_verified,
-        "business_observations": business_observations, "investigator": actor})
-    APPLICATION_WORKFLOW.apply(obj=app, action="investigate", actor=actor,
-                               data={"visited_on": visited_on.isoformat(), "purpose_verified": purpose_verified})
+    inv, _created = Investigation.objects.update_or_create(
+        application=app,
+        defaults={
+            "visited_on": visited_on,
+            "findings": findings.strip(),
+            "purpose_verified": purpose_verified,
+            "business_observations": business_observations,
+            "investigator": actor,
+        },
+    )
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="investigate",
+        actor=actor,
+        data={"visited_on": visited_on.isoformat(), "purpose_verified": purpose_verified},
+    )
     return inv
 
 
 # --- assessment ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Capacity:
@@ -202,8 +236,14 @@ class Capacity:
     max_affordable_installment: Decimal
 
 
-def repayment_capacity(*, monthly_income: Decimal, monthly_expenses: Decimal, existing_installments: Decimal,
-                       proposed_installment: Decimal, dsr_limit: Decimal) -> Capacity:
+def repayment_capacity(
+    *,
+    monthly_income: Decimal,
+    monthly_expenses: Decimal,
+    existing_installments: Decimal,
+    proposed_installment: Decimal,
+    dsr_limit: Decimal,
+) -> Capacity:
     """DSR = (existing + proposed instalments) / income. The largest affordable instalment is
     what the DSR limit leaves after existing instalments, and never more than the income left
     after expenses and existing instalments."""
@@ -216,8 +256,9 @@ def repayment_capacity(*, monthly_income: Decimal, monthly_expenses: Decimal, ex
 
 
 @transaction.atomic
-def application_assess(*, actor, application, monthly_income: Decimal, monthly_expenses: Decimal,
-                       existing_installments: Decimal, **credit) -> Assessment:
+def application_assess(
+    *, actor, application, monthly_income: Decimal, monthly_expenses: Decimal, existing_installments: Decimal, **credit
+) -> Assessment:
     app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="assess", actor=actor)
     borrower, product = app.borrower, app.product
@@ -241,19 +282,29 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
     # Debt at other lenders weighs here, in the capacity rule (not in the exposure cap, see
     # limits.exposure_cap_check): the instalments it costs are at least what the credit report shows.
     existing_installments = max(money(existing_installments), record.current_installments)
-    cap = repayment_capacity(monthly_income=money(monthly_income), monthly_expenses=money(monthly_expenses),
-                             existing_installments=existing_installments, proposed_installment=proposed,
-                             dsr_limit=dsr_limit)
+    cap = repayment_capacity(
+        monthly_income=money(monthly_income),
+        monthly_expenses=money(monthly_expenses),
+        existing_installments=existing_installments,
+        proposed_installment=proposed,
+        dsr_limit=dsr_limit,
+    )
     investigation = Investigation.objects.filter(application=app).first()
     today = business_date()
-    result = scoring.score(config, {
-        "segment": borrower.segment, "age": age_on(borrower.date_of_birth, today),
-        "years_in_business": borrower.years_in_business, "dsr": cap.dsr,
-        "overdue_count_24m": record.overdue_count_24m, "worst_status_24m": record.worst_status_24m,
-        "inquiries_6m": record.inquiries_6m,
-        "purpose_verified": bool(investigation and investigation.purpose_verified),
-        "guarantee_type": product.guarantee_type,
-    })
+    result = scoring.score(
+        config,
+        {
+            "segment": borrower.segment,
+            "age": age_on(borrower.date_of_birth, today),
+            "years_in_business": borrower.years_in_business,
+            "dsr": cap.dsr,
+            "overdue_count_24m": record.overdue_count_24m,
+            "worst_status_24m": record.worst_status_24m,
+            "inquiries_6m": record.inquiries_6m,
+            "purpose_verified": bool(investigation and investigation.purpose_verified),
+            "guarantee_type": product.guarantee_type,
+        },
+    )
 
     # Hard rules decline whatever the score.
     failures = [{"code": f.code, "message": f.message} for f in admission_check(borrower=borrower, product=product)]
@@ -270,15 +321,23 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
         recommendation = "decline"
     else:
         rec_rate = min(product.max_rate, product.min_rate + Decimal(result.grade_spec["rate_spread"]))
-        affordable = app.amount if cap.proposed_installment <= cap.max_affordable_installment else (
-            app.amount * cap.max_affordable_installment / cap.proposed_installment)
-        rec_amount = (min(app.amount, affordable, product.max_amount) * Decimal(result.grade_spec["amount_factor"])
-                      ).quantize(Decimal("100"), rounding=ROUND_DOWN)
+        affordable = (
+            app.amount
+            if cap.proposed_installment <= cap.max_affordable_installment
+            else (app.amount * cap.max_affordable_installment / cap.proposed_installment)
+        )
+        rec_amount = (
+            min(app.amount, affordable, product.max_amount) * Decimal(result.grade_spec["amount_factor"])
+        ).quantize(Decimal("100"), rounding=ROUND_DOWN)
         if rec_amount < product.min_amount:
             recommendation, rec_amount = "decline", None
-            failures_capacity = {"code": "capacity", "message": _(
-                "The largest affordable instalment (%(m)s) supports less than the product's minimum amount.")
-                % {"m": cap.max_affordable_installment}}
+            failures_capacity = {
+                "code": "capacity",
+                "message": _(
+                    "The largest affordable instalment (%(m)s) supports less than the product's minimum amount."
+                )
+                % {"m": cap.max_affordable_installment},
+            }
             if "capacity" not in result.reason_codes:
                 result.reason_codes.insert(0, "capacity")
             failures.append(failures_capacity)
@@ -293,23 +352,45 @@ def application_assess(*, actor, application, monthly_income: Decimal, monthly_e
         recommendation = "decline"
 
     assessment = Assessment.objects.create(
-        application=app, scorecard=card, credit_record=record, monthly_income=money(monthly_income),
-        monthly_expenses=money(monthly_expenses), existing_installments=existing_installments,
-        proposed_installment=cap.proposed_installment, dsr=cap.dsr,
-        max_affordable_installment=cap.max_affordable_installment, score=result.score, grade=result.grade,
-        points=result.points, reason_codes=result.reason_codes, hard_rule_failures=failures,
-        recommendation=recommendation, recommended_amount=rec_amount if recommendation == "approve" else None,
+        application=app,
+        scorecard=card,
+        credit_record=record,
+        monthly_income=money(monthly_income),
+        monthly_expenses=money(monthly_expenses),
+        existing_installments=existing_installments,
+        proposed_installment=cap.proposed_installment,
+        dsr=cap.dsr,
+        max_affordable_installment=cap.max_affordable_installment,
+        score=result.score,
+        grade=result.grade,
+        points=result.points,
+        reason_codes=result.reason_codes,
+        hard_rule_failures=failures,
+        recommendation=recommendation,
+        recommended_amount=rec_amount if recommendation == "approve" else None,
         recommended_term=app.term if recommendation == "approve" else None,
         recommended_rate=rec_rate if recommendation == "approve" else None,
-        recommended_apr=rec_apr if recommendation == "approve" else None, assessed_by=actor)
+        recommended_apr=rec_apr if recommendation == "approve" else None,
+        assessed_by=actor,
+    )
     app.score, app.grade, app.reason_codes = result.score, result.grade, result.reason_codes
-    APPLICATION_WORKFLOW.apply(obj=app, action="assess", actor=actor, extra_update_fields=[
-        "score", "grade", "reason_codes"], data={"score": result.score, "grade": result.grade,
-                                                 "scorecard": card.version, "recommendation": recommendation})
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="assess",
+        actor=actor,
+        extra_update_fields=["score", "grade", "reason_codes"],
+        data={
+            "score": result.score,
+            "grade": result.grade,
+            "scorecard": card.version,
+            "recommendation": recommendation,
+        },
+    )
     return assessment
 
 
 # --- review ----------------------------------------------------------------------------
+
 
 @transaction.atomic
 def application_review(*, actor, application, opinion: str, comment: str = "") -> Review:
@@ -323,8 +404,11 @@ def application_review(*, actor, application, opinion: str, comment: str = "") -
     if not app.assessments.exists():
         errors["assessment"] = [_("The application has not been assessed.")]
     docs = list(app.documents.all())
-    not_accepted = [k for k in app.product.required_documents
-                    if not any(d.kind == k and d.status == DocumentStatus.ACCEPTED for d in docs)]
+    not_accepted = [
+        k
+        for k in app.product.required_documents
+        if not any(d.kind == k and d.status == DocumentStatus.ACCEPTED for d in docs)
+    ]
     if not_accepted:
         errors["documents"] = [_("Required documents not yet accepted: %(k)s.") % {"k": ", ".join(not_accepted)}]
     if opinion == "not_recommend" and not comment.strip():
@@ -333,20 +417,29 @@ def application_review(*, actor, application, opinion: str, comment: str = "") -
         raise InvalidInput(errors)
     review = Review.objects.create(application=app, reviewer=actor, opinion=opinion, comment=comment)
     app.pending_since = timezone.now()
-    APPLICATION_WORKFLOW.apply(obj=app, action="review", actor=actor, reason=comment,
-                               extra_update_fields=["pending_since"], data={"opinion": opinion})
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="review",
+        actor=actor,
+        reason=comment,
+        extra_update_fields=["pending_since"],
+        data={"opinion": opinion},
+    )
     return review
 
 
 # --- decision --------------------------------------------------------------------------
+
 
 def authority_limit(user) -> Decimal:
     """The user's own limit, else the most specific (branch, role) row up the branch tree."""
     if user.approval_limit is not None:
         return user.approval_limit
     ancestors = [int(p) for p in (user.branch.path.strip("/").split("/") if user.branch_id else []) if p]
-    rows = {r.branch_id: r.max_amount for r in AuthorityLimit.objects.filter(
-        Q(branch__isnull=True) | Q(branch_id__in=ancestors), role=user.role)}
+    rows = {
+        r.branch_id: r.max_amount
+        for r in AuthorityLimit.objects.filter(Q(branch__isnull=True) | Q(branch_id__in=ancestors), role=user.role)
+    }
     for branch_id in [*reversed(ancestors), None]:
         if branch_id in rows:
             return rows[branch_id]
@@ -362,9 +455,18 @@ class DecisionResult:
 
 
 @transaction.atomic
-def application_decide(*, actor, application, decision: str, approved_amount=None, approved_term=None,
-                       approved_rate=None, conditions: str = "", reason_code: str = "",
-                       comment: str = "") -> DecisionResult:
+def application_decide(
+    *,
+    actor,
+    application,
+    decision: str,
+    approved_amount=None,
+    approved_term=None,
+    approved_rate=None,
+    conditions: str = "",
+    reason_code: str = "",
+    comment: str = "",
+) -> DecisionResult:
     app = application_lock(application)
     action = {"approve": "approve", "reject": "reject", "return": "return"}.get(decision)
     if action is None:
@@ -373,37 +475,65 @@ def application_decide(*, actor, application, decision: str, approved_amount=Non
     _four_eyes(actor, app, as_what=_("decide"), also=_reviewers(app))
     assessment = app.assessments.select_related("scorecard").order_by("-id").first()
     round_no = app.reviews.count()
-    snapshot = {"assessment": assessment, "scorecard_version": assessment.scorecard.version if assessment else None,
-                "score": app.score, "grade": app.grade}
+    snapshot = {
+        "assessment": assessment,
+        "scorecard_version": assessment.scorecard.version if assessment else None,
+        "score": app.score,
+        "grade": app.grade,
+    }
     if Decision.objects.filter(application=app, approver=actor, round=round_no).exists():
         raise NotAllowed(_("You have already voted on this application."))
 
     if decision in ("reject", "return"):
         if not reason_code:
             raise InvalidInput({"reason_code": [_("A rejection or return needs a reason code.")]})
-        d = Decision.objects.create(application=app, approver=actor, decision=decision, round=round_no, final=True,
-                                    reason_code=reason_code, comment=comment, **snapshot)
-        APPLICATION_WORKFLOW.apply(obj=app, action=action, actor=actor, reason=f"{reason_code}: {comment}".strip(": "),
-                                   data={"reason_code": reason_code, "decision": d.pk})
+        d = Decision.objects.create(
+            application=app,
+            approver=actor,
+            decision=decision,
+            round=round_no,
+            final=True,
+            reason_code=reason_code,
+            comment=comment,
+            **snapshot,
+        )
+        APPLICATION_WORKFLOW.apply(
+            obj=app,
+            action=action,
+            actor=actor,
+            reason=f"{reason_code}: {comment}".strip(": "),
+            data={"reason_code": reason_code, "decision": d.pk},
+        )
         return DecisionResult(d, app.status)
 
     # Approve: within the product, under the APR and exposure caps, within authority.
-    amount = money(approved_amount if approved_amount is not None else (
-        assessment.recommended_amount if assessment and assessment.recommended_amount else app.amount))
+    amount = money(
+        approved_amount
+        if approved_amount is not None
+        else (assessment.recommended_amount if assessment and assessment.recommended_amount else app.amount)
+    )
     term = approved_term or (assessment.recommended_term if assessment and assessment.recommended_term else app.term)
-    rate = approved_rate if approved_rate is not None else (
-        assessment.recommended_rate if assessment and assessment.recommended_rate is not None else None)
+    rate = (
+        approved_rate
+        if approved_rate is not None
+        else (assessment.recommended_rate if assessment and assessment.recommended_rate is not None else None)
+    )
     if rate is None:
         raise InvalidInput({"approved_rate": [_("Give the approved annual rate.")]})
     if assessment is None:
         raise InvalidInput({"assessment": [_("The application has not been assessed.")]})
     if assessment.hard_rule_failures:
-        raise NotAllowed(_("Hard rules failed, so the application can only be rejected: %(r)s")
-                         % {"r": "; ".join(f["message"] for f in assessment.hard_rule_failures)})
-    errors = validate_terms(product=app.product, amount=amount, term=term, method=app.method,
-                            frequency=app.frequency, rate=rate)
-    errors = {{"amount": "approved_amount", "term": "approved_term", "rate": "approved_rate"}.get(k, k): v
-              for k, v in errors.items()}
+        raise NotAllowed(
+            _("Hard rules failed, so the application can only be rejected: %(r)s")
+            % {"r": "; ".join(f["message"] for f in assessment.hard_rule_failures)}
+        )
+    errors = validate_terms(
+        product=app.product, amount=amount, term=term, method=app.method, frequency=app.frequency, rate=rate
+    )
+    errors = {
+        {"amount": "approved_amount", "term": "approved_term", "rate": "approved_rate"}.get(k, k): v
+        for k, v in errors.items()
+    }
     if errors:
         raise InvalidInput(errors)
     try:
@@ -415,41 +545,78 @@ def application_decide(*, actor, application, decision: str, approved_amount=Non
     terms = {"approved_amount": amount, "approved_term": term, "approved_rate": rate, "conditions": conditions}
     limit = authority_limit(actor)
     if amount <= limit:
-        d = Decision.objects.create(application=app, approver=actor, decision="approve", round=round_no, final=True,
-                                    comment=comment, **terms, **snapshot)
+        d = Decision.objects.create(
+            application=app,
+            approver=actor,
+            decision="approve",
+            round=round_no,
+            final=True,
+            comment=comment,
+            **terms,
+            **snapshot,
+        )
         return _approve(app, actor, d, terms)
 
     # Above the approver's own limit: the credit committee decides, by distinct votes.
     if not CommitteeMember.objects.filter(user=actor).exists():
-        raise NotAllowed(_("%(amount)s is above your approval limit of %(limit)s: it goes to the credit committee.")
-                         % {"amount": amount, "limit": limit})
-    votes = list(Decision.objects.filter(application=app, round=round_no, committee_vote=True,
-                                         decision=DecisionKind.APPROVE))
+        raise NotAllowed(
+            _("%(amount)s is above your approval limit of %(limit)s: it goes to the credit committee.")
+            % {"amount": amount, "limit": limit}
+        )
+    votes = list(
+        Decision.objects.filter(application=app, round=round_no, committee_vote=True, decision=DecisionKind.APPROVE)
+    )
     if votes and (votes[0].approved_amount, votes[0].approved_term, votes[0].approved_rate) != (amount, term, rate):
-        raise InvalidInput({"approved_amount": [_("The committee votes on the proposed terms: %(a)s over %(t)s "
-                                                  "periods at %(r)s.") % {"a": votes[0].approved_amount,
-                                                                          "t": votes[0].approved_term,
-                                                                          "r": votes[0].approved_rate}]})
+        raise InvalidInput(
+            {
+                "approved_amount": [
+                    _("The committee votes on the proposed terms: %(a)s over %(t)s periods at %(r)s.")
+                    % {"a": votes[0].approved_amount, "t": votes[0].approved_term, "r": votes[0].approved_rate}
+                ]
+            }
+        )
     size = policy().underwriting.committee_size
     try:
         with transaction.atomic():
-            d = Decision.objects.create(application=app, approver=actor, decision="approve", round=round_no,
-                                        committee_vote=True, final=len(votes) + 1 >= size, comment=comment,
-                                        **terms, **snapshot)
+            d = Decision.objects.create(
+                application=app,
+                approver=actor,
+                decision="approve",
+                round=round_no,
+                committee_vote=True,
+                final=len(votes) + 1 >= size,
+                comment=comment,
+                **terms,
+                **snapshot,
+            )
     except IntegrityError:
         raise NotAllowed(_("You have already voted on this application.")) from None
     if len(votes) + 1 >= size:
         return _approve(app, actor, d, terms, committee=len(votes) + 1)
-    audit_record(actor=actor, entity="application", entity_id=app.pk, action="committee_vote",
-                 data={"votes": len(votes) + 1, "needed": size, "amount": str(amount)})
+    audit_record(
+        actor=actor,
+        entity="application",
+        entity_id=app.pk,
+        action="committee_vote",
+        data={"votes": len(votes) + 1, "needed": size, "amount": str(amount)},
+    )
     return DecisionResult(d, app.status, len(votes) + 1, size)
 
 
 def _approve(app, actor, d, terms, committee: int = 0) -> DecisionResult:
     for k, v in terms.items():
         setattr(app, k, v)
-    APPLICATION_WORKFLOW.apply(obj=app, action="approve", actor=actor, extra_update_fields=list(terms),
-                               data={"decision": d.pk, "amount": str(terms["approved_amount"]),
-                                     "term": terms["approved_term"], "rate": str(terms["approved_rate"]),
-                                     "committee_votes": committee})
+    APPLICATION_WORKFLOW.apply(
+        obj=app,
+        action="approve",
+        actor=actor,
+        extra_update_fields=list(terms),
+        data={
+            "decision": d.pk,
+            "amount": str(terms["approved_amount"]),
+            "term": terms["approved_term"],
+            "rate": str(terms["approved_rate"]),
+            "committee_votes": committee,
+        },
+    )
     return DecisionResult(d, app.status, committee, policy().underwriting.committee_size if committee else 0)

@@ -33,13 +33,28 @@ def approval_queue(request):
     rows = []
     for a in page:
         hours = int((now - a.pending_since).total_seconds() // 3600) if a.pending_since else 0
-        rows.append({"app": a, "age_days": hours // 24, "age_rest_hours": hours % 24,
-                     "breach": selectors.sla_deadline_passed(a, now)})
+        rows.append(
+            {
+                "app": a,
+                "age_days": hours // 24,
+                "age_rest_hours": hours % 24,
+                "breach": selectors.sla_deadline_passed(a, now),
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "underwriting/approval_queue.html", {
-        "form": form, "page": page, "rows": rows, "query": query.urlencode(),
-        "limit": services.authority_limit(request.user), "sla_hours": policy().underwriting.approval_sla_hours})
+    return render(
+        request,
+        "underwriting/approval_queue.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "limit": services.authority_limit(request.user),
+            "sla_hours": policy().underwriting.approval_sla_hours,
+        },
+    )
 
 
 @role_required(Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
@@ -58,10 +73,18 @@ def case_workbench(request, pk):
     app = _case(request, pk)
     forms = {
         "investigation": InvestigationForm(prefix="inv", initial={"visited_on": business_date()}),
-        "assessment": AssessmentForm(prefix="asm", initial={
-            "monthly_income": app.borrower.monthly_income, "existing_installments": 0, "monthly_expenses": 0,
-            "overdue_count_24m": 0, "worst_status_24m": "none", "current_debt": app.borrower.existing_debts,
-            "inquiries_6m": 0}),
+        "assessment": AssessmentForm(
+            prefix="asm",
+            initial={
+                "monthly_income": app.borrower.monthly_income,
+                "existing_installments": 0,
+                "monthly_expenses": 0,
+                "overdue_count_24m": 0,
+                "worst_status_24m": "none",
+                "current_debt": app.borrower.existing_debts,
+                "inquiries_6m": 0,
+            },
+        ),
         "review": ReviewForm(prefix="rev"),
     }
     if request.method == "POST":
@@ -84,8 +107,11 @@ def case_workbench(request, pk):
             except DomainError as exc:
                 report_domain_error(request, exc, form)
     actions = [t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)]
-    return render(request, "underwriting/case.html", {
-        "app": app, **selectors.case_file(app=app), "forms": forms, "actions": actions})
+    return render(
+        request,
+        "underwriting/case.html",
+        {"app": app, **selectors.case_file(app=app), "forms": forms, "actions": actions},
+    )
 
 
 @role_required(*APPROVERS)
@@ -94,11 +120,15 @@ def decision_page(request, pk):
     app = _case(request, pk)
     case = selectors.case_file(app=app)
     a = case["assessment"]
-    form = DecisionForm(request.POST or None, initial={
-        "decision": "approve",
-        "approved_amount": a.recommended_amount if a and a.recommended_amount else app.amount,
-        "approved_term": a.recommended_term if a and a.recommended_term else app.term,
-        "approved_rate": a.recommended_rate if a and a.recommended_rate is not None else app.product.min_rate})
+    form = DecisionForm(
+        request.POST or None,
+        initial={
+            "decision": "approve",
+            "approved_amount": a.recommended_amount if a and a.recommended_amount else app.amount,
+            "approved_term": a.recommended_term if a and a.recommended_term else app.term,
+            "approved_rate": a.recommended_rate if a and a.recommended_rate is not None else app.product.min_rate,
+        },
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,14 +141,26 @@ def decision_page(request, pk):
             report_domain_error(request, exc, form)
         else:
             if r.committee_size and r.status == "pending_approval":
-                messages.info(request, _("Your vote is recorded: %(n)d of %(size)d committee votes.")
-                              % {"n": r.committee_votes, "size": r.committee_size})
+                messages.info(
+                    request,
+                    _("Your vote is recorded: %(n)d of %(size)d committee votes.")
+                    % {"n": r.committee_votes, "size": r.committee_size},
+                )
             else:
                 messages.success(request, _("Decision recorded: %(s)s.") % {"s": ApplicationStatus(r.status).label})
             return redirect("approval-queue")
-    return render(request, "underwriting/decision.html", {
-        "app": app, **case, "form": form, "limit": services.authority_limit(request.user),
-        "breach": selectors.sla_deadline_passed(app)}, status=status)
+    return render(
+        request,
+        "underwriting/decision.html",
+        {
+            "app": app,
+            **case,
+            "form": form,
+            "limit": services.authority_limit(request.user),
+            "breach": selectors.sla_deadline_passed(app),
+        },
+        status=status,
+    )
 
 
 @role_required(Role.OFFICER, Role.REVIEWER, Role.MANAGER)
@@ -127,6 +169,7 @@ def credit_import(request):
     from applications.selectors import borrower_list
 
     from .forms import CreditImportForm
+
     form = CreditImportForm(request.POST or None, request.FILES or None)
     created = None
     if request.method == "POST" and form.is_valid():
@@ -136,8 +179,9 @@ def credit_import(request):
             form.add_error("file", _("The file is not UTF-8 text."))
         else:
             try:
-                created = services.credit_records_import(actor=request.user, text=text,
-                                                         borrowers=borrower_list(user=request.user))
+                created = services.credit_records_import(
+                    actor=request.user, text=text, borrowers=borrower_list(user=request.user)
+                )
                 messages.success(request, _("%(n)d credit records imported.") % {"n": len(created)})
             except DomainError as exc:
                 report_domain_error(request, exc, form)

@@ -14,5 +14,11 @@ from .feedback import FeedbackViewSet, MyFeedbackViewSet
 from .reviews import CreditReviewViewSet
 from .visits import FollowUpVisitViewSet
 
-__all__ = ["ComplaintViewSet", "CreditReviewViewSet", "FeedbackViewSet", "FollowUpVisitViewSet",
-           "MyComplaintViewSet", "MyFeedbackViewSet"]
+__all__ = [
+    "ComplaintViewSet",
+    "CreditReviewViewSet",
+    "FeedbackViewSet",
+    "FollowUpVisitViewSet",
+    "MyComplaintViewSet",
+    "MyFeedbackViewSet",
+]

@@ -17,8 +17,11 @@ from microloan.models import Role
 def code_field(choices, **kwargs) -> serializers.ChoiceField:
     """A choice input documented as a string of the listed codes (see the module note)."""
     values = [str(v) for v, _label in choices]
-    schema = {"type": "string", "pattern": "^(" + "|".join(re.escape(v) for v in values) + ")$",
-              "description": "One of: " + ", ".join(values)}
+    schema = {
+        "type": "string",
+        "pattern": "^(" + "|".join(re.escape(v) for v in values) + ")$",
+        "description": "One of: " + ", ".join(values),
+    }
     field_class = extend_schema_field(schema)(type("CodeField", (serializers.ChoiceField,), {}))
     return field_class(choices=choices, **kwargs)
 

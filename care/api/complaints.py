@@ -24,8 +24,9 @@ class ComplaintSlaOut(serializers.Serializer):
     age_days = serializers.IntegerField()
     ack_breached = serializers.BooleanField()
     resolve_breached = serializers.BooleanField()
-    days_left = serializers.IntegerField(allow_null=True, help_text="Days to the resolution deadline; "
-                                                                    "negative when overdue, null once resolved.")
+    days_left = serializers.IntegerField(
+        allow_null=True, help_text="Days to the resolution deadline; negative when overdue, null once resolved."
+    )
 
 
 class ComplaintOut(serializers.ModelSerializer):
@@ -42,11 +43,34 @@ class ComplaintOut(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "reference", "status", "status_display", "borrower", "borrower_name", "loan", "branch",
-                  "channel", "category", "category_display", "description", "received_on", "ack_due_on",
-                  "resolve_due_on", "acknowledged_on", "resolved_on", "closed_on", "handler", "handler_name",
-                  "resolution", "reopened_count", "resolve_breached_before", "created_at", "sla",
-                  "available_actions"]
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_display",
+            "borrower",
+            "borrower_name",
+            "loan",
+            "branch",
+            "channel",
+            "category",
+            "category_display",
+            "description",
+            "received_on",
+            "ack_due_on",
+            "resolve_due_on",
+            "acknowledged_on",
+            "resolved_on",
+            "closed_on",
+            "handler",
+            "handler_name",
+            "resolution",
+            "reopened_count",
+            "resolve_breached_before",
+            "created_at",
+            "sla",
+            "available_actions",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ComplaintSlaOut)
@@ -87,8 +111,13 @@ class ComplaintCreateIn(serializers.Serializer):
 
 
 class ComplaintActionIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
-                                   help_text="Why (required to escalate and to reopen).")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Why (required to escalate and to reopen).",
+    )
 
 
 class ComplaintResolveIn(serializers.Serializer):
@@ -111,8 +140,11 @@ def _complaint_filters(qs, params):
         # one missed before (acknowledged late; resolved late before a reopening).
         today = business_date()
         qs = qs.filter(status__in=OPEN_COMPLAINT_STATUSES).filter(
-            Q(status=ComplaintStatus.RECEIVED, ack_due_on__lt=today) | Q(acknowledged_on__gt=F("ack_due_on"))
-            | Q(resolve_due_on__lt=today) | Q(resolve_breached_before=True))
+            Q(status=ComplaintStatus.RECEIVED, ack_due_on__lt=today)
+            | Q(acknowledged_on__gt=F("ack_due_on"))
+            | Q(resolve_due_on__lt=today)
+            | Q(resolve_breached_before=True)
+        )
     return qs
 
 
@@ -121,8 +153,12 @@ COMPLAINT_FILTERS = [
     OpenApiParameter("category", str, description="One of: " + ", ".join(ComplaintCategory.values)),
     OpenApiParameter("channel", str, description="One of: " + ", ".join(ComplaintChannel.values)),
     OpenApiParameter("handler", int),
-    OpenApiParameter("breached", bool, description="Only open complaints whose SLA is breached: past a deadline, "
-                                                   "acknowledged late, or resolved late before a reopening."),
+    OpenApiParameter(
+        "breached",
+        bool,
+        description="Only open complaints whose SLA is breached: past a deadline, "
+        "acknowledged late, or resolved late before a reopening.",
+    ),
 ]
 
 
@@ -176,15 +212,19 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(summary="Register a complaint (phone, branch, letter, regulator referral)",
-                   request=ComplaintCreateIn, responses={201: ComplaintDetailOut})
+    @extend_schema(
+        summary="Register a complaint (phone, branch, letter, regulator referral)",
+        request=ComplaintCreateIn,
+        responses={201: ComplaintDetailOut},
+    )
     def create(self, request):
         s = ComplaintCreateIn(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         user = request.user
-        borrower = pick(borrower_list(user=user), data.pop("borrower"), "borrower",
-                         _("No such borrower in your branches."))
+        borrower = pick(
+            borrower_list(user=user), data.pop("borrower"), "borrower", _("No such borrower in your branches.")
+        )
         loan = pick(loan_list(user=user), data.pop("loan", None), "loan", _("No such loan in your branches."))
         handler = pick(User.objects.select_related("branch"), data.pop("handler", None), "handler", _("No such user."))
         c = services.complaint_file(actor=user, borrower=borrower, loan=loan, handler=handler, **data)
@@ -193,8 +233,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     acknowledge = _complaint_action("acknowledge", "Acknowledge: the borrower has been contacted")
     investigate = _complaint_action("investigate", "Start the investigation")
     escalate = _complaint_action("escalate", "Escalate to a manager (reason required)")
-    resolve = _complaint_action("resolve", "Resolve: record what the borrower is told (they are notified)",
-                                ComplaintResolveIn)
+    resolve = _complaint_action(
+        "resolve", "Resolve: record what the borrower is told (they are notified)", ComplaintResolveIn
+    )
     close = _complaint_action("close", "Close a resolved complaint")
     reopen = _complaint_action("reopen", "Reopen a disputed resolution (reason required)")
 
@@ -204,8 +245,9 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         complaint = self.get_object()
         s = ComplaintAssignIn(data=request.data)
         s.is_valid(raise_exception=True)
-        handler = pick(User.objects.select_related("branch"), s.validated_data["handler"], "handler",
-                        _("No such user."))
+        handler = pick(
+            User.objects.select_related("branch"), s.validated_data["handler"], "handler", _("No such user.")
+        )
         services.complaint_assign(actor=request.user, complaint=complaint, handler=handler)
         return self._detail(complaint.pk)
 
@@ -221,9 +263,26 @@ class MyComplaintOut(serializers.ModelSerializer):
 
     class Meta:
         model = Complaint
-        fields = ["id", "reference", "status", "status_display", "channel", "category", "category_display",
-                  "description", "loan", "received_on", "ack_due_on", "resolve_due_on", "acknowledged_on",
-                  "resolved_on", "closed_on", "resolution", "created_at", "can_rate"]
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "status_display",
+            "channel",
+            "category",
+            "category_display",
+            "description",
+            "loan",
+            "received_on",
+            "ack_due_on",
+            "resolve_due_on",
+            "acknowledged_on",
+            "resolved_on",
+            "closed_on",
+            "resolution",
+            "created_at",
+            "can_rate",
+        ]
         read_only_fields = fields
 
     def get_can_rate(self, obj) -> bool:
@@ -258,15 +317,19 @@ class MyComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(summary="File a complaint from the app (an SMS and in-app receipt follow)",
-                   request=MyComplaintIn, responses={201: MyComplaintOut})
+    @extend_schema(
+        summary="File a complaint from the app (an SMS and in-app receipt follow)",
+        request=MyComplaintIn,
+        responses={201: MyComplaintOut},
+    )
     def create(self, request):
         borrower = my_borrower(request.user)
         s = MyComplaintIn(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         loan = pick(loan_list(user=request.user), data.pop("loan", None), "loan", _("No such loan of yours."))
-        c = services.complaint_file(actor=request.user, borrower=borrower, loan=loan, channel=ComplaintChannel.APP,
-                                    **data)
+        c = services.complaint_file(
+            actor=request.user, borrower=borrower, loan=loan, channel=ComplaintChannel.APP, **data
+        )
         c = self.get_queryset().get(pk=c.pk)
         return Response(MyComplaintOut(c).data, status=status.HTTP_201_CREATED)

@@ -74,18 +74,24 @@ class MyFeedbackViewSet(_FeedbackList):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="Rate a resolved complaint, a visit, or the service (score 1-5)",
-                   request=FeedbackIn, responses={201: FeedbackOut})
+    @extend_schema(
+        summary="Rate a resolved complaint, a visit, or the service (score 1-5)",
+        request=FeedbackIn,
+        responses={201: FeedbackOut},
+    )
     def create(self, request):
         my_borrower(request.user)
         s = FeedbackIn(data=request.data)
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         user = request.user
-        complaint = pick(selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
-                          _("No such complaint of yours."))
-        visit = pick(selectors.visit_list(user=user), data.pop("visit", None), "visit",
-                      _("No such visit of yours."))
+        complaint = pick(
+            selectors.complaint_list(user=user),
+            data.pop("complaint", None),
+            "complaint",
+            _("No such complaint of yours."),
+        )
+        visit = pick(selectors.visit_list(user=user), data.pop("visit", None), "visit", _("No such visit of yours."))
         f = services.feedback_submit(actor=user, complaint=complaint, visit=visit, **data)
         return Response(FeedbackOut(f).data, status=status.HTTP_201_CREATED)
 
@@ -95,7 +101,8 @@ class IsManagerOrAuditor(IsStaffMember):
 
     def has_permission(self, request, view):
         return super().has_permission(request, view) and (
-            request.user.role in (Role.MANAGER, Role.ADMIN, Role.AUDITOR) or request.user.is_superuser)
+            request.user.role in (Role.MANAGER, Role.ADMIN, Role.AUDITOR) or request.user.is_superuser
+        )
 
 
 @extend_schema(tags=["customer service"])
@@ -109,9 +116,11 @@ class FeedbackViewSet(_FeedbackList):
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="Average scores, overall and per subject",
-                   parameters=[OpenApiParameter("since", str, description="YYYY-MM-DD (default: all time)")],
-                   responses=FeedbackSummaryOut)
+    @extend_schema(
+        summary="Average scores, overall and per subject",
+        parameters=[OpenApiParameter("since", str, description="YYYY-MM-DD (default: all time)")],
+        responses=FeedbackSummaryOut,
+    )
     @action(detail=False, methods=["get"])
     def summary(self, request):
         since = None

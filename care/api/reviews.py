@@ -18,19 +18,40 @@ class CreditReviewOut(serializers.ModelSerializer):
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
     status = code_out(ReviewStatus.choices)
     recommendation = code_out(ReviewRecommendation.choices)
-    loan_classification = serializers.CharField(source="loan.classification", read_only=True,
-                                                help_text="The loan's classification now (as of the last close).")
-    classification_seen = serializers.CharField(source="classification", read_only=True,
-                                                help_text="At creation, then as the reviewer saw it.")
+    loan_classification = serializers.CharField(
+        source="loan.classification", read_only=True, help_text="The loan's classification now (as of the last close)."
+    )
+    classification_seen = serializers.CharField(
+        source="classification", read_only=True, help_text="At creation, then as the reviewer saw it."
+    )
     borrower_name = serializers.CharField(source="borrower.full_name", read_only=True)
     officer_name = serializers.CharField(source="officer.username", default=None, read_only=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = CreditReview
-        fields = ["id", "loan", "borrower", "borrower_name", "branch", "officer", "officer_name", "business_date",
-                  "due_on", "trigger", "trigger_display", "status", "loan_classification", "classification_seen",
-                  "findings", "recommendation", "credit_record", "completed_on", "completed_at", "overdue"]
+        fields = [
+            "id",
+            "loan",
+            "borrower",
+            "borrower_name",
+            "branch",
+            "officer",
+            "officer_name",
+            "business_date",
+            "due_on",
+            "trigger",
+            "trigger_display",
+            "status",
+            "loan_classification",
+            "classification_seen",
+            "findings",
+            "recommendation",
+            "credit_record",
+            "completed_on",
+            "completed_at",
+            "overdue",
+        ]
         read_only_fields = fields
 
     def get_overdue(self, obj) -> bool:
@@ -70,11 +91,15 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": business_date()}
 
-    @extend_schema(summary="List review tasks (earliest due first)", parameters=[
-        OpenApiParameter("status", str, description="One of: " + ", ".join(ReviewStatus.values)),
-        OpenApiParameter("trigger", str, description="One of: " + ", ".join(ReviewTrigger.values)),
-        OpenApiParameter("loan", int),
-        OpenApiParameter("overdue", bool, description="Only open tasks past their due date.")])
+    @extend_schema(
+        summary="List review tasks (earliest due first)",
+        parameters=[
+            OpenApiParameter("status", str, description="One of: " + ", ".join(ReviewStatus.values)),
+            OpenApiParameter("trigger", str, description="One of: " + ", ".join(ReviewTrigger.values)),
+            OpenApiParameter("loan", int),
+            OpenApiParameter("overdue", bool, description="Only open tasks past their due date."),
+        ],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -82,8 +107,11 @@ class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(summary="Complete a review with findings and a recommendation",
-                   request=CreditReviewCompleteIn, responses=CreditReviewOut)
+    @extend_schema(
+        summary="Complete a review with findings and a recommendation",
+        request=CreditReviewCompleteIn,
+        responses=CreditReviewOut,
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         review = self.get_object()

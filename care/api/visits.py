@@ -27,9 +27,28 @@ class VisitOut(serializers.ModelSerializer):
 
     class Meta:
         model = FollowUpVisit
-        fields = ["id", "kind", "kind_display", "status", "borrower", "borrower_name", "loan", "complaint", "branch",
-                  "scheduled_on", "officer", "officer_name", "visited_on", "method", "findings", "purpose_verified",
-                  "note", "created_at", "completed_at", "overdue"]
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "status",
+            "borrower",
+            "borrower_name",
+            "loan",
+            "complaint",
+            "branch",
+            "scheduled_on",
+            "officer",
+            "officer_name",
+            "visited_on",
+            "method",
+            "findings",
+            "purpose_verified",
+            "note",
+            "created_at",
+            "completed_at",
+            "overdue",
+        ]
         read_only_fields = fields
 
     def get_overdue(self, obj) -> bool:
@@ -41,8 +60,9 @@ class VisitCreateIn(serializers.Serializer):
     borrower = serializers.IntegerField()
     kind = code_field(VisitKind.choices)
     scheduled_on = serializers.DateField()
-    officer = serializers.IntegerField(required=False, allow_null=True, help_text="Default: you, or the loan's "
-                                                                                  "officer.")
+    officer = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Default: you, or the loan's officer."
+    )
     loan = serializers.IntegerField(required=False, allow_null=True)
     complaint = serializers.IntegerField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -52,8 +72,9 @@ class VisitCompleteIn(serializers.Serializer):
     visited_on = serializers.DateField()
     method = code_field(VisitMethod.choices)
     findings = serializers.CharField(max_length=5000)
-    purpose_verified = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                                help_text="Required for a post-disbursement check.")
+    purpose_verified = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Required for a post-disbursement check."
+    )
 
 
 class ReasonIn(serializers.Serializer):
@@ -89,10 +110,14 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         v = selectors.visit_list(user=self.request.user).get(pk=pk)
         return Response(VisitOut(v, context=self.get_serializer_context()).data, status=code)
 
-    @extend_schema(summary="List visits (earliest scheduled first)", parameters=[
-        OpenApiParameter("status", str, description="One of: " + ", ".join(VisitStatus.values)),
-        OpenApiParameter("kind", str, description="One of: " + ", ".join(VisitKind.values)),
-        OpenApiParameter("overdue", bool, description="Only scheduled visits past their date.")])
+    @extend_schema(
+        summary="List visits (earliest scheduled first)",
+        parameters=[
+            OpenApiParameter("status", str, description="One of: " + ", ".join(VisitStatus.values)),
+            OpenApiParameter("kind", str, description="One of: " + ", ".join(VisitKind.values)),
+            OpenApiParameter("overdue", bool, description="Only scheduled visits past their date."),
+        ],
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -106,14 +131,20 @@ class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         s.is_valid(raise_exception=True)
         data = dict(s.validated_data)
         user = request.user
-        borrower = pick(borrower_list(user=user), data.pop("borrower"), "borrower",
-                         _("No such borrower in your branches."))
+        borrower = pick(
+            borrower_list(user=user), data.pop("borrower"), "borrower", _("No such borrower in your branches.")
+        )
         loan = pick(loan_list(user=user), data.pop("loan", None), "loan", _("No such loan in your branches."))
-        complaint = pick(selectors.complaint_list(user=user), data.pop("complaint", None), "complaint",
-                          _("No such complaint in your branches."))
+        complaint = pick(
+            selectors.complaint_list(user=user),
+            data.pop("complaint", None),
+            "complaint",
+            _("No such complaint in your branches."),
+        )
         officer = pick(User.objects.select_related("branch"), data.pop("officer", None), "officer", _("No such user."))
-        v = services.visit_schedule(actor=user, borrower=borrower, loan=loan, complaint=complaint, officer=officer,
-                                    **data)
+        v = services.visit_schedule(
+            actor=user, borrower=borrower, loan=loan, complaint=complaint, officer=officer, **data
+        )
         return self._out(v.pk, code=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Record the visit's outcome", request=VisitCompleteIn, responses=VisitOut)

@@ -36,8 +36,17 @@ from .visits import visit_create
 
 
 @transaction.atomic
-def complaint_file(*, actor: User, borrower: Borrower, category: str, description: str, channel: str,
-                   loan: Loan | None = None, received_on: date | None = None, handler: User | None = None) -> Complaint:
+def complaint_file(
+    *,
+    actor: User,
+    borrower: Borrower,
+    category: str,
+    description: str,
+    channel: str,
+    loan: Loan | None = None,
+    received_on: date | None = None,
+    handler: User | None = None,
+) -> Complaint:
     """Registers a complaint (staff from any channel; a borrower from the app, about
     themselves) and writes the borrower's receipt message to the outbox."""
     today = current_business_date()
@@ -64,21 +73,46 @@ def complaint_file(*, actor: User, borrower: Borrower, category: str, descriptio
     borrower = Borrower.objects.select_related("branch").get(pk=borrower.pk)
     check_handler(handler, borrower.branch, "handler")
     ack_due, resolve_due = complaint_deadlines(received_on)
-    c = Complaint.objects.create(borrower=borrower, loan=loan, branch=borrower.branch, channel=channel,
-                                 category=category, description=description.strip(), received_on=received_on,
-                                 ack_due_on=ack_due, resolve_due_on=resolve_due, handler=handler, filed_by=actor)
-    audit_record(actor=actor, entity="complaint", entity_id=c.pk, action="file", to_state=c.status,
-                 data={"borrower": borrower.pk, "loan": loan.pk if loan else None, "channel": channel,
-                       "category": category, "received_on": received_on.isoformat(),
-                       "ack_due_on": ack_due.isoformat(), "resolve_due_on": resolve_due.isoformat(),
-                       "handler": handler.pk if handler else None})
+    c = Complaint.objects.create(
+        borrower=borrower,
+        loan=loan,
+        branch=borrower.branch,
+        channel=channel,
+        category=category,
+        description=description.strip(),
+        received_on=received_on,
+        ack_due_on=ack_due,
+        resolve_due_on=resolve_due,
+        handler=handler,
+        filed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        entity="complaint",
+        entity_id=c.pk,
+        action="file",
+        to_state=c.status,
+        data={
+            "borrower": borrower.pk,
+            "loan": loan.pk if loan else None,
+            "channel": channel,
+            "category": category,
+            "received_on": received_on.isoformat(),
+            "ack_due_on": ack_due.isoformat(),
+            "resolve_due_on": resolve_due.isoformat(),
+            "handler": handler.pk if handler else None,
+        },
+    )
     complaint_notify(c, borrower, RECEIVED, f"complaint:{c.pk}:received")
     return c
 
 
 def _lock_complaint(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update(of=("self",)).select_related(
-        "borrower__branch", "branch", "handler").get(pk=complaint.pk)
+    return (
+        Complaint.objects.select_for_update(of=("self",))
+        .select_related("borrower__branch", "branch", "handler")
+        .get(pk=complaint.pk)
+    )
 
 
 def _refusal(c: Complaint, action: str, actor: User) -> NotAllowed | None:
@@ -119,8 +153,7 @@ def complaint_acknowledge(*, actor: User, complaint: Complaint, reason: str = ""
     """The borrower has been contacted (the service level's first step)."""
     c = _begin(complaint, "acknowledge", actor, reason)
     fields = _take_up(c, actor, current_business_date(), acknowledge=True)
-    COMPLAINT_WORKFLOW.apply(obj=c, action="acknowledge", actor=actor, reason=text(reason),
-                             extra_update_fields=fields)
+    COMPLAINT_WORKFLOW.apply(obj=c, action="acknowledge", actor=actor, reason=text(reason), extra_update_fields=fields)
     return c
 
 
@@ -128,8 +161,7 @@ def complaint_acknowledge(*, actor: User, complaint: Complaint, reason: str = ""
 def complaint_investigate(*, actor: User, complaint: Complaint, reason: str = "") -> Complaint:
     c = _begin(complaint, "investigate", actor, reason)
     fields = _take_up(c, actor, current_business_date(), acknowledge=False)
-    COMPLAINT_WORKFLOW.apply(obj=c, action="investigate", actor=actor, reason=text(reason),
-                             extra_update_fields=fields)
+    COMPLAINT_WORKFLOW.apply(obj=c, action="investigate", actor=actor, reason=text(reason), extra_update_fields=fields)
     return c
 
 
@@ -155,14 +187,27 @@ def complaint_resolve(*, actor: User, complaint: Complaint, resolution: str) -> 
         raise InvalidInput({"resolution": [_("Write the resolution the borrower will be told.")]})
     today = current_business_date()
     c.resolution, c.resolved_on = resolution, today
-    COMPLAINT_WORKFLOW.apply(obj=c, action="resolve", actor=actor, reason=resolution, data={"resolution": resolution},
-                             extra_update_fields=["resolution", "resolved_on"])
+    COMPLAINT_WORKFLOW.apply(
+        obj=c,
+        action="resolve",
+        actor=actor,
+        reason=resolution,
+        data={"resolution": resolution},
+        extra_update_fields=["resolution", "resolved_on"],
+    )
     complaint_notify(c, c.borrower, RESOLVED, f"complaint:{c.pk}:resolved:{c.reopened_count}")
     days = policy().care.complaint_follow_up_days
     if days > 0 and not c.follow_up_visits.filter(status=VisitStatus.SCHEDULED).exists():
-        visit_create(actor=actor, borrower=c.borrower, kind=VisitKind.COMPLAINT, loan=c.loan, complaint=c,
-                     scheduled_on=today + timedelta(days=days), officer=c.handler if c.handler_id else actor,
-                     note="")
+        visit_create(
+            actor=actor,
+            borrower=c.borrower,
+            kind=VisitKind.COMPLAINT,
+            loan=c.loan,
+            complaint=c,
+            scheduled_on=today + timedelta(days=days),
+            officer=c.handler if c.handler_id else actor,
+            note="",
+        )
     return c
 
 
@@ -171,8 +216,7 @@ def complaint_close(*, actor: User, complaint: Complaint, reason: str = "") -> C
     """Closes a resolved complaint: a second person's look (four eyes) at the resolution."""
     c = _begin(complaint, "close", actor, reason)
     c.closed_on = current_business_date()
-    COMPLAINT_WORKFLOW.apply(obj=c, action="close", actor=actor, reason=text(reason),
-                             extra_update_fields=["closed_on"])
+    COMPLAINT_WORKFLOW.apply(obj=c, action="close", actor=actor, reason=text(reason), extra_update_fields=["closed_on"])
     return c
 
 
@@ -185,19 +229,28 @@ def complaint_reopen(*, actor: User, complaint: Complaint, reason: str) -> Compl
     c = _begin(complaint, "reopen", actor, text(reason))
     today = current_business_date()
     missed = complaint_sla(c, today=today).resolve_breached
-    data = {"resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
-            "old_resolve_due_on": c.resolve_due_on.isoformat(), "resolve_breached": missed}
+    data = {
+        "resolved_on": c.resolved_on.isoformat() if c.resolved_on else None,
+        "old_resolve_due_on": c.resolve_due_on.isoformat(),
+        "resolve_breached": missed,
+    }
     c.reopened_count += 1
     c.resolve_breached_before = missed
     c.resolved_on = c.closed_on = None
     c.resolve_due_on = today + timedelta(days=policy().care.complaint_resolve_days)
     data["resolve_due_on"] = c.resolve_due_on.isoformat()
-    COMPLAINT_WORKFLOW.apply(obj=c, action="reopen", actor=actor, reason=text(reason), data=data,
-                             extra_update_fields=["reopened_count", "resolve_breached_before", "resolved_on",
-                                                  "closed_on", "resolve_due_on"])
+    COMPLAINT_WORKFLOW.apply(
+        obj=c,
+        action="reopen",
+        actor=actor,
+        reason=text(reason),
+        data=data,
+        extra_update_fields=["reopened_count", "resolve_breached_before", "resolved_on", "closed_on", "resolve_due_on"],
+    )
     for v in FollowUpVisit.objects.select_for_update().filter(complaint=c, status=VisitStatus.SCHEDULED):
-        VISIT_WORKFLOW.apply(obj=v, action="cancel", actor=actor, reason=_("The complaint was reopened."),
-                             data={"complaint": c.pk})
+        VISIT_WORKFLOW.apply(
+            obj=v, action="cancel", actor=actor, reason=_("The complaint was reopened."), data={"complaint": c.pk}
+        )
     return c
 
 
@@ -216,8 +269,11 @@ COMPLAINT_ACTIONS: dict[str, Callable[..., Complaint]] = {
 def complaint_available(*, complaint: Complaint, actor: User) -> list[Transition]:
     """The moves ``actor`` may take on ``complaint`` now: the table's (role, status, four
     eyes) less those the complaint's own rules refuse. The buttons its page shows."""
-    return [t for t in COMPLAINT_WORKFLOW.available(obj=complaint, actor=actor)
-            if _refusal(complaint, t.action, actor) is None]
+    return [
+        t
+        for t in COMPLAINT_WORKFLOW.available(obj=complaint, actor=actor)
+        if _refusal(complaint, t.action, actor) is None
+    ]
 
 
 @transaction.atomic
@@ -237,6 +293,13 @@ def complaint_assign(*, actor: User, complaint: Complaint, handler: User) -> Com
     old = c.handler_id
     c.handler = handler
     c.save(update_fields=["handler"])
-    audit_record(actor=actor, entity="complaint", entity_id=c.pk, action="assign", from_state=c.status,
-                 to_state=c.status, data={"from": old, "to": handler.pk})
+    audit_record(
+        actor=actor,
+        entity="complaint",
+        entity_id=c.pk,
+        action="assign",
+        from_state=c.status,
+        to_state=c.status,
+        data={"from": old, "to": handler.pk},
+    )
     return c

@@ -87,8 +87,14 @@ def credit_reviews_create(*, business_date: date, now: datetime | None = None) -
                OR {worse})
         ON CONFLICT DO NOTHING
     """
-    params = [business_date, business_date + timedelta(days=policy().care.review_due_days), now, business_date,
-              add_months_clamped(business_date, -watch), add_months_clamped(business_date, -interval)]
+    params = [
+        business_date,
+        business_date + timedelta(days=policy().care.review_due_days),
+        now,
+        business_date,
+        add_months_clamped(business_date, -watch),
+        add_months_clamped(business_date, -interval),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -106,7 +112,7 @@ def post_disbursement_visits_create(*, business_date: date, now: datetime | None
     sql = f"""
         INSERT INTO {visit} (borrower_id, loan_id, branch_id, kind, scheduled_on, officer_id, status, method,
                              findings, note, created_at)
-        SELECT l.borrower_id, l.id, l.branch_id, '{kind}', {_days_after_sql('l.disbursed_on')}, l.officer_id,
+        SELECT l.borrower_id, l.id, l.branch_id, '{kind}', {_days_after_sql("l.disbursed_on")}, l.officer_id,
                '{VisitStatus.SCHEDULED}', '', '', '', %s
         FROM {loan} l
         WHERE l.status IN ({live}) AND l.disbursed_on <= %s AND l.disbursed_on > %s
@@ -138,18 +144,29 @@ def _cancel_for_ended_loans(model, workflow: Workflow, **extra) -> int:
     the rows locked are exactly the rows changed, and only they are audited. (SQLite has no
     row locks and ignores this: it runs one writer at a time.)"""
     move = workflow.transitions["cancel"]
-    rows = list(model.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status__in=move.sources, loan__status__in=[LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF],
-                        **extra)
-                .values_list("id", "status", "loan_id", "loan__status"))
+    rows = list(
+        model.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status__in=move.sources, loan__status__in=[LoanStatus.CLOSED, LoanStatus.WRITTEN_OFF], **extra)
+        .values_list("id", "status", "loan_id", "loan__status")
+    )
     if not rows:
         return 0
     model.objects.filter(pk__in=[pk for pk, *_rest in rows], status__in=move.sources).update(status=move.target)
-    audit_record_many([
-        {"actor": None, "entity": workflow.entity, "entity_id": pk, "action": move.action, "from_state": status,
-         "to_state": move.target, "reason": _loan_ended_reason(loan_status),
-         "data": {"code": "loan_ended", "loan": loan_id, "loan_status": loan_status}}
-        for pk, status, loan_id, loan_status in rows])
+    audit_record_many(
+        [
+            {
+                "actor": None,
+                "entity": workflow.entity,
+                "entity_id": pk,
+                "action": move.action,
+                "from_state": status,
+                "to_state": move.target,
+                "reason": _loan_ended_reason(loan_status),
+                "data": {"code": "loan_ended", "loan": loan_id, "loan_status": loan_status},
+            }
+            for pk, status, loan_id, loan_status in rows
+        ]
+    )
     return len(rows)
 
 
@@ -160,7 +177,10 @@ def care_daily(*, business_date: date, now: datetime | None = None) -> dict:
     post-disbursement checks. Running it again for the same date changes nothing."""
     cancelled_reviews = _cancel_for_ended_loans(CreditReview, REVIEW_WORKFLOW)
     cancelled_visits = _cancel_for_ended_loans(FollowUpVisit, VISIT_WORKFLOW, kind=VisitKind.POST_DISBURSEMENT)
-    return {"business_date": business_date.isoformat(),
-            "reviews_created": credit_reviews_create(business_date=business_date, now=now),
-            "visits_created": post_disbursement_visits_create(business_date=business_date, now=now),
-            "reviews_cancelled": cancelled_reviews, "visits_cancelled": cancelled_visits}
+    return {
+        "business_date": business_date.isoformat(),
+        "reviews_created": credit_reviews_create(business_date=business_date, now=now),
+        "visits_created": post_disbursement_visits_create(business_date=business_date, now=now),
+        "reviews_cancelled": cancelled_reviews,
+        "visits_cancelled": cancelled_visits,
+    }

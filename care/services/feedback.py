@@ -16,8 +16,14 @@ from .common import text
 
 
 @transaction.atomic
-def feedback_submit(*, actor: User, score: int, comment: str = "", complaint: Complaint | None = None,
-                    visit: FollowUpVisit | None = None) -> Feedback:
+def feedback_submit(
+    *,
+    actor: User,
+    score: int,
+    comment: str = "",
+    complaint: Complaint | None = None,
+    visit: FollowUpVisit | None = None,
+) -> Feedback:
     """A borrower rates a resolved complaint, a visit that took place, or the service in
     general (once a month); each subject once."""
     borrower = Borrower.objects.select_related("branch").filter(user=actor).first()
@@ -40,24 +46,42 @@ def feedback_submit(*, actor: User, score: int, comment: str = "", complaint: Co
     visit = FollowUpVisit.objects.get(pk=visit.pk) if visit is not None else None
     if complaint is not None:
         if complaint.status not in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED):
-            raise TransitionNotAllowed(entity="complaint", action="feedback", status=complaint.status,
-                                       message=_("A complaint is rated once it is resolved."))
+            raise TransitionNotAllowed(
+                entity="complaint",
+                action="feedback",
+                status=complaint.status,
+                message=_("A complaint is rated once it is resolved."),
+            )
         key, field = f"complaint:{complaint.pk}", "complaint"
     elif visit is not None:
         if visit.status != VisitStatus.DONE:
-            raise TransitionNotAllowed(entity="follow_up_visit", action="feedback", status=visit.status,
-                                       message=_("A visit is rated once it has taken place."))
+            raise TransitionNotAllowed(
+                entity="follow_up_visit",
+                action="feedback",
+                status=visit.status,
+                message=_("A visit is rated once it has taken place."),
+            )
         key, field = f"visit:{visit.pk}", "visit"
     else:
         key, field = f"general:{borrower.pk}:{today:%Y-%m}", "non_field_errors"
     try:
         with transaction.atomic():
-            f = Feedback.objects.create(borrower=borrower, branch=borrower.branch, complaint=complaint, visit=visit,
-                                        subject_key=key, score=score, comment=text(comment), business_date=today)
+            f = Feedback.objects.create(
+                borrower=borrower,
+                branch=borrower.branch,
+                complaint=complaint,
+                visit=visit,
+                subject_key=key,
+                score=score,
+                comment=text(comment),
+                business_date=today,
+            )
     except IntegrityError:
-        message = (_("You have already rated this.") if field != "non_field_errors"
-                   else _("You have already given general feedback this month."))
+        message = (
+            _("You have already rated this.")
+            if field != "non_field_errors"
+            else _("You have already given general feedback this month.")
+        )
         raise InvalidInput({field: [message]}) from None
-    audit_record(actor=actor, entity="feedback", entity_id=f.pk, action="submit",
-                 data={"subject": key, "score": score})
+    audit_record(actor=actor, entity="feedback", entity_id=f.pk, action="submit", data={"subject": key, "score": score})
     return f

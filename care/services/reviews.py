@@ -22,8 +22,9 @@ from ..workflow import REVIEW_WORKFLOW
 from .common import check_assignee, text
 
 
-def review_now(*, loan: Loan, trigger: str, business_date: date, actor, reason: str = "",
-               data: dict | None = None) -> CreditReview:
+def review_now(
+    *, loan: Loan, trigger: str, business_date: date, actor, reason: str = "", data: dict | None = None
+) -> CreditReview:
     """An immediate review of a loan for an event (``trigger``; ``reason`` and ``data`` say what
     happened, on the audit trail), whatever reviews the loan had that day. A loan never has two
     open reviews: when one is open, the event is recorded on it instead (see
@@ -37,17 +38,31 @@ def review_now(*, loan: Loan, trigger: str, business_date: date, actor, reason: 
         try:
             with transaction.atomic():
                 r = CreditReview.objects.create(
-                    loan=loan, borrower_id=loan.borrower_id, branch_id=loan.branch_id, officer_id=loan.officer_id,
-                    business_date=business_date, due_on=due_on, trigger=trigger, classification=loan.classification,
-                    created_at=timezone.now())
+                    loan=loan,
+                    borrower_id=loan.borrower_id,
+                    branch_id=loan.branch_id,
+                    officer_id=loan.officer_id,
+                    business_date=business_date,
+                    due_on=due_on,
+                    trigger=trigger,
+                    classification=loan.classification,
+                    created_at=timezone.now(),
+                )
         except IntegrityError:
             # Another transaction (the job, another event) opened a review first: it has
             # committed now, so the next look finds it and the event goes on it.
             if attempt == 2:
                 raise
             continue
-        audit_record(actor=actor, entity="credit_review", entity_id=r.pk, action="create", to_state=r.status,
-                     reason=reason, data=data)
+        audit_record(
+            actor=actor,
+            entity="credit_review",
+            entity_id=r.pk,
+            action="create",
+            to_state=r.status,
+            reason=reason,
+            data=data,
+        )
         return r
     raise AssertionError("unreachable")
 
@@ -60,10 +75,21 @@ def _review_retrigger(r: CreditReview, *, trigger: str, due_on: date, actor, rea
     old_trigger, old_due_on = r.trigger, r.due_on
     r.trigger, r.due_on = trigger, min(r.due_on, due_on)
     r.save(update_fields=["trigger", "due_on"])
-    audit_record(actor=actor, entity="credit_review", entity_id=r.pk, action="trigger", from_state=r.status,
-                 to_state=r.status, reason=reason,
-                 data={**data, "from_trigger": old_trigger, "old_due_on": old_due_on.isoformat(),
-                       "due_on": r.due_on.isoformat()})
+    audit_record(
+        actor=actor,
+        entity="credit_review",
+        entity_id=r.pk,
+        action="trigger",
+        from_state=r.status,
+        to_state=r.status,
+        reason=reason,
+        data={
+            **data,
+            "from_trigger": old_trigger,
+            "old_due_on": old_due_on.isoformat(),
+            "due_on": r.due_on.isoformat(),
+        },
+    )
     return r
 
 
@@ -85,12 +111,35 @@ def credit_review_complete(*, actor: User, review: CreditReview, findings: str, 
     r.classification = r.loan.classification
     r.credit_record = CreditRecord.objects.filter(borrower_id=r.borrower_id).order_by("-as_of", "-id").first()
     r.completed_on, r.completed_by, r.completed_at = current_business_date(), actor, timezone.now()
-    data = {"loan": r.loan_id, "recommendation": recommendation, "classification": r.classification,
-            "credit_record": r.credit_record_id}
-    REVIEW_WORKFLOW.apply(obj=r, action="complete", actor=actor, reason=r.findings, data=data,
-                          extra_update_fields=["findings", "recommendation", "classification", "credit_record",
-                                               "completed_on", "completed_by", "completed_at"])
+    data = {
+        "loan": r.loan_id,
+        "recommendation": recommendation,
+        "classification": r.classification,
+        "credit_record": r.credit_record_id,
+    }
+    REVIEW_WORKFLOW.apply(
+        obj=r,
+        action="complete",
+        actor=actor,
+        reason=r.findings,
+        data=data,
+        extra_update_fields=[
+            "findings",
+            "recommendation",
+            "classification",
+            "credit_record",
+            "completed_on",
+            "completed_by",
+            "completed_at",
+        ],
+    )
     # On the loan's own history too, where a manager deciding on the loan looks.
-    audit_record(actor=actor, entity="loan", entity_id=r.loan_id, action="credit_review", reason=r.findings,
-                 data={"review": r.pk, "recommendation": recommendation})
+    audit_record(
+        actor=actor,
+        entity="loan",
+        entity_id=r.loan_id,
+        action="credit_review",
+        reason=r.findings,
+        data={"review": r.pk, "recommendation": recommendation},
+    )
     return r

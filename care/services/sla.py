@@ -26,8 +26,10 @@ def add_business_days(d: date, n: int) -> date:
 def complaint_deadlines(received_on: date) -> tuple[date, date]:
     """(acknowledge by, resolve by) for a complaint received on ``received_on``: the end of
     the N-th business day after it, and N calendar days after it (microloan/policy.py)."""
-    return (add_business_days(received_on, policy().care.complaint_ack_business_days),
-            received_on + timedelta(days=policy().care.complaint_resolve_days))
+    return (
+        add_business_days(received_on, policy().care.complaint_ack_business_days),
+        received_on + timedelta(days=policy().care.complaint_resolve_days),
+    )
 
 
 @dataclass(frozen=True)

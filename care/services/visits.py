@@ -27,22 +27,50 @@ def visit_create(*, actor, borrower, kind, loan, complaint, scheduled_on, office
     """Writes a scheduled visit and its audit row (the caller has checked the input)."""
     try:
         with transaction.atomic():
-            v = FollowUpVisit.objects.create(borrower=borrower, loan=loan, complaint=complaint,
-                                             branch=borrower.branch, kind=kind, scheduled_on=scheduled_on,
-                                             officer=officer, note=note, created_by=actor)
+            v = FollowUpVisit.objects.create(
+                borrower=borrower,
+                loan=loan,
+                complaint=complaint,
+                branch=borrower.branch,
+                kind=kind,
+                scheduled_on=scheduled_on,
+                officer=officer,
+                note=note,
+                created_by=actor,
+            )
     except IntegrityError:
         field = "loan" if kind == VisitKind.POST_DISBURSEMENT else "complaint"
         raise InvalidInput({field: [_("A visit of this kind is already scheduled for it.")]}) from None
-    audit_record(actor=actor, entity="follow_up_visit", entity_id=v.pk, action="schedule", to_state=v.status,
-                 data={"kind": kind, "borrower": borrower.pk, "loan": loan.pk if loan else None,
-                       "complaint": complaint.pk if complaint else None, "scheduled_on": scheduled_on.isoformat(),
-                       "officer": officer.pk if officer else None})
+    audit_record(
+        actor=actor,
+        entity="follow_up_visit",
+        entity_id=v.pk,
+        action="schedule",
+        to_state=v.status,
+        data={
+            "kind": kind,
+            "borrower": borrower.pk,
+            "loan": loan.pk if loan else None,
+            "complaint": complaint.pk if complaint else None,
+            "scheduled_on": scheduled_on.isoformat(),
+            "officer": officer.pk if officer else None,
+        },
+    )
     return v
 
 
 @transaction.atomic
-def visit_schedule(*, actor: User, borrower: Borrower, kind: str, scheduled_on: date, officer: User | None = None,
-                   loan: Loan | None = None, complaint: Complaint | None = None, note: str = "") -> FollowUpVisit:
+def visit_schedule(
+    *,
+    actor: User,
+    borrower: Borrower,
+    kind: str,
+    scheduled_on: date,
+    officer: User | None = None,
+    loan: Loan | None = None,
+    complaint: Complaint | None = None,
+    note: str = "",
+) -> FollowUpVisit:
     require_role(actor, HANDLERS, _("schedule follow-up visits"))
     today = current_business_date()
     errors: dict[str, list[str]] = {}
@@ -63,8 +91,16 @@ def visit_schedule(*, actor: User, borrower: Borrower, kind: str, scheduled_on: 
     borrower = Borrower.objects.select_related("branch").get(pk=borrower.pk)
     officer = officer or (actor if actor.role == Role.OFFICER else None) or (loan.officer if loan else None)
     check_handler(officer, borrower.branch, "officer")
-    return visit_create(actor=actor, borrower=borrower, kind=kind, loan=loan, complaint=complaint,
-                        scheduled_on=scheduled_on, officer=officer, note=text(note))
+    return visit_create(
+        actor=actor,
+        borrower=borrower,
+        kind=kind,
+        loan=loan,
+        complaint=complaint,
+        scheduled_on=scheduled_on,
+        officer=officer,
+        note=text(note),
+    )
 
 
 def _lock_visit(visit: FollowUpVisit) -> FollowUpVisit:
@@ -87,8 +123,15 @@ def visit_available(*, visit: FollowUpVisit, actor: User) -> list:
 
 
 @transaction.atomic
-def visit_complete(*, actor: User, visit: FollowUpVisit, visited_on: date, method: str, findings: str,
-                   purpose_verified: bool | None = None) -> FollowUpVisit:
+def visit_complete(
+    *,
+    actor: User,
+    visit: FollowUpVisit,
+    visited_on: date,
+    method: str,
+    findings: str,
+    purpose_verified: bool | None = None,
+) -> FollowUpVisit:
     """Records the visit. A post-disbursement check must say whether the funds went to the
     stated purpose; when they did not, the loan gets a credit review at once."""
     v = _lock_visit(visit)
@@ -110,15 +153,28 @@ def visit_complete(*, actor: User, visit: FollowUpVisit, visited_on: date, metho
         raise InvalidInput(errors)
     v.visited_on, v.method, v.findings, v.purpose_verified = visited_on, method, findings.strip(), purpose_verified
     v.completed_by, v.completed_at = actor, timezone.now()
-    VISIT_WORKFLOW.apply(obj=v, action="complete", actor=actor, reason=v.findings,
-                         data={"visited_on": visited_on.isoformat(), "method": method,
-                               "purpose_verified": purpose_verified},
-                         extra_update_fields=["visited_on", "method", "findings", "purpose_verified",
-                                              "completed_by", "completed_at"])
-    if (v.kind == VisitKind.POST_DISBURSEMENT and purpose_verified is False and v.loan is not None
-            and v.loan.status in LIVE_LOAN):
-        review_now(loan=v.loan, trigger=ReviewTrigger.PURPOSE, business_date=today, actor=actor,
-                   reason=v.findings, data={"visit": v.pk})
+    VISIT_WORKFLOW.apply(
+        obj=v,
+        action="complete",
+        actor=actor,
+        reason=v.findings,
+        data={"visited_on": visited_on.isoformat(), "method": method, "purpose_verified": purpose_verified},
+        extra_update_fields=["visited_on", "method", "findings", "purpose_verified", "completed_by", "completed_at"],
+    )
+    if (
+        v.kind == VisitKind.POST_DISBURSEMENT
+        and purpose_verified is False
+        and v.loan is not None
+        and v.loan.status in LIVE_LOAN
+    ):
+        review_now(
+            loan=v.loan,
+            trigger=ReviewTrigger.PURPOSE,
+            business_date=today,
+            actor=actor,
+            reason=v.findings,
+            data={"visit": v.pk},
+        )
     return v
 
 

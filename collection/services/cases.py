@@ -29,20 +29,30 @@ def cases_open(*, business_date: date, loan_ids: list[int]) -> list[int]:
         return []
     cond, params = in_ids(loan_ids)
     with connection.cursor() as cur:
-        cur.execute(f"""
+        cur.execute(
+            f"""
             INSERT INTO {table(CollectionCase)} (loan_id, branch_id, opened_on, status, outcome)
             SELECT l.id, l.branch_id, %s, %s, '' FROM {table(Loan)} l
             WHERE l.id {cond} AND l.days_past_due > 0
               AND NOT EXISTS (SELECT 1 FROM {table(CollectionCase)} c
                               WHERE c.loan_id = l.id AND c.status = %s)
             ON CONFLICT DO NOTHING RETURNING id, loan_id""",
-                    [business_date, CaseStatus.OPEN, *params, CaseStatus.OPEN])
+            [business_date, CaseStatus.OPEN, *params, CaseStatus.OPEN],
+        )
         new = sorted(cur.fetchall())
-    audit_record_many([
-        dict(actor=None, entity=CASE_WORKFLOW.entity, entity_id=case_id, action=CASE_OPENED,
-             to_state=CaseStatus.OPEN, data={"loan": loan_id, "business_date": business_date.isoformat()})
-        for case_id, loan_id in new
-    ])
+    audit_record_many(
+        [
+            dict(
+                actor=None,
+                entity=CASE_WORKFLOW.entity,
+                entity_id=case_id,
+                action=CASE_OPENED,
+                to_state=CaseStatus.OPEN,
+                data={"loan": loan_id, "business_date": business_date.isoformat()},
+            )
+            for case_id, loan_id in new
+        ]
+    )
     return [case_id for case_id, _loan in new]
 
 
@@ -53,7 +63,8 @@ def cases_assign(*, case_ids: list[int]) -> None:
     cond, params = in_ids(case_ids)
     case, user = table(CollectionCase), table(User)
     with connection.cursor() as cur:
-        cur.execute(f"""
+        cur.execute(
+            f"""
             WITH fresh AS (
                 SELECT id, branch_id, ROW_NUMBER() OVER (PARTITION BY branch_id ORDER BY id) - 1 AS rn
                 FROM {case} WHERE id {cond}
@@ -69,24 +80,36 @@ def cases_assign(*, case_ids: list[int]) -> None:
             )
             UPDATE {case} AS cc SET assigned_to_id = pool.id
             FROM fresh JOIN pool ON pool.branch_id = fresh.branch_id AND pool.idx = fresh.rn %% pool.n
-            WHERE cc.id = fresh.id""", [*params, CaseStatus.OPEN, Role.COLLECTOR])
+            WHERE cc.id = fresh.id""",
+            [*params, CaseStatus.OPEN, Role.COLLECTOR],
+        )
 
 
 def cases_close_current(*, business_date: date, lo: int = 0, hi: int = 2**62) -> dict[str, int]:
     """Closes the open cases of the loans in ``lo``..``hi`` that this close found current again,
     repaid or written off, through the case's table. Returns how many closed, by action."""
-    candidates = (CollectionCase.objects
-                  .filter(status=CaseStatus.OPEN, loan__id__range=(lo, hi), loan__business_date=business_date)
-                  .filter(Q(loan__days_past_due=0) | Q(loan__status__in=list(CLOSING_ACTION)))
-                  .values_list("id", "loan__status"))
+    candidates = (
+        CollectionCase.objects.filter(
+            status=CaseStatus.OPEN, loan__id__range=(lo, hi), loan__business_date=business_date
+        )
+        .filter(Q(loan__days_past_due=0) | Q(loan__status__in=list(CLOSING_ACTION)))
+        .values_list("id", "loan__status")
+    )
     by_action: dict[str, list[int]] = {}
     for case_id, loan_status in candidates:
         by_action.setdefault(CLOSING_ACTION.get(loan_status, "cure"), []).append(case_id)
-    return {action: len(cases_close(case_ids=ids, action=action, business_date=business_date))
-            for action, ids in sorted(by_action.items())}
+    return {
+        action: len(cases_close(case_ids=ids, action=action, business_date=business_date))
+        for action, ids in sorted(by_action.items())
+    }
 
 
 def cases_close(*, case_ids: list[int], action: str, business_date: date, actor=None) -> list[int]:
     """Closes the given cases (those still open) with ``action``'s outcome; the ids closed."""
-    return CASE_WORKFLOW.apply_many(model=CollectionCase, ids=case_ids, action=action, actor=actor,
-                                    extra={"closed_on": business_date, "outcome": CASE_OUTCOMES[action]})
+    return CASE_WORKFLOW.apply_many(
+        model=CollectionCase,
+        ids=case_ids,
+        action=action,
+        actor=actor,
+        extra={"closed_on": business_date, "outcome": CASE_OUTCOMES[action]},
+    )

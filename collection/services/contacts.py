@@ -25,9 +25,18 @@ def _local(at: datetime, tz: str) -> datetime:
 
 
 @transaction.atomic
-def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borrower", party_name: str = "",
-                connected: bool = False, outcome: str = "", notes: str = "",
-                at: datetime | None = None) -> ContactAttempt:
+def contact_log(
+    *,
+    actor,
+    case: CollectionCase,
+    channel: str,
+    party: str = "borrower",
+    party_name: str = "",
+    connected: bool = False,
+    outcome: str = "",
+    notes: str = "",
+    at: datetime | None = None,
+) -> ContactAttempt:
     """Logs every attempt. One the conduct rules forbid is logged as refused, with why, and
     the caller shows that reason; nothing about the debt goes to a third party."""
     require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("contact borrowers"))
@@ -42,29 +51,59 @@ def contact_log(*, actor, case: CollectionCase, channel: str, party: str = "borr
     reason = ""
     conduct = policy().collection.conduct
     start, end = conduct.contact_start, conduct.contact_end
-    guarantors = {str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or [])
-                  if isinstance(g, dict)}
+    guarantors = {
+        str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or []) if isinstance(g, dict)
+    }
     if party == "third_party" or (party == "guarantor" and party_name.strip() not in guarantors):
         reason = _("No contact with third parties other than the loan's guarantors.")
     elif not (start <= local.time() < end):
         reason = _("No contact between %(end)s and %(start)s borrower local time (now %(now)s).") % {
-            "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "now": local.strftime("%H:%M")}
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "now": local.strftime("%H:%M"),
+        }
     elif channel == "call":
         day_start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
-        today = ContactAttempt.objects.filter(borrower=borrower, channel="call", refused=False, at__gte=day_start,
-                                              at__lt=day_start + timedelta(days=1))
+        today = ContactAttempt.objects.filter(
+            borrower=borrower, channel="call", refused=False, at__gte=day_start, at__lt=day_start + timedelta(days=1)
+        )
         counts = today.aggregate(dials=Count("id"), connected=Count("id", filter=Q(connected=True)))
         if counts["dials"] >= conduct.max_dial_attempts:
             reason = _("Already %(n)d call attempts today for this borrower (limit %(max)d).") % {
-                "n": counts["dials"], "max": conduct.max_dial_attempts}
+                "n": counts["dials"],
+                "max": conduct.max_dial_attempts,
+            }
         elif counts["connected"] >= conduct.max_connected_calls:
             reason = _("Already %(n)d connected calls today for this borrower (limit %(max)d).") % {
-                "n": counts["connected"], "max": conduct.max_connected_calls}
+                "n": counts["connected"],
+                "max": conduct.max_connected_calls,
+            }
     attempt = ContactAttempt.objects.create(
-        case=case, borrower=borrower, actor=actor, at=at, channel=channel, party=party, party_name=party_name,
-        connected=connected and not reason, outcome=outcome, notes=notes, refused=bool(reason),
-        refusal_reason=reason)
-    audit_record(actor=actor, entity="loan", entity_id=case.loan_id, action="contact_refused" if reason else "contact",
-                 reason=reason, data={"case": case.pk, "attempt": attempt.pk, "channel": channel, "party": party,
-                                      "connected": attempt.connected})
+        case=case,
+        borrower=borrower,
+        actor=actor,
+        at=at,
+        channel=channel,
+        party=party,
+        party_name=party_name,
+        connected=connected and not reason,
+        outcome=outcome,
+        notes=notes,
+        refused=bool(reason),
+        refusal_reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        entity="loan",
+        entity_id=case.loan_id,
+        action="contact_refused" if reason else "contact",
+        reason=reason,
+        data={
+            "case": case.pk,
+            "attempt": attempt.pk,
+            "channel": channel,
+            "party": party,
+            "connected": attempt.connected,
+        },
+    )
     return attempt

@@ -51,42 +51,66 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
     cond, params = in_ids(loan_ids)
     values = ", ".join(["(%s, %s)"] * len(steps))
     with connection.cursor() as cur:
-        cur.execute(f"""
+        cur.execute(
+            f"""
             WITH s(step, min_dpd) AS (VALUES {values})
             INSERT INTO {table(CaseStep)} (case_id, step, business_date, days_past_due, created_at)
             SELECT c.id, s.step, %s, l.days_past_due, %s
             FROM {table(CollectionCase)} c JOIN {table(Loan)} l ON l.id = c.loan_id, s
             WHERE c.status = %s AND c.loan_id {cond} AND l.days_past_due >= s.min_dpd
             ON CONFLICT DO NOTHING RETURNING id""",
-                    [*[x for st in steps for x in st], business_date, now, CaseStatus.OPEN, *params])
+            [*[x for st in steps for x in st], business_date, now, CaseStatus.OPEN, *params],
+        )
         step_ids = sorted(r[0] for r in cur.fetchall())
         if not step_ids:
             return 0
         cond, params = in_ids(step_ids)
-        cur.execute(f"""
+        cur.execute(
+            f"""
             SELECT s.step, s.days_past_due, c.id, l.id, l.days_past_due, l.overdue_amount, bo.mobile, bo.language,
                    b.timezone
             FROM {table(CaseStep)} s JOIN {table(CollectionCase)} c ON c.id = s.case_id
             JOIN {table(Loan)} l ON l.id = c.loan_id JOIN {table(Borrower)} bo ON bo.id = l.borrower_id
             JOIN {table(Branch)} b ON b.id = c.branch_id
-            WHERE s.id {cond} ORDER BY s.id""", params)
+            WHERE s.id {cond} ORDER BY s.id""",
+            params,
+        )
         taken = cur.fetchall()
-    audit_record_many([
-        dict(actor=None, entity="loan", entity_id=loan_id, action=f"escalation:{step}", to_state=step,
-             data={"case": case_id, "business_date": business_date.isoformat(), "days_past_due": step_dpd})
-        for step, step_dpd, case_id, loan_id, *_rest in taken
-    ])
-    notifications_enqueue_many([
-        overdue_notice(case_id=case_id, loan_id=loan_id, days_past_due=dpd, overdue_amount=amount, mobile=mobile,
-                       language=language, tz_name=tz)
-        for step, _s, case_id, loan_id, dpd, amount, mobile, language, tz in taken
-        if step == NOTICE_STEP and mobile
-    ], now=now)
+    audit_record_many(
+        [
+            dict(
+                actor=None,
+                entity="loan",
+                entity_id=loan_id,
+                action=f"escalation:{step}",
+                to_state=step,
+                data={"case": case_id, "business_date": business_date.isoformat(), "days_past_due": step_dpd},
+            )
+            for step, step_dpd, case_id, loan_id, *_rest in taken
+        ]
+    )
+    notifications_enqueue_many(
+        [
+            overdue_notice(
+                case_id=case_id,
+                loan_id=loan_id,
+                days_past_due=dpd,
+                overdue_amount=amount,
+                mobile=mobile,
+                language=language,
+                tz_name=tz,
+            )
+            for step, _s, case_id, loan_id, dpd, amount, mobile, language, tz in taken
+            if step == NOTICE_STEP and mobile
+        ],
+        now=now,
+    )
     return len(taken)
 
 
-def overdue_notice(*, case_id: int, loan_id: int, days_past_due: int, overdue_amount, mobile: str, language: str,
-                   tz_name: str) -> dict:
+def overdue_notice(
+    *, case_id: int, loan_id: int, days_past_due: int, overdue_amount, mobile: str, language: str, tz_name: str
+) -> dict:
     """The overdue notice's outbox row, worded in the borrower's language (the site's when the
     borrower has none), once per case (its dedupe key) and held to the contact window of the
     branch's time zone (the outbox works out when)."""
@@ -95,7 +119,18 @@ def overdue_notice(*, case_id: int, loan_id: int, days_past_due: int, overdue_am
     with translation.override(language):
         subject = _("Overdue notice")
         body = _("Your loan %(loan)s is %(days)s days overdue (%(amount)s). Please repay as soon as possible.") % {
-            "loan": loan_id, "days": days_past_due, "amount": amount}
-    return dict(channel=Channel.SMS, to_address=mobile, language=language, subject=subject, body=body,
-                kind=NOTICE_STEP, reference=f"case:{case_id}", dedupe_key=f"{NOTICE_STEP}:{case_id}",
-                tz_name=tz_name)
+            "loan": loan_id,
+            "days": days_past_due,
+            "amount": amount,
+        }
+    return dict(
+        channel=Channel.SMS,
+        to_address=mobile,
+        language=language,
+        subject=subject,
+        body=body,
+        kind=NOTICE_STEP,
+        reference=f"case:{case_id}",
+        dedupe_key=f"{NOTICE_STEP}:{case_id}",
+        tz_name=tz_name,
+    )

@@ -30,13 +30,23 @@ def promise_create(*, actor, case: CollectionCase, amount, promised_on: date) ->
         raise InvalidInput(errors)
     if case.status != CaseStatus.OPEN:
         raise TransitionNotAllowed(entity=CASE_WORKFLOW.entity, action="promise", status=case.status)
-    p = PromiseToPay.objects.create(case=case, amount=amount, promised_on=promised_on, made_on=today,
-                                    created_by=actor)
-    audit_record(actor=actor, entity=PROMISE_WORKFLOW.entity, entity_id=p.pk, action=PROMISE_MADE,
-                 to_state=p.status, data={"case": case.pk})
+    p = PromiseToPay.objects.create(case=case, amount=amount, promised_on=promised_on, made_on=today, created_by=actor)
+    audit_record(
+        actor=actor,
+        entity=PROMISE_WORKFLOW.entity,
+        entity_id=p.pk,
+        action=PROMISE_MADE,
+        to_state=p.status,
+        data={"case": case.pk},
+    )
     # The loan's history shows it too.
-    audit_record(actor=actor, entity="loan", entity_id=case.loan_id, action="promise_to_pay",
-                 data={"case": case.pk, "amount": str(amount), "promised_on": promised_on.isoformat()})
+    audit_record(
+        actor=actor,
+        entity="loan",
+        entity_id=case.loan_id,
+        action="promise_to_pay",
+        data={"case": case.pk, "amount": str(amount), "promised_on": promised_on.isoformat()},
+    )
     return p
 
 
@@ -44,7 +54,8 @@ def promises_settle(*, business_date: date, lo: int = 0, hi: int = 2**62) -> dic
     """Settles the open promises dated before ``business_date`` on the loans in ``lo``..``hi``,
     set-based through the promise's table. Returns how many were kept and broken."""
     with connection.cursor() as cur:
-        cur.execute(f"""
+        cur.execute(
+            f"""
             SELECT p.id, p.amount, COALESCE(SUM(r.amount), 0)
             FROM {table(PromiseToPay)} p
             JOIN {table(CollectionCase)} c ON c.id = p.case_id
@@ -52,7 +63,8 @@ def promises_settle(*, business_date: date, lo: int = 0, hi: int = 2**62) -> dic
                  AND r.paid_on BETWEEN p.made_on AND p.promised_on
             WHERE p.status = %s AND p.promised_on < %s AND c.loan_id BETWEEN %s AND %s
             GROUP BY p.id, p.amount ORDER BY p.id""",
-                    [RepaymentStatus.POSTED, PromiseStatus.OPEN, business_date, lo, hi])
+            [RepaymentStatus.POSTED, PromiseStatus.OPEN, business_date, lo, hi],
+        )
         rows = cur.fetchall()
     # Compared in cents: SQLite hands the sums back as floats.
     kept = [pk for pk, amount, paid in rows if money(str(paid)) >= money(str(amount))]

@@ -69,8 +69,9 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.PENALTY_RECEIVABLE, "应收罚息", "Penalty interest receivable", AccountType.ASSET),
     AccountSpec(Acct.FEE_RECEIVABLE, "应收费用", "Fees receivable", AccountType.ASSET),
     AccountSpec(Acct.LOAN_LOSS_PROVISION, "贷款损失准备", "Loan-loss provision", AccountType.ASSET, Side.CREDIT),
-    AccountSpec(Acct.BORROWER_CREDIT, "其他应付款-客户溢缴款", "Borrower credit balances (overpayments)",
-                AccountType.LIABILITY),
+    AccountSpec(
+        Acct.BORROWER_CREDIT, "其他应付款-客户溢缴款", "Borrower credit balances (overpayments)", AccountType.LIABILITY
+    ),
     AccountSpec(Acct.INTEREST_INCOME, "利息收入", "Interest income", AccountType.INCOME),
     AccountSpec(Acct.PENALTY_INCOME, "罚息收入", "Penalty interest income", AccountType.INCOME),
     AccountSpec(Acct.FEE_INCOME, "手续费收入", "Fee income", AccountType.INCOME),

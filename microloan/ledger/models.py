@@ -60,8 +60,9 @@ class JournalEntry(models.Model):
     memo = models.TextField(_("memo"), blank=True, default="")
     reference = models.CharField(_("reference"), max_length=100, blank=True, default="", db_index=True)
     source_key = models.CharField(_("source key"), max_length=200, unique=True, null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -132,8 +133,9 @@ class LedgerDayTotal(models.Model):
     class Meta:
         verbose_name = _("ledger day total")
         verbose_name_plural = _("ledger day totals")
-        constraints = [models.UniqueConstraint(fields=["account", "business_date"],
-                                               name="microloan_ledgerdaytotal_account_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "business_date"], name="microloan_ledgerdaytotal_account_date")
+        ]
 
 
 class LedgerRollup(models.Model):

@@ -53,8 +53,11 @@ def ledger_rollup(*, chunk: int = ROLLUP_CHUNK, lock_timeout_ms: int = 2000) -> 
                 # (OFFSET 0 keeps the planner on the id range: given MIN(entry_id) alone it walks
                 # the entry_id index from the start of the journal.)
                 fence = "OFFSET 0" if connection.vendor == "postgresql" else ""
-                cursor.execute(f"SELECT MIN(entry_id), MAX(entry_id) FROM (SELECT entry_id FROM {line_table} "
-                               f"WHERE id > %s AND id <= %s {fence}) AS fresh", [mark.last_line_id, upto])
+                cursor.execute(
+                    f"SELECT MIN(entry_id), MAX(entry_id) FROM (SELECT entry_id FROM {line_table} "
+                    f"WHERE id > %s AND id <= %s {fence}) AS fresh",
+                    [mark.last_line_id, upto],
+                )
                 first_entry, last_entry = cursor.fetchone()
                 cursor.execute(
                     f"INSERT INTO {total_table} (account_id, business_date, debit, credit) "

@@ -41,14 +41,18 @@ def trial_balance(*, as_of: date | None = None) -> dict:
     seen = LedgerRollup.objects.filter(pk=1).values_list("last_line_id", flat=True).first() or 0
     if as_of is None:
         totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t"
-        lines_part = (f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
-                      f"WHERE l.id > %s AND l.id > (SELECT w FROM mark)")
+        lines_part = (
+            f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
+            f"WHERE l.id > %s AND l.id > (SELECT w FROM mark)"
+        )
         params: list[date | int] = [seen]
     else:
         totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t WHERE t.business_date <= %s"
-        lines_part = (f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
-                      f"JOIN {entry_table} e ON e.id = l.entry_id "
-                      f"WHERE l.id > %s AND l.id > (SELECT w FROM mark) AND e.business_date <= %s")
+        lines_part = (
+            f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
+            f"JOIN {entry_table} e ON e.id = l.entry_id "
+            f"WHERE l.id > %s AND l.id > (SELECT w FROM mark) AND e.business_date <= %s"
+        )
         params = [as_of, seen, as_of]
     sql = (
         f"WITH mark AS (SELECT COALESCE(MAX(last_line_id), 0) AS w FROM {mark_table}), "
@@ -67,10 +71,17 @@ def trial_balance(*, as_of: date | None = None) -> dict:
         debit, credit = _db_money(debit), _db_money(credit)
         net = debit - credit
         row = {
-            "code": code, "name": name, "name_en": name_en, "type": type_, "normal_side": normal_side,
-            "type_label": AccountType(type_).label, "debit": debit, "credit": credit,
+            "code": code,
+            "name": name,
+            "name_en": name_en,
+            "type": type_,
+            "normal_side": normal_side,
+            "type_label": AccountType(type_).label,
+            "debit": debit,
+            "credit": credit,
             "balance": net if normal_side == Side.DEBIT else -net,
-            "debit_balance": net if net > 0 else ZERO, "credit_balance": -net if net < 0 else ZERO,
+            "debit_balance": net if net > 0 else ZERO,
+            "credit_balance": -net if net < 0 else ZERO,
         }
         for key in totals:
             totals[key] += row[key]
@@ -86,8 +97,9 @@ def trial_balance(*, as_of: date | None = None) -> dict:
     }
 
 
-def balances_by_loan(*, loan_ids: Iterable[int], account_codes: Iterable[str],
-                     as_of: date | None = None) -> dict[int, dict[str, Decimal]]:
+def balances_by_loan(
+    *, loan_ids: Iterable[int], account_codes: Iterable[str], as_of: date | None = None
+) -> dict[int, dict[str, Decimal]]:
     """``{loan_id: {account_code: balance}}`` on each account's normal side; one query.
 
     Every requested loan and code is present (zero when nothing was posted).
@@ -99,8 +111,11 @@ def balances_by_loan(*, loan_ids: Iterable[int], account_codes: Iterable[str],
     qs = JournalLine.objects.filter(loan_id__in=loan_ids, account__code__in=account_codes)
     if as_of is not None:
         qs = qs.filter(entry__business_date__lte=as_of)
-    rows = qs.order_by().values("loan_id", "account__code", "account__normal_side").annotate(
-        d=Sum("debit"), c=Sum("credit"))
+    rows = (
+        qs.order_by()
+        .values("loan_id", "account__code", "account__normal_side")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+    )
     for row in rows:
         net = row["d"] - row["c"]
         balances = result[cast(int, row["loan_id"])]  # loan_id__in: never None here

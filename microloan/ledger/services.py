@@ -72,8 +72,9 @@ def _amount(value, where: str, errors: list[str]) -> Decimal:
         errors.append(gettext("%(where)s: %(value)s is too large.") % {"where": where, "value": amount})
         return ZERO
     if amount != amount.quantize(CENT):
-        errors.append(gettext("%(where)s: %(value)s has more than two decimal places.")
-                      % {"where": where, "value": amount})
+        errors.append(
+            gettext("%(where)s: %(value)s has more than two decimal places.") % {"where": where, "value": amount}
+        )
         return ZERO
     return amount.quantize(CENT)
 
@@ -94,8 +95,9 @@ def _clean_lines(lines) -> list[Line]:
         debit = _amount(line.debit, gettext("%(where)s debit") % {"where": where}, errors)
         credit = _amount(line.credit, gettext("%(where)s credit") % {"where": where}, errors)
         if debit and credit:
-            errors.append(gettext("%(where)s: has both a debit and a credit; post them as two lines.")
-                          % {"where": where})
+            errors.append(
+                gettext("%(where)s: has both a debit and a credit; post them as two lines.") % {"where": where}
+            )
         if line.loan_id is not None and (isinstance(line.loan_id, bool) or not isinstance(line.loan_id, int)):
             errors.append(gettext("%(where)s: loan_id must be an integer.") % {"where": where})
         if debit or credit:
@@ -111,8 +113,9 @@ def _check_balanced(lines: list[Line]) -> None:
     debits = sum((ln.debit for ln in lines), ZERO)
     credits = sum((ln.credit for ln in lines), ZERO)
     if debits != credits:
-        raise InvalidInput({"lines": [gettext("Debits (%(d)s) do not equal credits (%(c)s).")
-                                      % {"d": debits, "c": credits}]})
+        raise InvalidInput(
+            {"lines": [gettext("Debits (%(d)s) do not equal credits (%(c)s).") % {"d": debits, "c": credits}]}
+        )
 
 
 def _account_ids(codes: set[str]) -> dict[str, int]:
@@ -127,8 +130,17 @@ def _account_ids(codes: set[str]) -> dict[str, int]:
     return ids
 
 
-def _post(*, kind: str, business_date: date, lines, memo: str, reference: str, source_key: str | None,
-          actor, reverses: JournalEntry | None = None) -> JournalEntry | None:
+def _post(
+    *,
+    kind: str,
+    business_date: date,
+    lines,
+    memo: str,
+    reference: str,
+    source_key: str | None,
+    actor,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry | None:
     errors: dict[str, list[str]] = {}
     if kind not in EntryKind.values:
         errors["kind"] = [gettext("Unknown entry kind %(kind)r.") % {"kind": kind}]
@@ -161,8 +173,12 @@ def _post(*, kind: str, business_date: date, lines, memo: str, reference: str, s
             # transaction usable and we can return the winner's entry.
             with transaction.atomic():
                 entry = JournalEntry.objects.create(
-                    business_date=business_date, kind=kind, memo=memo or "", reference=reference or "",
-                    source_key=source_key, created_by=actor if getattr(actor, "pk", None) else None,
+                    business_date=business_date,
+                    kind=kind,
+                    memo=memo or "",
+                    reference=reference or "",
+                    source_key=source_key,
+                    created_by=actor if getattr(actor, "pk", None) else None,
                     reverses=reverses,
                 )
         except IntegrityError:
@@ -172,22 +188,39 @@ def _post(*, kind: str, business_date: date, lines, memo: str, reference: str, s
             if existing is None:
                 raise
             return _same_kind(existing, kind)
-        JournalLine.objects.bulk_create([
-            JournalLine(entry=entry, account_id=ids[ln.account], debit=ln.debit, credit=ln.credit, loan_id=ln.loan_id)
-            for ln in cleaned
-        ])
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(
+                    entry=entry, account_id=ids[ln.account], debit=ln.debit, credit=ln.credit, loan_id=ln.loan_id
+                )
+                for ln in cleaned
+            ]
+        )
     return entry
 
 
 def _same_kind(existing: JournalEntry, kind: str) -> JournalEntry:
     if existing.kind != kind:
-        raise InvalidInput({"source_key": [gettext("Already used by a %(kind)s entry (#%(pk)s).")
-                                           % {"kind": existing.kind, "pk": existing.pk}]})
+        raise InvalidInput(
+            {
+                "source_key": [
+                    gettext("Already used by a %(kind)s entry (#%(pk)s).") % {"kind": existing.kind, "pk": existing.pk}
+                ]
+            }
+        )
     return existing
 
 
-def journal_post(*, kind: str, business_date: date, lines: Iterable[Line | tuple], memo: str = "",
-                 reference: str = "", source_key: str | None = None, actor=None) -> JournalEntry | None:
+def journal_post(
+    *,
+    kind: str,
+    business_date: date,
+    lines: Iterable[Line | tuple],
+    memo: str = "",
+    reference: str = "",
+    source_key: str | None = None,
+    actor=None,
+) -> JournalEntry | None:
     """Posts one balanced entry and returns it.
 
     ``lines`` are ``Line`` objects or ``(account_code, debit, credit[, loan_id])`` tuples;
@@ -203,8 +236,15 @@ def journal_post(*, kind: str, business_date: date, lines: Iterable[Line | tuple
     Raises ``InvalidInput`` naming ``lines`` (or ``kind``, ``business_date``, ``source_key``)
     and writes nothing when the posting is malformed or does not balance.
     """
-    return _post(kind=kind, business_date=business_date, lines=list(lines), memo=memo, reference=reference,
-                 source_key=source_key, actor=actor)
+    return _post(
+        kind=kind,
+        business_date=business_date,
+        lines=list(lines),
+        memo=memo,
+        reference=reference,
+        source_key=source_key,
+        actor=actor,
+    )
 
 
 def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: str = "") -> JournalEntry:
@@ -212,15 +252,34 @@ def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: st
 
     Idempotent: an entry is reversed at most once; reversing it again returns the reversal.
     """
-    if isinstance(business_date, date) and not isinstance(business_date, datetime) \
-            and business_date < entry.business_date:
-        raise InvalidInput({"business_date": [gettext("A reversal cannot be dated before the entry it reverses "
-                                                      "(%(date)s).") % {"date": entry.business_date}]})
-    mirror = [Line(account=code, debit=credit, credit=debit, loan_id=loan_id)
-              for code, debit, credit, loan_id
-              in entry.lines.order_by("id").values_list("account__code", "debit", "credit", "loan_id")]
-    reversal = _post(kind=EntryKind.REVERSAL, business_date=business_date, lines=mirror,
-                     memo=memo or gettext("Reversal of entry #%(pk)s") % {"pk": entry.pk}, reference=entry.reference,
-                     source_key=f"reversal:{entry.pk}", actor=actor, reverses=entry)
+    if (
+        isinstance(business_date, date)
+        and not isinstance(business_date, datetime)
+        and business_date < entry.business_date
+    ):
+        raise InvalidInput(
+            {
+                "business_date": [
+                    gettext("A reversal cannot be dated before the entry it reverses (%(date)s).")
+                    % {"date": entry.business_date}
+                ]
+            }
+        )
+    mirror = [
+        Line(account=code, debit=credit, credit=debit, loan_id=loan_id)
+        for code, debit, credit, loan_id in entry.lines.order_by("id").values_list(
+            "account__code", "debit", "credit", "loan_id"
+        )
+    ]
+    reversal = _post(
+        kind=EntryKind.REVERSAL,
+        business_date=business_date,
+        lines=mirror,
+        memo=memo or gettext("Reversal of entry #%(pk)s") % {"pk": entry.pk},
+        reference=entry.reference,
+        source_key=f"reversal:{entry.pk}",
+        actor=actor,
+        reverses=entry,
+    )
     assert reversal is not None  # an entry has two non-zero lines at least, and so has its mirror
     return reversal

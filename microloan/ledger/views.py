@@ -10,7 +10,9 @@ from .selectors import trial_balance
 
 class TrialBalanceFilter(forms.Form):
     date = forms.DateField(
-        label=_("As of"), required=False, input_formats=["%Y-%m-%d"],
+        label=_("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Only entries with a business date on or before this date; empty means all."),
     )

@@ -166,12 +166,27 @@ def _validate(
     # datetime is a subclass of date; a time of day would make the dates ambiguous.
     if not isinstance(disbursement_date, date) or isinstance(disbursement_date, datetime):
         raise ScheduleError("disbursement_date", "Must be a date.")
-    _validate_ranges(principal=principal, annual_rate=annual_rate, term=term, frequency=frequency, method=method,
-                     fee=fee, grace_periods=grace_periods)
+    _validate_ranges(
+        principal=principal,
+        annual_rate=annual_rate,
+        term=term,
+        frequency=frequency,
+        method=method,
+        fee=fee,
+        grace_periods=grace_periods,
+    )
 
 
-def _validate_ranges(*, principal: Decimal, annual_rate: Decimal, term: int, frequency: str, method: str,
-                     fee: Decimal, grace_periods: int) -> None:
+def _validate_ranges(
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    term: int,
+    frequency: str,
+    method: str,
+    fee: Decimal,
+    grace_periods: int,
+) -> None:
     if principal <= 0:
         raise ScheduleError("principal", "Must be greater than 0.")
     if annual_rate < 0 or annual_rate > MAX_ANNUAL_RATE:

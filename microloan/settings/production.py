@@ -31,5 +31,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # count in it, and per-process memory would let an address make N x the rate with N workers.
 CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "microloan"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "microloan",
+        }
+    }

@@ -21,7 +21,22 @@ from .stock import classification_provisions, portfolio_at_risk, portfolio_snaps
 from .turnaround import approval_turnaround, decision_events
 
 __all__ = [
-    "BUCKETS", "DECISION_ACTIONS", "PAR_LEVELS", "PAR_ROLES", "PERIODS", "REPORT_ROLES", "ReportScope",
-    "approval_turnaround", "classification_provisions", "decision_events", "disbursements_collections", "hours",
-    "officer_performance", "periods", "portfolio_at_risk", "portfolio_snapshot", "ratio", "report_date",
+    "BUCKETS",
+    "DECISION_ACTIONS",
+    "PAR_LEVELS",
+    "PAR_ROLES",
+    "PERIODS",
+    "REPORT_ROLES",
+    "ReportScope",
+    "approval_turnaround",
+    "classification_provisions",
+    "decision_events",
+    "disbursements_collections",
+    "hours",
+    "officer_performance",
+    "periods",
+    "portfolio_at_risk",
+    "portfolio_snapshot",
+    "ratio",
+    "report_date",
 ]

@@ -61,46 +61,93 @@ def disbursements_collections(*, scope: ReportScope, date_from: date, date_to: d
         period = "day"
     span = {"date_from": date_from, "date_to": date_to, "period": period}
     disbursed = _by_period(
-        Loan.objects.filter(scope.q(), disbursed_on__range=(date_from, date_to)), "disbursed_on", period,
-        loans=Count("pk"), principal=Sum("principal"), paid_out=Sum("disbursed_amount"), fees=Sum("fee"))
+        Loan.objects.filter(scope.q(), disbursed_on__range=(date_from, date_to)),
+        "disbursed_on",
+        period,
+        loans=Count("pk"),
+        principal=Sum("principal"),
+        paid_out=Sum("disbursed_amount"),
+        fees=Sum("fee"),
+    )
     posted = Q(status=RepaymentStatus.POSTED)
     repaid = _by_period(
-        Repayment.objects.filter(scope.q("loan__"), paid_on__range=(date_from, date_to)), "paid_on", period,
-        repayments=Count("pk", filter=posted), collected=Sum("amount", filter=posted),
-        credit=Sum("unapplied", filter=posted), reversed=Count("pk", filter=~posted),
-        reversed_amount=Sum("amount", filter=~posted))
+        Repayment.objects.filter(scope.q("loan__"), paid_on__range=(date_from, date_to)),
+        "paid_on",
+        period,
+        repayments=Count("pk", filter=posted),
+        collected=Sum("amount", filter=posted),
+        credit=Sum("unapplied", filter=posted),
+        reversed=Count("pk", filter=~posted),
+        reversed_amount=Sum("amount", filter=~posted),
+    )
     # Allocations of reversed postings are deleted with the reversal; the filter says so anyway.
     split = _by_period(
-        RepaymentAllocation.objects.filter(scope.q("repayment__loan__"), repayment__status=RepaymentStatus.POSTED,
-                                           repayment__paid_on__range=(date_from, date_to)),
-        "repayment__paid_on", period,
-        principal=Sum("principal"), interest=Sum("interest"), penalty=Sum("penalty"), fee=Sum("fee"))
+        RepaymentAllocation.objects.filter(
+            scope.q("repayment__loan__"),
+            repayment__status=RepaymentStatus.POSTED,
+            repayment__paid_on__range=(date_from, date_to),
+        ),
+        "repayment__paid_on",
+        period,
+        principal=Sum("principal"),
+        interest=Sum("interest"),
+        penalty=Sum("penalty"),
+        fee=Sum("fee"),
+    )
     recovered = _by_period(
-        Recovery.objects.filter(scope.q("loan__"), received_on__range=(date_from, date_to)), "received_on", period,
-        recoveries=Count("pk"), recovered=Sum("amount"))
-    written_off = WriteOff.objects.filter(scope.q("loan__"), status=WriteOffStatus.APPROVED,
-                                          business_date__range=(date_from, date_to)).aggregate(
-        loans=Count("pk"), principal=Sum("principal"))
+        Recovery.objects.filter(scope.q("loan__"), received_on__range=(date_from, date_to)),
+        "received_on",
+        period,
+        recoveries=Count("pk"),
+        recovered=Sum("amount"),
+    )
+    written_off = WriteOff.objects.filter(
+        scope.q("loan__"), status=WriteOffStatus.APPROVED, business_date__range=(date_from, date_to)
+    ).aggregate(loans=Count("pk"), principal=Sum("principal"))
     counts = ("loans", "repayments", "reversed", "recoveries")
-    amounts = ("principal", "paid_out", "fees", "collected", "collected_principal", "interest", "penalty", "fee",
-               "credit", "reversed_amount", "recovered")
+    amounts = (
+        "principal",
+        "paid_out",
+        "fees",
+        "collected",
+        "collected_principal",
+        "interest",
+        "penalty",
+        "fee",
+        "credit",
+        "reversed_amount",
+        "recovered",
+    )
     rows, total = [], {**dict.fromkeys(counts, 0), **dict.fromkeys(amounts, ZERO)}
     for start in periods(date_from, date_to, period):
-        d, r, s, c = (disbursed.get(start, {}), repaid.get(start, {}), split.get(start, {}),
-                      recovered.get(start, {}))
-        row = {"period": start,
-               "loans": d.get("loans") or 0, "principal": d.get("principal") or ZERO,
-               "paid_out": d.get("paid_out") or ZERO, "fees": d.get("fees") or ZERO,
-               "repayments": r.get("repayments") or 0, "collected": r.get("collected") or ZERO,
-               "collected_principal": s.get("principal") or ZERO, "interest": s.get("interest") or ZERO,
-               "penalty": s.get("penalty") or ZERO, "fee": s.get("fee") or ZERO, "credit": r.get("credit") or ZERO,
-               "reversed": r.get("reversed") or 0, "reversed_amount": r.get("reversed_amount") or ZERO,
-               "recoveries": c.get("recoveries") or 0, "recovered": c.get("recovered") or ZERO}
+        d, r, s, c = (disbursed.get(start, {}), repaid.get(start, {}), split.get(start, {}), recovered.get(start, {}))
+        row = {
+            "period": start,
+            "loans": d.get("loans") or 0,
+            "principal": d.get("principal") or ZERO,
+            "paid_out": d.get("paid_out") or ZERO,
+            "fees": d.get("fees") or ZERO,
+            "repayments": r.get("repayments") or 0,
+            "collected": r.get("collected") or ZERO,
+            "collected_principal": s.get("principal") or ZERO,
+            "interest": s.get("interest") or ZERO,
+            "penalty": s.get("penalty") or ZERO,
+            "fee": s.get("fee") or ZERO,
+            "credit": r.get("credit") or ZERO,
+            "reversed": r.get("reversed") or 0,
+            "reversed_amount": r.get("reversed_amount") or ZERO,
+            "recoveries": c.get("recoveries") or 0,
+            "recovered": c.get("recovered") or ZERO,
+        }
         for key in total:
             total[key] += row[key]
         rows.append(row)
-    return {**span, "rows": rows, "total": total,
-            "written_off": {"loans": written_off["loans"] or 0, "principal": written_off["principal"] or ZERO}}
+    return {
+        **span,
+        "rows": rows,
+        "total": total,
+        "written_off": {"loans": written_off["loans"] or 0, "principal": written_off["principal"] or ZERO},
+    }
 
 
 # --- 4. officer performance --------------------------------------------------------------
@@ -117,26 +164,56 @@ def officer_performance(*, scope: ReportScope, as_of: date | None, date_from: da
             cells = list(par_cube(portfolio_snapshot(scope=scope, as_of=as_of), "officer"))
         for cell in cells:
             add_cell(portfolio.setdefault(cell["officer"], par_row()), cell)
-    disbursed = {r["officer"]: r for r in Loan.objects.filter(scope.q(), disbursed_on__range=(date_from, date_to))
-                 .order_by().values("officer").annotate(loans=Count("pk"), principal=Sum("principal"))}
-    collected = {r["loan__officer"]: r for r in Repayment.objects.filter(
-        scope.q("loan__"), status=RepaymentStatus.POSTED, paid_on__range=(date_from, date_to))
-        .order_by().values("loan__officer").annotate(repayments=Count("pk"), collected=Sum("amount"))}
+    disbursed = {
+        r["officer"]: r
+        for r in Loan.objects.filter(scope.q(), disbursed_on__range=(date_from, date_to))
+        .order_by()
+        .values("officer")
+        .annotate(loans=Count("pk"), principal=Sum("principal"))
+    }
+    collected = {
+        r["loan__officer"]: r
+        for r in Repayment.objects.filter(
+            scope.q("loan__"), status=RepaymentStatus.POSTED, paid_on__range=(date_from, date_to)
+        )
+        .order_by()
+        .values("loan__officer")
+        .annotate(repayments=Count("pk"), collected=Sum("amount"))
+    }
     ids = set(portfolio) | set(disbursed) | set(collected)
-    people = {u["pk"]: u for u in User.objects.filter(pk__in=[i for i in ids if i is not None]).values(
-        "pk", "username", "first_name", "last_name", "branch__name")}
+    people = {
+        u["pk"]: u
+        for u in User.objects.filter(pk__in=[i for i in ids if i is not None]).values(
+            "pk", "username", "first_name", "last_name", "branch__name"
+        )
+    }
     rows = []
-    total = {"disbursed_loans": 0, "disbursed": ZERO, "active_loans": 0, "portfolio": ZERO, "par30_principal": ZERO,
-             "repayments": 0, "collected": ZERO}
+    total = {
+        "disbursed_loans": 0,
+        "disbursed": ZERO,
+        "active_loans": 0,
+        "portfolio": ZERO,
+        "par30_principal": ZERO,
+        "repayments": 0,
+        "collected": ZERO,
+    }
     for officer_id in ids:
         p, d = portfolio.get(officer_id) or par_row(), disbursed.get(officer_id, {})
         c, u = collected.get(officer_id, {}), people.get(officer_id, {})
         full = f"{u.get('last_name', '')}{u.get('first_name', '')}".strip()
-        row = {"officer": officer_id, "username": u.get("username", ""),
-               "name": full or u.get("username") or _("(no officer)"), "branch": u.get("branch__name") or "",
-               "disbursed_loans": d.get("loans") or 0, "disbursed": d.get("principal") or ZERO,
-               "active_loans": p["loans"], "portfolio": p["principal"], "par30_principal": p["par30_principal"],
-               "repayments": c.get("repayments") or 0, "collected": c.get("collected") or ZERO}
+        row = {
+            "officer": officer_id,
+            "username": u.get("username", ""),
+            "name": full or u.get("username") or _("(no officer)"),
+            "branch": u.get("branch__name") or "",
+            "disbursed_loans": d.get("loans") or 0,
+            "disbursed": d.get("principal") or ZERO,
+            "active_loans": p["loans"],
+            "portfolio": p["principal"],
+            "par30_principal": p["par30_principal"],
+            "repayments": c.get("repayments") or 0,
+            "collected": c.get("collected") or ZERO,
+        }
         row["par30"] = ratio(row["par30_principal"], row["portfolio"])
         for key in total:
             total[key] += row[key]

@@ -84,8 +84,9 @@ def report_date() -> dict:
     """The date stock reports are as of (the last closed business date, None before the first
     close) and whether a later close is running (its loans would show the newer day)."""
     as_of = BusinessCalendar.objects.filter(pk=1).values_list("last_closed_date", flat=True).first()
-    running = as_of is not None and CloseRun.objects.filter(status=CloseStatus.RUNNING,
-                                                            business_date__gt=as_of).exists()
+    running = (
+        as_of is not None and CloseRun.objects.filter(status=CloseStatus.RUNNING, business_date__gt=as_of).exists()
+    )
     return {"as_of": as_of, "close_running": running}
 
 

@@ -49,29 +49,43 @@ def _undo_after(as_of: date, code: str, *, debit_normal: bool):
     lines = JournalLine.objects.filter(account__code=code, entry__business_date__gt=as_of, loan_id__isnull=False)
     undo = Sum("credit") - Sum("debit") if debit_normal else Sum("debit") - Sum("credit")
     per_loan = lines.filter(loan_id=OuterRef("pk")).order_by().values("loan_id").annotate(u=undo).values("u")
-    return Case(When(pk__in=lines.values("loan_id"), then=Coalesce(Subquery(per_loan, output_field=MONEY),
-                                                                    Value(ZERO), output_field=MONEY)),
-                default=Value(ZERO), output_field=MONEY)
+    return Case(
+        When(
+            pk__in=lines.values("loan_id"),
+            then=Coalesce(Subquery(per_loan, output_field=MONEY), Value(ZERO), output_field=MONEY),
+        ),
+        default=Value(ZERO),
+        output_field=MONEY,
+    )
 
 
 def _as_of(as_of: date) -> dict:
     """``principal_asof`` and ``held_asof``: a loan's balances of 1131 and 1231 as of the date."""
     # A write-off leaves outstanding_principal on the loan row; in the books the principal is gone.
-    principal_now = Case(When(status=LoanStatus.WRITTEN_OFF, then=Value(ZERO)), default=F("outstanding_principal"),
-                         output_field=MONEY)
+    principal_now = Case(
+        When(status=LoanStatus.WRITTEN_OFF, then=Value(ZERO)), default=F("outstanding_principal"), output_field=MONEY
+    )
     held_now = Coalesce(F("provision__amount"), Value(ZERO), output_field=MONEY)
-    return {"principal_asof": ExpressionWrapper(
-                principal_now + _undo_after(as_of, Acct.LOAN_PRINCIPAL, debit_normal=True), output_field=MONEY),
-            "held_asof": ExpressionWrapper(
-                held_now + _undo_after(as_of, Acct.LOAN_LOSS_PROVISION, debit_normal=False), output_field=MONEY)}
+    return {
+        "principal_asof": ExpressionWrapper(
+            principal_now + _undo_after(as_of, Acct.LOAN_PRINCIPAL, debit_normal=True), output_field=MONEY
+        ),
+        "held_asof": ExpressionWrapper(
+            held_now + _undo_after(as_of, Acct.LOAN_LOSS_PROVISION, debit_normal=False), output_field=MONEY
+        ),
+    }
 
 
 def portfolio_snapshot(*, scope: ReportScope, as_of: date) -> QuerySet[Loan]:
     """The loans the close of ``as_of`` figured that had principal outstanding, annotated with
     ``principal_asof`` and ``held_asof``. (``business_date`` is later than ``as_of`` only for the
     loans a close now running has done already.)"""
-    return (Loan.objects.filter(scope.q(), business_date__gte=as_of).order_by().annotate(**_as_of(as_of))
-            .filter(principal_asof__gt=0))
+    return (
+        Loan.objects.filter(scope.q(), business_date__gte=as_of)
+        .order_by()
+        .annotate(**_as_of(as_of))
+        .filter(principal_asof__gt=0)
+    )
 
 
 # --- 1. portfolio at risk ----------------------------------------------------------------
@@ -114,8 +128,7 @@ def portfolio_at_risk(*, scope: ReportScope, as_of: date | None) -> dict:
     cells (at most branches × 6 and products × 6 of them)."""
     require_role(scope.user, PAR_ROLES, _("see the portfolio at risk"))
     total = par_row()
-    by_bucket = {code: {"bucket": code, "label": Bucket(code).label, "loans": 0, "principal": ZERO}
-                 for code in BUCKETS}
+    by_bucket = {code: {"bucket": code, "label": Bucket(code).label, "loans": 0, "principal": ZERO} for code in BUCKETS}
     branches: dict = {}
     products: dict = {}
     if as_of is not None:
@@ -124,20 +137,30 @@ def portfolio_at_risk(*, scope: ReportScope, as_of: date | None) -> dict:
             by_branch = list(par_cube(loans, "branch", "branch__code", "branch__name", "branch__path"))
             by_product_cells = list(par_cube(loans, "product", "product__code", "product__name", "product__name_en"))
         for cell in by_branch:
-            row = branches.setdefault(cell["branch"], par_row(
-                key=cell["branch"], code=cell["branch__code"], name=cell["branch__name"], path=cell["branch__path"]))
+            row = branches.setdefault(
+                cell["branch"],
+                par_row(
+                    key=cell["branch"], code=cell["branch__code"], name=cell["branch__name"], path=cell["branch__path"]
+                ),
+            )
             add_cell(row, cell)
             add_cell(total, cell)
             by_bucket[cell["bucket"]]["loans"] += cell["loans"]
             by_bucket[cell["bucket"]]["principal"] += cell["principal"] or ZERO
         for cell in by_product_cells:
-            row = products.setdefault(cell["product"], par_row(
-                key=cell["product"], code=cell["product__code"], name=display_name(cell, "product__")))
+            row = products.setdefault(
+                cell["product"],
+                par_row(key=cell["product"], code=cell["product__code"], name=display_name(cell, "product__")),
+            )
             add_cell(row, cell)
     buckets = [{**b, "share": ratio(b["principal"], total["principal"])} for b in by_bucket.values()]
-    return {"as_of": as_of, "total": _ratios(total), "buckets": buckets,
-            "by_branch": sorted((_ratios(r) for r in branches.values()), key=lambda r: r["path"]),
-            "by_product": sorted((_ratios(r) for r in products.values()), key=lambda r: r["code"])}
+    return {
+        "as_of": as_of,
+        "total": _ratios(total),
+        "buckets": buckets,
+        "by_branch": sorted((_ratios(r) for r in branches.values()), key=lambda r: r["path"]),
+        "by_product": sorted((_ratios(r) for r in products.values()), key=lambda r: r["code"]),
+    }
 
 
 # --- 2. classification and provisions ----------------------------------------------------
@@ -154,24 +177,40 @@ def classification_provisions(*, scope: ReportScope, as_of: date | None) -> dict
     if as_of is None:
         per_class, ledger = {}, ZERO
     else:
-        rate = Case(*[When(classification=k, then=Value(r)) for k, r in rates.items()],
-                    default=Value(rates["loss"]), output_field=RateField())
+        rate = Case(
+            *[When(classification=k, then=Value(r)) for k, r in rates.items()],
+            default=Value(rates["loss"]),
+            output_field=RateField(),
+        )
         loans = portfolio_snapshot(scope=scope, as_of=as_of).annotate(
-            required=Round(ExpressionWrapper(F("principal_asof") * rate, output_field=MONEY), 2, output_field=MONEY))
+            required=Round(ExpressionWrapper(F("principal_asof") * rate, output_field=MONEY), 2, output_field=MONEY)
+        )
         with without_jit():
-            per_class = {r["classification"]: r for r in loans.values("classification").annotate(
-                loans=Count("pk"), principal=Sum("principal_asof"), required=Sum("required"), held=Sum("held_asof"))}
+            per_class = {
+                r["classification"]: r
+                for r in loans.values("classification").annotate(
+                    loans=Count("pk"), principal=Sum("principal_asof"), required=Sum("required"), held=Sum("held_asof")
+                )
+            }
         # The same loans' provision in the books: every line on 1231 names its loan.
         sums = JournalLine.objects.filter(
-            account__code=Acct.LOAN_LOSS_PROVISION, entry__business_date__lte=as_of,
-            loan_id__in=Loan.objects.filter(scope.q()).values("pk")).aggregate(c=Sum("credit"), d=Sum("debit"))
+            account__code=Acct.LOAN_LOSS_PROVISION,
+            entry__business_date__lte=as_of,
+            loan_id__in=Loan.objects.filter(scope.q()).values("pk"),
+        ).aggregate(c=Sum("credit"), d=Sum("debit"))
         ledger = (sums["c"] or ZERO) - (sums["d"] or ZERO)
     total = {"loans": 0, "principal": ZERO, "required": ZERO, "held": ZERO}
     for code in CLASS_ORDER:
         r = per_class.get(code, {})
-        row = {"classification": code, "label": Classification(code).label, "rate": rates[code],
-               "loans": r.get("loans") or 0, "principal": r.get("principal") or ZERO,
-               "required": r.get("required") or ZERO, "held": r.get("held") or ZERO}
+        row = {
+            "classification": code,
+            "label": Classification(code).label,
+            "rate": rates[code],
+            "loans": r.get("loans") or 0,
+            "principal": r.get("principal") or ZERO,
+            "required": r.get("required") or ZERO,
+            "held": r.get("held") or ZERO,
+        }
         for key in total:
             total[key] += row[key]
         rows.append(row)
@@ -181,5 +220,10 @@ def classification_provisions(*, scope: ReportScope, as_of: date | None) -> dict
     total["share"] = ratio(total["principal"], total["principal"])
     total["shortfall"] = total["required"] - total["held"]
     total["coverage"] = ratio(total["held"], total["principal"])
-    return {"as_of": as_of, "rows": rows, "total": total, "ledger_balance": ledger,
-            "ledger_difference": total["held"] - ledger}
+    return {
+        "as_of": as_of,
+        "rows": rows,
+        "total": total,
+        "ledger_balance": ledger,
+        "ledger_difference": total["held"] - ledger,
+    }

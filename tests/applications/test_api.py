@@ -21,21 +21,38 @@ from .factories import (
 
 pytestmark = pytest.mark.django_db
 
-BORROWER_BODY = {"full_name": "陈明", "id_number": "11010519491231002X", "mobile": "13800000001",
-                 "segment": "small_business", "monthly_income": "9000.00"}
+BORROWER_BODY = {
+    "full_name": "陈明",
+    "id_number": "11010519491231002X",
+    "mobile": "13800000001",
+    "segment": "small_business",
+    "monthly_income": "9000.00",
+}
 
 
 def app_body(borrower, product_, **over):
-    return {"borrower": borrower.pk, "product": product_.pk, "amount": "8000.00", "term": 6,
-            "method": "annuity", "frequency": "monthly", "purpose": "stock for the shop", **over}
+    return {
+        "borrower": borrower.pk,
+        "product": product_.pk,
+        "amount": "8000.00",
+        "term": 6,
+        "method": "annuity",
+        "frequency": "monthly",
+        "purpose": "stock for the shop",
+        **over,
+    }
 
 
 def upload(client, app_id, kind="borrower_id", content=PDF_BYTES, name="id.pdf"):
-    return client.post(f"/api/v1/applications/{app_id}/documents/",
-                       {"kind": kind, "file": SimpleUploadedFile(name, content)}, format="multipart")
+    return client.post(
+        f"/api/v1/applications/{app_id}/documents/",
+        {"kind": kind, "file": SimpleUploadedFile(name, content)},
+        format="multipart",
+    )
 
 
 # --- borrowers -------------------------------------------------------------------------
+
 
 def test_officer_registers_borrower_with_derived_fields(officer):
     # when
@@ -65,20 +82,25 @@ def test_invalid_id_number_is_400_on_id_number(officer, bad):
 
 
 def test_errors_follow_the_clients_language(officer):
-    r = client_for(officer, "zh-hans").post("/api/v1/borrowers/", {**BORROWER_BODY, "id_number": "1101051949123100"},
-                                            format="json")
+    r = client_for(officer, "zh-hans").post(
+        "/api/v1/borrowers/", {**BORROWER_BODY, "id_number": "1101051949123100"}, format="json"
+    )
     assert r.status_code == 400 and "18" in r.data["id_number"][0]
-    r = client_for(officer, "zh-hans").post("/api/v1/borrowers/", {**BORROWER_BODY, "monthly_income": "-1"},
-                                            format="json")
+    r = client_for(officer, "zh-hans").post(
+        "/api/v1/borrowers/", {**BORROWER_BODY, "monthly_income": "-1"}, format="json"
+    )
     assert r.status_code == 400 and "monthly_income" in r.data
 
 
-@pytest.mark.parametrize("bad,field,reason", [
-    ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
-    ({"mobile": "+86+13800000001"}, "mobile", "Enter a phone number of 7 to 15 digits."),
-    ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
-    ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
-])
+@pytest.mark.parametrize(
+    "bad,field,reason",
+    [
+        ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+        ({"mobile": "+86+13800000001"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+        ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
+        ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
+    ],
+)
 def test_borrower_rules_come_from_the_service_on_create_and_update(officer, borrower, bad, field, reason):
     client = client_for(officer)
     r = client.post("/api/v1/borrowers/", {**BORROWER_BODY, **bad}, format="json")
@@ -91,15 +113,16 @@ def test_borrower_rules_come_from_the_service_on_create_and_update(officer, borr
 
 
 def test_mobile_numbers_are_stored_without_spaces_or_dashes(officer):
-    r = client_for(officer).post("/api/v1/borrowers/", {**BORROWER_BODY, "mobile": "+86 138-0000-0001"},
-                                 format="json")
+    r = client_for(officer).post("/api/v1/borrowers/", {**BORROWER_BODY, "mobile": "+86 138-0000-0001"}, format="json")
     assert r.status_code == 201 and r.data["mobile"] == "+8613800000001"
 
 
 def test_derived_fields_are_read_only(officer, borrower):
-    r = client_for(officer).patch(f"/api/v1/borrowers/{borrower.pk}/",
-                                  {"date_of_birth": "2001-01-01", "sex": "M", "mobile": "13911112222"},
-                                  format="json")
+    r = client_for(officer).patch(
+        f"/api/v1/borrowers/{borrower.pk}/",
+        {"date_of_birth": "2001-01-01", "sex": "M", "mobile": "13911112222"},
+        format="json",
+    )
     assert r.status_code == 200
     borrower.refresh_from_db()
     assert str(borrower.date_of_birth) == "1988-05-17" and borrower.mobile == "13911112222"
@@ -115,6 +138,7 @@ def test_officer_never_sees_another_branchs_borrower(officer, other_branch):
 
 def test_parent_branch_sees_child_branch(branch):
     from ..kernel.factories import BranchFactory
+
     child = BranchFactory(parent=branch)
     boss = UserFactory(role=Role.MANAGER, branch=branch)
     theirs = BorrowerFactory(branch=child)
@@ -148,10 +172,12 @@ def test_auditor_reads_but_cannot_write(branch, borrower):
 
 def test_unauthenticated_is_401():
     from rest_framework.test import APIClient
+
     assert APIClient().get("/api/v1/borrowers/").status_code == 401
 
 
 # --- applications ----------------------------------------------------------------------
+
 
 def test_create_application_and_see_status_history(officer, borrower, product):
     r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product), format="json")
@@ -161,19 +187,21 @@ def test_create_application_and_see_status_history(officer, borrower, product):
     assert r.data["documents"] == []
 
 
-@pytest.mark.parametrize("field,value,fragment", [
-    ("amount", "999.99", "between"),
-    ("amount", "50000.01", "between"),
-    ("term", 2, "between"),
-    ("term", 25, "between"),
-    ("method", "balloon", ""),
-    ("frequency", "daily", ""),
-    ("purpose", "", ""),
-    ("product", 999999, "No such product"),
-])
+@pytest.mark.parametrize(
+    "field,value,fragment",
+    [
+        ("amount", "999.99", "between"),
+        ("amount", "50000.01", "between"),
+        ("term", 2, "between"),
+        ("term", 25, "between"),
+        ("method", "balloon", ""),
+        ("frequency", "daily", ""),
+        ("purpose", "", ""),
+        ("product", 999999, "No such product"),
+    ],
+)
 def test_application_outside_product_is_400_on_field(officer, borrower, product, field, value, fragment):
-    r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product, **{field: value}),
-                                 format="json")
+    r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product, **{field: value}), format="json")
     assert r.status_code == 400, r.content
     assert field in r.data and fragment in r.data[field][0]
     assert Application.objects.count() == 0
@@ -181,6 +209,7 @@ def test_application_outside_product_is_400_on_field(officer, borrower, product,
 
 def test_method_not_offered_by_product(officer, borrower):
     from .factories import ProductFactory
+
     product = ProductFactory(methods=["annuity"], frequencies=["monthly"])
     r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product, method="flat"), format="json")
     assert r.status_code == 400 and "method" in r.data
@@ -199,6 +228,7 @@ def test_admission_failure_is_shown_with_reason(officer, branch, product):
 
 def test_age_limit_from_product(officer, branch):
     from .factories import ProductFactory
+
     product = ProductFactory(min_age=18, max_age=30)
     b = BorrowerFactory(branch=branch)  # born 1988: over 30 today
     r = client_for(officer).post("/api/v1/applications/", app_body(b, product), format="json")
@@ -238,8 +268,10 @@ def test_officer_never_sees_another_branchs_application(officer, other_branch, p
 
 # --- documents -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("content,ctype", [(PDF_BYTES, "application/pdf"), (PNG_BYTES, "image/png"),
-                                           (JPEG_BYTES, "image/jpeg")])
+
+@pytest.mark.parametrize(
+    "content,ctype", [(PDF_BYTES, "application/pdf"), (PNG_BYTES, "image/png"), (JPEG_BYTES, "image/jpeg")]
+)
 def test_upload_allowed_types_by_content(officer, borrower, product, content, ctype):
     app = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
     r = upload(client_for(officer), app.pk, content=content, name="whatever.bin")
@@ -294,8 +326,9 @@ def test_document_review_accept_and_reject_with_reason(officer, borrower, produc
 def test_borrower_cannot_review_documents(borrower_user, borrower, product):
     app = ApplicationFactory(borrower=borrower, product=product)
     doc = DocumentFactory(application=app)
-    r = client_for(borrower_user).post(f"/api/v1/applications/{app.pk}/documents/{doc.pk}/review/",
-                                       {"decision": "accepted"}, format="json")
+    r = client_for(borrower_user).post(
+        f"/api/v1/applications/{app.pk}/documents/{doc.pk}/review/", {"decision": "accepted"}, format="json"
+    )
     assert r.status_code == 403
 
 
@@ -303,12 +336,14 @@ def test_review_of_document_from_another_application_is_404(officer, borrower, p
     a1 = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
     a2 = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
     doc = DocumentFactory(application=a2)
-    r = client_for(officer).post(f"/api/v1/applications/{a1.pk}/documents/{doc.pk}/review/",
-                                 {"decision": "accepted"}, format="json")
+    r = client_for(officer).post(
+        f"/api/v1/applications/{a1.pk}/documents/{doc.pk}/review/", {"decision": "accepted"}, format="json"
+    )
     assert r.status_code == 404
 
 
 # --- transitions -----------------------------------------------------------------------
+
 
 def test_submit_refused_while_required_documents_missing(officer, borrower, product):
     app = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
@@ -331,8 +366,9 @@ def test_submit_refused_when_the_only_document_was_rejected(officer, borrower, p
 
 def test_submit_with_documents_then_withdraw(officer, borrower, product):
     client = client_for(officer)
-    app = Application.objects.get(pk=client.post("/api/v1/applications/", app_body(borrower, product),
-                                                 format="json").data["id"])
+    app = Application.objects.get(
+        pk=client.post("/api/v1/applications/", app_body(borrower, product), format="json").data["id"]
+    )
     assert upload(client, app.pk, kind="borrower_id").status_code == 201
     assert upload(client, app.pk, kind="income_proof", content=PNG_BYTES).status_code == 201
     r = client.post(f"/api/v1/applications/{app.pk}/submit/")
@@ -340,7 +376,10 @@ def test_submit_with_documents_then_withdraw(officer, borrower, product):
     r = client.post(f"/api/v1/applications/{app.pk}/withdraw/", {"reason": "no longer needed"}, format="json")
     assert r.status_code == 200 and r.data["status"] == "withdrawn"
     assert [(h["from_state"], h["to_state"]) for h in r.data["status_history"]] == [
-        ("", "draft"), ("draft", "submitted"), ("submitted", "withdrawn")]
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "withdrawn"),
+    ]
     assert r.data["status_history"][-1]["reason"] == "no longer needed"
     assert r.data["status_history"][-1]["actor"] == officer.username
 
@@ -364,8 +403,9 @@ def test_transition_table_allowed_and_refused(officer, borrower, product, status
     if status in transition.sources:
         assert r.status_code == 200, r.content
         assert app.status == transition.target
-        assert AuditEvent.objects.filter(entity="application", entity_id=app.pk, action=action,
-                                         from_state=status, to_state=transition.target).exists()
+        assert AuditEvent.objects.filter(
+            entity="application", entity_id=app.pk, action=action, from_state=status, to_state=transition.target
+        ).exists()
     else:
         assert r.status_code == 409
         assert r.data["status"] == status and action in r.data["detail"]
@@ -393,18 +433,22 @@ def test_borrower_submits_own_application(borrower_user, borrower, product):
 
 # --- malformed input never 500 ---------------------------------------------------------
 
-@pytest.mark.parametrize("path,body", [
-    ("/api/v1/borrowers/", "not json"),
-    ("/api/v1/borrowers/", "[1,2,3]"),
-    ("/api/v1/borrowers/", '{"full_name": null, "id_number": 123, "monthly_income": "abc"}'),
-    ("/api/v1/borrowers/", '{"monthly_income": "1e400", "id_number": "11010519491231002X"}'),
-    ("/api/v1/applications/", '{"amount": "NaN", "term": "x", "product": "a"}'),
-    ("/api/v1/applications/", '{"amount": "-5", "term": -1, "product": -1, "borrower": "x"}'),
-    ("/api/v1/applications/", '{"amount": "12345678901234567890.123", "term": 99999999999}'),
-    ("/api/v1/applications/", '{"guarantors": "x", "collateral": [1]}'),
-    ("/api/v1/applications/1/withdraw/", '{"reason": ["a"]}'),
-    ("/api/v1/leads/", '{"channel": "moon", "mobile": null}'),
-])
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/api/v1/borrowers/", "not json"),
+        ("/api/v1/borrowers/", "[1,2,3]"),
+        ("/api/v1/borrowers/", '{"full_name": null, "id_number": 123, "monthly_income": "abc"}'),
+        ("/api/v1/borrowers/", '{"monthly_income": "1e400", "id_number": "11010519491231002X"}'),
+        ("/api/v1/applications/", '{"amount": "NaN", "term": "x", "product": "a"}'),
+        ("/api/v1/applications/", '{"amount": "-5", "term": -1, "product": -1, "borrower": "x"}'),
+        ("/api/v1/applications/", '{"amount": "12345678901234567890.123", "term": 99999999999}'),
+        ("/api/v1/applications/", '{"guarantors": "x", "collateral": [1]}'),
+        ("/api/v1/applications/1/withdraw/", '{"reason": ["a"]}'),
+        ("/api/v1/leads/", '{"channel": "moon", "mobile": null}'),
+    ],
+)
 def test_malformed_input_is_4xx_never_500(officer, borrower, product, path, body):
     r = client_for(officer).post(path, body, content_type="application/json")
     assert 400 <= r.status_code < 500, (r.status_code, r.content)
@@ -412,11 +456,19 @@ def test_malformed_input_is_4xx_never_500(officer, borrower, product, path, body
         assert isinstance(r.json(), dict) and r.json()
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/applications/abc/", "/api/v1/applications/99999999999999999999/", "/api/v1/borrowers/-1/",
-    "/api/v1/borrowers/1/admission/?product=x", "/api/v1/applications/?status=nonsense",
-    "/api/v1/applications/?page=999", "/api/v1/applications/?page_size=abc", "/api/v1/products/?is_active=maybe",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/applications/abc/",
+        "/api/v1/applications/99999999999999999999/",
+        "/api/v1/borrowers/-1/",
+        "/api/v1/borrowers/1/admission/?product=x",
+        "/api/v1/applications/?status=nonsense",
+        "/api/v1/applications/?page=999",
+        "/api/v1/applications/?page_size=abc",
+        "/api/v1/products/?is_active=maybe",
+    ],
+)
 def test_malformed_reads_are_4xx_or_empty(officer, borrower, path):
     r = client_for(officer).get(path)
     assert r.status_code < 500, (r.status_code, r.content)
@@ -424,14 +476,22 @@ def test_malformed_reads_are_4xx_or_empty(officer, borrower, path):
 
 # --- leads -----------------------------------------------------------------------------
 
+
 def test_lead_created_and_converted_to_borrower_and_application(officer, product):
     client = client_for(officer)
     r = client.post("/api/v1/leads/", {"name": "周强", "mobile": "13700000000", "channel": "street"}, format="json")
     assert r.status_code == 201
     lead_id = r.data["id"]
-    body = {"borrower": {**BORROWER_BODY, "full_name": "周强", "id_number": "510107199204020988"},
-            "application": {"product": product.pk, "amount": "5000.00", "term": 6, "method": "annuity",
-                            "purpose": "seed and fertiliser"}}
+    body = {
+        "borrower": {**BORROWER_BODY, "full_name": "周强", "id_number": "510107199204020988"},
+        "application": {
+            "product": product.pk,
+            "amount": "5000.00",
+            "term": 6,
+            "method": "annuity",
+            "purpose": "seed and fertiliser",
+        },
+    }
     r = client.post(f"/api/v1/leads/{lead_id}/convert/", body, format="json")
     assert r.status_code == 201, r.content
     app = Application.objects.get(pk=r.data["application"])
@@ -442,11 +502,13 @@ def test_lead_created_and_converted_to_borrower_and_application(officer, product
 
 def test_lead_conversion_is_all_or_nothing(officer, product):
     client = client_for(officer)
-    lead_id = client.post("/api/v1/leads/", {"name": "X", "mobile": "13700000000", "channel": "branch"},
-                          format="json").data["id"]
-    body = {"borrower": BORROWER_BODY,
-            "application": {"product": product.pk, "amount": "1.00", "term": 6, "method": "annuity",
-                            "purpose": "p"}}
+    lead_id = client.post(
+        "/api/v1/leads/", {"name": "X", "mobile": "13700000000", "channel": "branch"}, format="json"
+    ).data["id"]
+    body = {
+        "borrower": BORROWER_BODY,
+        "application": {"product": product.pk, "amount": "1.00", "term": 6, "method": "annuity", "purpose": "p"},
+    }
     r = client.post(f"/api/v1/leads/{lead_id}/convert/", body, format="json")
     assert r.status_code == 400 and "amount" in r.data
     assert Borrower.objects.count() == 0  # the borrower created first was rolled back
@@ -454,8 +516,10 @@ def test_lead_conversion_is_all_or_nothing(officer, product):
 
 # --- products --------------------------------------------------------------------------
 
+
 def test_products_for_borrower_are_active_only(borrower_user, product):
     from .factories import ProductFactory
+
     ProductFactory(is_active=False)
     r = client_for(borrower_user).get("/api/v1/products/")
     assert r.status_code == 200 and [p["code"] for p in r.data["results"]] == [product.code]
@@ -465,16 +529,17 @@ def test_products_for_borrower_are_active_only(borrower_user, product):
 
 # --- query counts ----------------------------------------------------------------------
 
+
 def _make_apps(n, borrower, product, officer):
     for _ in range(n):
         app = ApplicationFactory(borrower=borrower, product=product, created_by=officer)
         DocumentFactory(application=app)
         from microloan.audit import audit_record
+
         audit_record(actor=officer, entity="application", entity_id=app.pk, action="create", to_state="draft")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/applications/", "/api/v1/borrowers/", "/api/v1/products/",
-                                  "/api/v1/leads/"])
+@pytest.mark.parametrize("path", ["/api/v1/applications/", "/api/v1/borrowers/", "/api/v1/products/", "/api/v1/leads/"])
 def test_list_endpoints_make_constant_queries(officer, borrower, product, path, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

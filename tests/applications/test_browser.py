@@ -41,15 +41,19 @@ def test_officer_registers_borrower_applies_uploads_and_submits(live_server, pag
     # and uploads the two required documents
     for kind in ("borrower_id", "income_proof"):
         page.select_option("#upload-form select[name=kind]", kind)
-        page.set_input_files("#upload-form input[name=file]",
-                             files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        page.set_input_files(
+            "#upload-form input[name=file]",
+            files=[{"name": f"{kind}.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+        )
         page.click("#upload-document")
         page.wait_for_selector(f"#checklist li.ok[data-kind={kind}]")
 
     # and a file that only pretends to be a PDF is refused
     page.select_option("#upload-form select[name=kind]", "other")
-    page.set_input_files("#upload-form input[name=file]",
-                         files=[{"name": "fake.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a fake"}])
+    page.set_input_files(
+        "#upload-form input[name=file]",
+        files=[{"name": "fake.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a fake"}],
+    )
     page.click("#upload-document")
     page.wait_for_selector(".messages li.error")
     assert page.locator("#documents tbody tr[data-doc]").count() == 2

@@ -50,26 +50,49 @@ def test_static_assets_are_served_by_the_app_no_cdn(web):
 
 
 def test_register_borrower_through_the_form(web, officer):
-    r = web.post("/borrowers/new/", {"full_name": "刘芳", "id_number": "110105198003136763", "mobile": "13800000002",
-                                     "segment": "salaried", "monthly_income": "8000", "years_in_business": 3,
-                                     "marital_status": "single", "household_size": 2, "existing_debts": "0",
-                                     "language": "zh-hans"})
+    r = web.post(
+        "/borrowers/new/",
+        {
+            "full_name": "刘芳",
+            "id_number": "110105198003136763",
+            "mobile": "13800000002",
+            "segment": "salaried",
+            "monthly_income": "8000",
+            "years_in_business": 3,
+            "marital_status": "single",
+            "household_size": 2,
+            "existing_debts": "0",
+            "language": "zh-hans",
+        },
+    )
     b = Borrower.objects.get(id_number="110105198003136763")
     assert r.status_code == 302 and r["Location"] == f"/borrowers/{b.pk}/"
     assert b.branch == officer.branch and str(b.date_of_birth) == "1980-03-13"
 
 
-FORM = {"full_name": "刘芳", "id_number": "110105198003136763", "mobile": "13800000002", "segment": "salaried",
-        "monthly_income": "8000", "years_in_business": 3, "marital_status": "single", "household_size": 2,
-        "existing_debts": "0", "language": "en"}
+FORM = {
+    "full_name": "刘芳",
+    "id_number": "110105198003136763",
+    "mobile": "13800000002",
+    "segment": "salaried",
+    "monthly_income": "8000",
+    "years_in_business": 3,
+    "marital_status": "single",
+    "household_size": 2,
+    "existing_debts": "0",
+    "language": "en",
+}
 
 
-@pytest.mark.parametrize("bad,field,reason", [
-    ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
-    ({"mobile": "1380000000a"}, "mobile", "Enter a phone number of 7 to 15 digits."),
-    ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
-    ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
-])
+@pytest.mark.parametrize(
+    "bad,field,reason",
+    [
+        ({"mobile": "12345"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+        ({"mobile": "1380000000a"}, "mobile", "Enter a phone number of 7 to 15 digits."),
+        ({"monthly_income": "-500"}, "monthly_income", "Must not be negative."),
+        ({"existing_debts": "-0.01"}, "existing_debts", "Must not be negative."),
+    ],
+)
 def test_the_form_refuses_what_the_api_refuses_with_the_services_reason(web, bad, field, reason):
     r = web.post("/borrowers/new/", {**FORM, **bad}, HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200 and r.context["form"].errors[field] == [reason]
@@ -82,19 +105,39 @@ def test_the_form_stores_the_mobile_number_as_the_api_does(web):
 
 
 def test_invalid_id_is_shown_on_the_field(web):
-    r = web.post("/borrowers/new/", {"full_name": "X", "id_number": "110105194912310021", "mobile": "13800000002",
-                                     "segment": "salaried", "monthly_income": "8000", "years_in_business": 0,
-                                     "marital_status": "single", "household_size": 1, "existing_debts": "0",
-                                     "language": "en"}, HTTP_ACCEPT_LANGUAGE="en")
+    r = web.post(
+        "/borrowers/new/",
+        {
+            "full_name": "X",
+            "id_number": "110105194912310021",
+            "mobile": "13800000002",
+            "segment": "salaried",
+            "monthly_income": "8000",
+            "years_in_business": 0,
+            "marital_status": "single",
+            "household_size": 1,
+            "existing_debts": "0",
+            "language": "en",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 200
     assert "check character" in r.context["form"].errors["id_number"][0]
     assert Borrower.objects.count() == 0
 
 
 def test_application_intake_upload_and_submit(web, officer, borrower, product):
-    r = web.post(f"/borrowers/{borrower.pk}/apply/", {"product": product.pk, "amount": "6000", "term": 6,
-                                                      "method": "annuity", "frequency": "monthly",
-                                                      "purpose": "inventory"})
+    r = web.post(
+        f"/borrowers/{borrower.pk}/apply/",
+        {
+            "product": product.pk,
+            "amount": "6000",
+            "term": 6,
+            "method": "annuity",
+            "frequency": "monthly",
+            "purpose": "inventory",
+        },
+    )
     app = Application.objects.get()
     assert r.status_code == 302
     # submit without documents: refused with a message naming what is missing
@@ -103,8 +146,11 @@ def test_application_intake_upload_and_submit(web, officer, borrower, product):
     for kind in ("borrower_id", "income_proof"):
         web.post(f"/applications/{app.pk}/documents/", {"kind": kind, "file": SimpleUploadedFile("a.pdf", PDF_BYTES)})
     # a fake PDF is refused by content
-    r = web.post(f"/applications/{app.pk}/documents/",
-                 {"kind": "other", "file": SimpleUploadedFile("fake.pdf", b"GIF89a....")}, follow=True)
+    r = web.post(
+        f"/applications/{app.pk}/documents/",
+        {"kind": "other", "file": SimpleUploadedFile("fake.pdf", b"GIF89a....")},
+        follow=True,
+    )
     assert app.documents.count() == 2
     web.post(f"/applications/{app.pk}/submit/")
     app.refresh_from_db()

@@ -21,13 +21,17 @@ from ..applications.factories import ApplicationFactory, DocumentFactory
 from ..kernel.factories import UserFactory
 from ..workflow_cases import check_one_move, every_move, statuses_are_the_enums
 
-TABLES = [(APPLICATION_WORKFLOW, Application, ApplicationStatus), (LEAD_WORKFLOW, Lead, LeadStatus),
-          (DOCUMENT_WORKFLOW, Document, DocumentStatus)]
+TABLES = [
+    (APPLICATION_WORKFLOW, Application, ApplicationStatus),
+    (LEAD_WORKFLOW, Lead, LeadStatus),
+    (DOCUMENT_WORKFLOW, Document, DocumentStatus),
+]
 MODELS = {w.entity: m for w, m, _e in TABLES}
 
 
-@pytest.mark.parametrize("workflow,action,status,role",
-                         [p for w, _m, enum in TABLES for p in every_move(w, enum.values)])
+@pytest.mark.parametrize(
+    "workflow,action,status,role", [p for w, _m, enum in TABLES for p in every_move(w, enum.values)]
+)
 def test_every_move_of_every_table(workflow, action, status, role):
     check_one_move(workflow, MODELS[workflow.entity], action, status, role)
 
@@ -40,12 +44,17 @@ def test_tables_name_only_the_enums_statuses(workflow, enum):
 @pytest.mark.django_db
 def test_a_lead_is_registered_and_converted_once_through_its_table(officer, branch):
     lead = lead_create(actor=officer, name="Wang Fang", mobile="13800138000", channel="street")
-    borrower, _app = lead_convert(actor=officer, lead=lead, borrower_data={
-        "id_number": "11010519491231002X", "segment": "salaried", "monthly_income": "8000.00"})
+    borrower, _app = lead_convert(
+        actor=officer,
+        lead=lead,
+        borrower_data={"id_number": "11010519491231002X", "segment": "salaried", "monthly_income": "8000.00"},
+    )
     lead.refresh_from_db()
     assert lead.status == LeadStatus.CONVERTED and lead.borrower == borrower
     assert [(e.action, e.from_state, e.to_state) for e in audit_history(entity="lead", entity_id=lead.pk)] == [
-        ("create", "", "new"), ("convert", "new", "converted")]
+        ("create", "", "new"),
+        ("convert", "new", "converted"),
+    ]
     with pytest.raises(TransitionNotAllowed):
         lead_convert(actor=officer, lead=lead, borrower_data={"id_number": "11010519491231002X"})
     collector = UserFactory(role=Role.COLLECTOR, branch=branch)
@@ -62,7 +71,9 @@ def test_a_document_review_moves_through_its_table_and_may_be_corrected(officer,
     with pytest.raises(TransitionNotAllowed):
         document_review(actor=officer, document=doc, decision="accepted", reason="again, differently")
     assert [(e.action, e.from_state, e.to_state) for e in audit_history(entity="document", entity_id=doc.pk)] == [
-        ("reject", "pending", "rejected"), ("accept", "rejected", "accepted")]
+        ("reject", "pending", "rejected"),
+        ("accept", "rejected", "accepted"),
+    ]
 
 
 @pytest.mark.django_db

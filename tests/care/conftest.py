@@ -34,10 +34,12 @@ JOB_DATE = date(2027, 6, 1)
 @pytest.fixture
 def book(loan, officer):  # noqa: F811 - the servicing fixture
     """Loans whose needs differ on 2027-06-01 (6-monthly interval, 90-day lookback)."""
+
     def make(disbursed_on, **changes):
         copy = clone_loan(loan)
         Loan.objects.filter(pk=copy.pk).update(disbursed_on=disbursed_on, **changes)
         return Loan.objects.get(pk=copy.pk)
+
     Loan.objects.filter(pk=loan.pk).update(disbursed_on=date(2026, 11, 20))
     return {
         "old": Loan.objects.get(pk=loan.pk),  # disbursed more than 6 months ago: periodic review due

@@ -55,9 +55,13 @@ def other_borrower_user(borrower):
 
 # --- the borrower's app ---------------------------------------------------------------------
 
+
 def test_a_borrower_files_a_complaint_and_gets_a_receipt(borrower, borrower_user):
-    r = client_for(borrower_user).post("/api/v1/me/complaints/", {
-        "category": "collection_conduct", "description": "A collector called me at 23:00."}, format="json")
+    r = client_for(borrower_user).post(
+        "/api/v1/me/complaints/",
+        {"category": "collection_conduct", "description": "A collector called me at 23:00."},
+        format="json",
+    )
     assert r.status_code == 201, r.content
     c = Complaint.objects.get(pk=r.data["id"])
     assert (c.borrower, c.channel, c.received_on, c.filed_by) == (borrower, "app", FRIDAY, borrower_user)
@@ -81,18 +85,24 @@ def test_a_borrower_sees_only_their_own_complaints(officer, borrower, borrower_u
 
 
 def test_a_borrower_cannot_complain_about_somebody_elses_loan(borrower_user, loan):
-    r = client_for(borrower_user).post("/api/v1/me/complaints/", {
-        "category": "fees", "description": "x", "loan": loan.pk}, format="json")
+    r = client_for(borrower_user).post(
+        "/api/v1/me/complaints/", {"category": "fees", "description": "x", "loan": loan.pk}, format="json"
+    )
     assert r.status_code == 400 and "loan" in r.data
-    r = client_for(borrower_user).post("/api/v1/me/complaints/", {"category": "weather", "description": ""},
-                                       format="json")
+    r = client_for(borrower_user).post(
+        "/api/v1/me/complaints/", {"category": "weather", "description": ""}, format="json"
+    )
     assert r.status_code == 400 and {"category", "description"} <= set(r.data)
     assert not Complaint.objects.exists()
 
 
 def test_staff_without_a_borrower_profile_cannot_use_me_endpoints(officer):
-    assert client_for(officer).post("/api/v1/me/complaints/", {"category": "fees", "description": "x"},
-                                    format="json").status_code == 403
+    assert (
+        client_for(officer)
+        .post("/api/v1/me/complaints/", {"category": "fees", "description": "x"}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_feedback_from_the_app_once_per_subject(officer, manager, borrower, borrower_user, other_borrower_user):
@@ -106,8 +116,9 @@ def test_feedback_from_the_app_once_per_subject(officer, manager, borrower, borr
     assert again.status_code == 400 and "complaint" in again.data
     assert me.get(f"/api/v1/me/complaints/{c.pk}/").data["can_rate"] is False
     # somebody else's complaint is not theirs to rate, and bad scores are refused
-    theirs = client_for(other_borrower_user).post("/api/v1/me/feedback/", {"score": 5, "complaint": c.pk},
-                                                  format="json")
+    theirs = client_for(other_borrower_user).post(
+        "/api/v1/me/feedback/", {"score": 5, "complaint": c.pk}, format="json"
+    )
     assert theirs.status_code == 400 and "complaint" in theirs.data
     for score in (0, 6, "five"):
         bad = me.post("/api/v1/me/feedback/", {"score": score}, format="json")
@@ -120,8 +131,9 @@ def test_feedback_from_the_app_once_per_subject(officer, manager, borrower, borr
     assert client_for(other_borrower_user).get("/api/v1/me/feedback/").data["count"] == 0
 
 
-def test_managers_see_the_averages_officers_do_not(officer, manager, borrower, borrower_user, other_borrower_user,
-                                                  other_officer):
+def test_managers_see_the_averages_officers_do_not(
+    officer, manager, borrower, borrower_user, other_borrower_user, other_officer
+):
     c = resolved(officer, borrower)
     services.feedback_submit(actor=borrower_user, score=5, complaint=c)
     services.feedback_submit(actor=borrower_user, score=2)
@@ -140,12 +152,22 @@ def test_managers_see_the_averages_officers_do_not(officer, manager, borrower, b
 
 # --- staff ------------------------------------------------------------------------------------
 
+
 def test_staff_register_and_move_a_complaint(officer, manager, borrower, loan):
     loan_borrower = loan.borrower
     o = client_for(officer)
-    r = o.post("/api/v1/complaints/", {"borrower": loan_borrower.pk, "loan": loan.pk, "channel": "regulator",
-                                       "category": "collection_conduct", "description": "Referred by the regulator.",
-                                       "received_on": "2026-11-19"}, format="json")
+    r = o.post(
+        "/api/v1/complaints/",
+        {
+            "borrower": loan_borrower.pk,
+            "loan": loan.pk,
+            "channel": "regulator",
+            "category": "collection_conduct",
+            "description": "Referred by the regulator.",
+            "received_on": "2026-11-19",
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.content
     pk = r.data["id"]
     assert r.data["available_actions"] == ["acknowledge", "escalate"]
@@ -174,14 +196,37 @@ def test_staff_input_errors_are_400s_naming_the_field(officer, borrower, other_o
         ({"borrower": outsider.pk, "channel": "phone", "category": "fees", "description": "x"}, "borrower"),
         ({"borrower": borrower.pk, "channel": "fax", "category": "fees", "description": "x"}, "channel"),
         ({"borrower": borrower.pk, "channel": "phone", "category": "fees"}, "description"),
-        ({"borrower": borrower.pk, "channel": "phone", "category": "fees", "description": "x",
-          "received_on": "2026-11-21"}, "received_on"),
-        ({"borrower": borrower.pk, "channel": "phone", "category": "fees", "description": "x",
-          "received_on": "not a date"}, "received_on"),
-        ({"borrower": borrower.pk, "channel": "phone", "category": "fees", "description": "x", "loan": 999999},
-         "loan"),
-        ({"borrower": borrower.pk, "channel": "phone", "category": "fees", "description": "x",
-          "handler": other_officer.pk}, "handler"),
+        (
+            {
+                "borrower": borrower.pk,
+                "channel": "phone",
+                "category": "fees",
+                "description": "x",
+                "received_on": "2026-11-21",
+            },
+            "received_on",
+        ),
+        (
+            {
+                "borrower": borrower.pk,
+                "channel": "phone",
+                "category": "fees",
+                "description": "x",
+                "received_on": "not a date",
+            },
+            "received_on",
+        ),
+        ({"borrower": borrower.pk, "channel": "phone", "category": "fees", "description": "x", "loan": 999999}, "loan"),
+        (
+            {
+                "borrower": borrower.pk,
+                "channel": "phone",
+                "category": "fees",
+                "description": "x",
+                "handler": other_officer.pk,
+            },
+            "handler",
+        ),
         ({"borrower": "abc", "channel": "phone", "category": "fees", "description": "x"}, "borrower"),
     ]
     for body, field in cases:
@@ -197,14 +242,15 @@ def test_branch_scoping(officer, other_officer, borrower, manager):
     assert theirs.get(f"/api/v1/complaints/{c.pk}/").status_code == 404
     assert theirs.get("/api/v1/complaints/").data["count"] == 0
     assert theirs.post(f"/api/v1/complaints/{c.pk}/acknowledge/", {}, format="json").status_code == 404
-    assert theirs.post(f"/api/v1/complaints/{c.pk}/assign/", {"handler": other_officer.pk},
-                       format="json").status_code == 404
+    assert (
+        theirs.post(f"/api/v1/complaints/{c.pk}/assign/", {"handler": other_officer.pk}, format="json").status_code
+        == 404
+    )
     c.refresh_from_db()
     assert c.status == "received" and c.handler_id is None
     # a manager assigns within the branch; a handler from elsewhere is a 400
     m = client_for(manager)
-    assert m.post(f"/api/v1/complaints/{c.pk}/assign/", {"handler": other_officer.pk},
-                  format="json").status_code == 400
+    assert m.post(f"/api/v1/complaints/{c.pk}/assign/", {"handler": other_officer.pk}, format="json").status_code == 400
     r = m.post(f"/api/v1/complaints/{c.pk}/assign/", {"handler": officer.pk}, format="json")
     assert r.status_code == 200 and r.data["handler"] == officer.pk
 
@@ -233,7 +279,10 @@ def test_the_breached_filter_keeps_a_deadline_missed_before_a_reopening(officer,
     assert [x["id"] for x in r.data["results"]] == [c.pk]
     row = r.data["results"][0]
     assert (row["status"], row["resolve_due_on"], row["resolve_breached_before"]) == (
-        "investigating", "2026-12-10", True)
+        "investigating",
+        "2026-12-10",
+        True,
+    )
     assert row["sla"]["resolve_breached"] is True
     detail = client_for(officer).get(f"/api/v1/complaints/{on_time.pk}/").data
     assert detail["resolve_breached_before"] is False and detail["sla"]["resolve_breached"] is False
@@ -272,22 +321,30 @@ def test_complaint_list_costs_the_same_whatever_its_length(officer, borrower):
 
 # --- visits and reviews ------------------------------------------------------------------------
 
+
 def test_visits_over_the_api(officer, other_officer, loan):
     o = client_for(officer)
-    r = o.post("/api/v1/follow-up-visits/", {"borrower": loan.borrower_id, "loan": loan.pk,
-                                             "kind": "post_disbursement", "scheduled_on": "2026-11-20"},
-               format="json")
+    r = o.post(
+        "/api/v1/follow-up-visits/",
+        {"borrower": loan.borrower_id, "loan": loan.pk, "kind": "post_disbursement", "scheduled_on": "2026-11-20"},
+        format="json",
+    )
     assert r.status_code == 201, r.content
     pk = r.data["id"]
     assert client_for(other_officer).get(f"/api/v1/follow-up-visits/{pk}/").status_code == 404
     business_date_set(value=date(2026, 11, 25))
     assert [v["id"] for v in o.get("/api/v1/follow-up-visits/?overdue=true").data["results"]] == [pk]
-    bad = o.post(f"/api/v1/follow-up-visits/{pk}/complete/", {"visited_on": "2026-11-24", "method": "on_site",
-                                                              "findings": "Stock bought."}, format="json")
+    bad = o.post(
+        f"/api/v1/follow-up-visits/{pk}/complete/",
+        {"visited_on": "2026-11-24", "method": "on_site", "findings": "Stock bought."},
+        format="json",
+    )
     assert bad.status_code == 400 and "purpose_verified" in bad.data
-    r = o.post(f"/api/v1/follow-up-visits/{pk}/complete/", {"visited_on": "2026-11-24", "method": "on_site",
-                                                            "findings": "Stock bought.", "purpose_verified": True},
-               format="json")
+    r = o.post(
+        f"/api/v1/follow-up-visits/{pk}/complete/",
+        {"visited_on": "2026-11-24", "method": "on_site", "findings": "Stock bought.", "purpose_verified": True},
+        format="json",
+    )
     assert r.status_code == 200 and r.data["status"] == "done" and r.data["purpose_verified"] is True
     again = o.post(f"/api/v1/follow-up-visits/{pk}/cancel/", {"reason": "x"}, format="json")
     assert again.status_code == 409 and again.data["status"] == "done"
@@ -300,16 +357,22 @@ def test_reviews_over_the_api(officer, manager, other_officer, loan):
     o = client_for(officer)
     listed = o.get("/api/v1/credit-reviews/?status=open").data["results"]
     assert [(x["id"], x["trigger"], x["loan_classification"]) for x in listed] == [
-        (review.pk, "classification", "special_mention")]
+        (review.pk, "classification", "special_mention")
+    ]
     assert client_for(other_officer).get(f"/api/v1/credit-reviews/{review.pk}/").status_code == 404
-    bad = o.post(f"/api/v1/credit-reviews/{review.pk}/complete/", {"findings": "x", "recommendation": "panic"},
-                 format="json")
+    bad = o.post(
+        f"/api/v1/credit-reviews/{review.pk}/complete/", {"findings": "x", "recommendation": "panic"}, format="json"
+    )
     assert bad.status_code == 400 and "recommendation" in bad.data
-    r = o.post(f"/api/v1/credit-reviews/{review.pk}/complete/",
-               {"findings": "Income fell; guarantor confirmed.", "recommendation": "watch"}, format="json")
+    r = o.post(
+        f"/api/v1/credit-reviews/{review.pk}/complete/",
+        {"findings": "Income fell; guarantor confirmed.", "recommendation": "watch"},
+        format="json",
+    )
     assert r.status_code == 200 and (r.data["status"], r.data["recommendation"]) == ("done", "watch")
-    again = client_for(manager).post(f"/api/v1/credit-reviews/{review.pk}/complete/",
-                                     {"findings": "x", "recommendation": "maintain"}, format="json")
+    again = client_for(manager).post(
+        f"/api/v1/credit-reviews/{review.pk}/complete/", {"findings": "x", "recommendation": "maintain"}, format="json"
+    )
     assert again.status_code == 409 and again.data["status"] == "done"
     assert o.get("/api/v1/credit-reviews/?loan=abc").status_code == 400
 
@@ -318,9 +381,14 @@ def test_the_schema_still_generates_without_warnings(tmp_path):
     out = tmp_path / "schema.yml"
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
     text = out.read_text()
-    for path in ("/api/v1/me/complaints/", "/api/v1/me/feedback/", "/api/v1/complaints/{id}/resolve/",
-                 "/api/v1/credit-reviews/{id}/complete/", "/api/v1/follow-up-visits/{id}/complete/",
-                 "/api/v1/feedback/summary/"):
+    for path in (
+        "/api/v1/me/complaints/",
+        "/api/v1/me/feedback/",
+        "/api/v1/complaints/{id}/resolve/",
+        "/api/v1/credit-reviews/{id}/complete/",
+        "/api/v1/follow-up-visits/{id}/complete/",
+        "/api/v1/feedback/summary/",
+    ):
         assert f"  {path}:" in text
 
 

@@ -46,8 +46,7 @@ def test_an_escalated_complaint_is_resolved_by_a_manager(today, officer, manager
     assert "resolution" in bad.value.errors
     services.complaint_resolve(actor=manager, complaint=c, resolution="Fee refunded.")
     c.refresh_from_db()
-    assert (c.status, c.resolution, c.resolved_on, c.acknowledged_on) == ("resolved", "Fee refunded.", FRIDAY,
-                                                                          FRIDAY)
+    assert (c.status, c.resolution, c.resolved_on, c.acknowledged_on) == ("resolved", "Fee refunded.", FRIDAY, FRIDAY)
 
 
 def test_every_move_of_the_table_has_its_own_service():
@@ -58,8 +57,15 @@ def test_every_move_of_the_table_has_its_own_service():
 
 def test_filing_checks_its_input(today, officer, borrower, loan):
     with pytest.raises(InvalidInput) as bad:
-        services.complaint_file(actor=officer, borrower=borrower, category="weather", channel="pigeon", description=" ",
-                                received_on=FRIDAY + timedelta(days=1), loan=loan)
+        services.complaint_file(
+            actor=officer,
+            borrower=borrower,
+            category="weather",
+            channel="pigeon",
+            description=" ",
+            received_on=FRIDAY + timedelta(days=1),
+            loan=loan,
+        )
     assert set(bad.value.errors) == {"category", "channel", "description", "received_on", "loan"}
     assert not Complaint.objects.exists()
 
@@ -71,13 +77,21 @@ def test_resolution_schedules_a_follow_up_that_a_reopening_cancels(today, office
     services.complaint_resolve(actor=officer, complaint=c, resolution="Refunded.")
     visit = FollowUpVisit.objects.get(complaint=c)
     assert (visit.kind, visit.officer, visit.scheduled_on, visit.status) == (
-        VisitKind.COMPLAINT, officer, FRIDAY + timedelta(days=3), VisitStatus.SCHEDULED)
+        VisitKind.COMPLAINT,
+        officer,
+        FRIDAY + timedelta(days=3),
+        VisitStatus.SCHEDULED,
+    )
     business_date_set(value=date(2026, 11, 25))
     services.complaint_reopen(actor=manager, complaint=c, reason="Borrower disputes the amount.")
     c.refresh_from_db()
     visit.refresh_from_db()
     assert (c.status, c.reopened_count, c.resolved_on, c.resolve_due_on) == (
-        "investigating", 1, None, date(2026, 12, 10))
+        "investigating",
+        1,
+        None,
+        date(2026, 12, 10),
+    )
     assert visit.status == VisitStatus.CANCELLED
     services.complaint_resolve(actor=officer, complaint=c, resolution="Refunded in full.")
     assert FollowUpVisit.objects.filter(complaint=c, status=VisitStatus.SCHEDULED).count() == 1

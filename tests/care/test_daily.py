@@ -27,12 +27,18 @@ def test_the_job_creates_the_right_review_tasks_exactly_once_for_a_date(book, of
     result = services.care_daily(business_date=JOB_DATE)
     # then the loans due (and only those) get a task for the loan's officer
     assert result["reviews_created"] == 3
-    assert reviews() == {(book["old"].pk, JOB_DATE, "periodic", "open"),
-                         (book["worse"].pk, JOB_DATE, "classification", "open"),
-                         (book["restructured"].pk, JOB_DATE, "periodic", "open")}
+    assert reviews() == {
+        (book["old"].pk, JOB_DATE, "periodic", "open"),
+        (book["worse"].pk, JOB_DATE, "classification", "open"),
+        (book["restructured"].pk, JOB_DATE, "periodic", "open"),
+    }
     r = CreditReview.objects.get(loan=book["worse"])
-    assert (r.officer, r.due_on, r.classification, r.branch_id) == (officer, date(2027, 6, 16), "special_mention",
-                                                                    book["worse"].branch_id)
+    assert (r.officer, r.due_on, r.classification, r.branch_id) == (
+        officer,
+        date(2027, 6, 16),
+        "special_mention",
+        book["worse"].branch_id,
+    )
     # and the use-of-funds checks of the loans disbursed in the last 90 days, 30 days on
     visits = {(v.loan_id, v.scheduled_on) for v in FollowUpVisit.objects.filter(kind="post_disbursement")}
     assert visits == {(book["young"].pk, date(2027, 5, 1)), (book["worse"].pk, date(2027, 5, 1))}
@@ -50,8 +56,12 @@ def test_a_completed_review_restarts_the_clock_and_worsening_triggers_the_next(b
     services.care_daily(business_date=JOB_DATE)
     business_date_set(value=date(2027, 6, 3))
     for key, advice in (("old", "maintain"), ("worse", "maintain"), ("restructured", "watch")):
-        services.credit_review_complete(actor=officer, review=CreditReview.objects.get(loan=book[key]),
-                                        findings="Visited the shop; trading normally.", recommendation=advice)
+        services.credit_review_complete(
+            actor=officer,
+            review=CreditReview.objects.get(loan=book[key]),
+            findings="Visited the shop; trading normally.",
+            recommendation=advice,
+        )
     assert services.credit_reviews_create(business_date=date(2027, 6, 3)) == 0
     # the close moves the reviewed loan from special mention to substandard: reviewed again at once
     Loan.objects.filter(pk=book["worse"].pk).update(classification="substandard", days_past_due=95)
@@ -63,7 +73,9 @@ def test_a_completed_review_restarts_the_clock_and_worsening_triggers_the_next(b
     # six months on: the maintained loan and the young one (now over six months old)
     assert services.credit_reviews_create(business_date=date(2027, 12, 1)) == 2
     assert {r.loan_id for r in CreditReview.objects.filter(business_date=date(2027, 12, 1))} == {
-        book["old"].pk, book["young"].pk}
+        book["old"].pk,
+        book["young"].pk,
+    }
 
 
 def test_tasks_of_loans_that_ended_are_cancelled_and_audited(book):
@@ -133,8 +145,9 @@ def test_the_job_leaves_a_task_being_completed_alone_and_does_not_audit_it(loan,
     review, visit = _ended_loan_with_open_tasks(loan)
     # given the officer completing the review, not committed yet
     with transaction.atomic():
-        services.credit_review_complete(actor=officer, review=review, findings="Paid off early.",
-                                        recommendation="maintain")
+        services.credit_review_complete(
+            actor=officer, review=review, findings="Paid off early.", recommendation="maintain"
+        )
         # when the job runs meanwhile
         thread, out = _job_in_another_connection(FRIDAY + timedelta(days=2))
         time.sleep(0.5)

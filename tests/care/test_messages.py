@@ -13,19 +13,27 @@ from .factories import file_complaint, move
 pytestmark = pytest.mark.django_db
 
 
-def test_the_receipt_is_written_in_the_filings_own_transaction(today, borrower, borrower_user,
-                                                               django_capture_on_commit_callbacks):
+def test_the_receipt_is_written_in_the_filings_own_transaction(
+    today, borrower, borrower_user, django_capture_on_commit_callbacks
+):
     # given a filing that fails after the complaint was written: its message goes with it
     with pytest.raises(RuntimeError), transaction.atomic():
-        c = services.complaint_file(actor=borrower_user, borrower=borrower, category="service", channel="app",
-                                    description="Nobody called back.")
+        c = services.complaint_file(
+            actor=borrower_user, borrower=borrower, category="service", channel="app", description="Nobody called back."
+        )
         assert Notification.objects.filter(reference=f"complaint:{c.pk}").count() == 2
         raise RuntimeError("the request failed later")
     assert not Complaint.objects.exists() and not Notification.objects.exists()
     # when the filing commits, the message rows are there and the broker hears after the commit
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        c = services.complaint_file(actor=borrower_user, borrower=borrower, category="service", channel="phone",
-                                    description="Nobody called back.", handler=None)
+        c = services.complaint_file(
+            actor=borrower_user,
+            borrower=borrower,
+            category="service",
+            channel="phone",
+            description="Nobody called back.",
+            handler=None,
+        )
     rows = {n.channel: n for n in Notification.objects.filter(reference=f"complaint:{c.pk}")}
     assert set(rows) == {"sms", "inapp"}
     assert rows["sms"].to_address == borrower.mobile and rows["inapp"].user == borrower_user
@@ -38,8 +46,10 @@ def test_messages_follow_the_borrowers_language_and_resolution(today, officer, b
     borrower.language = "en"
     borrower.save(update_fields=["language"])
     c = file_complaint(officer, borrower)
-    assert "we have received your complaint" in Notification.objects.get(
-        dedupe_key=f"complaint:{c.pk}:received:inapp").body
+    assert (
+        "we have received your complaint"
+        in Notification.objects.get(dedupe_key=f"complaint:{c.pk}:received:inapp").body
+    )
     for action in ("acknowledge", "investigate"):
         move(actor=officer, complaint=c, action=action)
     services.complaint_resolve(actor=officer, complaint=c, resolution="The fee was refunded.")
@@ -60,8 +70,10 @@ def test_messages_are_written_in_the_readers_language_from_the_catalog(today, of
     rows = {n.channel: n for n in Notification.objects.filter(reference=f"complaint:{c.pk}")}
     assert {n.language for n in rows.values()} == {"zh-hans"}
     assert rows["inapp"].subject == "投诉已受理"
-    assert rows["inapp"].body == (f"{borrower.full_name}您好，我们已收到您的投诉（编号{c.reference}），"
-                                  f"将于{c.ack_due_on}前与您联系，并于{c.resolve_due_on}前告知处理结果。")
+    assert rows["inapp"].body == (
+        f"{borrower.full_name}您好，我们已收到您的投诉（编号{c.reference}），"
+        f"将于{c.ack_due_on}前与您联系，并于{c.resolve_due_on}前告知处理结果。"
+    )
     # the SMS carries the lender's signature, in the reader's language too
     assert rows["sms"].body == "【示范小额贷款有限公司】" + rows["inapp"].body
     borrower.language = "en"

@@ -28,7 +28,12 @@ def test_completing_a_review(today, officer, manager, loan):
     services.credit_review_complete(actor=officer, review=r, findings="Sales down 30%.", recommendation="reduce_limit")
     r.refresh_from_db()
     assert (r.status, r.recommendation, r.credit_record, r.completed_by, r.completed_on) == (
-        "done", "reduce_limit", record, officer, FRIDAY)
+        "done",
+        "reduce_limit",
+        record,
+        officer,
+        FRIDAY,
+    )
     assert AuditEvent.objects.filter(entity="loan", entity_id=loan.pk, action="credit_review").exists()
     with pytest.raises(TransitionNotAllowed):
         services.credit_review_complete(actor=manager, review=r, findings="again", recommendation="maintain")

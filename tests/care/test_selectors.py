@@ -26,9 +26,15 @@ def test_the_feedback_summary_by_subject_in_one_query(manager, borrower):
     with CaptureQueriesContext(connection) as q:
         summary = selectors.feedback_summary(user=manager)
     assert len(q) == 1
-    assert summary == {"count": 3, "average": 3.67, "by_subject": {
-        "complaint": {"count": 1, "average": 2.0}, "visit": {"count": 1, "average": 4.0},
-        "general": {"count": 1, "average": 5.0}}}
+    assert summary == {
+        "count": 3,
+        "average": 3.67,
+        "by_subject": {
+            "complaint": {"count": 1, "average": 2.0},
+            "visit": {"count": 1, "average": 4.0},
+            "general": {"count": 1, "average": 5.0},
+        },
+    }
     assert selectors.feedback_summary(user=manager, since=FRIDAY + timedelta(days=1))["count"] == 0
 
 

@@ -65,7 +65,11 @@ def test_a_reopening_keeps_a_missed_resolution_deadline_on_the_record(today, off
     # given a complaint resolved after its deadline, then reopened with a new resolution period
     c = late_resolution_reopened(officer, manager, borrower)
     assert (c.status, c.resolve_due_on, c.resolved_on, c.resolve_breached_before) == (
-        "investigating", date(2026, 12, 10), None, True)
+        "investigating",
+        date(2026, 12, 10),
+        None,
+        True,
+    )
     # then the breach stays, though the reopened period's own deadline is not past
     sla = services.complaint_sla(c, today=date(2026, 11, 26))
     assert (sla.resolve_breached, sla.breached, sla.days_left) == (True, True, 14)

@@ -15,5 +15,6 @@ def test_the_celery_task_runs_the_job_for_the_business_date(book):
     result = care_periodic_reviews.apply(kwargs={"business_date": JOB_DATE.isoformat()}).get()
     assert result["reviews_created"] == 3
     from microloan.celery import app
+
     assert "servicing.care_periodic_reviews" in app.tasks
     assert any(e["task"] == "servicing.care_periodic_reviews" for e in app.conf.beat_schedule.values())

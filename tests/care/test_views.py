@@ -38,19 +38,34 @@ def file(actor, borrower, **kw):
 def desk(officer, borrower, loan):
     """One of everything: a complaint, a visit due, an open review."""
     c = file(officer, borrower)
-    visit = services.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
-                                    scheduled_on=FRIDAY)
+    visit = services.visit_schedule(
+        actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan, scheduled_on=FRIDAY
+    )
     services.care_daily(business_date=date(2027, 6, 1))
     return {"complaint": c, "visit": visit, "review": CreditReview.objects.get(loan=loan)}
 
 
 def urls(desk):
-    return ["/care/", "/care/complaints/new/", f"/care/complaints/{desk['complaint'].pk}/",
-            f"/care/visits/{desk['visit'].pk}/", f"/care/reviews/{desk['review'].pk}/"]
+    return [
+        "/care/",
+        "/care/complaints/new/",
+        f"/care/complaints/{desk['complaint'].pk}/",
+        f"/care/visits/{desk['visit'].pk}/",
+        f"/care/reviews/{desk['review'].pk}/",
+    ]
 
 
-ENGLISH_HEADINGS = ["Customer service", "Complaints", "Follow-up visits due", "Credit reviews", "Service level",
-                    "Register a complaint", "Record the visit", "Complete the review", "Next step"]
+ENGLISH_HEADINGS = [
+    "Customer service",
+    "Complaints",
+    "Follow-up visits due",
+    "Credit reviews",
+    "Service level",
+    "Register a complaint",
+    "Record the visit",
+    "Complete the review",
+    "Next step",
+]
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -77,6 +92,7 @@ def test_every_care_page_renders_in_both_languages(client, desk, officer, manage
 
 # --- behaviour on the pages ---------------------------------------------------------------------
 
+
 def test_the_complaint_page_offers_only_the_allowed_moves(client, officer, borrower):
     c = file(officer, borrower)
     client.force_login(officer)
@@ -88,7 +104,6 @@ def test_the_complaint_page_offers_only_the_allowed_moves(client, officer, borro
     client.force_login(auditor)
     html = client.get(f"/care/complaints/{c.pk}/").content.decode()
     assert 'id="actions"' not in html and 'id="visit-form"' not in html
-
 
 
 def test_the_pages_offer_no_move_the_four_eyes_or_assignment_rules_refuse(client, officer, manager, borrower, loan):
@@ -103,8 +118,9 @@ def test_the_pages_offer_no_move_the_four_eyes_or_assignment_rules_refuse(client
     client.force_login(manager)
     assert 'id="action-close"' in client.get(f"/care/complaints/{c.pk}/").content.decode()
     # a post-disbursement check: its officer records it, only a manager cancels it
-    visit = services.visit_schedule(actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan,
-                                    scheduled_on=FRIDAY)
+    visit = services.visit_schedule(
+        actor=officer, borrower=loan.borrower, kind="post_disbursement", loan=loan, scheduled_on=FRIDAY
+    )
     client.force_login(officer)
     html = client.get(f"/care/visits/{visit.pk}/").content.decode()
     assert 'id="complete-form"' in html and 'id="cancel-form"' not in html
@@ -115,6 +131,7 @@ def test_the_pages_offer_no_move_the_four_eyes_or_assignment_rules_refuse(client
     client.force_login(UserFactory(role=Role.OFFICER, branch=officer.branch))
     html = client.get(f"/care/visits/{visit.pk}/").content.decode()
     assert 'id="complete-form"' not in html and 'id="cancel-form"' not in html
+
 
 def test_moving_a_complaint_from_its_page(client, officer, borrower):
     c = file(officer, borrower)
@@ -128,8 +145,10 @@ def test_moving_a_complaint_from_its_page(client, officer, borrower):
     assert r.status_code == 409 and "acknowledged" in r.content.decode()
     r = client.post(f"/care/complaints/{c.pk}/", {"step": "transition", "action": "escalate", "reason": ""})
     assert r.status_code == 400
-    r = client.post(f"/care/complaints/{c.pk}/", {"step": "visit", "scheduled_on": "2026-11-27",
-                                                  "officer": officer.pk, "note": "Call back"})
+    r = client.post(
+        f"/care/complaints/{c.pk}/",
+        {"step": "visit", "scheduled_on": "2026-11-27", "officer": officer.pk, "note": "Call back"},
+    )
     assert r.status_code == 302 and FollowUpVisit.objects.filter(complaint=c, kind="complaint").exists()
 
 
@@ -150,14 +169,30 @@ def test_the_worklist_flags_breaches_and_keeps_to_the_branch(client, officer, ot
 
 def test_registering_a_complaint_on_the_page(client, officer, borrower, other_officer):
     client.force_login(officer)
-    r = client.post("/care/complaints/new/", {"borrower": borrower.id_number, "channel": "letter", "category": "fees",
-                                              "received_on": "2026-11-19", "description": "Fee not in contract."})
+    r = client.post(
+        "/care/complaints/new/",
+        {
+            "borrower": borrower.id_number,
+            "channel": "letter",
+            "category": "fees",
+            "received_on": "2026-11-19",
+            "description": "Fee not in contract.",
+        },
+    )
     assert r.status_code == 302
     c = Complaint.objects.get()
     assert (c.borrower, c.channel, c.received_on, c.filed_by) == (borrower, "letter", date(2026, 11, 19), officer)
     outsider = BorrowerFactory(branch=other_officer.branch)
-    r = client.post("/care/complaints/new/", {"borrower": outsider.id_number, "channel": "phone", "category": "fees",
-                                              "received_on": "2026-11-20", "description": "x"})
+    r = client.post(
+        "/care/complaints/new/",
+        {
+            "borrower": outsider.id_number,
+            "channel": "phone",
+            "category": "fees",
+            "received_on": "2026-11-20",
+            "description": "x",
+        },
+    )
     assert r.status_code == 200 and Complaint.objects.count() == 1
     assert client.get("/care/complaints/new/").status_code == 200
 
@@ -165,9 +200,17 @@ def test_registering_a_complaint_on_the_page(client, officer, borrower, other_of
 @pytest.mark.parametrize("value", ["²", "１２", "٣"])
 def test_a_borrower_number_in_other_digits_is_not_found_rather_than_an_error(client, officer, borrower, value):
     client.force_login(officer)
-    r = client.post("/care/complaints/new/", {"borrower": value, "channel": "phone", "category": "fees",
-                                              "received_on": "2026-11-20", "description": "Fee not in contract."},
-                    HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post(
+        "/care/complaints/new/",
+        {
+            "borrower": value,
+            "channel": "phone",
+            "category": "fees",
+            "received_on": "2026-11-20",
+            "description": "Fee not in contract.",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 200
     assert "No such borrower in your branches." in r.content.decode()
     assert not Complaint.objects.exists()
@@ -190,15 +233,24 @@ def test_the_worklist_flags_a_deadline_missed_before_a_reopening(client, officer
 def test_recording_a_visit_and_a_review_on_their_pages(client, desk, officer):
     client.force_login(officer)
     v, r = desk["visit"], desk["review"]
-    resp = client.post(f"/care/visits/{v.pk}/", {"step": "complete", "visited_on": "2026-11-20", "method": "on_site",
-                                                 "purpose_verified": "true", "findings": "Stock in the shop."})
+    resp = client.post(
+        f"/care/visits/{v.pk}/",
+        {
+            "step": "complete",
+            "visited_on": "2026-11-20",
+            "method": "on_site",
+            "purpose_verified": "true",
+            "findings": "Stock in the shop.",
+        },
+    )
     assert resp.status_code == 302
     v.refresh_from_db()
     assert (v.status, v.purpose_verified) == ("done", True)
     resp = client.post(f"/care/reviews/{r.pk}/", {"step": "complete", "recommendation": "recall", "findings": ""})
     assert resp.status_code == 200
-    resp = client.post(f"/care/reviews/{r.pk}/", {"step": "complete", "recommendation": "recall",
-                                                  "findings": "Business closed."})
+    resp = client.post(
+        f"/care/reviews/{r.pk}/", {"step": "complete", "recommendation": "recall", "findings": "Business closed."}
+    )
     assert resp.status_code == 302
     r.refresh_from_db()
     assert (r.status, r.recommendation) == ("done", "recall")
@@ -240,7 +292,8 @@ def test_pages_cost_the_same_whatever_the_length_of_their_lists(client, officer,
     small = {url: measure(url) for url in ("/care/", f"/care/complaints/{first.pk}/")}
     grow(6)
     services.complaint_escalate(actor=manager, complaint=first, reason="more history")
-    services.visit_schedule(actor=manager, borrower=first.borrower, kind="complaint", complaint=first,
-                            scheduled_on=FRIDAY, officer=officer)
+    services.visit_schedule(
+        actor=manager, borrower=first.borrower, kind="complaint", complaint=first, scheduled_on=FRIDAY, officer=officer
+    )
     assert Complaint.objects.count() == 7 and CreditReview.objects.count() >= 7
     assert {url: measure(url) for url in small} == small

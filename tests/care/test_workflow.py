@@ -19,11 +19,14 @@ from .factories import ComplaintFactory, file_complaint, in_status, move
 EXPECTED_TABLE = {
     ("acknowledge", "received", "acknowledged"),
     ("investigate", "acknowledged", "investigating"),
-    ("escalate", "received", "escalated"), ("escalate", "acknowledged", "escalated"),
+    ("escalate", "received", "escalated"),
+    ("escalate", "acknowledged", "escalated"),
     ("escalate", "investigating", "escalated"),
-    ("resolve", "investigating", "resolved"), ("resolve", "escalated", "resolved"),
+    ("resolve", "investigating", "resolved"),
+    ("resolve", "escalated", "resolved"),
     ("close", "resolved", "closed"),
-    ("reopen", "resolved", "investigating"), ("reopen", "closed", "investigating"),
+    ("reopen", "resolved", "investigating"),
+    ("reopen", "closed", "investigating"),
 }
 
 
@@ -32,8 +35,10 @@ def test_the_complaint_table_is_exactly_this():
 
 
 def test_visit_and_review_tables():
-    assert set(workflow.VISIT_WORKFLOW.table()) == {("complete", "scheduled", "done"),
-                                                   ("cancel", "scheduled", "cancelled")}
+    assert set(workflow.VISIT_WORKFLOW.table()) == {
+        ("complete", "scheduled", "done"),
+        ("cancel", "scheduled", "cancelled"),
+    }
     assert set(workflow.REVIEW_WORKFLOW.table()) == {("complete", "open", "done"), ("cancel", "open", "cancelled")}
     assert workflow.REVIEW_WORKFLOW.available_actions("open", Role.OFFICER) == ["complete"]
     assert workflow.REVIEW_WORKFLOW.available_actions("done", Role.MANAGER) == []
@@ -81,12 +86,17 @@ def test_roles_that_do_not_handle_complaints_are_refused(role, today, officer, b
 # entity -> (action, source) -> (target, the roles that may take it)
 EXPECTED = {
     "complaint": {(a, s): (t, HANDLERS) for a, s, t in EXPECTED_TABLE},
-    "follow_up_visit": {("complete", "scheduled"): ("done", HANDLERS),
-                        ("cancel", "scheduled"): ("cancelled", HANDLERS)},
+    "follow_up_visit": {
+        ("complete", "scheduled"): ("done", HANDLERS),
+        ("cancel", "scheduled"): ("cancelled", HANDLERS),
+    },
     "credit_review": {("complete", "open"): ("done", HANDLERS), ("cancel", "open"): ("cancelled", SENIOR)},
 }
-STATUSES = {"complaint": ComplaintStatus.values, "follow_up_visit": VisitStatus.values,
-            "credit_review": ReviewStatus.values}
+STATUSES = {
+    "complaint": ComplaintStatus.values,
+    "follow_up_visit": VisitStatus.values,
+    "credit_review": ReviewStatus.values,
+}
 
 
 def every_move():
@@ -151,18 +161,28 @@ def test_each_transition_carries_its_label_reason_and_four_eyes_rules():
     assert seen == RULES
 
 
-@pytest.mark.parametrize(("wf", "action", "status"), [(COMPLAINT_WORKFLOW, "escalate", "received"),
-                                                    (COMPLAINT_WORKFLOW, "reopen", "closed"),
-                                                    (VISIT_WORKFLOW, "cancel", "scheduled"),
-                                                    (REVIEW_WORKFLOW, "cancel", "open")])
+@pytest.mark.parametrize(
+    ("wf", "action", "status"),
+    [
+        (COMPLAINT_WORKFLOW, "escalate", "received"),
+        (COMPLAINT_WORKFLOW, "reopen", "closed"),
+        (VISIT_WORKFLOW, "cancel", "scheduled"),
+        (REVIEW_WORKFLOW, "cancel", "open"),
+    ],
+)
 def test_a_move_that_needs_a_reason_is_refused_without_one(wf, action, status):
     with pytest.raises(InvalidInput) as bad:
-        wf.check(obj=SimpleNamespace(pk=None, status=status), action=action,
-                 actor=SimpleNamespace(pk=None, role=Role.MANAGER), reason="  ")
+        wf.check(
+            obj=SimpleNamespace(pk=None, status=status),
+            action=action,
+            actor=SimpleNamespace(pk=None, role=Role.MANAGER),
+            reason="  ",
+        )
     assert "reason" in bad.value.errors
 
 
 # --- four eyes, on real complaints -------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_whoever_resolved_a_complaint_does_not_close_it(today, officer, manager, borrower):

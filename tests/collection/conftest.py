@@ -22,8 +22,9 @@ from .factories import overdue_case
 
 def clone_loan(original: Loan) -> Loan:
     """Another loan with the same terms and schedule (through the ORM, for portfolio tests)."""
-    app = ApplicationFactory(borrower=original.borrower, branch=original.branch, product=original.product,
-                             status=ApplicationStatus.DISBURSED)
+    app = ApplicationFactory(
+        borrower=original.borrower, branch=original.branch, product=original.product, status=ApplicationStatus.DISBURSED
+    )
     contract = Contract.objects.get(pk=original.contract_id)
     contract.pk, contract.application, contract.version = None, app, 1
     contract.save()

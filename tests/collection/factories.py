@@ -47,8 +47,9 @@ def loss_class(loan: Loan) -> Loan:
 
 
 def promise_made(case: CollectionCase, *, by, amount: str = "300.00", promised_on: date | None = None):
-    return promise_create(actor=by, case=case, amount=Decimal(amount),
-                          promised_on=promised_on or case.opened_on + timedelta(days=2))
+    return promise_create(
+        actor=by, case=case, amount=Decimal(amount), promised_on=promised_on or case.opened_on + timedelta(days=2)
+    )
 
 
 def write_off_proposed(loan: Loan, *, by, reason: str = "absconded") -> WriteOff:

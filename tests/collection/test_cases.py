@@ -29,8 +29,13 @@ def test_case_closes_when_the_loan_is_current_again(case, officer, loan):
     business_date_set(value=date(2026, 12, 22))
     loan.refresh_from_db()
     assert loan.overdue_amount > 0
-    repayment_post(actor=officer, loan=Loan.objects.get(pk=loan.pk), amount=loan.overdue_amount + D("5.00"),
-                   paid_on=date(2026, 12, 22), channel="cash")
+    repayment_post(
+        actor=officer,
+        loan=Loan.objects.get(pk=loan.pk),
+        amount=loan.overdue_amount + D("5.00"),
+        paid_on=date(2026, 12, 22),
+        channel="cash",
+    )
     close(date(2026, 12, 22))
     case.refresh_from_db()
     loan.refresh_from_db()
@@ -43,8 +48,9 @@ def test_case_closes_when_the_loan_is_current_again(case, officer, loan):
     assert AuditEvent.objects.filter(entity="collection_case", entity_id=case.pk, action="cure").count() == 1
 
 
-@pytest.mark.parametrize("loan_status,action,outcome", [("closed", "settle", "repaid"),
-                                                        ("written_off", "write_off", "written_off")])
+@pytest.mark.parametrize(
+    "loan_status,action,outcome", [("closed", "settle", "repaid"), ("written_off", "write_off", "written_off")]
+)
 def test_cases_of_repaid_or_written_off_loans_close_with_their_outcome(case, loan, loan_status, action, outcome):
     # given the close found the loan repaid (or written off) on the 22nd
     Loan.objects.filter(pk=loan.pk).update(status=loan_status, business_date=date(2026, 12, 22))
@@ -53,8 +59,11 @@ def test_cases_of_repaid_or_written_off_loans_close_with_their_outcome(case, loa
     # then the case is closed with the outcome and one audit row
     case.refresh_from_db()
     assert (case.status, case.closed_on, case.outcome) == ("closed", date(2026, 12, 22), outcome)
-    assert list(AuditEvent.objects.filter(entity="collection_case", entity_id=case.pk)
-                .values_list("action", "from_state", "to_state")) == [("open", "", "open"), (action, "open", "closed")]
+    assert list(
+        AuditEvent.objects.filter(entity="collection_case", entity_id=case.pk).values_list(
+            "action", "from_state", "to_state"
+        )
+    ) == [("open", "", "open"), (action, "open", "closed")]
 
 
 def test_a_case_of_a_loan_not_closed_that_day_stays_open(case, loan):

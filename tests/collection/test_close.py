@@ -45,21 +45,21 @@ def snapshot() -> dict:
     between two runs that reach the same state)."""
     queries = {
         "loans": "SELECT id, status, business_date, days_past_due, overdue_amount, penalty_outstanding, bucket, "
-                 "classification, outstanding_principal FROM servicing_loan ORDER BY id",
+        "classification, outstanding_principal FROM servicing_loan ORDER BY id",
         "installments": "SELECT id, loan_id, number, status, penalty_due, penalty_paid, principal_paid, "
-                        "interest_paid FROM servicing_installment ORDER BY id",
+        "interest_paid FROM servicing_installment ORDER BY id",
         "accruals": "SELECT a.business_date, a.loan_id, a.installment_id, a.days_past_due, a.overdue_principal, "
-                    "a.penalty_rate, a.amount, e.source_key FROM collection_penaltyaccrual a "
-                    "JOIN microloan_journalentry e ON e.id = a.entry_id ORDER BY 1, 2",
+        "a.penalty_rate, a.amount, e.source_key FROM collection_penaltyaccrual a "
+        "JOIN microloan_journalentry e ON e.id = a.entry_id ORDER BY 1, 2",
         "provision_changes": "SELECT c.business_date, c.loan_id, c.classification, c.amount_before, "
-                             "c.amount_after, e.source_key FROM collection_provisionchange c "
-                             "JOIN microloan_journalentry e ON e.id = c.entry_id ORDER BY 1, 2",
+        "c.amount_after, e.source_key FROM collection_provisionchange c "
+        "JOIN microloan_journalentry e ON e.id = c.entry_id ORDER BY 1, 2",
         "provisions_held": "SELECT loan_id, amount, classification, business_date FROM collection_loanprovision "
-                           "ORDER BY loan_id",
+        "ORDER BY loan_id",
         "journal": "SELECT e.source_key, e.kind, e.business_date, a.code, l.debit, l.credit, l.loan_id "
-                   "FROM microloan_journalline l JOIN microloan_journalentry e ON e.id = l.entry_id "
-                   "JOIN microloan_account a ON a.id = l.account_id "
-                   "ORDER BY 1, 4, 7 NULLS FIRST, 5, 6",
+        "FROM microloan_journalline l JOIN microloan_journalentry e ON e.id = l.entry_id "
+        "JOIN microloan_account a ON a.id = l.account_id "
+        "ORDER BY 1, 4, 7 NULLS FIRST, 5, 6",
         "calendar": "SELECT current_date, last_closed_date FROM microloan_businesscalendar",
         "runs": "SELECT business_date, status, chunks_total FROM collection_closerun ORDER BY 1",
     }
@@ -72,6 +72,7 @@ def snapshot() -> dict:
 
 
 # --- one loan, day by day ----------------------------------------------------------------
+
 
 def test_a_missed_instalment_day_by_day_then_paid(loan, officer):
     # given the fixture loan: instalment 1 due 2026-12-20 is 788.49 principal + 100.00 interest
@@ -95,10 +96,15 @@ def test_a_missed_instalment_day_by_day_then_paid(loan, officer):
     for day, (dpd, bucket, klass, penalty, pen_out, overdue, provision) in expected.items():
         [result] = close(day)
         loan.refresh_from_db()
-        assert (loan.business_date, loan.days_past_due, loan.bucket, loan.classification) == (day, dpd, bucket,
-                                                                                              klass), day
-        assert (loan.penalty_outstanding, loan.overdue_amount, held(loan)) == (D(pen_out), D(overdue),
-                                                                               D(provision)), day
+        assert (loan.business_date, loan.days_past_due, loan.bucket, loan.classification) == (
+            day,
+            dpd,
+            bucket,
+            klass,
+        ), day
+        assert (loan.penalty_outstanding, loan.overdue_amount, held(loan)) == (D(pen_out), D(overdue), D(provision)), (
+            day
+        )
         accrued = PenaltyAccrual.objects.filter(loan=loan, business_date=day).first()
         assert (accrued.amount if accrued else None) == (D(penalty) if penalty else None), day
         assert result.penalty_total == (D(penalty) if penalty else D("0.00"))
@@ -115,7 +121,11 @@ def test_a_missed_instalment_day_by_day_then_paid(loan, officer):
     loan.refresh_from_db()
     assert PenaltyAccrual.objects.get(loan=loan, business_date=date(2026, 12, 26)).overdue_principal == D("389.27")
     assert (loan.days_past_due, loan.penalty_outstanding, loan.overdue_amount, held(loan)) == (
-        6, D("0.19"), D("389.46"), D("192.02"))
+        6,
+        D("0.19"),
+        D("389.46"),
+        D("192.02"),
+    )
 
     # when the rest (389.46) is paid on day 7
     business_date_set(value=date(2026, 12, 27))
@@ -124,8 +134,13 @@ def test_a_missed_instalment_day_by_day_then_paid(loan, officer):
     # then no penalty from that day on, current and normal again, 1% of 9,211.51 = 92.12
     loan.refresh_from_db()
     assert not PenaltyAccrual.objects.filter(business_date=date(2026, 12, 27)).exists()
-    assert (loan.days_past_due, loan.bucket, loan.classification, loan.overdue_amount,
-            loan.penalty_outstanding) == (0, "current", "normal", D("0.00"), D("0.00"))
+    assert (loan.days_past_due, loan.bucket, loan.classification, loan.overdue_amount, loan.penalty_outstanding) == (
+        0,
+        "current",
+        "normal",
+        D("0.00"),
+        D("0.00"),
+    )
     assert inst(loan, 1).status == "paid" and held(loan) == D("92.12")
     assert result.provision_delta == D("-99.90") and result.provision_release == D("99.90")
 
@@ -136,9 +151,9 @@ def test_a_missed_instalment_day_by_day_then_paid(loan, officer):
     tb = {row["code"]: row["balance"] for row in trial_balance()["rows"]}
     assert tb[Acct.PENALTY_INCOME] == D("0.97") and tb[Acct.PROVISION_EXPENSE] == D("92.12")
     penalty = JournalEntry.objects.get(source_key__startswith="penalty:2026-12-24:")
-    assert penalty.kind == "penalty" and [(ln.account.code, ln.debit, ln.credit, ln.loan_id)
-                                          for ln in penalty.lines.select_related("account")] == [
-        (Acct.PENALTY_RECEIVABLE, D("0.39"), D("0.00"), loan.pk), (Acct.PENALTY_INCOME, D("0.00"), D("0.39"), None)]
+    assert penalty.kind == "penalty" and [
+        (ln.account.code, ln.debit, ln.credit, ln.loan_id) for ln in penalty.lines.select_related("account")
+    ] == [(Acct.PENALTY_RECEIVABLE, D("0.39"), D("0.00"), loan.pk), (Acct.PENALTY_INCOME, D("0.00"), D("0.39"), None)]
 
 
 @pytest.mark.parametrize("threshold", [30, 60, 90, 180, 270, 360])
@@ -146,8 +161,12 @@ def test_buckets_and_classes_either_side_of_each_threshold(loan, threshold):
     # given instalment 1 moved back so that it is `threshold` days past due on the close date
     day = date(2026, 12, 1)
     Installment.objects.filter(pk=inst(loan, 1).pk).update(due_date=day - timedelta(days=threshold))
-    rates = {"special_mention": D("200.00"), "substandard": D("2500.00"), "doubtful": D("5000.00"),
-             "loss": D("10000.00")}
+    rates = {
+        "special_mention": D("200.00"),
+        "substandard": D("2500.00"),
+        "doubtful": D("5000.00"),
+        "loss": D("10000.00"),
+    }
     expected = {  # threshold -> (bucket, class) on that day, then on the next
         30: (("1-30", "special_mention"), ("31-60", "special_mention")),
         60: (("31-60", "special_mention"), ("61-90", "special_mention")),
@@ -199,12 +218,14 @@ def test_every_overdue_instalment_counts_and_penalty_goes_on_the_oldest(loan):
 
 # --- which loans ---------------------------------------------------------------------------
 
+
 def test_only_open_loans_are_closed_and_a_closed_loan_gets_its_provision_released(portfolio):
     # given four overdue loans: one restructured, one written off, one with nothing outstanding
     open_loan, restructured, written_off, nothing = portfolio
     Loan.objects.filter(pk=restructured.pk).update(status="restructured")
-    Installment.objects.filter(loan=nothing).update(principal_paid=F("principal_due"),
-                                                    interest_paid=F("interest_due"), status="paid")
+    Installment.objects.filter(loan=nothing).update(
+        principal_paid=F("principal_due"), interest_paid=F("interest_due"), status="paid"
+    )
     Loan.objects.filter(pk=nothing.pk).update(outstanding_principal=0)
     close(date(2026, 12, 19))
     Loan.objects.filter(pk=written_off.pk).update(status="written_off")
@@ -213,9 +234,15 @@ def test_only_open_loans_are_closed_and_a_closed_loan_gets_its_provision_release
     # then the open and the restructured loans are 1 day past due; the others are untouched
     figures = dict(Loan.objects.values_list("pk", "days_past_due"))
     assert (figures[open_loan.pk], figures[restructured.pk], figures[written_off.pk], figures[nothing.pk]) == (
-        1, 1, 0, 0)
-    assert Loan.objects.get(pk=nothing.pk).business_date is None and not LoanProvision.objects.filter(
-        loan=nothing).exists()
+        1,
+        1,
+        0,
+        0,
+    )
+    assert (
+        Loan.objects.get(pk=nothing.pk).business_date is None
+        and not LoanProvision.objects.filter(loan=nothing).exists()
+    )
     assert held(written_off) == D("100.00")  # the write-off, not the close, deals with its provision
 
     # when the open loan is paid off and closed (as repayments does), then its provision goes
@@ -227,6 +254,7 @@ def test_only_open_loans_are_closed_and_a_closed_loan_gets_its_provision_release
 
 
 # --- idempotency, resuming, order ----------------------------------------------------------
+
 
 def test_rerunning_any_day_changes_nothing(portfolio, officer):
     # given a few closed days with a payment in between
@@ -308,9 +336,9 @@ def test_skipped_days_are_caught_up_in_order(loan):
     results = close(date(2026, 12, 26))
     # then Dec 22..26 were closed one after another, each with its own penalty
     assert [r.business_date for r in results] == [date(2026, 12, d) for d in range(22, 27)]
-    assert list(PenaltyAccrual.objects.order_by("business_date").values_list("business_date", "days_past_due",
-                                                                            "amount")) == [
-        (date(2026, 12, 24), 4, D("0.39")), (date(2026, 12, 25), 5, D("0.39")), (date(2026, 12, 26), 6, D("0.39"))]
+    assert list(
+        PenaltyAccrual.objects.order_by("business_date").values_list("business_date", "days_past_due", "amount")
+    ) == [(date(2026, 12, 24), 4, D("0.39")), (date(2026, 12, 25), 5, D("0.39")), (date(2026, 12, 26), 6, D("0.39"))]
     assert BusinessCalendar.objects.get(pk=1).last_closed_date == date(2026, 12, 26)
     assert list(CloseRun.objects.order_by("business_date").values_list("status", flat=True)) == ["done"] * 6
     loan.refresh_from_db()
@@ -333,6 +361,7 @@ def test_many_loans_in_many_chunks_give_the_same_figures_as_one_chunk(portfolio)
 
 
 # --- the command -----------------------------------------------------------------------------
+
 
 def test_close_day_command_prints_progress_and_a_summary(portfolio, capsys):
     business_date_set(value=date(2026, 12, 25))
@@ -357,8 +386,10 @@ def test_each_close_rolls_the_days_postings_into_the_ledger_day_totals(loan):
     # every line the closes posted is behind the watermark, summed per account and day
     assert LedgerRollup.objects.get().last_line_id == JournalLine.objects.order_by("-id").first().pk
     penalty = LedgerDayTotal.objects.filter(account__code=Acct.PENALTY_RECEIVABLE).order_by("business_date")
-    assert [(t.business_date, t.debit) for t in penalty] == [(date(2026, 12, 24), D("0.39")),
-                                                            (date(2026, 12, 25), D("0.39"))]
+    assert [(t.business_date, t.debit) for t in penalty] == [
+        (date(2026, 12, 24), D("0.39")),
+        (date(2026, 12, 25), D("0.39")),
+    ]
     assert {r["code"]: r["balance"] for r in trial_balance()["rows"]}[Acct.PENALTY_RECEIVABLE] == D("0.78")
 
 

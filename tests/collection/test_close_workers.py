@@ -74,9 +74,26 @@ def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfoli
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(DJANGO_SETTINGS_MODULE="microloan.settings.test", DATABASE_URL=_database_url())
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "microloan", "worker", "-Q", queue, "--concurrency=2",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "microloan",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency=2",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         # when the beat's task is sent for today (one loan per chunk)
         close_business_day.apply_async(kwargs={"chunk_size": 1}, queue=queue)
@@ -91,14 +108,17 @@ def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfoli
         worker.terminate()
         worker.wait(timeout=30)
     # then Dec 22, 23 and 24 were closed in order, each in four chunks
-    runs = list(CloseRun.objects.order_by("business_date").values_list("business_date", "status", "chunks_total",
-                                                                       "finished_at"))
+    runs = list(
+        CloseRun.objects.order_by("business_date").values_list("business_date", "status", "chunks_total", "finished_at")
+    )
     assert [(d, s, n) for d, s, n, _ in runs] == [(date(2026, 12, 21), "done", 1)] + [
-        (date(2026, 12, d), "done", 4) for d in (22, 23, 24)]
+        (date(2026, 12, d), "done", 4) for d in (22, 23, 24)
+    ]
     assert runs[1][3] < runs[2][3] < runs[3][3]
     assert BusinessCalendar.objects.get(pk=1).last_closed_date == date(2026, 12, 24)
     # and every loan is 4 days past due with the first day of penalty (0.39 each)
     assert set(Loan.objects.values_list("days_past_due", "penalty_outstanding", "business_date")) == {
-        (4, PenaltyAccrual.objects.first().amount, date(2026, 12, 24))}
+        (4, PenaltyAccrual.objects.first().amount, date(2026, 12, 24))
+    }
     assert PenaltyAccrual.objects.count() == 4
     assert_ledger_balanced()

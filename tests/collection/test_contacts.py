@@ -21,8 +21,9 @@ def at(hour, minute=0, day=22):
     return datetime(2026, 12, day, hour, minute, tzinfo=SH)
 
 
-@pytest.mark.parametrize("hour,minute,refused", [(7, 59, True), (8, 0, False), (21, 59, False), (22, 0, True),
-                                                 (23, 30, True)])
+@pytest.mark.parametrize(
+    "hour,minute,refused", [(7, 59, True), (8, 0, False), (21, 59, False), (22, 0, True), (23, 30, True)]
+)
 def test_no_contact_between_22_and_8_local_time(case, collectors, hour, minute, refused):
     a = contact_log(actor=collectors[0], case=case, channel="call", at=at(hour, minute))
     assert a.refused is refused
@@ -36,8 +37,9 @@ def test_no_contact_between_22_and_8_local_time(case, collectors, hour, minute, 
 def test_daily_caps_across_all_staff(case, collectors, branch):
     officer2 = UserFactory(role=Role.OFFICER, branch=branch)
     staff = [collectors[0], collectors[1], officer2]
-    results = [contact_log(actor=staff[i % 3], case=case, channel="call", connected=False, at=at(9, i))
-               for i in range(7)]
+    results = [
+        contact_log(actor=staff[i % 3], case=case, channel="call", connected=False, at=at(9, i)) for i in range(7)
+    ]
     assert [r.refused for r in results] == [False] * 6 + [True]
     assert "6" in results[-1].refusal_reason
     # the next day the count starts again
@@ -46,8 +48,7 @@ def test_daily_caps_across_all_staff(case, collectors, branch):
 
 def test_at_most_three_connected_calls_a_day(case, collectors):
     for i in range(3):
-        assert not contact_log(actor=collectors[i % 2], case=case, channel="call", connected=True,
-                               at=at(10, i)).refused
+        assert not contact_log(actor=collectors[i % 2], case=case, channel="call", connected=True, at=at(10, i)).refused
     fourth = contact_log(actor=collectors[0], case=case, channel="call", connected=True, at=at(11))
     assert fourth.refused and "3" in fourth.refusal_reason
     assert not contact_log(actor=collectors[0], case=case, channel="visit", at=at(12)).refused
@@ -57,12 +58,15 @@ def test_no_third_parties_other_than_guarantors(case, collectors, loan):
     app = loan.application
     app.guarantors = [{"name": "王五", "mobile": "13900000009"}]
     app.save(update_fields=["guarantors"])
-    assert contact_log(actor=collectors[0], case=case, channel="call", party="third_party",
-                       party_name="neighbour", at=at(10)).refused
-    assert contact_log(actor=collectors[0], case=case, channel="call", party="guarantor",
-                       party_name="李四", at=at(10, 5)).refused
-    assert not contact_log(actor=collectors[0], case=case, channel="call", party="guarantor",
-                           party_name="王五", at=at(10, 10)).refused
+    assert contact_log(
+        actor=collectors[0], case=case, channel="call", party="third_party", party_name="neighbour", at=at(10)
+    ).refused
+    assert contact_log(
+        actor=collectors[0], case=case, channel="call", party="guarantor", party_name="李四", at=at(10, 5)
+    ).refused
+    assert not contact_log(
+        actor=collectors[0], case=case, channel="call", party="guarantor", party_name="王五", at=at(10, 10)
+    ).refused
 
 
 def test_auditors_do_not_contact_borrowers(case, branch):

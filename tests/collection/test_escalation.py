@@ -39,19 +39,23 @@ def test_case_opens_on_the_first_overdue_day_is_assigned_and_escalates_once(loan
     steps = AuditEvent.objects.filter(entity="loan", entity_id=loan.pk, action__startswith="escalation:")
     assert [(e.action, e.to_state, e.data["case"], e.data["days_past_due"]) for e in steps.order_by("id")] == [
         ("escalation:overdue_notice", "overdue_notice", case.pk, 1),
-        ("escalation:officer_call", "officer_call", case.pk, 3)]
+        ("escalation:officer_call", "officer_call", case.pk, 3),
+    ]
     # and the case's own history says who opened it: the system, on its first overdue day
     opened = AuditEvent.objects.get(entity="collection_case", entity_id=case.pk)
     assert (opened.action, opened.from_state, opened.to_state, opened.actor) == ("open", "", "open", None)
     assert opened.data == {"loan": loan.pk, "business_date": "2026-12-21"}
 
 
-@pytest.mark.parametrize("language,subject,body", [
-    ("en", "Overdue notice", "Your loan {loan} is 1 days overdue ({amount}). Please repay as soon as possible."),
-    ("zh-hans", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
-    # no language on record: the site's (settings.LANGUAGE_CODE, Chinese)
-    ("", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
-])
+@pytest.mark.parametrize(
+    "language,subject,body",
+    [
+        ("en", "Overdue notice", "Your loan {loan} is 1 days overdue ({amount}). Please repay as soon as possible."),
+        ("zh-hans", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
+        # no language on record: the site's (settings.LANGUAGE_CODE, Chinese)
+        ("", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
+    ],
+)
 def test_the_overdue_notice_is_worded_in_the_borrowers_language(loan, collectors, language, subject, body):
     Borrower.objects.filter(pk=loan.borrower_id).update(language=language)
     close_through(date(2026, 12, 20), date(2026, 12, 21))
@@ -60,8 +64,12 @@ def test_the_overdue_notice_is_worded_in_the_borrowers_language(loan, collectors
     case = CollectionCase.objects.get(loan=loan)
     assert (n.subject, n.body) == (subject, body.format(loan=loan.pk, amount=f"{loan.overdue_amount:.2f}"))
     assert (n.channel, n.to_address, n.language) == ("sms", loan.borrower.mobile, language or "zh-hans")
-    assert (n.status, n.reference, n.dedupe_key, n.tz_name) == ("pending", f"case:{case.pk}",
-                                                                f"overdue_notice:{case.pk}", "Asia/Shanghai")
+    assert (n.status, n.reference, n.dedupe_key, n.tz_name) == (
+        "pending",
+        f"case:{case.pk}",
+        f"overdue_notice:{case.pk}",
+        "Asia/Shanghai",
+    )
 
 
 def test_a_notice_written_at_night_waits_for_the_contact_window(loan, collectors, pinned_clock):

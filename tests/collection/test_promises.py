@@ -21,15 +21,19 @@ D = Decimal
 
 
 def history(p):
-    return list(AuditEvent.objects.filter(entity="promise_to_pay", entity_id=p.pk).order_by("id")
-                .values_list("action", "from_state", "to_state"))
+    return list(
+        AuditEvent.objects.filter(entity="promise_to_pay", entity_id=p.pk)
+        .order_by("id")
+        .values_list("action", "from_state", "to_state")
+    )
 
 
 def test_promise_kept_or_broken_after_its_date(case, collectors, officer, loan):
     business_date_set(value=date(2026, 12, 22))
     kept = promise_create(actor=collectors[0], case=case, amount=D("300.00"), promised_on=date(2026, 12, 23))
-    repayment_post(actor=officer, loan=Loan.objects.get(pk=loan.pk), amount=D("300.00"), paid_on=date(2026, 12, 22),
-                   channel="cash")
+    repayment_post(
+        actor=officer, loan=Loan.objects.get(pk=loan.pk), amount=D("300.00"), paid_on=date(2026, 12, 22), channel="cash"
+    )
     close_through(date(2026, 12, 22), date(2026, 12, 24))
     kept.refresh_from_db()
     assert (kept.status, kept.checked_on) == ("kept", date(2026, 12, 24))

@@ -28,9 +28,11 @@ def test_worklist_and_case_pages(client, case, collectors, portfolio):
     assert len(q) < 15
     r = client.get(f"/collections/{case.pk}/")
     assert r.status_code == 200 and "overdue_notice" in r.content.decode()
-    r = client.post(f"/collections/{case.pk}/", {"step": "contact", "channel": "call",
-                                                 "party": "third_party", "party_name": "x"},
-                    HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post(
+        f"/collections/{case.pk}/",
+        {"step": "contact", "channel": "call", "party": "third_party", "party_name": "x"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 403 and "third parties" in r.content.decode()
     assert ContactAttempt.objects.filter(refused=True).count() == 1
 
@@ -41,18 +43,33 @@ def test_a_promise_posted_on_the_case_page(client, case, collectors):
     r = client.post(f"/collections/{case.pk}/", {"step": "promise", "amount": "250.00", "promised_on": "2026-12-24"})
     assert r.status_code == 302
     assert PromiseToPay.objects.get(case=case).amount == 250
-    r = client.post(f"/collections/{case.pk}/", {"step": "promise", "amount": "250.00", "promised_on": "2026-01-01"},
-                    HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post(
+        f"/collections/{case.pk}/",
+        {"step": "promise", "amount": "250.00", "promised_on": "2026-01-01"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 200 and "today or later" in r.content.decode()
 
 
 def test_the_case_page_shows_the_borrowers_complaints_conduct_first(client, case, collectors, loan, officer):
     from care import services as care
 
-    service = care.complaint_file(actor=officer, borrower=loan.borrower, category="service", channel="phone",
-                                  description="Queue too long.", loan=loan)
-    conduct = care.complaint_file(actor=officer, borrower=loan.borrower, category="collection_conduct",
-                                  channel="phone", description="Called at 23:00.", loan=loan)
+    service = care.complaint_file(
+        actor=officer,
+        borrower=loan.borrower,
+        category="service",
+        channel="phone",
+        description="Queue too long.",
+        loan=loan,
+    )
+    conduct = care.complaint_file(
+        actor=officer,
+        borrower=loan.borrower,
+        category="collection_conduct",
+        channel="phone",
+        description="Called at 23:00.",
+        loan=loan,
+    )
     client.force_login(collectors[0])
     r = client.get(f"/collections/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -76,8 +93,7 @@ def test_write_off_buttons_are_the_ones_the_table_allows(client, case, collector
         html = client.get(f"/collections/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert (buttons in html) is shown, user.username
     # when the other manager approves it from the page
-    r = client.post(f"/collections/{case.pk}/", {"step": "write_off_decision", "write_off": w.pk,
-                                                 "action": "approve"})
+    r = client.post(f"/collections/{case.pk}/", {"step": "write_off_decision", "write_off": w.pk, "action": "approve"})
     assert r.status_code == 302
     assert WriteOff.objects.get(pk=w.pk).status == "approved"
 

@@ -28,8 +28,13 @@ EXPECTED = {
     ("write_off", "reject"): ("requested", "rejected", MANAGERS, False),
 }
 WORKFLOWS = {CASE_WORKFLOW: CaseStatus, PROMISE_WORKFLOW: PromiseStatus, WRITE_OFF_WORKFLOW: WriteOffStatus}
-MOVES = [(wf, action, status, role) for wf, statuses in WORKFLOWS.items() for action in wf.transitions
-         for status in statuses.values for role in Role.values]
+MOVES = [
+    (wf, action, status, role)
+    for wf, statuses in WORKFLOWS.items()
+    for action in wf.transitions
+    for status in statuses.values
+    for role in Role.values
+]
 
 
 def test_the_tables_are_these_and_registered():
@@ -45,8 +50,7 @@ def test_the_tables_are_these_and_registered():
     assert WRITE_OFF_WORKFLOW.transitions["reject"].not_by == {"request"}
 
 
-@pytest.mark.parametrize("workflow,action,status,role", MOVES,
-                         ids=[f"{w.entity}-{a}-{s}-{r}" for w, a, s, r in MOVES])
+@pytest.mark.parametrize("workflow,action,status,role", MOVES, ids=[f"{w.entity}-{a}-{s}-{r}" for w, a, s, r in MOVES])
 def test_every_move_allowed_or_refused(workflow, action, status, role):
     source, target, roles, _system = EXPECTED[(workflow.entity, action)]
     obj = SimpleNamespace(pk=1, status=status)
@@ -78,8 +82,11 @@ def test_the_close_moves_cases_set_based_each_audited(loan, action):
     assert CASE_WORKFLOW.apply_many(model=CollectionCase, ids=[case.pk], action=action) == []  # moved already
     case.refresh_from_db()
     assert case.status == "closed"
-    assert list(AuditEvent.objects.filter(entity="collection_case", entity_id=case.pk)
-                .values_list("action", "from_state", "to_state", "actor")) == [(action, "open", "closed", None)]
+    assert list(
+        AuditEvent.objects.filter(entity="collection_case", entity_id=case.pk).values_list(
+            "action", "from_state", "to_state", "actor"
+        )
+    ) == [(action, "open", "closed", None)]
 
 
 def test_the_lifecycle_table_prints():

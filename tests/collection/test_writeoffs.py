@@ -23,8 +23,11 @@ D = Decimal
 
 
 def history(entity, pk):
-    return list(AuditEvent.objects.filter(entity=entity, entity_id=pk).order_by("id")
-                .values_list("action", "from_state", "to_state", "actor"))
+    return list(
+        AuditEvent.objects.filter(entity=entity, entity_id=pk)
+        .order_by("id")
+        .values_list("action", "from_state", "to_state", "actor")
+    )
 
 
 def test_write_off_needs_loss_class_and_another_approver_then_recoveries(case, collectors, approver, loan):
@@ -44,11 +47,17 @@ def test_write_off_needs_loss_class_and_another_approver_then_recoveries(case, c
     case.refresh_from_db()
     assert case.status == "closed" and case.outcome == "written_off"
     # every change left its row: the write-off's, the case's and the loan's
-    assert history("write_off", w.pk) == [("request", "", "requested", approver.pk),
-                                          ("approve", "requested", "approved", boss.pk)]
+    assert history("write_off", w.pk) == [
+        ("request", "", "requested", approver.pk),
+        ("approve", "requested", "approved", boss.pk),
+    ]
     assert history("collection_case", case.pk)[-1] == ("write_off", "open", "closed", boss.pk)
-    assert AuditEvent.objects.filter(entity="loan", entity_id=loan.pk, action="write_off",
-                                     from_state="active", to_state="written_off").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            entity="loan", entity_id=loan.pk, action="write_off", from_state="active", to_state="written_off"
+        ).count()
+        == 1
+    )
     business_date_set(value=date(2027, 1, 5))
     recovery_post(actor=collectors[0], loan=loan, amount=D("1234.00"), received_on=date(2027, 1, 5), channel="cash")
     bal = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.RECOVERY_INCOME])

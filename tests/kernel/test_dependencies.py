@@ -40,19 +40,16 @@ def test_every_app_of_the_flow_exists():
 
 @pytest.mark.parametrize("app", FLOW)
 def test_an_app_imports_only_the_kernel_and_the_apps_before_it(app):
-    later = set(FLOW[FLOW.index(app) + 1:])
-    wrong = {
-        f"{path.relative_to(ROOT)} imports {name}"
-        for path in _modules(app) for name in _imports(path) & later
-    }
+    later = set(FLOW[FLOW.index(app) + 1 :])
+    wrong = {f"{path.relative_to(ROOT)} imports {name}" for path in _modules(app) for name in _imports(path) & later}
     assert sorted(wrong) == []
 
 
 def test_the_kernel_imports_no_app_outside_its_wiring():
     wrong = {
         f"{path.relative_to(ROOT)} imports {name}"
-        for path in _modules(KERNEL) if path.relative_to(ROOT).as_posix() not in KERNEL_MAY_IMPORT_APPS
+        for path in _modules(KERNEL)
+        if path.relative_to(ROOT).as_posix() not in KERNEL_MAY_IMPORT_APPS
         for name in _imports(path) & set(FLOW)
     }
     assert sorted(wrong) == []
-

@@ -165,8 +165,11 @@ def test_a_request_still_in_flight_past_the_wait_is_409(user, settings):
     settings.IDEMPOTENCY_WAIT_SECONDS = 0.2
     body = b'{"amount":"100.00"}'
     IdempotencyRecord.objects.create(
-        key="k-stuck", scope=request_scope(user_id=user.pk, path=URL), user=user,
-        request_hash=request_fingerprint(method="POST", path=URL, body=body))
+        key="k-stuck",
+        scope=request_scope(user_id=user.pk, path=URL),
+        user=user,
+        request_hash=request_fingerprint(method="POST", path=URL, body=body),
+    )
 
     r = client_for(user).post(URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-stuck")
 

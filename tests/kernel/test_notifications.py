@@ -48,8 +48,15 @@ def utc(*args) -> datetime:
 
 
 def sms(**kw):
-    return {"channel": "sms", "to_address": "13900000001", "language": "en", "body": "Payment received.",
-            "kind": "repayment_received", "reference": "loan:1", **kw}
+    return {
+        "channel": "sms",
+        "to_address": "13900000001",
+        "language": "en",
+        "body": "Payment received.",
+        "kind": "repayment_received",
+        "reference": "loan:1",
+        **kw,
+    }
 
 
 class BrokenSmsBackend(SmsBackend):
@@ -58,6 +65,7 @@ class BrokenSmsBackend(SmsBackend):
 
 
 # --- real workers --------------------------------------------------------------------------
+
 
 def wait_for(predicate, timeout=60.0, interval=0.2, what="condition"):
     deadline = time.monotonic() + timeout
@@ -80,8 +88,12 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
         auth += ":" + quote(db["PASSWORD"], safe="")
     database_url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    worker_env = {**base, "DJANGO_SETTINGS_MODULE": "microloan.settings.test", "DATABASE_URL": database_url,
-                  **(env or {})}
+    worker_env = {
+        **base,
+        "DJANGO_SETTINGS_MODULE": "microloan.settings.test",
+        "DATABASE_URL": database_url,
+        **(env or {}),
+    }
     host = socket.gethostname()
     names = [f"{queue}-{i}@{host}" for i in range(count)]
     procs, logs = [], []
@@ -89,10 +101,31 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
         for name in names:
             log = open(tmp_path / f"{name.split('@')[0]}.log", "w+")
             logs.append(log)
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "microloan", "worker", "-Q", queue, "-n", name,
-                 "--pool=solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-                cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "microloan",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "-n",
+                        name,
+                        "--pool=solo",
+                        "--without-heartbeat",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--loglevel=INFO",
+                    ],
+                    cwd=ROOT,
+                    env=worker_env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
 
         def all_ready():
             assert all(p.poll() is None for p in procs), "a worker died"
@@ -123,6 +156,7 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
 @contextmanager
 def broker_down():
     """Points this process's Celery producer at a port where nothing listens."""
+
     def reset_pools():
         # Celery caches the connection and producer pools built for the old URL.
         celery_app._pool = None
@@ -140,14 +174,18 @@ def broker_down():
 
 # --- quiet hours -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("now,expected", [
-    (utc(2026, 11, 20, 15, 30), utc(2026, 11, 21, 0, 0)),  # 23:30 Shanghai -> 08:00 next day
-    (utc(2026, 11, 20, 14, 0), utc(2026, 11, 21, 0, 0)),  # 22:00 sharp is already quiet
-    (utc(2026, 11, 20, 23, 59), utc(2026, 11, 21, 0, 0)),  # 07:59 -> 08:00 the same day
-    (utc(2026, 11, 20, 16, 0), utc(2026, 11, 21, 0, 0)),  # 00:00 -> 08:00 the same day
-    (utc(2026, 11, 21, 0, 0), utc(2026, 11, 21, 0, 0)),  # 08:00 sharp is allowed
-    (utc(2026, 11, 20, 13, 59), utc(2026, 11, 20, 13, 59)),  # 21:59 is allowed
-])
+
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        (utc(2026, 11, 20, 15, 30), utc(2026, 11, 21, 0, 0)),  # 23:30 Shanghai -> 08:00 next day
+        (utc(2026, 11, 20, 14, 0), utc(2026, 11, 21, 0, 0)),  # 22:00 sharp is already quiet
+        (utc(2026, 11, 20, 23, 59), utc(2026, 11, 21, 0, 0)),  # 07:59 -> 08:00 the same day
+        (utc(2026, 11, 20, 16, 0), utc(2026, 11, 21, 0, 0)),  # 00:00 -> 08:00 the same day
+        (utc(2026, 11, 21, 0, 0), utc(2026, 11, 21, 0, 0)),  # 08:00 sharp is allowed
+        (utc(2026, 11, 20, 13, 59), utc(2026, 11, 20, 13, 59)),  # 21:59 is allowed
+    ],
+)
 def test_next_allowed_time_keeps_out_of_22_to_08_local(now, expected):
     assert next_allowed_time(now, SHANGHAI) == expected
 
@@ -159,11 +197,11 @@ def test_next_allowed_time_follows_the_recipients_zone_and_the_settings(settings
     assert next_allowed_time(utc(2026, 11, 20, 13, 30), SHANGHAI) == utc(2026, 11, 21, 1, 0)  # 21:30
     assert next_allowed_time(utc(2026, 11, 20, 0, 30), SHANGHAI) == utc(2026, 11, 20, 1, 0)  # 08:30
     # explicit arguments win; a window across midnight works too
-    assert next_allowed_time(utc(2026, 11, 20, 12, 0), SHANGHAI, start="22:00", end="06:00") \
-        == utc(2026, 11, 20, 14, 0)
+    assert next_allowed_time(utc(2026, 11, 20, 12, 0), SHANGHAI, start="22:00", end="06:00") == utc(2026, 11, 20, 14, 0)
 
 
 # --- the outbox is part of the event's transaction ------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_rolled_back_event_leaves_no_notification_and_sends_nothing(django_capture_on_commit_callbacks):
@@ -178,8 +216,7 @@ def test_a_rolled_back_event_leaves_no_notification_and_sends_nothing(django_cap
 
 
 @pytest.mark.django_db
-def test_a_committed_event_hands_its_notification_to_the_broker_only_after_commit(
-        django_capture_on_commit_callbacks):
+def test_a_committed_event_hands_its_notification_to_the_broker_only_after_commit(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         with transaction.atomic():
             n = notification_enqueue(**sms())
@@ -212,6 +249,7 @@ def test_bad_notifications_are_refused():
 
 # --- delivery by channel -------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_sms_goes_through_the_configured_backend_once(settings, tmp_path):
     settings.SMS_BACKEND, settings.SMS_FILE_PATH = FILE_BACKEND, str(tmp_path / "sms.log")
@@ -232,8 +270,14 @@ def test_the_file_backend_falls_back_to_the_environment(monkeypatch, tmp_path, s
 
 @pytest.mark.django_db
 def test_email_goes_through_djangos_mail_backend():
-    n = notification_enqueue(channel="email", to_address="b@example.cn", language="en", subject="Receipt",
-                             body="Thank you.", kind="repayment_received")
+    n = notification_enqueue(
+        channel="email",
+        to_address="b@example.cn",
+        language="en",
+        subject="Receipt",
+        body="Thank you.",
+        kind="repayment_received",
+    )
     assert notification_deliver(notification_id=n.pk) == Outcome.SENT
     assert [(m.subject, m.to, m.body) for m in mail.outbox] == [("Receipt", ["b@example.cn"], "Thank you.")]
 
@@ -299,6 +343,7 @@ def test_resend_takes_rows_never_handed_over_at_once_and_lost_ones_after_a_minut
 
 # --- the API -------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 @pytest.mark.urls("tests.kernel.notifications_urls")
 def test_me_notifications_lists_only_my_delivered_in_app_messages(django_assert_num_queries):
@@ -306,12 +351,20 @@ def test_me_notifications_lists_only_my_delivered_in_app_messages(django_assert_
     other = UserFactory(username="other_borrower", role=Role.BORROWER)
     mine = []
     for i, at in enumerate([utc(2026, 11, 20, 2), utc(2026, 11, 21, 2)]):
-        n = notification_enqueue(channel="inapp", user=me, language="en", subject=f"Reminder {i}",
-                                 body=f"Pay instalment {i}.", kind="reminder_due", now=at)
+        n = notification_enqueue(
+            channel="inapp",
+            user=me,
+            language="en",
+            subject=f"Reminder {i}",
+            body=f"Pay instalment {i}.",
+            kind="reminder_due",
+            now=at,
+        )
         notification_deliver(notification_id=n.pk, now=at)
         mine.append(n)
-    notification_enqueue(channel="inapp", user=me, language="en", body="Not yet.", kind="reminder_due",
-                         not_before=utc(2099, 1, 1))
+    notification_enqueue(
+        channel="inapp", user=me, language="en", body="Not yet.", kind="reminder_due", not_before=utc(2099, 1, 1)
+    )
     notification_enqueue(**sms(), now=utc(2026, 11, 20, 2))
     theirs = notification_enqueue(channel="inapp", user=other, language="en", body="Theirs.", kind="reminder_due")
     notification_deliver(notification_id=theirs.pk)
@@ -329,10 +382,12 @@ def test_me_notifications_lists_only_my_delivered_in_app_messages(django_assert_
     first_read = r.data["read_at"]
     assert client_for(me).post(f"/api/v1/me/notifications/{mine[0].pk}/read/").data["read_at"] == first_read
     from rest_framework.test import APIClient
+
     assert APIClient().get("/api/v1/me/notifications/").status_code == 401
 
 
 # --- the broker down -----------------------------------------------------------------------
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_notification_written_while_the_broker_is_down_is_delivered_after_it_comes_back(tmp_path):
@@ -347,8 +402,9 @@ def test_a_notification_written_while_the_broker_is_down_is_delivered_after_it_c
     n.refresh_from_db()
     assert (n.status, n.enqueued_at, n.attempts) == ("pending", None, 0)
     # when the broker is back and the beat's resend_pending runs on a real worker
-    with celery_workers(1, tmp_path=tmp_path, env={"SMS_BACKEND": FILE_BACKEND, "SMS_FILE_PATH": str(sms_file)}) \
-            as queue:
+    with celery_workers(
+        1, tmp_path=tmp_path, env={"SMS_BACKEND": FILE_BACKEND, "SMS_FILE_PATH": str(sms_file)}
+    ) as queue:
         resend_pending.apply_async(queue=queue)
         wait_for(lambda: Notification.objects.get(pk=n.pk).status == "sent", what="the delivery")
     # then it was delivered, once

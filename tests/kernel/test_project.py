@@ -16,16 +16,16 @@ REAL_SECRET = "k" * 20 + "-production-secret-for-the-check-" + "z" * 20
 
 def run(cmd, env=None, **kw):
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    return subprocess.run(cmd, cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True,
-                          timeout=120, **kw)
+    return subprocess.run(cmd, cwd=ROOT, env={**base, **(env or {})}, capture_output=True, text=True, timeout=120, **kw)
 
 
 def test_docker_compose_file_is_valid():
     assert shutil.which("docker-compose"), "docker-compose must be installed (make test installs it)"
     ok = run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], env={"SECRET_KEY": REAL_SECRET})
     assert ok.returncode == 0, ok.stderr
-    services = run(["docker-compose", "-f", "docker-compose.yml", "config", "--services"],
-                   env={"SECRET_KEY": REAL_SECRET}).stdout.split()
+    services = run(
+        ["docker-compose", "-f", "docker-compose.yml", "config", "--services"], env={"SECRET_KEY": REAL_SECRET}
+    ).stdout.split()
     assert set(services) == {"web", "worker", "beat", "db", "redis"}
 
 
@@ -33,16 +33,27 @@ def test_docker_compose_has_no_default_secret_key():
     # Valid without a .env (so `config` can check it), but no secret is baked in: the web
     # service gets an empty SECRET_KEY and the production settings refuse to start with it.
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    r = subprocess.run(["docker-compose", "-f", "docker-compose.yml", "config"], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["docker-compose", "-f", "docker-compose.yml", "config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     assert "SECRET_KEY: ''" in r.stdout or 'SECRET_KEY: ""' in r.stdout
 
 
 def test_production_settings_pass_check_deploy():
-    r = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-            env={"DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": REAL_SECRET,
-                 "ALLOWED_HOSTS": "loans.example.cn"})
+    r = run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={
+            "DJANGO_SETTINGS_MODULE": "microloan.settings.production",
+            "SECRET_KEY": REAL_SECRET,
+            "ALLOWED_HOSTS": "loans.example.cn",
+        },
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -60,8 +71,12 @@ def test_production_throttles_count_across_workers_in_redis():
         "         for _ in range(40)]\n"
         "print(codes.count(200), codes.count(429))\n"
     ).replace("ADDRESS", repr(address))
-    env = {"DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": REAL_SECRET,
-           "ALLOWED_HOSTS": "loans.example.cn", "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")}
+    env = {
+        "DJANGO_SETTINGS_MODULE": "microloan.settings.production",
+        "SECRET_KEY": REAL_SECRET,
+        "ALLOWED_HOSTS": "loans.example.cn",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+    }
     first = run([sys.executable, "-c", code], env=env)
     second = run([sys.executable, "-c", code], env=env)
     assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
@@ -71,14 +86,18 @@ def test_production_throttles_count_across_workers_in_redis():
 
 @pytest.mark.parametrize("secret", ["", "short", "local-dev-only-not-secret-" + "x" * 40])
 def test_production_settings_refuse_a_missing_or_dev_secret(secret):
-    r = run([sys.executable, "manage.py", "check"],
-            env={"DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": secret})
+    r = run(
+        [sys.executable, "manage.py", "check"],
+        env={"DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": secret},
+    )
     assert r.returncode != 0 and "SECRET_KEY" in r.stderr
 
 
 def test_local_settings_default_to_sqlite_and_a_brokerless_celery():
-    code = ("import django;django.setup();from django.conf import settings as s;"
-            "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)")
+    code = (
+        "import django;django.setup();from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["DJANGO_SETTINGS_MODULE"] = "microloan.settings.local"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -89,8 +108,11 @@ def test_the_demo_runs_on_sqlite_through_closes_and_the_morning_jobs(tmp_path):
     """`make run`'s database: the set-based SQL (close, ledger roll-up, customer-service job,
     reports) must work on SQLite too, not only on PostgreSQL."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(DJANGO_SETTINGS_MODULE="microloan.settings.local", DATABASE_URL=f"sqlite:///{tmp_path}/demo.sqlite3",
-               MEDIA_ROOT=str(tmp_path / "media"))
+    env.update(
+        DJANGO_SETTINGS_MODULE="microloan.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp_path}/demo.sqlite3",
+        MEDIA_ROOT=str(tmp_path / "media"),
+    )
     manage = [sys.executable, "manage.py"]
 
     def ok(*args):
@@ -146,13 +168,18 @@ def _imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                parts = package[:len(package) - node.level + 1]
+                parts = package[: len(package) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
-              in ("import_module", "import_string", "include") and node.args
-              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None))
+            in ("import_module", "import_string", "include")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             found.add(node.args[0].value)
     return found
 
@@ -179,6 +206,7 @@ def test_nothing_imports_reporting_but_the_url_configuration():
 def test_no_collections_package_shadows_the_standard_library():
     assert not (ROOT / "collections").exists()
     import collections
+
     assert Path(collections.__file__).parent.parent != ROOT
 
 
@@ -189,10 +217,26 @@ def test_celery_worker_consumes_from_real_redis():
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "microloan", "worker", "-Q", queue, "--pool=solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "microloan.settings.test"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "microloan",
+            "worker",
+            "-Q",
+            queue,
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "microloan.settings.test"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         assert app.conf.broker_url.startswith("redis://")
         # when a task is sent through the broker

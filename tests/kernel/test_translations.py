@@ -18,8 +18,9 @@ ROOT = Path(settings.BASE_DIR)
 CATALOG = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
 APPS = ("microloan", "applications", "underwriting", "servicing", "care", "collection", "reporting")
 
-pytestmark = pytest.mark.skipif(not shutil.which("msgfmt") or not shutil.which("xgettext"),
-                                reason="gettext tools (scripts/test.sh installs them)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("msgfmt") or not shutil.which("xgettext"), reason="gettext tools (scripts/test.sh installs them)"
+)
 
 
 def _catalog(path: Path) -> dict[str, str]:
@@ -45,10 +46,24 @@ def _marked_strings(tmp_path: Path) -> set[str]:
         target.write_text(templatize(template.read_text(encoding="utf-8"), origin=str(template)), encoding="utf-8")
         sources.append(str(target))
     pot = tmp_path / "project.pot"
-    subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "--keyword=gettext_noop",
-                    "--keyword=gettext_lazy", "--keyword=ngettext_lazy:1,2", "--keyword=pgettext:1c,2",
-                    "--keyword=pgettext_lazy:1c,2", "--keyword=npgettext:1c,2,3",
-                    "--keyword=npgettext_lazy:1c,2,3", "-o", str(pot), *sources], check=True)
+    subprocess.run(
+        [
+            "xgettext",
+            "--language=Python",
+            "--from-code=UTF-8",
+            "--keyword=gettext_noop",
+            "--keyword=gettext_lazy",
+            "--keyword=ngettext_lazy:1,2",
+            "--keyword=pgettext:1c,2",
+            "--keyword=pgettext_lazy:1c,2",
+            "--keyword=npgettext:1c,2,3",
+            "--keyword=npgettext_lazy:1c,2,3",
+            "-o",
+            str(pot),
+            *sources,
+        ],
+        check=True,
+    )
     return set(_catalog(pot)) - {""}
 
 
@@ -73,6 +88,11 @@ def test_translation_functions_are_imported_under_names_the_extraction_knows():
     # xgettext (and makemessages) find _(), gettext(), gettext_lazy() ...; a string marked
     # through another alias (``gettext_lazy as _l``) is never extracted and stays English.
     aliased = re.compile(r"import\s.*\b(?:gettext|gettext_lazy|ngettext|pgettext)\s+as\s+(?!_\b)\w+")
-    offenders = [f"{p.relative_to(ROOT)}:{n}" for app in APPS for p in sorted((ROOT / app).rglob("*.py"))
-                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1) if aliased.search(line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for app in APPS
+        for p in sorted((ROOT / app).rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if aliased.search(line)
+    ]
     assert offenders == []

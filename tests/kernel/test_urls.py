@@ -22,8 +22,13 @@ def test_schema_is_served_and_every_operation_is_described(client):
     assert len(ops) > 15
     undescribed = [(p, m) for p, m, op in ops if not (op.get("description") or op.get("summary"))]
     assert undescribed == []
-    for path in ["/api/v1/borrowers/", "/api/v1/applications/{id}/submit/", "/api/v1/auth/token/",
-                 "/api/v1/applications/{id}/documents/{doc_id}/review/", "/api/v1/me/"]:
+    for path in [
+        "/api/v1/borrowers/",
+        "/api/v1/applications/{id}/submit/",
+        "/api/v1/auth/token/",
+        "/api/v1/applications/{id}/documents/{doc_id}/review/",
+        "/api/v1/me/",
+    ]:
         assert path in schema["paths"]
 
 
@@ -47,10 +52,22 @@ def pages():
     app = Application.objects.filter(status="pending_approval").first()
     loan = Loan.objects.first()
     return {
-        "officer": ["/", "/borrowers/", "/borrowers/new/", f"/borrowers/{app.borrower_id}/", "/applications/",
-                    f"/applications/{app.pk}/", "/leads/", "/loans/", f"/loans/{loan.pk}/", "/quote/",
-                    f"/underwriting/{app.pk}/", f"/applications/{loan.application_id}/contract/",
-                    "/credit-records/import/", "/collections/"],
+        "officer": [
+            "/",
+            "/borrowers/",
+            "/borrowers/new/",
+            f"/borrowers/{app.borrower_id}/",
+            "/applications/",
+            f"/applications/{app.pk}/",
+            "/leads/",
+            "/loans/",
+            f"/loans/{loan.pk}/",
+            "/quote/",
+            f"/underwriting/{app.pk}/",
+            f"/applications/{loan.application_id}/contract/",
+            "/credit-records/import/",
+            "/collections/",
+        ],
         "manager": ["/approvals/", f"/approvals/{app.pk}/", "/reviews/", "/ledger/trial-balance/", "/sandbox/"],
         "collector": ["/collections/"],
     }

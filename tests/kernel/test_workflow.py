@@ -51,14 +51,15 @@ def _roles(t: Transition) -> str:
 
 
 def lifecycle_markdown(workflows: list[Workflow]) -> str:
-    rows = ["| entity | action | from | to | roles | reason? | four eyes |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| entity | action | from | to | roles | reason? | four eyes |", "|---|---|---|---|---|---|---|"]
     for w in workflows:
         for t in w.transitions.values():
             sources = ", ".join("(new)" if s == NEW else s for s in sorted(t.sources))
             four_eyes = "not by whoever did " + ", ".join(sorted(t.not_by)) if t.not_by else ""
-            rows.append(f"| {w.entity} | {t.action} | {sources} | {t.target} | {_roles(t)} | "
-                        f"{'yes' if t.needs_reason else ''} | {four_eyes} |")
+            rows.append(
+                f"| {w.entity} | {t.action} | {sources} | {t.target} | {_roles(t)} | "
+                f"{'yes' if t.needs_reason else ''} | {four_eyes} |"
+            )
     return "\n".join(rows)
 
 
@@ -72,8 +73,10 @@ def test_the_readme_holds_the_whole_lifecycle():
     if os.environ.get("UPDATE_README") == "1" and text != wanted:
         README.write_text(wanted, encoding="utf-8")
         text = README.read_text(encoding="utf-8")
-    assert text == wanted, ("README.md's lifecycle table is out of date; regenerate it with "
-                            "UPDATE_README=1 python -m pytest -q tests/kernel/test_workflow.py -k lifecycle")
+    assert text == wanted, (
+        "README.md's lifecycle table is out of date; regenerate it with "
+        "UPDATE_README=1 python -m pytest -q tests/kernel/test_workflow.py -k lifecycle"
+    )
 
 
 def test_the_lifecycle_covers_every_registered_table():
@@ -84,12 +87,15 @@ def test_the_lifecycle_covers_every_registered_table():
 
 # --- the kernel's additions, on a table of their own --------------------------------------
 
+
 def _toy() -> Workflow:
-    wf = Workflow("toy-kernel-test", [
-        Transition("make", frozenset({NEW}), "made", frozenset({Role.OFFICER}), needs_reason=True),
-        Transition("check", frozenset({"made"}), "checked", frozenset({Role.OFFICER}),
-                   not_by=frozenset({"make"})),
-    ])
+    wf = Workflow(
+        "toy-kernel-test",
+        [
+            Transition("make", frozenset({NEW}), "made", frozenset({Role.OFFICER}), needs_reason=True),
+            Transition("check", frozenset({"made"}), "checked", frozenset({Role.OFFICER}), not_by=frozenset({"make"})),
+        ],
+    )
     REGISTRY.pop(wf.entity)  # not part of the product's lifecycle
     return wf
 
@@ -124,6 +130,7 @@ def test_available_many_reads_four_eyes_in_one_query(officer, branch, django_ass
     assert all(ts for ts in wf.available_many(objs=objs, actor=other).values())
     with pytest.raises(NotAllowed, match="Four eyes"):
         wf.check(obj=objs[1], action="check", actor=officer)
+
 
 @pytest.mark.django_db
 def test_workflow_refuses_with_named_errors():

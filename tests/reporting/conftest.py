@@ -49,8 +49,14 @@ M = Decimal
 D = date(2026, 12, 1)
 D1 = date(2026, 12, 2)
 SH = ZoneInfo("Asia/Shanghai")
-REPORT_URLS = ["/reports/", "/reports/par/", "/reports/classification/", "/reports/flows/", "/reports/officers/",
-               "/reports/turnaround/"]
+REPORT_URLS = [
+    "/reports/",
+    "/reports/par/",
+    "/reports/classification/",
+    "/reports/flows/",
+    "/reports/officers/",
+    "/reports/turnaround/",
+]
 
 
 def overdue(loan, days: int, on: date = D) -> None:  # noqa: F811 - not the fixture
@@ -74,8 +80,7 @@ def child_branch(branch):
 
 @pytest.fixture
 def officer2(child_branch):
-    return UserFactory(username="officer_a1", role=Role.OFFICER, branch=child_branch, first_name="二",
-                       last_name="王")
+    return UserFactory(username="officer_a1", role=Role.OFFICER, branch=child_branch, first_name="二", last_name="王")
 
 
 @pytest.fixture
@@ -96,8 +101,9 @@ def book(loan, officer, officer2, child_branch, other_branch, other_officer, app
         overdue(one, days)
     Loan.objects.filter(pk=l3.pk).update(product=p2)
     Loan.objects.filter(pk=l4.pk).update(product=p2)
-    Loan.objects.filter(pk__in=[l4.pk, l5.pk]).update(branch=child_branch, officer=officer2,
-                                                      disbursed_on=date(2026, 11, 21))
+    Loan.objects.filter(pk__in=[l4.pk, l5.pk]).update(
+        branch=child_branch, officer=officer2, disbursed_on=date(2026, 11, 21)
+    )
     Loan.objects.filter(pk=lb.pk).update(branch=other_branch, officer=other_officer)
     business_date_set(value=D)
     # 500.00 on l1's overdue instalment: 100.00 interest, then 400.00 principal.
@@ -124,6 +130,7 @@ def web(client):
     def login(user):
         client.force_login(user)
         return client
+
     return login
 
 
@@ -131,12 +138,12 @@ def the_day_after(book, officer, approver):  # noqa: F811 - not the fixture
     """On D+1: l3's overdue instalment paid in full (0.39 penalty accrued at the close, 100.00
     interest, 788.49 principal = 888.88), l6 written off and 1,234.00 recovered on it."""
     business_date_set(value=D1)
-    repayment_post(actor=officer, loan=Loan.objects.get(pk=book.l3.pk), amount=M("888.88"), paid_on=D1,
-                   channel="cash")
+    repayment_post(actor=officer, loan=Loan.objects.get(pk=book.l3.pk), amount=M("888.88"), paid_on=D1, channel="cash")
     w = writeoff_request(actor=officer, loan=Loan.objects.get(pk=book.l6.pk), reason="absconded")
     writeoff_approve(actor=approver, write_off=w)
-    recovery_post(actor=officer, loan=Loan.objects.get(pk=book.l6.pk), amount=M("1234.00"), received_on=D1,
-                  channel="cash")
+    recovery_post(
+        actor=officer, loan=Loan.objects.get(pk=book.l6.pk), amount=M("1234.00"), received_on=D1, channel="cash"
+    )
 
 
 def at(day, hour):
@@ -151,12 +158,12 @@ def event(app, action, when, actor=None):
 def decisions(branch, other_branch, officer, product):
     """Decisions in October, with the hours from submission to decision and in the queue:
 
-        app  branch approver decision  turnaround  queue
-        a1   A      x        approve          20h    10h
-        a2   A      x        reject           74h    50h  (over the 48-hour SLA)
-        a3   A      y        return            5h     4h
-        a3   A      y        approve          10h     9h  (resubmitted: counted from then)
-        ab   B      z        approve           3h     2h
+    app  branch approver decision  turnaround  queue
+    a1   A      x        approve          20h    10h
+    a2   A      x        reject           74h    50h  (over the 48-hour SLA)
+    a3   A      y        return            5h     4h
+    a3   A      y        approve          10h     9h  (resubmitted: counted from then)
+    ab   B      z        approve           3h     2h
     """
     x = UserFactory(username="approver_x", role=Role.MANAGER, branch=branch, first_name="X")
     y = UserFactory(username="approver_y", role=Role.MANAGER, branch=branch)
@@ -181,5 +188,3 @@ def decisions(branch, other_branch, officer, product):
     # a decision outside the range is not counted
     event(a1, "approve", at(20, 9), x)
     return SimpleNamespace(x=x, y=y, z=z)
-
-

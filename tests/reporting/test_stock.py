@@ -1,7 +1,6 @@
 """reporting.selectors.stock: portfolio at risk and classification and provisions (against the
 ledger), as of the last close; branch scoping (the book: tests/reporting/conftest.py)."""
 
-
 import pytest
 
 from microloan.ledger import Acct, trial_balance
@@ -30,21 +29,35 @@ def test_par_ratios_buckets_branches_and_products(book, manager):
     assert (total["par90_loans"], total["par90_principal"], pct(total["par90"])) == (3, M("30000.00"), M("43.10"))
     # the buckets
     assert [(b["bucket"], b["loans"], b["principal"]) for b in data["buckets"]] == [
-        ("current", 1, M("10000.00")), ("1-30", 2, M("19600.00")), ("31-60", 1, M("10000.00")),
-        ("61-90", 0, M("0.00")), ("91-180", 1, M("10000.00")), ("180+", 2, M("20000.00"))]
+        ("current", 1, M("10000.00")),
+        ("1-30", 2, M("19600.00")),
+        ("31-60", 1, M("10000.00")),
+        ("61-90", 0, M("0.00")),
+        ("91-180", 1, M("10000.00")),
+        ("180+", 2, M("20000.00")),
+    ]
     assert pct(data["buckets"][5]["share"]) == M("28.74")  # 20,000 / 69,600
     # by branch: A (l0, l1, l2, l3, l6) and A1 (l4, l5)
     rows = {r["code"]: r for r in data["by_branch"]}
     assert list(rows) == ["BR-A", "BR-A1"]
     assert (rows["BR-A"]["loans"], rows["BR-A"]["principal"], rows["BR-A"]["par30_principal"]) == (
-        5, M("49600.00"), M("20000.00"))
+        5,
+        M("49600.00"),
+        M("20000.00"),
+    )
     assert pct(rows["BR-A"]["par30"]) == M("40.32") and pct(rows["BR-A1"]["par30"]) == M("100.00")
     # by product: SV (l0, l1, l2, l5, l6), P2 (l3, l4)
     products = {r["code"]: r for r in data["by_product"]}
     assert (products["SV"]["loans"], products["SV"]["principal"], products["SV"]["par90_principal"]) == (
-        5, M("49600.00"), M("20000.00"))
+        5,
+        M("49600.00"),
+        M("20000.00"),
+    )
     assert (products["P2"]["loans"], products["P2"]["principal"], pct(products["P2"]["par1"])) == (
-        2, M("20000.00"), M("100.00"))
+        2,
+        M("20000.00"),
+        M("100.00"),
+    )
 
 
 def test_par_filters_narrow_to_a_branch_subtree_a_product_an_officer(book, manager, child_branch, p2, officer):
@@ -69,10 +82,14 @@ def test_classification_and_provisions_agree_with_the_ledger(book, manager, head
         (3, M("29600.00"), M("0.02"), M("592.00")),  # 192.00 + 200.00 + 200.00
         (1, M("10000.00"), M("0.25"), M("2500.00")),
         (1, M("10000.00"), M("0.50"), M("5000.00")),
-        (1, M("10000.00"), M("1.00"), M("10000.00"))]
+        (1, M("10000.00"), M("1.00"), M("10000.00")),
+    ]
     assert all(r["required"] == r["held"] and r["shortfall"] == 0 for r in data["rows"])
     assert (data["total"]["loans"], data["total"]["principal"], data["total"]["held"]) == (
-        7, M("69600.00"), M("18192.00"))
+        7,
+        M("69600.00"),
+        M("18192.00"),
+    )
     # branch A's loans' lines on 1231 hold exactly that
     assert (data["ledger_balance"], data["ledger_difference"]) == (M("18192.00"), M("0.00"))
     # the whole book (B's 200.00 too) is the balance of 1231 in the trial balance as of the close
@@ -87,8 +104,10 @@ def test_classification_and_provisions_agree_with_the_ledger(book, manager, head
 
 def test_stock_reports_stay_as_of_the_close_until_the_next_close(book, manager, officer, approver, head_office):
     scope = ReportScope(user=manager)
-    before = (selectors.portfolio_at_risk(scope=scope, as_of=D),
-              selectors.classification_provisions(scope=scope, as_of=D))
+    before = (
+        selectors.portfolio_at_risk(scope=scope, as_of=D),
+        selectors.classification_provisions(scope=scope, as_of=D),
+    )
     # when on D+1 l3 is paid up, l6 written off and a recovery received on it
     the_day_after(book, officer, approver)
     # then the report as of D has not moved

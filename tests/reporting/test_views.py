@@ -32,8 +32,12 @@ def test_par_page_shows_ratios_tables_and_a_chart(book, manager, web):
     html = r.content.decode()
     assert re.search(r'id="par30">57\.47%<', html) and re.search(r'id="par1">85\.63%<', html)
     assert 'id="total-principal">69,600.00<' in html
-    svg = re.search(r'<svg id="chart-buckets" role="img" aria-labelledby="chart-buckets-title chart-buckets-desc"'
-                    r'.*?</svg>', html, re.S).group(0)
+    svg = re.search(
+        r'<svg id="chart-buckets" role="img" aria-labelledby="chart-buckets-title chart-buckets-desc"'
+        r".*?</svg>",
+        html,
+        re.S,
+    ).group(0)
     assert '<title id="chart-buckets-title">Outstanding principal by overdue bucket</title>' in svg
     # bars in proportion: 180+ (20,000) is the longest (320 px), current (10,000) half of it
     widths = [float(w) for w in re.findall(r'<rect x="190" y="[\d.]+" width="([\d.]+)"', svg)]
@@ -47,9 +51,16 @@ def test_classification_page_says_whether_provisions_agree_with_the_ledger(book,
     assert "agree with the ledger" in html and 'class="ok" id="ledger-status"' in html
     # a provision booked outside the close shows up as a difference
     from microloan.ledger import Line, journal_post
-    journal_post(kind="adjustment", business_date=D, reference="test", lines=[
-        Line(Acct.PROVISION_EXPENSE, debit=M("5.00"), loan_id=book.l0.pk),
-        Line(Acct.LOAN_LOSS_PROVISION, credit=M("5.00"), loan_id=book.l0.pk)])
+
+    journal_post(
+        kind="adjustment",
+        business_date=D,
+        reference="test",
+        lines=[
+            Line(Acct.PROVISION_EXPENSE, debit=M("5.00"), loan_id=book.l0.pk),
+            Line(Acct.LOAN_LOSS_PROVISION, credit=M("5.00"), loan_id=book.l0.pk),
+        ],
+    )
     html = web(manager).get("/reports/classification/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="ledger-difference">-5.00<' in html and "do not agree with the ledger" in html
 
@@ -67,14 +78,22 @@ def test_before_the_first_close_stock_reports_say_so(loan, manager, web):
 def test_another_branch_sees_nothing_of_this_one(book, manager_b, web, branch):
     mine = selectors.portfolio_at_risk(scope=ReportScope(user=manager_b), as_of=D)
     assert (mine["total"]["loans"], mine["total"]["principal"], pct(mine["total"]["par30"])) == (
-        1, M("10000.00"), M("100.00"))
+        1,
+        M("10000.00"),
+        M("100.00"),
+    )
     assert [r["code"] for r in mine["by_branch"]] == ["BR-B"]
     classes = selectors.classification_provisions(scope=ReportScope(user=manager_b), as_of=D)
     assert (classes["total"]["held"], classes["ledger_balance"]) == (M("200.00"), M("200.00"))
     client = web(manager_b)
     # asking for branch A by its id is a branch they cannot see: 404, as for any object
-    for url in ("/reports/par/", "/reports/classification/", "/reports/flows/", "/reports/officers/",
-                "/reports/turnaround/"):
+    for url in (
+        "/reports/par/",
+        "/reports/classification/",
+        "/reports/flows/",
+        "/reports/officers/",
+        "/reports/turnaround/",
+    ):
         assert client.get(f"{url}?branch={branch.pk}").status_code == 404, url
     html = client.get("/reports/par/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "BR-A" not in html and 'id="total-principal">10,000.00<' in html
@@ -101,6 +120,7 @@ def test_roles(book, officer, borrower_user, web, branch, manager):
     assert client.get("/reports/par/").status_code == 302
     # the selectors check the role too
     from microloan.errors import NotAllowed
+
     with pytest.raises(NotAllowed):
         selectors.classification_provisions(scope=ReportScope(user=officer), as_of=D)
     # auditors and managers read every report
@@ -120,9 +140,11 @@ def test_bad_filters_are_400_with_the_reason(book, manager, web):
     assert client.get("/reports/par/?product=999999").status_code == 400
     assert client.get("/reports/par/?format=csv&table=nope").status_code == 404
     # the last representable dates: a clear 400, not an overflow stepping past them
-    for url in ("/reports/turnaround/?date_from=9999-12-01&date_to=9999-12-31",
-                "/reports/flows/?date_from=9999-12-01&date_to=9999-12-31&period=month",
-                "/reports/officers/?date_to=9999-12-31"):
+    for url in (
+        "/reports/turnaround/?date_from=9999-12-01&date_to=9999-12-31",
+        "/reports/flows/?date_from=9999-12-01&date_to=9999-12-31&period=month",
+        "/reports/officers/?date_to=9999-12-31",
+    ):
         r = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         assert r.status_code == 400 and "before the year 9999" in r.content.decode(), url
 
@@ -144,33 +166,52 @@ def test_csv_exports_parse_back(book, manager, web, officer, approver):
     assert rows[1][:3] == ["BR-A Branch A", "5", "49600.00"] and rows[1][8] == "40.32"
     assert rows[-1][0] == "Total" and rows[-1][1:4] == ["7", "69600.00", "6"] and rows[-1][5] == "85.63"
     buckets = read_csv(client.get("/reports/par/?format=csv&table=buckets", HTTP_ACCEPT_LANGUAGE="en"))
-    assert [r[1:3] for r in buckets[1:7]] == [["1", "10000.00"], ["2", "19600.00"], ["1", "10000.00"],
-                                              ["0", "0.00"], ["1", "10000.00"], ["2", "20000.00"]]
+    assert [r[1:3] for r in buckets[1:7]] == [
+        ["1", "10000.00"],
+        ["2", "19600.00"],
+        ["1", "10000.00"],
+        ["0", "0.00"],
+        ["1", "10000.00"],
+        ["2", "20000.00"],
+    ]
     classes = read_csv(client.get("/reports/classification/?format=csv", HTTP_ACCEPT_LANGUAGE="en"))
     assert [r[6] for r in classes[1:]] == ["100.00", "592.00", "2500.00", "5000.00", "10000.00", "18192.00"]
     the_day_after(book, officer, approver)
-    flows = read_csv(client.get("/reports/flows/?format=csv&date_from=2026-11-01&date_to=2026-12-02&period=month",
-                                HTTP_ACCEPT_LANGUAGE="en"))
+    flows = read_csv(
+        client.get(
+            "/reports/flows/?format=csv&date_from=2026-11-01&date_to=2026-12-02&period=month", HTTP_ACCEPT_LANGUAGE="en"
+        )
+    )
     assert flows[0][:3] == ["Period", "Loans disbursed", "Principal disbursed"]
-    assert [r[:3] + [r[6]] for r in flows[1:]] == [["2026-11", "7", "70000.00", "500.00"],
-                                                   ["2026-12", "0", "0.00", "888.88"],
-                                                   ["Total", "7", "70000.00", "1388.88"]]
+    assert [r[:3] + [r[6]] for r in flows[1:]] == [
+        ["2026-11", "7", "70000.00", "500.00"],
+        ["2026-12", "0", "0.00", "888.88"],
+        ["Total", "7", "70000.00", "1388.88"],
+    ]
     officers = read_csv(client.get("/reports/officers/?format=csv&date_from=2026-11-01&date_to=2026-12-01"))
     assert officers[1][0] == "officer_a" and officers[1][5] == "49600.00"
     # in Chinese, headers and names are Chinese, the numbers the same plain decimals
-    zh = read_csv(client.get("/reports/officers/?format=csv&date_from=2026-11-01&date_to=2026-12-01",
-                             HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    zh = read_csv(
+        client.get(
+            "/reports/officers/?format=csv&date_from=2026-11-01&date_to=2026-12-01", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    )
     assert zh[0][0] == "客户经理" and zh[2][0] == "王二" and zh[2][5] == "20000.00"
 
 
 # --- cost: a constant number of queries --------------------------------------------------
 
 
-PAGES = ["/reports/par/", "/reports/classification/", "/reports/flows/?date_from=2026-10-01&date_to=2026-12-31",
-         "/reports/flows/?date_from=2026-10-01&date_to=2026-12-31&period=month",
-         "/reports/officers/?date_from=2026-10-01&date_to=2026-12-31",
-         "/reports/turnaround/?date_from=2026-10-01&date_to=2026-12-31",
-         "/reports/par/?format=csv&table=products", "/reports/turnaround/?format=csv&table=approvers"]
+PAGES = [
+    "/reports/par/",
+    "/reports/classification/",
+    "/reports/flows/?date_from=2026-10-01&date_to=2026-12-31",
+    "/reports/flows/?date_from=2026-10-01&date_to=2026-12-31&period=month",
+    "/reports/officers/?date_from=2026-10-01&date_to=2026-12-31",
+    "/reports/turnaround/?date_from=2026-10-01&date_to=2026-12-31",
+    "/reports/par/?format=csv&table=products",
+    "/reports/turnaround/?format=csv&table=approvers",
+]
 
 
 def queries(client) -> dict[str, int]:
@@ -192,8 +233,12 @@ def test_queries_do_not_grow_with_the_portfolio(book, decisions, manager, web, o
     for i in range(16):
         extra = clone_loan(book.l0)
         overdue(extra, [0, 3, 40, 70, 120, 200, 280, 370][i % 8], on=D1)
-        Loan.objects.filter(pk=extra.pk).update(branch=[branch, branch2][i % 2], officer=[officer, officer3][i % 2],
-                                                product=[p2, product3][i % 2], disbursed_on=date(2026, 11, 1 + i))
+        Loan.objects.filter(pk=extra.pk).update(
+            branch=[branch, branch2][i % 2],
+            officer=[officer, officer3][i % 2],
+            product=[p2, product3][i % 2],
+            disbursed_on=date(2026, 11, 1 + i),
+        )
         business_date_set(value=D1)
         repayment_post(actor=cashier, loan=extra, amount=M("50.00"), paid_on=D1, channel="cash")
     for i in range(6):
@@ -214,10 +259,13 @@ def test_queries_do_not_grow_with_the_portfolio(book, decisions, manager, web, o
 # (Every string the reports mark is checked to have its Chinese by tests/kernel/test_translations.py.)
 
 
-@pytest.mark.parametrize("language,expected", [
-    ("en", ["Portfolio at risk", "Outstanding principal", "As of the close of 2026-12-01.", "Reports"]),
-    ("zh-hans", ["风险贷款组合", "剩余本金", "截至 2026-12-01 日终", "报表"]),
-])
+@pytest.mark.parametrize(
+    "language,expected",
+    [
+        ("en", ["Portfolio at risk", "Outstanding principal", "As of the close of 2026-12-01.", "Reports"]),
+        ("zh-hans", ["风险贷款组合", "剩余本金", "截至 2026-12-01 日终", "报表"]),
+    ],
+)
 def test_pages_render_in_both_languages(book, manager, web, language, expected, decisions):
     client = web(manager)
     for url in REPORT_URLS:
@@ -230,8 +278,7 @@ def test_pages_render_in_both_languages(book, manager, web, language, expected, 
     if language == "zh-hans":
         html = client.get("/reports/classification/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert "五级分类与拨备" in html and "关注" in html and "与总账一致" in html
-        html = client.get("/reports/turnaround/?date_from=2026-10-01&date_to=2026-10-10",
-                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        html = client.get(
+            "/reports/turnaround/?date_from=2026-10-01&date_to=2026-10-10", HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
         assert "审批时效" in html and "超过 48 小时时效" in html
-
-

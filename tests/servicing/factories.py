@@ -45,9 +45,40 @@ class LoanFactory(factory.Factory):
         raise TypeError("A loan exists only once disbursed: use LoanFactory() (create), not build().")
 
     @classmethod
-    def _create(cls, model_class, *, officer, reviewer, approver, borrower, product, amount, term, method,
-                frequency, on, channel, reference, **terms):
-        app = scenarios.application_draft(officer=officer, borrower=borrower, product=product, amount=amount,
-                                          term=term, method=method, frequency=frequency)
-        return scenarios.loan_disbursed(app, officer=officer, reviewer=reviewer, approver=approver, on=on,
-                                        channel=channel, reference=reference, **terms)
+    def _create(
+        cls,
+        model_class,
+        *,
+        officer,
+        reviewer,
+        approver,
+        borrower,
+        product,
+        amount,
+        term,
+        method,
+        frequency,
+        on,
+        channel,
+        reference,
+        **terms,
+    ):
+        app = scenarios.application_draft(
+            officer=officer,
+            borrower=borrower,
+            product=product,
+            amount=amount,
+            term=term,
+            method=method,
+            frequency=frequency,
+        )
+        return scenarios.loan_disbursed(
+            app,
+            officer=officer,
+            reviewer=reviewer,
+            approver=approver,
+            on=on,
+            channel=channel,
+            reference=reference,
+            **terms,
+        )

@@ -28,29 +28,47 @@ DISBURSE = {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer
 
 
 def pdf_text(content: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True).stdout \
-        .decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
 
 
 # --- quote -----------------------------------------------------------------------------
 
+
 def test_quote_is_anonymous_and_matches_the_engine():
     from rest_framework.test import APIClient
-    body = {"principal": "5000.00", "annual_rate": "0.1800", "term": 6, "frequency": "monthly",
-            "method": "annuity", "disbursement_date": "2026-01-15", "fee": "0.00"}
+
+    body = {
+        "principal": "5000.00",
+        "annual_rate": "0.1800",
+        "term": 6,
+        "frequency": "monthly",
+        "method": "annuity",
+        "disbursement_date": "2026-01-15",
+        "fee": "0.00",
+    }
     r = APIClient().post("/api/v1/quotes/", body, format="json")
     assert r.status_code == 200, r.content
     assert r.data["apr"] == "0.1800" and r.data["installments"][0]["total"] == "877.63"
     assert r.data["installments"][5]["total"] == "877.61" and r.data["total_principal"] == "5000.00"
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"principal": "-1"}, "principal"), ({"term": 0}, "term"), ({"method": "balloon"}, "method"),
-    ({"frequency": "daily"}, "frequency"), ({"fee": "6000.00"}, "fee"), ({"annual_rate": "abc"}, "annual_rate"),
-    ({"disbursement_date": "2026-02-30"}, "disbursement_date"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"principal": "-1"}, "principal"),
+        ({"term": 0}, "term"),
+        ({"method": "balloon"}, "method"),
+        ({"frequency": "daily"}, "frequency"),
+        ({"fee": "6000.00"}, "fee"),
+        ({"annual_rate": "abc"}, "annual_rate"),
+        ({"disbursement_date": "2026-02-30"}, "disbursement_date"),
+    ],
+)
 def test_quote_bad_input_names_the_field(body, field):
     from rest_framework.test import APIClient
+
     base = {"principal": "5000.00", "annual_rate": "0.18", "term": 6, "method": "annuity"}
     r = APIClient().post("/api/v1/quotes/", {**base, **body}, format="json")
     assert r.status_code == 400 and field in r.data, r.data
@@ -58,12 +76,14 @@ def test_quote_bad_input_names_the_field(body, field):
 
 def test_quote_with_product_enforces_its_ranges(sv_product):
     from rest_framework.test import APIClient
+
     body = {"principal": "500.00", "annual_rate": "0.30", "term": 6, "method": "annuity", "product": sv_product.pk}
     r = APIClient().post("/api/v1/quotes/", body, format="json")
     assert r.status_code == 400 and "principal" in r.data and "annual_rate" in r.data
 
 
 # --- contract and signing --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("language,title", [("zh-hans", "借款合同"), ("en", "Loan Contract")])
 def test_contract_pdf_in_both_languages_has_parties_apr_and_every_instalment(officer, approved_app, language, title):
@@ -74,14 +94,21 @@ def test_contract_pdf_in_both_languages_has_parties_apr_and_every_instalment(off
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     content = b"".join(pdf.streaming_content)
     text = pdf_text(content)
-    schedule = build_schedule(principal=Decimal("10000.00"), annual_rate=Decimal("0.12"), term=12,
-                              frequency="monthly", method="annuity", disbursement_date=BUSINESS_DATE,
-                              fee=Decimal("100.00"))
+    schedule = build_schedule(
+        principal=Decimal("10000.00"),
+        annual_rate=Decimal("0.12"),
+        term=12,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=BUSINESS_DATE,
+        fee=Decimal("100.00"),
+    )
     assert title in text and approved_app.borrower.full_name in text and approved_app.borrower.id_number in text
     assert f"{schedule.apr * 100:.2f}%" in text
     for i in schedule.installments:
         assert i.due_date.isoformat() in text and f"{i.total:,.2f}" in text
     import hashlib
+
     assert Contract.objects.get(application=approved_app).sha256 == hashlib.sha256(content).hexdigest()
 
 
@@ -104,6 +131,7 @@ def test_sign_needs_a_contract_and_records_who_when_how(officer, approved_app):
 
 # --- disbursement ----------------------------------------------------------------------
 
+
 def contracted(officer, app):
     post(officer, app, "contract")
     assert post(officer, app, "sign").status_code == 200
@@ -115,15 +143,25 @@ def test_disbursement_creates_the_loan_schedule_and_journal(officer, approved_ap
     r = post(officer, approved_app, "disburse", DISBURSE)
     assert r.status_code == 201, r.content
     loan = Loan.objects.get(pk=r.data["loan"])
-    assert (loan.principal, loan.fee, loan.disbursed_amount) == (Decimal("10000.00"), Decimal("100.00"),
-                                                                Decimal("9900.00"))
+    assert (loan.principal, loan.fee, loan.disbursed_amount) == (
+        Decimal("10000.00"),
+        Decimal("100.00"),
+        Decimal("9900.00"),
+    )
     assert loan.penalty_rate == Decimal("0.18")  # contract rate × 1.5 by default
-    expected = build_schedule(principal=Decimal("10000.00"), annual_rate=Decimal("0.12"), term=12,
-                              frequency="monthly", method="annuity", disbursement_date=BUSINESS_DATE,
-                              fee=Decimal("100.00"))
+    expected = build_schedule(
+        principal=Decimal("10000.00"),
+        annual_rate=Decimal("0.12"),
+        term=12,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=BUSINESS_DATE,
+        fee=Decimal("100.00"),
+    )
     rows = list(Installment.objects.filter(loan=loan).order_by("number"))
     assert [(i.due_date, i.principal_due, i.interest_due) for i in rows] == [
-        (e.due_date, e.principal, e.interest) for e in expected.installments]
+        (e.due_date, e.principal, e.interest) for e in expected.installments
+    ]
     assert loan.apr == expected.apr and loan.maturity_date == expected.installments[-1].due_date
     bal = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.LOAN_PRINCIPAL, Acct.CASH, Acct.FEE_INCOME])
     assert bal[loan.pk][Acct.LOAN_PRINCIPAL] == Decimal("10000.00")
@@ -156,12 +194,15 @@ def test_disbursement_refused_for_other_roles(branch, officer, approved_app, rol
     assert r.status_code == 403 and Loan.objects.count() == 0
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"disbursed_on": (BUSINESS_DATE + timedelta(days=1)).isoformat()}, "disbursed_on"),
-    ({"disbursed_on": "2020-01-01"}, "disbursed_on"),
-    ({"channel": ""}, "channel"),
-    ({"disbursed_on": "not-a-date"}, "disbursed_on"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"disbursed_on": (BUSINESS_DATE + timedelta(days=1)).isoformat()}, "disbursed_on"),
+        ({"disbursed_on": "2020-01-01"}, "disbursed_on"),
+        ({"channel": ""}, "channel"),
+        ({"disbursed_on": "not-a-date"}, "disbursed_on"),
+    ],
+)
 def test_disbursement_bad_input_is_400_on_field(officer, approved_app, body, field):
     contracted(officer, approved_app)
     r = post(officer, approved_app, "disburse", {**DISBURSE, **body})
@@ -181,6 +222,7 @@ def test_a_repeated_idempotency_key_creates_one_loan(officer, approved_app):
 
 # --- loans API -------------------------------------------------------------------------
 
+
 def disbursed_loan(officer, app) -> Loan:
     contracted(officer, app)
     return Loan.objects.get(pk=post(officer, app, "disburse", DISBURSE).data["loan"])
@@ -191,11 +233,24 @@ def test_loan_and_schedule_endpoints(officer, approved_app):
     client = client_for(officer)
     r = client.get(f"/api/v1/loans/{loan.pk}/")
     assert r.status_code == 200
-    for field in ("status", "principal", "outstanding_principal", "days_past_due", "overdue_amount",
-                  "penalty_outstanding", "bucket", "classification", "business_date"):
+    for field in (
+        "status",
+        "principal",
+        "outstanding_principal",
+        "days_past_due",
+        "overdue_amount",
+        "penalty_outstanding",
+        "bucket",
+        "classification",
+        "business_date",
+    ):
         assert field in r.data
     assert (r.data["status"], r.data["principal"], r.data["bucket"], r.data["classification"]) == (
-        "active", "10000.00", "current", "normal")
+        "active",
+        "10000.00",
+        "current",
+        "normal",
+    )
     s = client.get(f"/api/v1/loans/{loan.pk}/schedule/")
     assert len(s.data["installments"]) == 12
     row = s.data["installments"][0]
@@ -222,6 +277,7 @@ def test_loan_list_makes_constant_queries(officer, approved_app):
     from django.test.utils import CaptureQueriesContext
 
     from ..collection.conftest import clone_loan
+
     loan = disbursed_loan(officer, approved_app)
     client = client_for(officer)
     with CaptureQueriesContext(connection) as one:

@@ -41,22 +41,33 @@ def utc(*args) -> datetime:
 
 def disbursed_loan(officer, reviewer, approver, product, *, with_login=False, **borrower_kw) -> Loan:
     """A loan taken through the API from application to disbursement."""
-    borrower = BorrowerFactory(**{"branch": officer.branch, "segment": "salaried", "years_in_business": 4,
-                                  "monthly_income": Decimal("8000.00"), **borrower_kw})
+    borrower = BorrowerFactory(
+        **{
+            "branch": officer.branch,
+            "segment": "salaried",
+            "years_in_business": 4,
+            "monthly_income": Decimal("8000.00"),
+            **borrower_kw,
+        }
+    )
     if with_login:
         borrower.user = UserFactory(role="borrower", branch=borrower.branch)
         borrower.save(update_fields=["user"])
     app = to_pending(submitted_app(officer, product, borrower=borrower), officer, reviewer)
-    r = client_for(approver).post(f"/api/v1/applications/{app.pk}/decision/",
-                                  {"decision": "approve", "approved_amount": "10000.00", "approved_term": 12,
-                                   "approved_rate": "0.1200"}, format="json")
+    r = client_for(approver).post(
+        f"/api/v1/applications/{app.pk}/decision/",
+        {"decision": "approve", "approved_amount": "10000.00", "approved_term": 12, "approved_rate": "0.1200"},
+        format="json",
+    )
     assert r.status_code == 200, r.content
     o = client_for(officer)
     assert o.post(f"/api/v1/applications/{app.pk}/contract/", {}, format="json").status_code == 200
     assert o.post(f"/api/v1/applications/{app.pk}/sign/", {}, format="json").status_code == 200
-    r = o.post(f"/api/v1/applications/{app.pk}/disburse/",
-               {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer", "reference": "TX"},
-               format="json")
+    r = o.post(
+        f"/api/v1/applications/{app.pk}/disburse/",
+        {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer", "reference": "TX"},
+        format="json",
+    )
     assert r.status_code == 201, r.content
     return Loan.objects.select_related("borrower").get(pk=r.data["loan"])
 
@@ -65,6 +76,7 @@ def disbursed_loan(officer, reviewer, approver, product, *, with_login=False, **
 def make_loan(biz_date, officer, reviewer, approver, sv_product):
     def make(**kw):
         return disbursed_loan(officer, reviewer, approver, sv_product, **kw)
+
     return make
 
 
@@ -77,6 +89,7 @@ def by_key():
 
 
 # --- what is written -------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loan):
@@ -92,12 +105,19 @@ def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loa
 
     # then an SMS each, in their language, and an in-app message for the one with a login
     rows = by_key()
-    assert set(rows) == {f"reminder:{zi.pk}:reminder_before:sms", f"reminder:{zi.pk}:reminder_before:inapp",
-                         f"reminder:{ei.pk}:reminder_before:sms"}
+    assert set(rows) == {
+        f"reminder:{zi.pk}:reminder_before:sms",
+        f"reminder:{zi.pk}:reminder_before:inapp",
+        f"reminder:{ei.pk}:reminder_before:sms",
+    }
     zh_sms, zh_app = rows[f"reminder:{zi.pk}:reminder_before:sms"], rows[f"reminder:{zi.pk}:reminder_before:inapp"]
     en_sms = rows[f"reminder:{ei.pk}:reminder_before:sms"]
     assert (zh_sms.to_address, zh_sms.language, zh_sms.kind, zh_sms.reference) == (
-        "13900000001", "zh-hans", "reminder_before", f"installment:{zi.pk}")
+        "13900000001",
+        "zh-hans",
+        "reminder_before",
+        f"installment:{zi.pk}",
+    )
     assert zh_sms.body.startswith("【示范小额贷款有限公司】王小明您好")
     for text in (f"编号{zh.pk}", f"{amount}元", "2026-12-20"):
         assert text in zh_sms.body and text in zh_app.body
@@ -125,21 +145,25 @@ def test_running_twice_sends_each_reminder_once(make_loan):
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=utc(2026, 12, 17, 5)) == 0
     assert reminders_create(business_date=THREE_DAYS_BEFORE, days_before=3) == 0
     keys = Counter(Notification.objects.values_list("reference", "kind", "channel"))
-    assert keys == {(f"installment:{first_installment(loan).pk}", "reminder_before", "sms"): 1,
-                    (f"installment:{first_installment(loan).pk}", "reminder_before", "inapp"): 1}
+    assert keys == {
+        (f"installment:{first_installment(loan).pk}", "reminder_before", "sms"): 1,
+        (f"installment:{first_installment(loan).pk}", "reminder_before", "inapp"): 1,
+    }
 
 
 @pytest.mark.django_db
 def test_only_unpaid_current_instalments_of_active_loans_are_reminded(make_loan):
     paid, closed, rescheduled, partly = (make_loan(mobile=f"1390000000{i}") for i in range(4))
     i = first_installment(paid)
-    Installment.objects.filter(pk=i.pk).update(status="paid", principal_paid=i.principal_due,
-                                               interest_paid=i.interest_due)
+    Installment.objects.filter(pk=i.pk).update(
+        status="paid", principal_paid=i.principal_due, interest_paid=i.interest_due
+    )
     Loan.objects.filter(pk=closed.pk).update(status="closed")
     Installment.objects.filter(loan=rescheduled).update(is_current=False)
     j = first_installment(partly)
-    Installment.objects.filter(pk=j.pk).update(status="partially_paid", interest_paid=j.interest_due,
-                                               principal_paid=Decimal("100.00"))
+    Installment.objects.filter(pk=j.pk).update(
+        status="partially_paid", interest_paid=j.interest_due, principal_paid=Decimal("100.00")
+    )
 
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 1
     n = Notification.objects.get()
@@ -172,6 +196,7 @@ def test_reminders_are_one_select_and_one_insert_whatever_the_portfolio(make_loa
 
 
 # --- quiet hours -------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_reminder_created_at_2330_is_held_back_until_0800(make_loan, settings, tmp_path):
@@ -206,6 +231,7 @@ def test_quiet_hours_are_the_borrowers_local_time(make_loan, branch):
 
 # --- real workers on real Redis ------------------------------------------------------------
 
+
 def daytime_zone() -> str:
     """A fixed-offset zone where it is now early afternoon, so the race test does not depend
     on the hour it runs at (the workers read the real clock)."""
@@ -214,8 +240,10 @@ def daytime_zone() -> str:
 
 
 def runs_in(worker_log) -> int:
-    return sum("servicing.reminders_for_date[" in line and line.rstrip().endswith("received")
-               for line in worker_log.read_text().splitlines())
+    return sum(
+        "servicing.reminders_for_date[" in line and line.rstrip().endswith("received")
+        for line in worker_log.read_text().splitlines()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -227,33 +255,40 @@ def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(ma
     Installment.objects.filter(pk=first_installment(today).pk).update(due_date=THREE_DAYS_BEFORE)
     sms_file = tmp_path / "sms.log"
 
-    with celery_workers(2, tmp_path=tmp_path, env={"SMS_BACKEND": FILE_BACKEND, "SMS_FILE_PATH": str(sms_file)}) \
-            as queue:
+    with celery_workers(
+        2, tmp_path=tmp_path, env={"SMS_BACKEND": FILE_BACKEND, "SMS_FILE_PATH": str(sms_file)}
+    ) as queue:
         # when the job for one business date is sent twice at once to two workers
-        results = [reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue)
-                   for _ in range(2)]
+        results = [reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue) for _ in range(2)]
         created = [r.get(timeout=60)["created"] for r in results]
         # (each worker ran one of the two: they raced rather than took turns)
-        wait_for(lambda: [runs_in(log) for log in sorted(tmp_path.glob(f"{queue}-*.log"))] == [1, 1],
-                 what="both workers to log their run")
+        wait_for(
+            lambda: [runs_in(log) for log in sorted(tmp_path.glob(f"{queue}-*.log"))] == [1, 1],
+            what="both workers to log their run",
+        )
         # then between them they wrote each reminder once ...
         assert sum(created) == 4
-        expected = {(f"installment:{first_installment(soon).pk}", "reminder_before", "sms"),
-                    (f"installment:{first_installment(soon).pk}", "reminder_before", "inapp"),
-                    (f"installment:{first_installment(today).pk}", "reminder_due", "sms"),
-                    (f"installment:{first_installment(today).pk}", "reminder_due", "inapp")}
+        expected = {
+            (f"installment:{first_installment(soon).pk}", "reminder_before", "sms"),
+            (f"installment:{first_installment(soon).pk}", "reminder_before", "inapp"),
+            (f"installment:{first_installment(today).pk}", "reminder_due", "sms"),
+            (f"installment:{first_installment(today).pk}", "reminder_due", "inapp"),
+        }
         assert Counter(Notification.objects.values_list("reference", "kind", "channel")) == dict.fromkeys(expected, 1)
         # ... and the workers delivered each one once
         wait_for(lambda: not Notification.objects.exclude(status="sent").exists(), what="the deliveries")
         # and a third run for the date changes nothing
-        assert reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue) \
-            .get(timeout=60)["created"] == 0
+        assert (
+            reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue).get(timeout=60)["created"]
+            == 0
+        )
 
     assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
     lines = [json.loads(line) for line in sms_file.read_text(encoding="utf-8").splitlines()]
     assert sorted(x["to"] for x in lines) == ["13900000001", "13900000002"]
-    assert sorted(x["text"] for x in lines) == sorted(Notification.objects.filter(channel="sms")
-                                                      .values_list("body", flat=True))
+    assert sorted(x["text"] for x in lines) == sorted(
+        Notification.objects.filter(channel="sms").values_list("body", flat=True)
+    )
     assert "您好" in next(x["text"] for x in lines if x["to"] == "13900000001")
     assert "Dear" in next(x["text"] for x in lines if x["to"] == "13900000002")
 
@@ -263,17 +298,36 @@ def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(ma
 TEXT_FIELDS = {"name": "王小明", "loan_id": 42, "number": 3, "amount": Decimal("1888.5"), "due_date": DUE}
 
 
-@pytest.mark.parametrize(("language", "kind", "subject", "body"), [
-    ("zh-hans", "reminder_before", "还款提醒",
-     "王小明您好，您的借款（编号42）第3期应还 1,888.50元，将于2026-12-20到期，请按时还款。"),
-    ("zh-hans", "reminder_due", "今日还款提醒",
-     "王小明您好，您的借款（编号42）第3期应还 1,888.50元，今天（2026-12-20）到期，请今日还款，以免产生罚息。"),
-    ("en", "reminder_before", "Repayment reminder",
-     "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due on 2026-12-20. Please pay on time."),
-    ("en", "reminder_due", "Repayment due today",
-     "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due today (2026-12-20). Please pay today "
-     "to avoid penalty interest."),
-])
+@pytest.mark.parametrize(
+    ("language", "kind", "subject", "body"),
+    [
+        (
+            "zh-hans",
+            "reminder_before",
+            "还款提醒",
+            "王小明您好，您的借款（编号42）第3期应还 1,888.50元，将于2026-12-20到期，请按时还款。",
+        ),
+        (
+            "zh-hans",
+            "reminder_due",
+            "今日还款提醒",
+            "王小明您好，您的借款（编号42）第3期应还 1,888.50元，今天（2026-12-20）到期，请今日还款，以免产生罚息。",
+        ),
+        (
+            "en",
+            "reminder_before",
+            "Repayment reminder",
+            "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due on 2026-12-20. Please pay on time.",
+        ),
+        (
+            "en",
+            "reminder_due",
+            "Repayment due today",
+            "Dear 王小明, instalment 3 of your loan no. 42, CNY 1,888.50, is due today (2026-12-20). Please pay today "
+            "to avoid penalty interest.",
+        ),
+    ],
+)
 def test_reminder_text_in_each_language(language, kind, subject, body):
     assert reminder_text(language=language, kind=kind, **TEXT_FIELDS) == (subject, body)
 
@@ -281,8 +335,9 @@ def test_reminder_text_in_each_language(language, kind, subject, body):
 @pytest.mark.parametrize("language", ["fr", "", "zh"])
 def test_a_language_we_do_not_write_gets_the_default_one(language, settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
-    assert reminder_text(language=language, kind="reminder_before", **TEXT_FIELDS) == \
-        reminder_text(language="zh-hans", kind="reminder_before", **TEXT_FIELDS)
+    assert reminder_text(language=language, kind="reminder_before", **TEXT_FIELDS) == reminder_text(
+        language="zh-hans", kind="reminder_before", **TEXT_FIELDS
+    )
 
 
 def test_another_currency_is_named_by_its_code(settings):

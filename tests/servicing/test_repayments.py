@@ -26,9 +26,12 @@ DUE1 = date(2026, 12, 20)
 
 
 def pay(user, loan, amount, paid_on=DUE1, **headers):
-    return client_for(user).post(f"/api/v1/loans/{loan.pk}/repayments/",
-                                 {"amount": amount, "paid_on": paid_on.isoformat(), "channel": "cash",
-                                  "reference": "counter"}, format="json", **headers)
+    return client_for(user).post(
+        f"/api/v1/loans/{loan.pk}/repayments/",
+        {"amount": amount, "paid_on": paid_on.isoformat(), "channel": "cash", "reference": "counter"},
+        format="json",
+        **headers,
+    )
 
 
 def inst(loan, n):
@@ -84,8 +87,14 @@ def test_payoff_quote_and_early_payoff_close_the_loan(officer, on_due_date):
     business_date_set(value=date(2027, 1, 4))
     q = client_for(officer).get(f"/api/v1/loans/{loan.pk}/payoff-quote/?date=2027-01-04")
     # principal 9211.51; interest of instalment 2 (92.12) for 15 of its 31 days = 44.57
-    assert q.json() == {"date": "2027-01-04", "amount": "9256.08", "principal": "9211.51", "interest": "44.57",
-                      "fees": "0.00", "penalty": "0.00"}
+    assert q.json() == {
+        "date": "2027-01-04",
+        "amount": "9256.08",
+        "principal": "9211.51",
+        "interest": "44.57",
+        "fees": "0.00",
+        "penalty": "0.00",
+    }
     r = pay(officer, loan, q.data["amount"], paid_on=date(2027, 1, 4))
     assert r.status_code == 201 and r.data["unapplied"] == "0.00"
     loan.refresh_from_db()
@@ -111,10 +120,17 @@ def test_payment_on_a_closed_loan_is_409(officer, on_due_date):
     assert r.status_code == 409 and r.data["status"] == "closed"
 
 
-@pytest.mark.parametrize("amount,paid_on,field", [
-    ("0", DUE1, "amount"), ("-5", DUE1, "amount"), ("1.234", DUE1, "amount"), ("abc", DUE1, "amount"),
-    ("10", date(2027, 6, 1), "paid_on"), ("10", date(2026, 1, 1), "paid_on"),
-])
+@pytest.mark.parametrize(
+    "amount,paid_on,field",
+    [
+        ("0", DUE1, "amount"),
+        ("-5", DUE1, "amount"),
+        ("1.234", DUE1, "amount"),
+        ("abc", DUE1, "amount"),
+        ("10", date(2027, 6, 1), "paid_on"),
+        ("10", date(2026, 1, 1), "paid_on"),
+    ],
+)
 def test_bad_repayments_are_400_on_field(officer, on_due_date, amount, paid_on, field):
     r = pay(officer, on_due_date, amount, paid_on=paid_on)
     assert r.status_code == 400 and field in r.data
@@ -132,11 +148,13 @@ def test_reversal_by_another_user_reallocates_later_postings(officer, cashier, o
     later = pay(officer, loan, "200.00").data
     assert later["allocations"][0]["installment"] == 2
     # the poster may not reverse their own posting
-    r = client_for(officer).post(f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "wrong loan"},
-                                 format="json")
+    r = client_for(officer).post(
+        f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "wrong loan"}, format="json"
+    )
     assert r.status_code == 403 and "Four eyes" in r.data["detail"]
-    r = client_for(cashier).post(f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "wrong loan"},
-                                 format="json")
+    r = client_for(cashier).post(
+        f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "wrong loan"}, format="json"
+    )
     assert r.status_code == 200 and r.data["status"] == "reversed"
     # the later 200.00 now meets instalment 1: interest 100.00 then principal 100.00
     moved = Repayment.objects.get(pk=later["id"])
@@ -144,8 +162,9 @@ def test_reversal_by_another_user_reallocates_later_postings(officer, cashier, o
     assert (a.installment.number, a.interest, a.principal) == (1, D("100.00"), D("100.00"))
     loan.refresh_from_db()
     assert loan.outstanding_principal == D("9900.00")
-    again = client_for(cashier).post(f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "x"},
-                                     format="json")
+    again = client_for(cashier).post(
+        f"/api/v1/loans/{loan.pk}/repayments/{wrong}/reverse/", {"reason": "x"}, format="json"
+    )
     assert again.status_code == 409
 
 
@@ -160,6 +179,7 @@ def test_same_idempotency_key_posts_once(officer, on_due_date):
 
 
 # --- concurrency (separate connections) ------------------------------------------------
+
 
 def _in_threads(n, fn):
     barrier = threading.Barrier(n)
@@ -185,8 +205,12 @@ def _in_threads(n, fn):
 @pytest.mark.django_db(transaction=True)
 def test_20_concurrent_postings_on_one_loan_give_exact_balances(officer, on_due_date):
     loan = on_due_date
-    results, errors = _in_threads(20, lambda i: repayment_post(actor=officer, loan=loan, amount=D("10.00"),
-                                                               paid_on=DUE1, channel="cash", reference=f"c{i}"))
+    results, errors = _in_threads(
+        20,
+        lambda i: repayment_post(
+            actor=officer, loan=loan, amount=D("10.00"), paid_on=DUE1, channel="cash", reference=f"c{i}"
+        ),
+    )
     assert not errors, errors
     i1 = inst(loan, 1)
     # 200.00 in all: the first instalment's 100.00 interest, then 100.00 of its principal
@@ -218,8 +242,8 @@ def signed(body: dict, secret=SECRET):
 
 def callback(raw, sig):
     from rest_framework.test import APIClient
-    return APIClient().post("/api/v1/payments/callback/", raw, content_type="application/json",
-                            HTTP_X_SIGNATURE=sig)
+
+    return APIClient().post("/api/v1/payments/callback/", raw, content_type="application/json", HTTP_X_SIGNATURE=sig)
 
 
 @pytest.fixture
@@ -228,8 +252,13 @@ def channel(db):
 
 
 def test_signed_callback_posts_once_and_a_replay_changes_nothing(channel, on_due_date):
-    body = {"channel": "unionpay", "transaction_id": "T-100", "loan": on_due_date.pk, "amount": "300.00",
-            "paid_on": DUE1.isoformat()}
+    body = {
+        "channel": "unionpay",
+        "transaction_id": "T-100",
+        "loan": on_due_date.pk,
+        "amount": "300.00",
+        "paid_on": DUE1.isoformat(),
+    }
     raw, sig = signed(body)
     first = callback(raw, sig)
     assert first.status_code == 201, first.content
@@ -240,8 +269,13 @@ def test_signed_callback_posts_once_and_a_replay_changes_nothing(channel, on_due
 
 @pytest.mark.parametrize("tamper", ["bad-signature", "other-secret", "changed-body", "missing", "unknown-channel"])
 def test_forged_callbacks_are_401_and_change_nothing(channel, on_due_date, tamper):
-    body = {"channel": "unionpay", "transaction_id": "T-200", "loan": on_due_date.pk, "amount": "300.00",
-            "paid_on": DUE1.isoformat()}
+    body = {
+        "channel": "unionpay",
+        "transaction_id": "T-200",
+        "loan": on_due_date.pk,
+        "amount": "300.00",
+        "paid_on": DUE1.isoformat(),
+    }
     raw, sig = signed(body)
     if tamper == "bad-signature":
         sig = "0" * 64
@@ -262,8 +296,9 @@ def test_forged_callbacks_are_401_and_change_nothing(channel, on_due_date, tampe
 
 def test_callback_with_malformed_body_is_4xx(channel):
     assert callback(b"not json", "x").status_code == 400
-    raw, sig = signed({"channel": "unionpay", "transaction_id": "T", "loan": 999999, "amount": "1.00",
-                       "paid_on": "2026-12-20"})
+    raw, sig = signed(
+        {"channel": "unionpay", "transaction_id": "T", "loan": 999999, "amount": "1.00", "paid_on": "2026-12-20"}
+    )
     assert callback(raw, sig).status_code == 400
 
 
@@ -281,8 +316,10 @@ def test_product_setting_shortens_the_term_instead(officer, on_due_date):
     r = pay(officer, loan, "1888.49")  # instalment 1 (888.49) + 1,000.00 beyond what is due
     # the 1,000.00 repays the last instalment's principal in full and the rest of it goes to the 11th
     last, eleventh = inst(loan, 12), inst(loan, 11)
-    assert (last.principal_paid, last.status) == (last.principal_due, "paid") and last.interest_waived == \
-        last.interest_due
+    assert (last.principal_paid, last.status) == (
+        last.principal_due,
+        "paid",
+    ) and last.interest_waived == last.interest_due
     assert eleventh.principal_paid == D("1000.00") - last.principal_due
     assert inst(loan, 2).principal_paid == 0  # the next instalment is still due in full
     assert r.data["unapplied"] == "0.00"
@@ -295,20 +332,29 @@ def test_an_extension_after_a_shortened_term_numbers_the_rows_in_due_date_order(
     type(loan.product).objects.filter(pk=loan.product_id).update(prepayment_mode="shorten_term")
     pay(officer, loan, "1888.49")  # instalment 1, and the 12th prepaid in full
     business_date_set(value=date(2026, 12, 21))
-    r = restructuring_request(actor=officer, loan=Loan.objects.get(pk=loan.pk), kind="extension", cause="hardship",
-                              periods=6, reason="shop flooded")
+    r = restructuring_request(
+        actor=officer,
+        loan=Loan.objects.get(pk=loan.pk),
+        kind="extension",
+        cause="hardship",
+        periods=6,
+        reason="shop flooded",
+    )
     restructuring_decide(actor=approver, restructuring=r, approve=True)
 
     rows = list(Installment.objects.filter(loan=loan, is_current=True).order_by("due_date"))
     # 1 paid + 6 re-amortised + the prepaid old 12th (due last): numbered 1..8 by due date
     assert [i.number for i in rows] == list(range(1, 9))
     assert rows[0].status == "paid" and rows[-1].status == "paid" and rows[-1].due_date == date(2027, 11, 20)
-    assert sum((i.principal_due - i.principal_paid for i in rows), D(0)) == Loan.objects.get(
-        pk=loan.pk).outstanding_principal
+    assert (
+        sum((i.principal_due - i.principal_paid for i in rows), D(0))
+        == Loan.objects.get(pk=loan.pk).outstanding_principal
+    )
 
 
 def test_exposure_counts_outstanding_principal_of_live_loans(officer, on_due_date):
     from underwriting.limits import borrower_exposure
+
     loan = on_due_date
     assert borrower_exposure(borrower=loan.borrower) == D("10000.00")
     pay(officer, loan, "888.49")
@@ -323,8 +369,9 @@ def test_reversing_a_later_posting_keeps_an_earlier_postings_forgiveness(officer
     assert waived > 0 and inst(loan, 12).status == "paid"
     paid_on_1 = inst(loan, 1).paid_on
     second = pay(cashier, loan, "50.00").data["id"]
-    r = client_for(approver).post(f"/api/v1/loans/{loan.pk}/repayments/{second}/reverse/", {"reason": "typo"},
-                                  format="json")
+    r = client_for(approver).post(
+        f"/api/v1/loans/{loan.pk}/repayments/{second}/reverse/", {"reason": "typo"}, format="json"
+    )
     assert r.status_code == 200
     assert inst(loan, 12).interest_waived == waived and inst(loan, 12).status == "paid"
     assert inst(loan, 1).paid_on == paid_on_1
@@ -335,8 +382,9 @@ def test_reversing_the_payoff_gives_back_its_forgiveness(officer, cashier, on_du
     first = pay(officer, loan, "10100.00").data["id"]  # pays off: later interest forgiven
     loan.refresh_from_db()
     assert loan.status == "closed"
-    r = client_for(cashier).post(f"/api/v1/loans/{loan.pk}/repayments/{first}/reverse/", {"reason": "bounced"},
-                                 format="json")
+    r = client_for(cashier).post(
+        f"/api/v1/loans/{loan.pk}/repayments/{first}/reverse/", {"reason": "bounced"}, format="json"
+    )
     assert r.status_code == 200
     loan.refresh_from_db()
     assert loan.status == "active" and loan.outstanding_principal == D("10000.00")
@@ -345,6 +393,16 @@ def test_reversing_the_payoff_gives_back_its_forgiveness(officer, cashier, on_du
 
 def test_quote_at_the_edge_of_the_calendar_is_400():
     from rest_framework.test import APIClient
-    r = APIClient().post("/api/v1/quotes/", {"principal": "5000.00", "annual_rate": "0.18", "term": 6,
-                                             "method": "annuity", "disbursement_date": "9999-12-31"}, format="json")
+
+    r = APIClient().post(
+        "/api/v1/quotes/",
+        {
+            "principal": "5000.00",
+            "annual_rate": "0.18",
+            "term": 6,
+            "method": "annuity",
+            "disbursement_date": "9999-12-31",
+        },
+        format="json",
+    )
     assert r.status_code == 400 and "disbursement_date" in r.data

@@ -21,18 +21,23 @@ DUE1 = date(2026, 12, 20)
 
 
 def text(content: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def request(user, loan, **body):
-    return client_for(user).post(f"/api/v1/loans/{loan.pk}/restructurings/",
-                                 {"cause": "hardship", "reason": "shop flooded", **body}, format="json")
+    return client_for(user).post(
+        f"/api/v1/loans/{loan.pk}/restructurings/",
+        {"cause": "hardship", "reason": "shop flooded", **body},
+        format="json",
+    )
 
 
 def decide(user, loan, rid, approve=True):
-    return client_for(user).post(f"/api/v1/loans/{loan.pk}/restructurings/{rid}/decision/",
-                                 {"approve": approve, "comment": "ok"}, format="json")
+    return client_for(user).post(
+        f"/api/v1/loans/{loan.pk}/restructurings/{rid}/decision/", {"approve": approve, "comment": "ok"}, format="json"
+    )
 
 
 def test_deferral_needs_a_different_approver_and_makes_a_new_version(officer, approver, loan):
@@ -61,8 +66,11 @@ def test_requester_cannot_approve_own_request(branch, approver, loan):
 
 def test_extension_reamortises_the_principal_not_yet_due(officer, approver, loan):
     business_date_set(value=DUE1)
-    client_for(officer).post(f"/api/v1/loans/{loan.pk}/repayments/", {"amount": "888.49", "paid_on": "2026-12-20",
-                                                                      "channel": "cash"}, format="json")
+    client_for(officer).post(
+        f"/api/v1/loans/{loan.pk}/repayments/",
+        {"amount": "888.49", "paid_on": "2026-12-20", "channel": "cash"},
+        format="json",
+    )
     business_date_set(value=date(2026, 12, 21))
     r = request(officer, loan, kind="extension", periods=24)
     decide(approver, loan, r.data["id"])
@@ -76,11 +84,18 @@ def test_extension_reamortises_the_principal_not_yet_due(officer, approver, loan
 
 def test_penalty_waiver_books_and_clears_the_penalty(officer, approver, loan):
     from microloan.ledger import Line, journal_post
+
     i1 = Installment.objects.get(loan=loan, number=1)
     Installment.objects.filter(pk=i1.pk).update(penalty_due=D("12.34"))
-    journal_post(kind="penalty", business_date=DUE1, source_key="t-pen", lines=[
-        Line(Acct.PENALTY_RECEIVABLE, debit=D("12.34"), loan_id=loan.pk),
-        Line(Acct.PENALTY_INCOME, credit=D("12.34"), loan_id=loan.pk)])
+    journal_post(
+        kind="penalty",
+        business_date=DUE1,
+        source_key="t-pen",
+        lines=[
+            Line(Acct.PENALTY_RECEIVABLE, debit=D("12.34"), loan_id=loan.pk),
+            Line(Acct.PENALTY_INCOME, credit=D("12.34"), loan_id=loan.pk),
+        ],
+    )
     r = request(officer, loan, kind="penalty_waiver")
     d = decide(approver, loan, r.data["id"])
     assert d.status_code == 200 and d.data["waived_amount"] == "12.34"
@@ -97,8 +112,14 @@ def test_rejected_request_changes_nothing(officer, approver, loan):
     assert loan.schedule_version == 1 and loan.status == "active"
 
 
-@pytest.mark.parametrize("body,field", [({"kind": "magic"}, "kind"), ({"kind": "deferral", "periods": 0}, "periods"),
-                                        ({"kind": "deferral", "periods": 2, "cause": "boredom"}, "cause")])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"kind": "magic"}, "kind"),
+        ({"kind": "deferral", "periods": 0}, "periods"),
+        ({"kind": "deferral", "periods": 2, "cause": "boredom"}, "cause"),
+    ],
+)
 def test_bad_restructuring_requests_name_the_field(officer, loan, body, field):
     r = request(officer, loan, **body)
     assert r.status_code == 400 and field in r.data
@@ -107,8 +128,11 @@ def test_bad_restructuring_requests_name_the_field(officer, loan, body, field):
 @pytest.mark.parametrize("language,title", [("zh-hans", "还款凭证"), ("en", "Repayment Receipt")])
 def test_receipt_and_statement_pdfs(officer, loan, language, title):
     business_date_set(value=DUE1)
-    r = client_for(officer).post(f"/api/v1/loans/{loan.pk}/repayments/", {"amount": "900.00", "paid_on": "2026-12-20",
-                                                                          "channel": "cash"}, format="json")
+    r = client_for(officer).post(
+        f"/api/v1/loans/{loan.pk}/repayments/",
+        {"amount": "900.00", "paid_on": "2026-12-20", "channel": "cash"},
+        format="json",
+    )
     pdf = client_for(officer).get(f"/api/v1/loans/{loan.pk}/repayments/{r.data['id']}/receipt/?language={language}")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     t = text(pdf.content)
@@ -120,14 +144,19 @@ def test_receipt_and_statement_pdfs(officer, loan, language, title):
     assert bad.status_code == 400
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                   HealthCheck.too_slow])
-@given(payments=st.lists(st.tuples(st.integers(min_value=1, max_value=400_000), st.integers(0, 90)),
-                         min_size=1, max_size=6))
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    payments=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=400_000), st.integers(0, 90)), min_size=1, max_size=6
+    )
+)
 def test_any_sequence_of_payments_keeps_the_books(officer, loan, payments):
     from django.db import transaction
 
     from servicing.repayments import repayment_post
+
     sid = transaction.savepoint()
     try:
         business_date_set(value=date(2029, 1, 1))
@@ -144,13 +173,15 @@ def test_any_sequence_of_payments_keeps_the_books(officer, loan, payments):
             allocated = sum((a.total for a in r.allocations.all()), D(0))
             assert allocated + r.unapplied == amount  # nothing paid is lost
         rows = list(Installment.objects.filter(loan=loan, is_current=True))
-        assert all(i.principal_paid >= 0 and i.interest_paid >= 0 and i.principal_paid <= i.principal_due
-                   for i in rows)
+        assert all(i.principal_paid >= 0 and i.interest_paid >= 0 and i.principal_paid <= i.principal_due for i in rows)
         current = Loan.objects.get(pk=loan.pk)
         assert current.outstanding_principal >= 0
         paid = sum((i.total_paid for i in rows), D(0))
-        assert paid + current.credit_balance == total_in == sum(
-            (r.amount for r in Repayment.objects.filter(loan=loan)), D(0))
+        assert (
+            paid + current.credit_balance
+            == total_in
+            == sum((r.amount for r in Repayment.objects.filter(loan=loan)), D(0))
+        )
         assert_ledger_balanced()
         cash = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.CASH])[loan.pk][Acct.CASH]
         assert cash == total_in - current.disbursed_amount
@@ -173,8 +204,15 @@ def test_extension_keeps_the_interest_of_the_period_in_progress(officer, approve
     new = list(Installment.objects.filter(loan=loan, is_current=True).order_by("number"))
     assert len(new) == 12
     from microloan.lending.schedule import build_schedule
-    plain = build_schedule(principal=D("10000.00"), annual_rate=D("0.12"), term=12, frequency="monthly",
-                           method="annuity", disbursement_date=date(2026, 12, 5))
+
+    plain = build_schedule(
+        principal=D("10000.00"),
+        annual_rate=D("0.12"),
+        term=12,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=date(2026, 12, 5),
+    )
     assert new[0].interest_due == plain.installments[0].interest + D("50.00")
 
 
@@ -186,6 +224,13 @@ def test_the_kept_interest_rounds_half_up_like_every_amount(officer, approver, l
     assert decide(approver, loan, r.data["id"]).status_code == 200
     first = Installment.objects.filter(loan=loan, is_current=True).order_by("number").first()
     from microloan.lending.schedule import build_schedule
-    plain = build_schedule(principal=D("10000.00"), annual_rate=D("0.12"), term=12, frequency="monthly",
-                           method="annuity", disbursement_date=date(2026, 12, 5))
+
+    plain = build_schedule(
+        principal=D("10000.00"),
+        annual_rate=D("0.12"),
+        term=12,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=date(2026, 12, 5),
+    )
     assert first.interest_due == plain.installments[0].interest + D("50.01")

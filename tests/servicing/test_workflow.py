@@ -22,13 +22,17 @@ from ..workflow_cases import (
     statuses_are_the_enums,
 )
 
-TABLES = [(LOAN_WORKFLOW, Loan, LoanStatus), (REPAYMENT_WORKFLOW, Repayment, RepaymentStatus),
-          (RESTRUCTURING_WORKFLOW, Restructuring, RestructuringStatus)]
+TABLES = [
+    (LOAN_WORKFLOW, Loan, LoanStatus),
+    (REPAYMENT_WORKFLOW, Repayment, RepaymentStatus),
+    (RESTRUCTURING_WORKFLOW, Restructuring, RestructuringStatus),
+]
 MODELS = {w.entity: m for w, m, _e in TABLES}
 
 
-@pytest.mark.parametrize("workflow,action,status,role",
-                         [p for w, _m, enum in TABLES for p in every_move(w, enum.values)])
+@pytest.mark.parametrize(
+    "workflow,action,status,role", [p for w, _m, enum in TABLES for p in every_move(w, enum.values)]
+)
 def test_every_move_of_every_table(workflow, action, status, role):
     check_one_move(workflow, MODELS[workflow.entity], action, status, role)
 
@@ -41,8 +45,7 @@ def test_tables_name_only_the_enums_statuses(workflow, enum):
 @pytest.mark.django_db
 @pytest.mark.parametrize("workflow,action", four_eyes_moves([w for w, _m, _e in TABLES]))
 def test_four_eyes_read_from_the_audit_trail(workflow, action, branch):
-    check_four_eyes(workflow, MODELS[workflow.entity], action,
-                    lambda role: UserFactory(role=role, branch=branch))
+    check_four_eyes(workflow, MODELS[workflow.entity], action, lambda role: UserFactory(role=role, branch=branch))
 
 
 def test_the_four_eyes_rules_of_today_are_in_the_tables():
@@ -53,7 +56,8 @@ def test_the_four_eyes_rules_of_today_are_in_the_tables():
 
 @pytest.mark.django_db
 def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_move_is_audited(
-        officer, cashier, approver, branch, loan, biz_date):
+    officer, cashier, approver, branch, loan, biz_date
+):
     quote = payoff_quote(loan=loan, on=biz_date)
     paid = repayment_post(actor=officer, loan=loan, amount=quote.amount, paid_on=biz_date, channel="cash")
     loan.refresh_from_db()
@@ -63,8 +67,9 @@ def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_mo
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE and loan.closed_on is None
 
-    r = restructuring_request(actor=officer, loan=loan, kind="deferral", cause="hardship", periods=1,
-                              reason="shop flooded")
+    r = restructuring_request(
+        actor=officer, loan=loan, kind="deferral", cause="hardship", periods=1, reason="shop flooded"
+    )
     restructuring_decide(actor=approver, restructuring=r, approve=True, comment="ok")
     loan.refresh_from_db()
     assert loan.status == LoanStatus.RESTRUCTURED
@@ -74,8 +79,11 @@ def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_mo
     w = writeoff_request(actor=approver, loan=loan, reason="absconded")
     writeoff_approve(actor=boss, write_off=w)
 
-    moves = [(e.action, e.from_state, e.to_state, e.actor.username if e.actor else None)
-             for e in audit_history(entity="loan", entity_id=loan.pk) if e.action in LOAN_WORKFLOW.transitions]
+    moves = [
+        (e.action, e.from_state, e.to_state, e.actor.username if e.actor else None)
+        for e in audit_history(entity="loan", entity_id=loan.pk)
+        if e.action in LOAN_WORKFLOW.transitions
+    ]
     assert moves == [
         ("disburse", "", "active", officer.username),
         ("close", "active", "closed", officer.username),
@@ -84,15 +92,20 @@ def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_mo
         ("write_off", "restructured", "written_off", boss.username),
     ]
     assert [(e.action, e.to_state) for e in audit_history(entity="repayment", entity_id=paid.pk)] == [
-        ("post", "posted"), ("reverse", "reversed")]
+        ("post", "posted"),
+        ("reverse", "reversed"),
+    ]
     assert [(e.action, e.to_state) for e in audit_history(entity="restructuring", entity_id=r.pk)] == [
-        ("request", "requested"), ("approve", "approved")]
+        ("request", "requested"),
+        ("approve", "approved"),
+    ]
 
 
 @pytest.mark.django_db
 def test_a_reversal_that_reopens_a_restructured_loan_reopens_it_restructured(officer, cashier, approver, loan):
-    r = restructuring_request(actor=officer, loan=loan, kind="deferral", cause="hardship", periods=1,
-                              reason="shop flooded")
+    r = restructuring_request(
+        actor=officer, loan=loan, kind="deferral", cause="hardship", periods=1, reason="shop flooded"
+    )
     restructuring_decide(actor=approver, restructuring=r, approve=True)
     loan.refresh_from_db()
     quote = payoff_quote(loan=loan, on=loan.disbursed_on)
@@ -100,8 +113,7 @@ def test_a_reversal_that_reopens_a_restructured_loan_reopens_it_restructured(off
     repayment_reverse(actor=cashier, repayment=paid, reason="bounced")
     loan.refresh_from_db()
     assert loan.status == LoanStatus.RESTRUCTURED
-    assert [e.action for e in audit_history(entity="loan", entity_id=loan.pk)][-2:] == [
-        "close", "reopen_restructured"]
+    assert [e.action for e in audit_history(entity="loan", entity_id=loan.pk)][-2:] == ["close", "reopen_restructured"]
 
 
 @pytest.mark.django_db
@@ -147,8 +159,7 @@ def test_postings_made_before_the_tables_keep_their_four_eyes(officer, cashier, 
     assert not AuditEvent.objects.filter(entity="repayment", entity_id=old.pk).exists()
     importlib.import_module("servicing.migrations.0006_audit_backfill_four_eyes").backfill(apps, None)
     importlib.import_module("servicing.migrations.0006_audit_backfill_four_eyes").backfill(apps, None)  # re-run
-    assert AuditEvent.objects.filter(entity="repayment", entity_id=old.pk, action="post",
-                                     actor=officer).count() == 1
+    assert AuditEvent.objects.filter(entity="repayment", entity_id=old.pk, action="post", actor=officer).count() == 1
     with pytest.raises(NotAllowed, match="Four eyes"):
         REPAYMENT_WORKFLOW.check(obj=old, action="reverse", actor=officer, reason="oops")
     assert REPAYMENT_WORKFLOW.check(obj=old, action="reverse", actor=cashier, reason="oops")

@@ -34,5 +34,10 @@ def approver(branch):
 
 @pytest.fixture
 def uw_product(db):
-    return ProductFactory(code="UW", max_amount=Decimal("300000.00"), min_rate=Decimal("0.05"),
-                          max_rate=Decimal("0.20"), fee_rate=Decimal("0"))
+    return ProductFactory(
+        code="UW",
+        max_amount=Decimal("300000.00"),
+        min_rate=Decimal("0.05"),
+        max_rate=Decimal("0.20"),
+        fee_rate=Decimal("0"),
+    )

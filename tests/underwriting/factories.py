@@ -21,15 +21,22 @@ BUSINESS_DATE = date(2026, 11, 20)  # the underwriting and servicing fixtures' b
 
 # The field visit and the credit assessment that take an application to the approval queue.
 VISIT = {"visited_on": date(2026, 11, 18), "findings": "Shop open, stock matches", "purpose_verified": True}
-FIGURES = {"monthly_income": Decimal("8000.00"), "monthly_expenses": Decimal("3000.00"),
-           "existing_installments": Decimal("2000.00"), "overdue_count_24m": 0, "worst_status_24m": "none",
-           "inquiries_6m": 4, "current_debt": Decimal("0.00")}
+FIGURES = {
+    "monthly_income": Decimal("8000.00"),
+    "monthly_expenses": Decimal("3000.00"),
+    "existing_installments": Decimal("2000.00"),
+    "overdue_count_24m": 0,
+    "worst_status_24m": "none",
+    "inquiries_6m": 4,
+    "current_debt": Decimal("0.00"),
+}
 
 
 def api_body(figures: dict) -> dict:
     """``figures`` as a JSON request body: dates in ISO 8601, amounts as strings."""
-    return {k: v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v
-            for k, v in figures.items()}
+    return {
+        k: v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v for k, v in figures.items()
+    }
 
 
 class ReviewerFactory(UserFactory):
@@ -52,11 +59,18 @@ class CreditRecordFactory(factory.django.DjangoModelFactory):
 
 def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borrower_kw):
     """A submitted application of ``officer``'s with every required document accepted (rows)."""
-    borrower = borrower or BorrowerFactory(**{"branch": officer.branch, "segment": "salaried",
-                                              "years_in_business": 4, "monthly_income": Decimal("8000.00"),
-                                              **borrower_kw})
-    app = ApplicationFactory(borrower=borrower, product=product, created_by=officer, amount=Decimal(amount),
-                             term=12, status="submitted")
+    borrower = borrower or BorrowerFactory(
+        **{
+            "branch": officer.branch,
+            "segment": "salaried",
+            "years_in_business": 4,
+            "monthly_income": Decimal("8000.00"),
+            **borrower_kw,
+        }
+    )
+    app = ApplicationFactory(
+        borrower=borrower, product=product, created_by=officer, amount=Decimal(amount), term=12, status="submitted"
+    )
     for kind in product.required_documents:
         DocumentFactory(application=app, kind=kind, status=DocumentStatus.ACCEPTED)
     return app
@@ -65,7 +79,8 @@ def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borro
 def to_pending(app, officer, reviewer, *, on=BUSINESS_DATE):
     """``app`` through investigation, assessment and the reviewer's
     recommendation to pending approval, by the services (VISIT, FIGURES)."""
-    app = scenarios.application_pending(app, officer=officer, reviewer=reviewer, on=on, investigation=VISIT,
-                                        assessment=FIGURES)
+    app = scenarios.application_pending(
+        app, officer=officer, reviewer=reviewer, on=on, investigation=VISIT, assessment=FIGURES
+    )
     assert app.status == "pending_approval"
     return app

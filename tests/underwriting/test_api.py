@@ -44,19 +44,33 @@ def test_assessment_hand_computed_through_the_api(officer, uw_product):
 def test_weak_applicant_is_declined_for_capacity(officer, uw_product):
     app = submitted_app(officer, uw_product)
     post(officer, app, "investigation", {**INVESTIGATION, "purpose_verified": False})
-    r = post(officer, app, "assessment", {**ASSESSMENT, "monthly_income": "3000.00", "existing_installments": "1500.00",
-                                          "overdue_count_24m": 3, "worst_status_24m": "31-60", "inquiries_6m": 7})
+    r = post(
+        officer,
+        app,
+        "assessment",
+        {
+            **ASSESSMENT,
+            "monthly_income": "3000.00",
+            "existing_installments": "1500.00",
+            "overdue_count_24m": 3,
+            "worst_status_24m": "31-60",
+            "inquiries_6m": 7,
+        },
+    )
     a = r.data["assessment"]
     assert a["recommendation"] == "decline" and a["recommended_amount"] is None
     assert any(f["code"] == "capacity" for f in a["hard_rule_failures"])
 
 
-@pytest.mark.parametrize("override,code", [
-    ({"worst_status_24m": "90+"}, "credit_record"),
-    # Other lenders' instalments (from the credit report) weigh in the capacity rule; their
-    # debt is not this lender's exposure (tests/underwriting/test_limits.py).
-    ({"current_debt": "250000.00", "current_installments": "3950.00"}, "capacity"),
-])
+@pytest.mark.parametrize(
+    "override,code",
+    [
+        ({"worst_status_24m": "90+"}, "credit_record"),
+        # Other lenders' instalments (from the credit report) weigh in the capacity rule; their
+        # debt is not this lender's exposure (tests/underwriting/test_limits.py).
+        ({"current_debt": "250000.00", "current_installments": "3950.00"}, "capacity"),
+    ],
+)
 def test_hard_rules_decline_with_reason_and_block_approval(officer, reviewer, approver, uw_product, override, code):
     app = submitted_app(officer, uw_product)
     post(officer, app, "investigation", INVESTIGATION)
@@ -104,8 +118,18 @@ def test_not_recommend_needs_a_comment(officer, reviewer, uw_product):
 
 def test_approve_within_authority_with_changed_terms(officer, reviewer, approver, uw_product):
     app = to_pending(submitted_app(officer, uw_product), officer, reviewer)
-    r = post(approver, app, "decision", {"decision": "approve", "approved_amount": "9000.00", "approved_term": 10,
-                                         "approved_rate": "0.0800", "conditions": "salary account at our bank"})
+    r = post(
+        approver,
+        app,
+        "decision",
+        {
+            "decision": "approve",
+            "approved_amount": "9000.00",
+            "approved_term": 10,
+            "approved_rate": "0.0800",
+            "conditions": "salary account at our bank",
+        },
+    )
     assert r.status_code == 200, r.content
     assert r.data["status"] == "approved"
     assert (r.data["approved_amount"], r.data["approved_term"], r.data["approved_rate"]) == ("9000.00", 10, "0.080000")
@@ -113,12 +137,15 @@ def test_approve_within_authority_with_changed_terms(officer, reviewer, approver
     assert d.final and d.scorecard_version == 1 and d.score == 528
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"approved_amount": "500000.00"}, "approved_amount"),
-    ({"approved_term": 48}, "approved_term"),
-    ({"approved_rate": "0.30"}, "approved_rate"),
-    ({"decision": "maybe"}, "decision"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"approved_amount": "500000.00"}, "approved_amount"),
+        ({"approved_term": 48}, "approved_term"),
+        ({"approved_rate": "0.30"}, "approved_rate"),
+        ({"decision": "maybe"}, "decision"),
+    ],
+)
 def test_approval_outside_product_is_400_on_field(officer, reviewer, approver, uw_product, body, field):
     app = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     r = post(approver, app, "decision", {"decision": "approve", **body})
@@ -128,8 +155,9 @@ def test_approval_outside_product_is_400_on_field(officer, reviewer, approver, u
 
 
 @pytest.mark.parametrize("decision", ["reject", "return"])
-def test_reject_and_return_need_a_reason_code_and_carry_it_into_the_audit(officer, reviewer, approver, uw_product,
-                                                                          decision):
+def test_reject_and_return_need_a_reason_code_and_carry_it_into_the_audit(
+    officer, reviewer, approver, uw_product, decision
+):
     app = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     r = post(approver, app, "decision", {"decision": decision})
     assert r.status_code == 400 and "reason_code" in r.data
@@ -154,6 +182,7 @@ def test_returned_application_is_resubmitted_and_goes_round_again(officer, revie
 
 
 # --- four eyes -------------------------------------------------------------------------
+
 
 def test_creator_cannot_decide(branch, reviewer, uw_product):
     boss = UserFactory(role=Role.MANAGER, branch=branch, approval_limit=Decimal("100000"))
@@ -182,9 +211,11 @@ def test_investigator_cannot_review(branch, officer, uw_product):
 
 # --- authority limits and the committee ------------------------------------------------
 
+
 def test_amount_above_limit_is_refused_with_reason(officer, reviewer, uw_product):
-    app = to_pending(submitted_app(officer, uw_product, amount="60000.00",
-                                   monthly_income=Decimal("30000")), officer, reviewer)
+    app = to_pending(
+        submitted_app(officer, uw_product, amount="60000.00", monthly_income=Decimal("30000")), officer, reviewer
+    )
     manager = UserFactory(role=Role.MANAGER, branch=officer.branch)
     AuthorityLimit.objects.create(role=Role.MANAGER, branch=None, max_amount=Decimal("30000"))
     r = post(manager, app, "decision", {"decision": "approve", "approved_amount": "60000.00"})
@@ -196,6 +227,7 @@ def test_amount_above_limit_is_refused_with_reason(officer, reviewer, uw_product
 
 def test_most_specific_authority_limit_wins(branch):
     from underwriting.services import authority_limit
+
     child = BranchFactory(parent=branch)
     m = UserFactory(role=Role.MANAGER, branch=child)
     AuthorityLimit.objects.create(role=Role.MANAGER, branch=None, max_amount=Decimal("10000"))
@@ -210,10 +242,10 @@ def test_most_specific_authority_limit_wins(branch):
 
 def test_committee_needs_the_configured_number_of_distinct_approvers(officer, reviewer, uw_product, settings):
     settings.UNDERWRITING = {"COMMITTEE_SIZE": 3}
-    app = to_pending(submitted_app(officer, uw_product, amount="120000.00",
-                                   monthly_income=Decimal("60000")), officer, reviewer)
-    members = [UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("50000"))
-               for _ in range(3)]
+    app = to_pending(
+        submitted_app(officer, uw_product, amount="120000.00", monthly_income=Decimal("60000")), officer, reviewer
+    )
+    members = [UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("50000")) for _ in range(3)]
     for m in members:
         CommitteeMember.objects.create(user=m)
     body = {"decision": "approve", "approved_amount": "120000.00", "approved_rate": "0.06"}
@@ -232,11 +264,13 @@ def test_committee_needs_the_configured_number_of_distinct_approvers(officer, re
 
 # --- scorecard versions ----------------------------------------------------------------
 
+
 def test_a_new_scorecard_version_leaves_earlier_decisions_as_they_were(officer, reviewer, approver, uw_product):
     first = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     post(approver, first, "decision", {"decision": "approve"})
     # when the administrator publishes version 2 with harsher weights
     import copy
+
     config = copy.deepcopy(DEFAULT_CONFIG)
     config["base"] = 200
     admin = UserFactory(role=Role.ADMIN, branch=officer.branch)
@@ -254,6 +288,7 @@ def test_a_new_scorecard_version_leaves_earlier_decisions_as_they_were(officer, 
 
 def test_only_admins_publish_scorecards(officer):
     from microloan.errors import NotAllowed
+
     with pytest.raises(NotAllowed):
         scorecard_publish(actor=officer, config=DEFAULT_CONFIG)
 
@@ -266,8 +301,14 @@ UW_ACTIONS = {
     "review": ("review", {"opinion": "recommend"}),
     "decision": ("approve", {"decision": "approve"}),
 }
-ACTORS = {"investigate": "officer", "assess": "officer", "review": "reviewer", "approve": "approver",
-          "submit": "officer", "withdraw": "officer"}
+ACTORS = {
+    "investigate": "officer",
+    "assess": "officer",
+    "review": "reviewer",
+    "approve": "approver",
+    "submit": "officer",
+    "withdraw": "officer",
+}
 
 
 @pytest.mark.parametrize("endpoint", [*UW_ACTIONS, "submit", "withdraw"])
@@ -317,12 +358,15 @@ def test_other_branch_cannot_act(officer, other_branch, uw_product):
 
 # --- credit records --------------------------------------------------------------------
 
-CSV = ("id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
-       "{id},2026-10-01,1,1-30,12000.00,800.00,2\n")
+CSV = (
+    "id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
+    "{id},2026-10-01,1,1-30,12000.00,800.00,2\n"
+)
 
 
 def test_credit_records_import_from_csv(officer, borrower):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     client = client_for(officer)
     f = SimpleUploadedFile("c.csv", CSV.format(id=borrower.id_number).encode())
     r = client.post("/api/v1/credit-records/import/", {"file": f}, format="multipart")
@@ -334,10 +378,12 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(officer, borrower, other
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from underwriting.models import CreditRecord
+
     theirs = BorrowerFactory(branch=other_branch)
     text = CSV.format(id=borrower.id_number) + f"{theirs.id_number},2026-10-01,x,bad,-1,0,0\n"
-    r = client_for(officer).post("/api/v1/credit-records/import/",
-                                 {"file": SimpleUploadedFile("c.csv", text.encode())}, format="multipart")
+    r = client_for(officer).post(
+        "/api/v1/credit-records/import/", {"file": SimpleUploadedFile("c.csv", text.encode())}, format="multipart"
+    )
     assert r.status_code == 400 and r.data["file"][0].startswith("line 3:")
     assert CreditRecord.objects.count() == 0
 
@@ -345,9 +391,17 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(officer, borrower, other
 def test_credit_record_entered_by_hand_is_used_by_the_assessment(officer, uw_product):
     app = submitted_app(officer, uw_product)
     client = client_for(officer)
-    r = client.post("/api/v1/credit-records/", {"borrower": app.borrower_id, "as_of": "2026-10-01",
-                                                "overdue_count_24m": 0, "worst_status_24m": "none",
-                                                "inquiries_6m": 4}, format="json")
+    r = client.post(
+        "/api/v1/credit-records/",
+        {
+            "borrower": app.borrower_id,
+            "as_of": "2026-10-01",
+            "overdue_count_24m": 0,
+            "worst_status_24m": "none",
+            "inquiries_6m": 4,
+        },
+        format="json",
+    )
     assert r.status_code == 201, r.content
     post(officer, app, "investigation", INVESTIGATION)
     body = {k: ASSESSMENT[k] for k in ("monthly_income", "monthly_expenses", "existing_installments")}

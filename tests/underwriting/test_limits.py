@@ -35,10 +35,17 @@ def _situation(officer, reviewer, approver, product, stage: str):
     """A borrower with an approved 30,000 elsewhere in the book and 1,000,000 of bureau debt,
     asking for 10,000 over 12 months at the product's 5%, brought (under the default caps)
     to just before ``stage``."""
-    borrower = BorrowerFactory(branch=officer.branch, segment="salaried", years_in_business=4,
-                               monthly_income=Decimal("8000.00"))
-    ApplicationFactory(borrower=borrower, product=product, created_by=officer, amount=ALREADY_APPROVED,
-                       approved_amount=ALREADY_APPROVED, status=ApplicationStatus.APPROVED)
+    borrower = BorrowerFactory(
+        branch=officer.branch, segment="salaried", years_in_business=4, monthly_income=Decimal("8000.00")
+    )
+    ApplicationFactory(
+        borrower=borrower,
+        product=product,
+        created_by=officer,
+        amount=ALREADY_APPROVED,
+        approved_amount=ALREADY_APPROVED,
+        status=ApplicationStatus.APPROVED,
+    )
     app = submitted_app(officer, product, borrower=borrower, amount=str(AMOUNT))
     assert _post(officer, app, "investigation", INVESTIGATION).status_code == 200
     if stage == "assessment":
@@ -61,44 +68,68 @@ def _answer(stage: str, via: str, app, *, officer, approver):
             caps = [(f["code"], f["message"]) for f in failures if f["code"] in FIELD_CODE.values()]
             assert len(caps) <= 1 and len(caps) == len(failures), failures
             return caps[0] if caps else None
-        r = _post(approver, app, "decision", APPROVE) if stage == "decision" else \
-            _post(officer, app, "disburse", DISBURSE)
+        r = (
+            _post(approver, app, "decision", APPROVE)
+            if stage == "decision"
+            else _post(officer, app, "disburse", DISBURSE)
+        )
         if r.status_code in (200, 201):
             return None
         assert r.status_code == 400, r.data
-        (field, (message,)), = r.data.items()
+        ((field, (message,)),) = r.data.items()
         return FIELD_CODE[field], message
     try:
         if stage == "assessment":
-            a = underwriting.application_assess(actor=officer, application=app, **{
-                k: (Decimal(v) if isinstance(v, str) and k != "worst_status_24m" else v) for k, v in CREDIT.items()})
+            a = underwriting.application_assess(
+                actor=officer,
+                application=app,
+                **{k: (Decimal(v) if isinstance(v, str) and k != "worst_status_24m" else v) for k, v in CREDIT.items()},
+            )
             return next(((f["code"], f["message"]) for f in a.hard_rule_failures), None)
         if stage == "decision":
-            underwriting.application_decide(actor=approver, application=app, decision="approve",
-                                            approved_amount=AMOUNT, approved_term=12, approved_rate=RATE)
+            underwriting.application_decide(
+                actor=approver,
+                application=app,
+                decision="approve",
+                approved_amount=AMOUNT,
+                approved_term=12,
+                approved_rate=RATE,
+            )
         else:
-            servicing.loan_disburse(actor=officer, application=app, disbursed_on=BUSINESS_DATE,
-                                    channel="bank_transfer")
+            servicing.loan_disburse(actor=officer, application=app, disbursed_on=BUSINESS_DATE, channel="bank_transfer")
     except LimitExceeded as exc:
         return exc.code, exc.message
     return None
 
 
-APR = quote(principal=AMOUNT, annual_rate=RATE, term=12, frequency="monthly", method="annuity",
-            disbursement_date=BUSINESS_DATE).apr
+APR = quote(
+    principal=AMOUNT, annual_rate=RATE, term=12, frequency="monthly", method="annuity", disbursement_date=BUSINESS_DATE
+).apr
 
 
-@pytest.mark.parametrize("cap,side,setting,expected", [
-    ("apr", "over", {"APR_CAP": str(APR - Decimal("0.0001"))},
-     ("apr_cap", f"The APR {APR} exceeds the cap of {APR - Decimal('0.0001')}.")),
-    ("apr", "at", {"APR_CAP": str(APR)}, None),
-    # 30,000 approved + 10,000 asked for: the bureau's 1,000,000 at other lenders does not count.
-    ("exposure", "over", {"EXPOSURE_CAP": "39999.99"},
-     ("exposure_cap", "Exposure 30000.00 plus 10000.00 exceeds the per-borrower cap of 39999.99.")),
-    ("exposure", "at", {"EXPOSURE_CAP": "40000.00"}, None),
-])
+@pytest.mark.parametrize(
+    "cap,side,setting,expected",
+    [
+        (
+            "apr",
+            "over",
+            {"APR_CAP": str(APR - Decimal("0.0001"))},
+            ("apr_cap", f"The APR {APR} exceeds the cap of {APR - Decimal('0.0001')}."),
+        ),
+        ("apr", "at", {"APR_CAP": str(APR)}, None),
+        # 30,000 approved + 10,000 asked for: the bureau's 1,000,000 at other lenders does not count.
+        (
+            "exposure",
+            "over",
+            {"EXPOSURE_CAP": "39999.99"},
+            ("exposure_cap", "Exposure 30000.00 plus 10000.00 exceeds the per-borrower cap of 39999.99."),
+        ),
+        ("exposure", "at", {"EXPOSURE_CAP": "40000.00"}, None),
+    ],
+)
 def test_each_cap_gives_the_same_answer_at_assessment_decision_and_disbursement(
-        settings, officer, reviewer, approver, uw_product, cap, side, setting, expected):
+    settings, officer, reviewer, approver, uw_product, cap, side, setting, expected
+):
     answers = {}
     for stage in ("assessment", "decision", "disbursement"):
         for via in ("api", "service"):
@@ -114,8 +145,10 @@ def test_the_cap_functions_allow_equal_and_refuse_a_cent_more(settings, officer,
     apr_cap_check(Decimal("0.2400"))
     with pytest.raises(LimitExceeded) as exc:
         apr_cap_check(Decimal("0.2401"))
-    assert (exc.value.code, exc.value.errors) == ("apr_cap", {"approved_rate": [
-        "The APR 0.2401 exceeds the cap of 0.2400."]})
+    assert (exc.value.code, exc.value.errors) == (
+        "apr_cap",
+        {"approved_rate": ["The APR 0.2401 exceeds the cap of 0.2400."]},
+    )
     app = submitted_app(officer, uw_product, amount="40000.00")
     assert borrower_exposure(borrower=app.borrower, exclude_pk=app.pk) == Decimal("0.00")
     exposure_cap_check(borrower=app.borrower, amount=app.amount, application=app)
@@ -130,8 +163,9 @@ def test_other_lenders_instalments_weigh_in_capacity_not_in_exposure(officer, uw
     """The bureau's instalments raise the existing instalments the DSR is computed from."""
     app = submitted_app(officer, uw_product)
     _post(officer, app, "investigation", INVESTIGATION)
-    a = _post(officer, app, "assessment", {**ASSESSMENT, "current_debt": BUREAU_DEBT,
-                                           "current_installments": "2500.00"}).data["assessment"]
+    a = _post(
+        officer, app, "assessment", {**ASSESSMENT, "current_debt": BUREAU_DEBT, "current_installments": "2500.00"}
+    ).data["assessment"]
     # DSR = (2500 + 856.12) / 8000, not (2000 + 856.12) / 8000 as the officer's figure alone gives.
     assert (a["existing_installments"], a["dsr"]) == ("2500.00", "0.4195")
     assert a["max_affordable_installment"] == "1500.00"  # min(8000*0.5-2500, 8000-3000-2500)

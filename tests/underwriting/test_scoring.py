@@ -6,9 +6,17 @@ import pytest
 
 from underwriting.scoring import DEFAULT_CONFIG, ScorecardConfigError, score, validate_config
 
-GOOD = {"segment": "salaried", "age": 38, "years_in_business": 4, "dsr": Decimal("0.357"),
-        "overdue_count_24m": 0, "worst_status_24m": "none", "inquiries_6m": 4, "purpose_verified": True,
-        "guarantee_type": "credit"}
+GOOD = {
+    "segment": "salaried",
+    "age": 38,
+    "years_in_business": 4,
+    "dsr": Decimal("0.357"),
+    "overdue_count_24m": 0,
+    "worst_status_24m": "none",
+    "inquiries_6m": 4,
+    "purpose_verified": True,
+    "guarantee_type": "credit",
+}
 
 
 def test_good_applicant_hand_computed():
@@ -21,8 +29,16 @@ def test_good_applicant_hand_computed():
 
 
 def test_weak_applicant_hand_computed():
-    weak = {**GOOD, "segment": "urban_low_income", "years_in_business": 0, "dsr": Decimal("0.785"),
-            "overdue_count_24m": 3, "worst_status_24m": "31-60", "inquiries_6m": 7, "purpose_verified": False}
+    weak = {
+        **GOOD,
+        "segment": "urban_low_income",
+        "years_in_business": 0,
+        "dsr": Decimal("0.785"),
+        "overdue_count_24m": 3,
+        "worst_status_24m": "31-60",
+        "inquiries_6m": 7,
+        "purpose_verified": False,
+    }
     # 300 + 15 + 30 + 5 + 0 + 5 + 5 + 0 + 0 + 10 = 370 -> D (min 370)
     r = score(DEFAULT_CONFIG, weak)
     assert r.score == 370 and r.grade == "D"
@@ -40,16 +56,20 @@ def test_a_perfect_applicant_has_no_reason_codes():
     assert r.reason_codes == [] and r.score == 300 + 35 + 30 + 35 + 40 + 40 + 30 + 15 + 25 + 30
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda c: c["characteristics"][1]["bands"].reverse(),
-    lambda c: c["grades"].reverse(),
-    lambda c: c["characteristics"].append(dict(c["characteristics"][0])),
-    lambda c: c["characteristics"][0].update(type="magic"),
-    lambda c: c.pop("base"),
-    lambda c: c["characteristics"][0].update(reason=""),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda c: c["characteristics"][1]["bands"].reverse(),
+        lambda c: c["grades"].reverse(),
+        lambda c: c["characteristics"].append(dict(c["characteristics"][0])),
+        lambda c: c["characteristics"][0].update(type="magic"),
+        lambda c: c.pop("base"),
+        lambda c: c["characteristics"][0].update(reason=""),
+    ],
+)
 def test_malformed_configs_are_refused(mutate):
     import copy
+
     config = copy.deepcopy(DEFAULT_CONFIG)
     mutate(config)
     with pytest.raises(ScorecardConfigError):

@@ -37,8 +37,9 @@ def test_officer_cannot_reach_queue_or_decision_page(client, officer, reviewer, 
 
 def test_queue_filters_and_sorts(manager_web, officer, reviewer, uw_product):
     small = to_pending(submitted_app(officer, uw_product, amount="5000.00"), officer, reviewer)
-    big = to_pending(submitted_app(officer, uw_product, amount="40000.00", monthly_income=Decimal("30000")),
-                     officer, reviewer)
+    big = to_pending(
+        submitted_app(officer, uw_product, amount="40000.00", monthly_income=Decimal("30000")), officer, reviewer
+    )
     r = manager_web.get("/approvals/?min_amount=10000")
     ids = [row["app"].pk for row in r.context["rows"]]
     assert ids == [big.pk]
@@ -72,11 +73,21 @@ def test_sla_breach_and_age_are_shown(manager_web, officer, reviewer, uw_product
 def test_decision_page_shows_the_whole_case_and_approves(manager_web, officer, reviewer, uw_product):
     app = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     page = manager_web.get(f"/approvals/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    for expected in (app.borrower.full_name, app.borrower.id_number, "528", "no_security", "Shop open",
-                     "Recommend", "submitted", "pending_approval"):
+    for expected in (
+        app.borrower.full_name,
+        app.borrower.id_number,
+        "528",
+        "no_security",
+        "Shop open",
+        "Recommend",
+        "submitted",
+        "pending_approval",
+    ):
         assert expected in page, expected
-    r = manager_web.post(f"/approvals/{app.pk}/", {"decision": "approve", "approved_amount": "10000",
-                                                   "approved_term": 12, "approved_rate": "0.05"})
+    r = manager_web.post(
+        f"/approvals/{app.pk}/",
+        {"decision": "approve", "approved_amount": "10000", "approved_term": 12, "approved_rate": "0.05"},
+    )
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.status == "approved"
@@ -93,20 +104,26 @@ def test_decision_page_refuses_four_eyes_with_403_and_reason(client, branch, rev
 
 
 def test_decision_page_refuses_above_authority_with_403(client, officer, reviewer, uw_product):
-    app = to_pending(submitted_app(officer, uw_product, amount="80000.00", monthly_income=Decimal("40000")),
-                     officer, reviewer)
+    app = to_pending(
+        submitted_app(officer, uw_product, amount="80000.00", monthly_income=Decimal("40000")), officer, reviewer
+    )
     low = UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("50000"))
     client.force_login(low)
-    r = client.post(f"/approvals/{app.pk}/", {"decision": "approve", "approved_amount": "80000",
-                                              "approved_rate": "0.06"}, HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post(
+        f"/approvals/{app.pk}/",
+        {"decision": "approve", "approved_amount": "80000", "approved_rate": "0.06"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 403 and "above your approval limit" in r.content.decode()
 
 
 def test_workbench_records_visit_assessment_and_review(client, officer, reviewer, uw_product):
     app = submitted_app(officer, uw_product)
     client.force_login(officer)
-    r = client.post(f"/underwriting/{app.pk}/", {"step": "investigation", "inv-visited_on": "2026-11-18",
-                                                 "inv-findings": "ok", "inv-purpose_verified": "on"})
+    r = client.post(
+        f"/underwriting/{app.pk}/",
+        {"step": "investigation", "inv-visited_on": "2026-11-18", "inv-findings": "ok", "inv-purpose_verified": "on"},
+    )
     assert r.status_code == 302
     body = {"step": "assessment", **{f"asm-{k}": v for k, v in ASSESSMENT.items()}}
     r = client.post(f"/underwriting/{app.pk}/", body)
@@ -122,9 +139,11 @@ def test_workbench_records_visit_assessment_and_review(client, officer, reviewer
 def test_workbench_shows_field_errors(client, officer, uw_product):
     app = submitted_app(officer, uw_product)
     client.force_login(officer)
-    r = client.post(f"/underwriting/{app.pk}/", {"step": "investigation", "inv-visited_on": "2030-01-01",
-                                                 "inv-findings": "x", "inv-purpose_verified": "on"},
-                    HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post(
+        f"/underwriting/{app.pk}/",
+        {"step": "investigation", "inv-visited_on": "2030-01-01", "inv-findings": "x", "inv-purpose_verified": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert r.status_code == 200 and "future" in r.content.decode()
 
 
@@ -133,15 +152,31 @@ def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(clien
     product = ProductFactory(code="BULK")
     borrowers = [BorrowerFactory.build(branch=branch, id_number=f"{i:017d}X") for i in range(100)]
     from applications.models import Borrower
+
     Borrower.objects.bulk_create(borrowers)
     borrowers = list(Borrower.objects.filter(branch=branch))
     now = timezone.now()
-    Application.objects.bulk_create([
-        Application(branch=branch, borrower=borrowers[i % len(borrowers)], product=product, created_by=officer,
-                    officer=officer, amount=Decimal(1000 + i), term=12, method="annuity", purpose="bulk",
-                    status="pending_approval", pending_since=now - timedelta(minutes=i), grade="ABCD"[i % 4],
-                    score=400 + i % 150)
-        for i in range(10_000)], batch_size=2000)
+    Application.objects.bulk_create(
+        [
+            Application(
+                branch=branch,
+                borrower=borrowers[i % len(borrowers)],
+                product=product,
+                created_by=officer,
+                officer=officer,
+                amount=Decimal(1000 + i),
+                term=12,
+                method="annuity",
+                purpose="bulk",
+                status="pending_approval",
+                pending_since=now - timedelta(minutes=i),
+                grade="ABCD"[i % 4],
+                score=400 + i % 150,
+            )
+            for i in range(10_000)
+        ],
+        batch_size=2000,
+    )
     client.force_login(approver)
     # when the first and a later page are opened, filtered and sorted
     with CaptureQueriesContext(connection) as first:
@@ -161,6 +196,7 @@ def test_admin_publishes_a_new_scorecard_version_without_touching_the_old(client
     from underwriting.models import Scorecard
     from underwriting.scoring import DEFAULT_CONFIG
     from underwriting.services import scorecard_active
+
     v1 = scorecard_active()
     admin = UserFactory(role=Role.ADMIN, branch=branch, is_staff=True, is_superuser=True)
     client.force_login(admin)
@@ -177,6 +213,7 @@ def test_credit_records_csv_import_page(client, officer, borrower):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from underwriting.models import CreditRecord
+
     client.force_login(officer)
     header = "id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
     good = SimpleUploadedFile("c.csv", (header + f"{borrower.id_number},2026-10-01,0,none,0,0,1\n").encode())

@@ -10,12 +10,18 @@ from microloan.business_date import business_date
 
 
 class Command(BaseCommand):
-    help = ("Creates the due periodic credit reviews and post-disbursement checks of a business date and cancels "
-            "those of ended loans; running it again for the same date changes nothing.")
+    help = (
+        "Creates the due periodic credit reviews and post-disbursement checks of a business date and cancels "
+        "those of ended loans; running it again for the same date changes nothing."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", type=date.fromisoformat, default=None,
-                            help="The business date (YYYY-MM-DD); default: the current business date.")
+        parser.add_argument(
+            "--date",
+            type=date.fromisoformat,
+            default=None,
+            help="The business date (YYYY-MM-DD); default: the current business date.",
+        )
 
     def handle(self, *args, date: date | None, **options):
         result = care_daily(business_date=date or business_date())

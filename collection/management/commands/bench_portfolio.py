@@ -66,11 +66,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--loans", type=int, default=10000)
-        parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 12, 1),
-                            help="The first business date to close; the business date is set to it.")
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            default=date(2026, 12, 1),
+            help="The first business date to close; the business date is set to it.",
+        )
         parser.add_argument("--arrears", type=float, default=0.2, help="Share of loans in arrears.")
-        parser.add_argument("--force", action="store_true",
-                            help="Run on a database whose name does not contain 'bench'.")
+        parser.add_argument(
+            "--force", action="store_true", help="Run on a database whose name does not contain 'bench'."
+        )
 
     def handle(self, *args, loans: int, as_of: date, arrears: float, force: bool, **options):
         if connection.vendor != "postgresql":
@@ -83,26 +88,48 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             branch, _created = Branch.objects.get_or_create(code="BENCH", defaults={"name": "Benchmark branch"})
-            officer, _created = User.objects.get_or_create(username="bench_officer",
-                                                    defaults={"role": Role.OFFICER, "branch": branch})
-            product, _created = Product.objects.get_or_create(code="BENCH", defaults=dict(
-                name="Benchmark product", category="consumer_branch", min_amount="1000.00", max_amount="50000.00",
-                min_term=3, max_term=24, min_rate="0.05", max_rate="0.24", methods=["equal_principal"],
-                frequencies=["monthly"], required_documents=[], grace_days=3))
+            officer, _created = User.objects.get_or_create(
+                username="bench_officer", defaults={"role": Role.OFFICER, "branch": branch}
+            )
+            product, _created = Product.objects.get_or_create(
+                code="BENCH",
+                defaults=dict(
+                    name="Benchmark product",
+                    category="consumer_branch",
+                    min_amount="1000.00",
+                    max_amount="50000.00",
+                    min_term=3,
+                    max_term=24,
+                    min_rate="0.05",
+                    max_rate="0.24",
+                    methods=["equal_principal"],
+                    frequencies=["monthly"],
+                    required_documents=[],
+                    grace_days=3,
+                ),
+            )
             with connection.cursor() as cur:
-                self._build(cur, loans=loans, as_of=as_of, arrears=arrears, branch=branch, officer=officer,
-                            product=product)
+                self._build(
+                    cur, loans=loans, as_of=as_of, arrears=arrears, branch=branch, officer=officer, product=product
+                )
         business_date_set(value=as_of)
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-            cur.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE status <> 'paid' AND due_date < %s) "
-                        "FROM servicing_installment", [as_of])
+            cur.execute(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE status <> 'paid' AND due_date < %s) "
+                "FROM servicing_installment",
+                [as_of],
+            )
             total, overdue = cur.fetchone()
-            cur.execute("SELECT COUNT(DISTINCT loan_id) FROM servicing_installment "
-                        "WHERE status <> 'paid' AND due_date < %s", [as_of])
+            cur.execute(
+                "SELECT COUNT(DISTINCT loan_id) FROM servicing_installment WHERE status <> 'paid' AND due_date < %s",
+                [as_of],
+            )
             in_arrears = cur.fetchone()[0]
-        self.stdout.write(f"Portfolio: {loans} loans, {total} instalments ({overdue} overdue on {in_arrears} loans "
-                          f"in arrears), business date {as_of}, built in {time.perf_counter() - started:.1f} s.")
+        self.stdout.write(
+            f"Portfolio: {loans} loans, {total} instalments ({overdue} overdue on {in_arrears} loans "
+            f"in arrears), business date {as_of}, built in {time.perf_counter() - started:.1f} s."
+        )
 
     def _build(self, cur, *, loans, as_of, arrears, branch, officer, product):
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM applications_borrower")
@@ -118,36 +145,113 @@ class Command(BaseCommand):
         # with k > 0 (chosen so that ``arrears`` of all loans are in arrears) has its last
         # 1 + (g div 7) mod k due instalments unpaid.
         per_mille = min(1000, round(1000 * arrears * 12 / 11))
-        p = {"n": loans, "b0": b0, "a0": a0, "c0": c0, "l0": l0, "as_of": as_of, "branch": branch.pk,
-             "officer": officer.pk, "product": product.pk, "per_mille": per_mille, "now": timezone.now()}
+        p = {
+            "n": loans,
+            "b0": b0,
+            "a0": a0,
+            "c0": c0,
+            "l0": l0,
+            "as_of": as_of,
+            "branch": branch.pk,
+            "officer": officer.pk,
+            "product": product.pk,
+            "per_mille": per_mille,
+            "now": timezone.now(),
+        }
         series = "generate_series(1, %(n)s) AS g"
-        _bulk_insert(cur, Borrower, source=series, params=p, exprs={
-            "id": "%(b0)s + g", "branch_id": "%(branch)s", "full_name": "'借款人' || g",
-            "id_number": "'B' || lpad(g::text, 17, '0')", "date_of_birth": "DATE '1985-06-15'", "sex": "'M'",
-            "mobile": "'139' || lpad(g::text, 8, '0')", "segment": "'salaried'", "monthly_income": "8000.00"})
-        _bulk_insert(cur, Application, source=series, params=p, exprs={
-            "id": "%(a0)s + g", "branch_id": "%(branch)s", "borrower_id": "%(b0)s + g", "product_id": "%(product)s",
-            "created_by_id": "%(officer)s", "officer_id": "%(officer)s", "amount": "1200.00 * (5 + g %% 11)",
-            "term": str(TERM), "method": "'equal_principal'", "frequency": "'monthly'", "purpose": "'benchmark'",
-            "status": "'disbursed'", "approved_amount": "1200.00 * (5 + g %% 11)", "approved_term": str(TERM),
-            "approved_rate": "0.12"})
-        _bulk_insert(cur, Contract, source=series, params=p, exprs={
-            "id": "%(c0)s + g", "application_id": "%(a0)s + g", "version": "1", "language": "'zh-hans'",
-            "number": "'BENCH' || lpad(g::text, 10, '0')", "pdf": "''", "sha256": "repeat('0', 64)",
-            "terms": "'{}'::jsonb", "generated_by_id": "%(officer)s", "signed_at": "%(now)s",
-            "signed_by_id": "%(officer)s", "sign_method": "'in_person'"})
+        _bulk_insert(
+            cur,
+            Borrower,
+            source=series,
+            params=p,
+            exprs={
+                "id": "%(b0)s + g",
+                "branch_id": "%(branch)s",
+                "full_name": "'借款人' || g",
+                "id_number": "'B' || lpad(g::text, 17, '0')",
+                "date_of_birth": "DATE '1985-06-15'",
+                "sex": "'M'",
+                "mobile": "'139' || lpad(g::text, 8, '0')",
+                "segment": "'salaried'",
+                "monthly_income": "8000.00",
+            },
+        )
+        _bulk_insert(
+            cur,
+            Application,
+            source=series,
+            params=p,
+            exprs={
+                "id": "%(a0)s + g",
+                "branch_id": "%(branch)s",
+                "borrower_id": "%(b0)s + g",
+                "product_id": "%(product)s",
+                "created_by_id": "%(officer)s",
+                "officer_id": "%(officer)s",
+                "amount": "1200.00 * (5 + g %% 11)",
+                "term": str(TERM),
+                "method": "'equal_principal'",
+                "frequency": "'monthly'",
+                "purpose": "'benchmark'",
+                "status": "'disbursed'",
+                "approved_amount": "1200.00 * (5 + g %% 11)",
+                "approved_term": str(TERM),
+                "approved_rate": "0.12",
+            },
+        )
+        _bulk_insert(
+            cur,
+            Contract,
+            source=series,
+            params=p,
+            exprs={
+                "id": "%(c0)s + g",
+                "application_id": "%(a0)s + g",
+                "version": "1",
+                "language": "'zh-hans'",
+                "number": "'BENCH' || lpad(g::text, 10, '0')",
+                "pdf": "''",
+                "sha256": "repeat('0', 64)",
+                "terms": "'{}'::jsonb",
+                "generated_by_id": "%(officer)s",
+                "signed_at": "%(now)s",
+                "signed_by_id": "%(officer)s",
+                "sign_method": "'in_person'",
+            },
+        )
         # Disbursed k months (and a few days) before as_of: k instalments due before it.
         disbursed = "(%(as_of)s::date - make_interval(months => g %% 12, days => 1 + g %% 27))::date"
         source = f"(SELECT g, {disbursed} AS d FROM {series}) s"
-        _bulk_insert(cur, Loan, source=source, params=p, exprs={
-            "id": "%(l0)s + g", "application_id": "%(a0)s + g", "contract_id": "%(c0)s + g",
-            "borrower_id": "%(b0)s + g", "branch_id": "%(branch)s", "product_id": "%(product)s",
-            "officer_id": "%(officer)s", "principal": "1200.00 * (5 + g %% 11)", "fee": "0",
-            "annual_rate": "0.12", "penalty_rate": "0.18", "apr": "0.12", "term": str(TERM),
-            "frequency": "'monthly'", "method": "'equal_principal'", "grace_days": "3", "disbursed_on": "d",
-            "disbursed_amount": "1200.00 * (5 + g %% 11)", "channel": "'bank_transfer'",
-            "maturity_date": f"(d + make_interval(months => {TERM}))::date", "status": "'active'",
-            "outstanding_principal": "1200.00 * (5 + g %% 11)"})
+        _bulk_insert(
+            cur,
+            Loan,
+            source=source,
+            params=p,
+            exprs={
+                "id": "%(l0)s + g",
+                "application_id": "%(a0)s + g",
+                "contract_id": "%(c0)s + g",
+                "borrower_id": "%(b0)s + g",
+                "branch_id": "%(branch)s",
+                "product_id": "%(product)s",
+                "officer_id": "%(officer)s",
+                "principal": "1200.00 * (5 + g %% 11)",
+                "fee": "0",
+                "annual_rate": "0.12",
+                "penalty_rate": "0.18",
+                "apr": "0.12",
+                "term": str(TERM),
+                "frequency": "'monthly'",
+                "method": "'equal_principal'",
+                "grace_days": "3",
+                "disbursed_on": "d",
+                "disbursed_amount": "1200.00 * (5 + g %% 11)",
+                "channel": "'bank_transfer'",
+                "maturity_date": f"(d + make_interval(months => {TERM}))::date",
+                "status": "'active'",
+                "outstanding_principal": "1200.00 * (5 + g %% 11)",
+            },
+        )
         # The instalments; unpaid ones of loans in arrears are the last `u` of the k due.
         rows = f"""(
             SELECT s.g, s.d, n, (s.d + make_interval(months => n))::date AS due,
@@ -158,19 +262,33 @@ class Command(BaseCommand):
             FROM {source}, generate_series(1, {TERM}) AS n
         ) r"""
         paid = "(r.n <= r.k - r.u)"
-        _bulk_insert(cur, Installment, source=rows, params=p, exprs={
-            "loan_id": "%(l0)s + r.g", "schedule_version": "1", "number": "r.n", "due_date": "r.due",
-            "principal_due": "r.principal", "interest_due": "r.interest",
-            "principal_paid": f"CASE WHEN {paid} THEN r.principal ELSE 0 END",
-            "interest_paid": f"CASE WHEN {paid} THEN r.interest ELSE 0 END",
-            "balance_after": f"r.principal * ({TERM} - r.n)",
-            "status": f"CASE WHEN {paid} THEN 'paid' WHEN r.n <= r.k THEN 'overdue' ELSE 'due' END",
-            "is_current": "true", "paid_on": f"CASE WHEN {paid} THEN r.due END"})
-        cur.execute("""
+        _bulk_insert(
+            cur,
+            Installment,
+            source=rows,
+            params=p,
+            exprs={
+                "loan_id": "%(l0)s + r.g",
+                "schedule_version": "1",
+                "number": "r.n",
+                "due_date": "r.due",
+                "principal_due": "r.principal",
+                "interest_due": "r.interest",
+                "principal_paid": f"CASE WHEN {paid} THEN r.principal ELSE 0 END",
+                "interest_paid": f"CASE WHEN {paid} THEN r.interest ELSE 0 END",
+                "balance_after": f"r.principal * ({TERM} - r.n)",
+                "status": f"CASE WHEN {paid} THEN 'paid' WHEN r.n <= r.k THEN 'overdue' ELSE 'due' END",
+                "is_current": "true",
+                "paid_on": f"CASE WHEN {paid} THEN r.due END",
+            },
+        )
+        cur.execute(
+            """
             UPDATE servicing_loan l SET outstanding_principal = l.principal - x.paid
             FROM (SELECT loan_id, SUM(principal_paid) AS paid FROM servicing_installment
                   WHERE loan_id > %(l0)s GROUP BY loan_id) x
-            WHERE l.id = x.loan_id AND x.paid > 0""", p)
+            WHERE l.id = x.loan_id AND x.paid > 0""",
+            p,
+        )
         for model in (Borrower, Application, Contract, Loan):
             _reset_sequence(cur, model)
-

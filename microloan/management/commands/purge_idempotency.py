@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Deletes idempotency records older than IDEMPOTENCY_TTL_HOURS (default 24)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--hours", type=float, default=None,
-                            help="Time to live in hours (default: settings.IDEMPOTENCY_TTL_HOURS or 24).")
+        parser.add_argument(
+            "--hours",
+            type=float,
+            default=None,
+            help="Time to live in hours (default: settings.IDEMPOTENCY_TTL_HOURS or 24).",
+        )
 
     def handle(self, *args, **options):
         hours = options["hours"]

@@ -29,20 +29,58 @@ STAFF = [
 
 ALL_METHODS = ["annuity", "equal_principal", "interest_only", "flat"]
 PRODUCTS = [
-    dict(code="XD-CONS", name="小额消费贷", name_en="Small consumer loan", category="consumer_branch",
-         min_amount="1000.00", max_amount="20000.00", min_term=3, max_term=12, min_rate="0.0800",
-         max_rate="0.2400", methods=ALL_METHODS, frequencies=["monthly", "biweekly", "weekly"],
-         required_documents=["borrower_id", "income_proof"], channels=["branch", "mobile"],
-         fee_rate="0.0100"),
-    dict(code="XD-BIZ", name="个体工商户经营贷", name_en="Small-business working capital",
-         category="working_capital", min_amount="10000.00", max_amount="50000.00", min_term=6, max_term=24,
-         min_rate="0.0600", max_rate="0.1800", methods=ALL_METHODS, frequencies=["monthly"],
-         required_documents=["borrower_id", "income_proof", "purpose_proof", "credit_report"],
-         channels=["branch"], guarantee_type="credit", grace_days=3),
-    dict(code="XD-AGRI", name="农户小额信用贷", name_en="Farmer micro-credit", category="working_capital",
-         min_amount="1000.00", max_amount="30000.00", min_term=3, max_term=24, min_rate="0.0500",
-         max_rate="0.1500", methods=["annuity", "interest_only"], frequencies=["monthly"],
-         required_documents=["borrower_id"], channels=["branch", "mobile", "partner"], max_age=70),
+    dict(
+        code="XD-CONS",
+        name="小额消费贷",
+        name_en="Small consumer loan",
+        category="consumer_branch",
+        min_amount="1000.00",
+        max_amount="20000.00",
+        min_term=3,
+        max_term=12,
+        min_rate="0.0800",
+        max_rate="0.2400",
+        methods=ALL_METHODS,
+        frequencies=["monthly", "biweekly", "weekly"],
+        required_documents=["borrower_id", "income_proof"],
+        channels=["branch", "mobile"],
+        fee_rate="0.0100",
+    ),
+    dict(
+        code="XD-BIZ",
+        name="个体工商户经营贷",
+        name_en="Small-business working capital",
+        category="working_capital",
+        min_amount="10000.00",
+        max_amount="50000.00",
+        min_term=6,
+        max_term=24,
+        min_rate="0.0600",
+        max_rate="0.1800",
+        methods=ALL_METHODS,
+        frequencies=["monthly"],
+        required_documents=["borrower_id", "income_proof", "purpose_proof", "credit_report"],
+        channels=["branch"],
+        guarantee_type="credit",
+        grace_days=3,
+    ),
+    dict(
+        code="XD-AGRI",
+        name="农户小额信用贷",
+        name_en="Farmer micro-credit",
+        category="working_capital",
+        min_amount="1000.00",
+        max_amount="30000.00",
+        min_term=3,
+        max_term=24,
+        min_rate="0.0500",
+        max_rate="0.1500",
+        methods=["annuity", "interest_only"],
+        frequencies=["monthly"],
+        required_documents=["borrower_id"],
+        channels=["branch", "mobile", "partner"],
+        max_age=70,
+    ),
 ]
 
 BORROWERS = [
@@ -76,8 +114,9 @@ class Command(BaseCommand):
             products = self._products()
             self._borrowers_and_applications(branch, users, products, password)
             # A payment channel for trying the signed callback (the secret is for the demo only).
-            PaymentChannel.objects.get_or_create(code="demo-pay", defaults={
-                "name": "Demo payment channel", "secret": "demo-callback-secret"})
+            PaymentChannel.objects.get_or_create(
+                code="demo-pay", defaults={"name": "Demo payment channel", "secret": "demo-callback-secret"}
+            )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
         for username, role, *_ in STAFF:
             self.stdout.write(f"  {username:<10} {role.label}")
@@ -93,9 +132,18 @@ class Command(BaseCommand):
     def _staff(self, branch, password) -> dict[str, User]:
         users = {}
         for username, role, family, title, limit in STAFF:
-            user, created = User.objects.get_or_create(username=username, defaults={
-                "role": role, "branch": branch, "first_name": title, "last_name": family,
-                "approval_limit": limit, "is_staff": role == Role.ADMIN, "is_superuser": False})
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "role": role,
+                    "branch": branch,
+                    "first_name": title,
+                    "last_name": family,
+                    "approval_limit": limit,
+                    "is_staff": role == Role.ADMIN,
+                    "is_superuser": False,
+                },
+            )
             if created:
                 user.set_password(password)
                 user.save(update_fields=["password"])
@@ -119,12 +167,21 @@ class Command(BaseCommand):
         for name, born, seq, segment, income, mobile in BORROWERS:
             number = make_id_number(born, seq)
             b = Borrower.objects.filter(id_number=number).first() or intake.borrower_create(
-                actor=officer, id_number=number, full_name=name, mobile=mobile, segment=segment,
-                monthly_income=Decimal(income), address="北京市朝阳区", branch=branch)
+                actor=officer,
+                id_number=number,
+                full_name=name,
+                mobile=mobile,
+                segment=segment,
+                monthly_income=Decimal(income),
+                address="北京市朝阳区",
+                branch=branch,
+            )
             borrowers.append(b)
         # The mobile demo login is the first borrower.
-        login, created = User.objects.get_or_create(username="borrower", defaults={
-            "role": Role.BORROWER, "branch": branch, "first_name": borrowers[0].full_name})
+        login, created = User.objects.get_or_create(
+            username="borrower",
+            defaults={"role": Role.BORROWER, "branch": branch, "first_name": borrowers[0].full_name},
+        )
         if created:
             login.set_password(password)
             login.save(update_fields=["password"])
@@ -151,8 +208,15 @@ class Command(BaseCommand):
             tag = f"[demo-{i}]"
             if Application.objects.filter(purpose__startswith=tag).exists():
                 continue
-            app = scenarios.application_draft(officer=officer, borrower=b, product=product, amount=amount, term=term,
-                                              method=method, purpose=f"{tag} 经营周转 / working capital")
+            app = scenarios.application_draft(
+                officer=officer,
+                borrower=b,
+                product=product,
+                amount=amount,
+                term=term,
+                method=method,
+                purpose=f"{tag} 经营周转 / working capital",
+            )
             self._walk(app, target, users)
 
     def _walk(self, app, target, users):
@@ -170,11 +234,17 @@ class Command(BaseCommand):
         elif target == "approved":
             scenarios.application_approved(app, **deciders)
         elif target == "rejected":
-            scenarios.application_decided(app, **deciders, decision="reject", reason_code="capacity",
-                                          comment="收入证明不足 / income not proven")
+            scenarios.application_decided(
+                app, **deciders, decision="reject", reason_code="capacity", comment="收入证明不足 / income not proven"
+            )
         elif target == "returned":
-            scenarios.application_decided(app, **deciders, decision="return", reason_code="documents",
-                                          comment="请补充银行流水 / add bank statements")
+            scenarios.application_decided(
+                app,
+                **deciders,
+                decision="return",
+                reason_code="documents",
+                comment="请补充银行流水 / add bank statements",
+            )
         elif target == "contracted":
             scenarios.application_contracted(app, **deciders)
         elif target == "disbursed":

@@ -7,5 +7,3 @@ from microloan.ledger import ensure_chart
 def chart(db):
     """Every ledger test starts with the chart of accounts."""
     ensure_chart()
-
-

@@ -14,10 +14,14 @@ JAN_10, JAN_15, JAN_20 = date(2026, 1, 10), date(2026, 1, 15), date(2026, 1, 20)
 
 
 def disburse(amount="1000.00", *, loan_id=1, day=JAN_10, source_key=None, actor=None):
-    return journal_post(kind=EntryKind.DISBURSEMENT, business_date=day, reference=f"loan:{loan_id}",
-                        source_key=source_key, actor=actor,
-                        lines=[Line(Acct.LOAN_PRINCIPAL, debit=D(amount), loan_id=loan_id),
-                               Line(Acct.CASH, credit=D(amount))])
+    return journal_post(
+        kind=EntryKind.DISBURSEMENT,
+        business_date=day,
+        reference=f"loan:{loan_id}",
+        source_key=source_key,
+        actor=actor,
+        lines=[Line(Acct.LOAN_PRINCIPAL, debit=D(amount), loan_id=loan_id), Line(Acct.CASH, credit=D(amount))],
+    )
 
 
 def rows_by_code(tb):
@@ -34,8 +38,9 @@ def journal_totals(as_of=None):
 
 
 def tb_totals(as_of=None):
-    return {r["code"]: (r["debit"], r["credit"]) for r in trial_balance(as_of=as_of)["rows"]
-            if r["debit"] or r["credit"]}
+    return {
+        r["code"]: (r["debit"], r["credit"]) for r in trial_balance(as_of=as_of)["rows"] if r["debit"] or r["credit"]
+    }
 
 
 codes = st.sampled_from(sorted(CHART_CODES))

@@ -28,8 +28,10 @@ def test_entries_and_lines_cannot_be_updated_or_deleted():
         with pytest.raises(ValidationError):
             qs.delete()
     # the database refuses raw rewrites too
-    for sql in ("UPDATE microloan_journalentry SET memo = 'x' WHERE id = %s",
-                "DELETE FROM microloan_journalline WHERE entry_id = %s"):
+    for sql in (
+        "UPDATE microloan_journalentry SET memo = 'x' WHERE id = %s",
+        "DELETE FROM microloan_journalline WHERE entry_id = %s",
+    ):
         with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [entry.pk])
     assert JournalEntry.objects.get(pk=entry.pk).memo == "" and JournalLine.objects.count() == 2

@@ -30,9 +30,15 @@ pytestmark = pytest.mark.django_db
 def test_the_rollup_folds_lines_into_day_totals_and_changes_no_figure():
     disburse("1000.00", day=JAN_10)
     disburse("300.00", day=JAN_20, loan_id=2)
-    journal_post(kind=EntryKind.REPAYMENT, business_date=JAN_15, lines=[
-        Line(Acct.CASH, debit=D("120.00")), Line(Acct.INTEREST_INCOME, credit=D("20.00"), loan_id=1),
-        Line(Acct.LOAN_PRINCIPAL, credit=D("100.00"), loan_id=1)])
+    journal_post(
+        kind=EntryKind.REPAYMENT,
+        business_date=JAN_15,
+        lines=[
+            Line(Acct.CASH, debit=D("120.00")),
+            Line(Acct.INTEREST_INCOME, credit=D("20.00"), loan_id=1),
+            Line(Acct.LOAN_PRINCIPAL, credit=D("100.00"), loan_id=1),
+        ],
+    )
     before = {day: tb_totals(day) for day in (None, JAN_10, JAN_15, JAN_20)}
 
     assert ledger_rollup() == JournalLine.objects.order_by("-id").first().pk
@@ -53,9 +59,12 @@ def test_the_rollup_folds_lines_into_day_totals_and_changes_no_figure():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(postings=st.lists(st.tuples(balanced_posting(), st.integers(min_value=0, max_value=3), st.booleans()),
-                         min_size=1, max_size=8),
-       chunk=st.integers(min_value=1, max_value=5))
+@given(
+    postings=st.lists(
+        st.tuples(balanced_posting(), st.integers(min_value=0, max_value=3), st.booleans()), min_size=1, max_size=8
+    ),
+    chunk=st.integers(min_value=1, max_value=5),
+)
 def test_the_trial_balance_is_the_journal_whenever_the_rollup_runs(postings, chunk):
     days = [JAN_10, JAN_15, JAN_20, date(2026, 2, 1)]
     with transaction.atomic():

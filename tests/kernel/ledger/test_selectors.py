@@ -34,8 +34,9 @@ def test_assert_ledger_balanced_finds_an_unbalanced_entry():
     assert_ledger_balanced()
     # an entry written around the service, as a bug would
     bad = JournalEntry.objects.create(business_date=JAN_10, kind=EntryKind.ADJUSTMENT)
-    JournalLine.objects.bulk_create([JournalLine(entry=bad, account=Account.objects.get(code=Acct.CASH),
-                                                 debit=D("5.00"))])
+    JournalLine.objects.bulk_create(
+        [JournalLine(entry=bad, account=Account.objects.get(code=Acct.CASH), debit=D("5.00"))]
+    )
     with pytest.raises(AssertionError, match=f"#{bad.pk}: 1 lines, Dr 5.00 Cr 0"):
         assert_ledger_balanced()
 
@@ -57,8 +58,10 @@ def test_trial_balance_and_sub_ledger_make_a_constant_number_of_queries():
         balances_by_loan(loan_ids=[1, 2], account_codes=[Acct.CASH])
         assert_ledger_balanced()
 
-    extra = [Account(code=f"90{n:02d}", name=f"测试{n}", name_en=f"Test {n}", type=AccountType.ASSET,
-                     normal_side=Side.DEBIT) for n in range(20)]
+    extra = [
+        Account(code=f"90{n:02d}", name=f"测试{n}", name_en=f"Test {n}", type=AccountType.ASSET, normal_side=Side.DEBIT)
+        for n in range(20)
+    ]
     Account.objects.bulk_create(extra)
     post_across([a.code for a in extra])
     with CaptureQueriesContext(connection) as twenty:

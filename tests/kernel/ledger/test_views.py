@@ -14,10 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.urls("tests.kernel.ledger_urls")
-@pytest.mark.parametrize("language, words", [
-    ("zh-hans", ["贷款本金", "现金及存放/放款清算"]),
-    ("en", ["Trial balance", "Loan principal receivable", "Cash and disbursement clearing"]),
-])
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        ("zh-hans", ["贷款本金", "现金及存放/放款清算"]),
+        ("en", ["Trial balance", "Loan principal receivable", "Cash and disbursement clearing"]),
+    ],
+)
 def test_trial_balance_page_in_both_languages_shows_balanced_totals(client, language, words):
     client.force_login(UserFactory(role=Role.AUDITOR))
     disburse("10000.00")

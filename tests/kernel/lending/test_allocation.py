@@ -11,8 +11,10 @@ D = Decimal
 
 
 def test_hand_worked_partial_payment_oldest_first_penalty_fee_interest_principal():
-    owed = [Open(1, penalty=D("3.10"), fee=D("0"), interest=D("100.00"), principal=D("788.49")),
-            Open(2, penalty=D("0"), fee=D("5.00"), interest=D("92.12"), principal=D("796.37"))]
+    owed = [
+        Open(1, penalty=D("3.10"), fee=D("0"), interest=D("100.00"), principal=D("788.49")),
+        Open(2, penalty=D("0"), fee=D("5.00"), interest=D("92.12"), principal=D("796.37")),
+    ]
     s = allocate(D("900.00"), owed)
     # instalment 1 in full (891.59), then 8.41 to instalment 2: fee 5.00, then 3.41 interest
     a1, a2 = s.allocations

@@ -113,8 +113,9 @@ def test_irr_apr_huge_fee_converges() -> None:
 )
 def test_irr_apr_refuses_cash_flows_without_a_rate(net: Decimal, totals: list[Decimal], field: str) -> None:
     with pytest.raises(ScheduleError) as error:
-        irr_apr(net_disbursed=net, schedule_dates_and_totals=[(date(2026, 2, 1), t) for t in totals],
-                periods_per_year=12)
+        irr_apr(
+            net_disbursed=net, schedule_dates_and_totals=[(date(2026, 2, 1), t) for t in totals], periods_per_year=12
+        )
 
     assert error.value.field == field
 

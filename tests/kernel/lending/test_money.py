@@ -10,10 +10,19 @@ from hypothesis import strategies as st
 from microloan.lending.money import CENT, ZERO, money, money_exact, money_str, rate, rate_str, to_decimal
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("0.005", "0.01"), ("0.015", "0.02"), ("0.025", "0.03"), ("2.675", "2.68"), ("-0.005", "-0.01"),
-    ("0.004999", "0.00"), (7, "7.00"), ("1E+30", "1000000000000000000000000000000.00"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.005", "0.01"),
+        ("0.015", "0.02"),
+        ("0.025", "0.03"),
+        ("2.675", "2.68"),
+        ("-0.005", "-0.01"),
+        ("0.004999", "0.00"),
+        (7, "7.00"),
+        ("1E+30", "1000000000000000000000000000000.00"),
+    ],
+)
 def test_money_rounds_half_up_where_half_even_would_not(value, expected):
     assert money(value) == Decimal(expected)
     assert str(money(value)) == expected
@@ -32,7 +41,7 @@ def test_floats_and_garbage_are_refused():
         to_decimal("ten")
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12), st.integers(min_value=1, max_value=10**6))
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(min_value=1, max_value=10**6))
 def test_money_exact_agrees_with_money_on_every_rational_a_decimal_can_hold(numerator, power):
     # numerator / 10^k is exactly representable: both roundings must give the same cent.
     k = power % 7

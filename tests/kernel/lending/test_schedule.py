@@ -183,6 +183,7 @@ def test_flat_with_grace_charges_flat_interest_throughout() -> None:
         (Decimal("400.00"), Decimal("12.00")),
     ]
 
+
 def test_exact_half_cent_of_interest_rounds_up() -> None:
     # 37.50 x 0.16% / 12 is exactly 0.005; with the periodic rate taken first as a rounded
     # decimal (0.000133...3) the product would be 0.00499... and round down.
@@ -199,6 +200,7 @@ def test_exact_half_cent_of_interest_rounds_up() -> None:
 
     row = schedule.installments[5]
     assert (row.interest, row.balance_after + row.principal) == (Decimal("0.01"), Decimal("37.50"))
+
 
 def test_no_float_is_ever_mixed_in() -> None:
     # FloatOperation is trapped in the caller's context, which the module's local contexts
