@@ -70,8 +70,19 @@ def borrower_clean(fields: dict) -> dict:
             errors["mobile"] = [_("Enter a phone number of 7 to 15 digits.")]
         cleaned["mobile"] = digits
     for name in NON_NEGATIVE_AMOUNTS:
-        if fields.get(name) is not None and fields[name] < 0:
+        if fields.get(name) is None:
+            continue
+        try:
+            amount = Decimal(str(fields[name]).strip())
+        except ArithmeticError:
+            errors[name] = [_("Enter an amount.")]
+            continue
+        if not amount.is_finite():
+            errors[name] = [_("Enter an amount.")]
+        elif amount < 0:
             errors[name] = [_("Must not be negative.")]
+        else:
+            cleaned[name] = amount
     spouse_id = fields.get("spouse_id_number")
     if spouse_id:
         try:
