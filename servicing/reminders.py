@@ -22,17 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from microloan.lending.money import money
-from microloan.notifications import Channel, next_allowed_time, notifications_enqueue_many
+from microloan.notifications import (
+    Channel,
+    next_allowed_time,
+    notifications_enqueue_many,
+    reader_language,
+    sms_signature,
+)
 
 from .models import Installment, InstallmentStatus, LoanStatus
 
 KIND_BEFORE = "reminder_before"
 KIND_DUE = "reminder_due"
-
-
-def _text_language(language: str) -> str:
-    """The language a text is written in: the borrower's, or the default for one we do not write."""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def _templates(kind: str) -> tuple[str, str]:
@@ -71,23 +72,12 @@ def reminder_text(
     *, language: str, kind: str, name: str, loan_id: int, number: int, amount: Decimal, due_date: date
 ) -> tuple[str, str]:
     """(subject, body) of one reminder in ``language`` (the default language for one we do not write)."""
-    with translation.override(_text_language(language)):
+    with translation.override(reader_language(language)):
         subject, body = _templates(kind)
         currency = _currency()
     return subject, _fill(
         body, currency=currency, name=name, loan_id=loan_id, number=number, amount=amount, due_date=due_date
     )
-
-
-def sms_signature(language: str) -> str:
-    """The lender's name that opens an SMS ("【示范小额贷款有限公司】", "[Demo Microcredit Co., Ltd.] "):
-    the English name for an English reader when the settings give one."""
-    lender = getattr(settings, "LENDER", {}) or {}
-    name = (lender.get("name_en") if language == "en" else None) or lender.get("name") or ""
-    if not name:
-        return ""
-    with translation.override(_text_language(language)):
-        return _("[%(lender)s] ") % {"lender": name}
 
 
 def reminders_create(*, business_date: date, days_before: int | None = None, now: datetime | None = None) -> int:
@@ -128,7 +118,7 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
         if tz_name not in opens:
             opens[tz_name] = next_allowed_time(now, tz_name)
         if (language, kind) not in texts:  # translated once per language and kind, filled in per row
-            with translation.override(_text_language(language)):
+            with translation.override(reader_language(language)):
                 texts[language, kind] = (*_templates(kind), _currency(), sms_signature(language))
         subject, body, currency, signature = texts[language, kind]
         body = _fill(

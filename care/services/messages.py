@@ -3,30 +3,15 @@ the message id, the Chinese is in locale/zh_Hans/LC_MESSAGES/django.po, and each
 rendered under the borrower's own language (``Borrower.language``; the installation's
 ``LANGUAGE_CODE`` for one the product does not speak)."""
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from microloan.notifications import Channel, notifications_enqueue_many
+from microloan.notifications import Channel, notifications_enqueue_many, reader_language, sms_signature
 
 from ..models import Complaint
 
 RECEIVED, RESOLVED = "received", "resolved"
 SMS_RESOLUTION_CHARS = 120
-
-
-def reader_language(language: str | None) -> str:
-    """The language a message is written in: the reader's, when the product speaks it."""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def sms_signature() -> str:
-    """The lender's name the SMS starts with (the carriers ask for it), in the active language."""
-    lender = getattr(settings, "LENDER", {}) or {}
-    english = (translation.get_language() or "").startswith("en")
-    name = (lender.get("name_en") if english else None) or lender.get("name") or ""
-    return pgettext("sms signature", "[%(lender)s] ") % {"lender": name} if name else ""
 
 
 def complaint_text(
@@ -69,7 +54,7 @@ def complaint_notify(c: Complaint, borrower, kind: str, key: str) -> int:
     with translation.override(language):
         subject, sms = complaint_text(kind, **fields, resolution=short)
         _subject, inapp = complaint_text(kind, **fields, resolution=c.resolution)
-        signature = sms_signature()
+        signature = sms_signature(language)
     common = {
         "language": language,
         "subject": subject,

@@ -59,7 +59,7 @@ def test_messages_follow_the_borrowers_language_and_resolution(today, officer, b
 
 
 def test_messages_are_written_in_the_readers_language_from_the_catalog(today, officer, borrower, borrower_user):
-    from care.services.messages import reader_language
+    from microloan.notifications import reader_language
 
     # a language the product does not speak falls back to the installation's
     assert reader_language("fr") == reader_language(None) == "zh-hans"

@@ -17,9 +17,10 @@ from microloan.notifications import (
     Outcome,
     notification_deliver,
     notifications_resend_pending,
+    sms_signature,
 )
 from servicing.models import Installment, Loan
-from servicing.reminders import reminder_text, reminders_create, sms_signature
+from servicing.reminders import reminder_text, reminders_create
 from servicing.tasks import reminders_for_date
 
 from ..applications.factories import BorrowerFactory
