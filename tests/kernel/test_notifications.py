@@ -390,6 +390,7 @@ def test_me_notifications_lists_only_my_delivered_in_app_messages(django_assert_
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.machine_clock
 def test_a_notification_written_while_the_broker_is_down_is_delivered_after_it_comes_back(tmp_path):
     sms_file = tmp_path / "sms.log"
     # given the broker is down when an event commits with its notification
