@@ -31,6 +31,14 @@ def pinned_clock(request):
         yield traveller
 
 
+@pytest.fixture
+def now(pinned_clock):
+    """The pinned instant, read once: what a test means by "now" when it backdates a row."""
+    from django.utils import timezone
+
+    return timezone.now()
+
+
 @pytest.fixture(autouse=True)
 def english_messages():
     """Service-level assertions read English messages; requests choose their own language

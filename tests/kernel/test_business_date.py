@@ -9,9 +9,9 @@ from microloan.business_date import business_date, business_date_set
 
 
 @pytest.mark.django_db
-def test_business_date_defaults_to_today_and_can_be_set():
-    assert business_date() == timezone.localdate()
+def test_business_date_defaults_to_today_and_can_be_set(now):
+    assert business_date() == timezone.localdate(now)
     business_date_set(value=date(2026, 1, 15))
     assert business_date() == date(2026, 1, 15)
     business_date_set(value=None)
-    assert business_date() == timezone.localdate()
+    assert business_date() == timezone.localdate(now)

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from microloan.idempotency import IdempotencyRecord, request_fingerprint, request_scope
@@ -223,10 +222,10 @@ def test_the_decorator_keeps_the_name_docstring_and_action_attributes():
     assert idempotency_urls.PaymentView.post.idempotent is True
 
 
-def test_purge_deletes_only_rows_older_than_a_day(user):
+def test_purge_deletes_only_rows_older_than_a_day(user, now):
     def record(key, age):
         r = IdempotencyRecord.objects.create(key=key, scope=f"{user.pk}:{URL}", request_hash="0" * 64)
-        IdempotencyRecord.objects.filter(pk=r.pk).update(created_at=timezone.now() - age)
+        IdempotencyRecord.objects.filter(pk=r.pk).update(created_at=now - age)
 
     record("old", timedelta(hours=25))
     record("older", timedelta(days=3))
@@ -237,10 +236,10 @@ def test_purge_deletes_only_rows_older_than_a_day(user):
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
 
 
-def test_purge_honours_the_ttl_setting(user, settings):
+def test_purge_honours_the_ttl_setting(user, settings, now):
     settings.IDEMPOTENCY_TTL_HOURS = 1
     r = IdempotencyRecord.objects.create(key="k", scope=f"{user.pk}:{URL}", request_hash="0" * 64)
-    IdempotencyRecord.objects.filter(pk=r.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    IdempotencyRecord.objects.filter(pk=r.pk).update(created_at=now - timedelta(hours=2))
 
     call_command("purge_idempotency")
 

@@ -61,7 +61,7 @@ def test_approval_turnaround_per_branch_and_approver(decisions, manager, branch)
     assert (three["total"]["decisions"], three["total"]["median_hours"]) == (3, M("20.00"))
 
 
-def test_turnaround_reads_the_events_the_services_write(biz_date, officer, reviewer, approver, manager, product):
+def test_turnaround_reads_the_events_the_services_write(biz_date, officer, reviewer, approver, manager, product, now):
     # given an application taken from draft through submission, review and approval
     app = submitted_app(officer, product)
     app.status = ApplicationStatus.DRAFT
@@ -75,7 +75,7 @@ def test_turnaround_reads_the_events_the_services_write(biz_date, officer, revie
     # when the report covers today
     from django.utils import timezone
 
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     data = selectors.approval_turnaround(scope=ReportScope(user=manager), date_from=today, date_to=today)
     # then it counts the decision, timed from the submission and the review it just made
     assert (data["total"]["decisions"], data["total"]["rejected"], data["total"]["breaches"]) == (1, 1, 0)

@@ -248,6 +248,7 @@ def runs_in(worker_log) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.machine_clock
 def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(make_loan, branch, tmp_path):
     # given loans due in three days and today, in a branch where it is daytime now
     Branch.objects.filter(pk=branch.pk).update(timezone=daytime_zone())

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from applications.models import Application
 from microloan.models import Role
@@ -56,10 +55,10 @@ def test_queue_filters_and_sorts(manager_web, officer, reviewer, uw_product):
     assert r.status_code == 200
 
 
-def test_sla_breach_and_age_are_shown(manager_web, officer, reviewer, uw_product, settings):
+def test_sla_breach_and_age_are_shown(manager_web, officer, reviewer, uw_product, settings, now):
     settings.UNDERWRITING = {"APPROVAL_SLA_HOURS": 48}
     old = to_pending(submitted_app(officer, uw_product), officer, reviewer)
-    Application.objects.filter(pk=old.pk).update(pending_since=timezone.now() - timedelta(days=3, hours=2))
+    Application.objects.filter(pk=old.pk).update(pending_since=now - timedelta(days=3, hours=2))
     fresh = to_pending(submitted_app(officer, uw_product), officer, reviewer)
     r = manager_web.get("/approvals/", HTTP_ACCEPT_LANGUAGE="en")
     rows = {row["app"].pk: row for row in r.context["rows"]}
@@ -147,7 +146,7 @@ def test_workbench_shows_field_errors(client, officer, uw_product):
     assert r.status_code == 200 and "future" in r.content.decode()
 
 
-def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(client, branch, approver, officer):
+def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(client, branch, approver, officer, now):
     # given 10,000 pending applications, bulk-inserted
     product = ProductFactory(code="BULK")
     borrowers = [BorrowerFactory.build(branch=branch, id_number=f"{i:017d}X") for i in range(100)]
@@ -155,7 +154,6 @@ def test_queue_with_10000_pending_cases_is_paginated_with_constant_queries(clien
 
     Borrower.objects.bulk_create(borrowers)
     borrowers = list(Borrower.objects.filter(branch=branch))
-    now = timezone.now()
     Application.objects.bulk_create(
         [
             Application(
