@@ -17,7 +17,7 @@ from microloan.models import Role
 from microloan.scoping import require_role
 from microloan.workflow import NEW
 
-from .documents import inspect_upload
+from .documents import admit_upload
 from .models import (
     Application,
     ApplicationStatus,
@@ -404,10 +404,7 @@ def document_upload(*, actor, application: Application, kind: str, file) -> Docu
         from microloan.errors import TransitionNotAllowed
 
         raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
-    try:
-        content_type, size, sha = inspect_upload(file)
-    except ValueError as exc:
-        raise InvalidInput({"file": [str(exc)]}) from None
+    content_type, size, sha = admit_upload(actor=actor, application=app, file=file)
     doc = Document(
         application=app,
         kind=kind,

@@ -8,7 +8,8 @@ Settings (each a dict; a key missing there takes the default below):
 - ``COLLECTION``: the five-tier classification by days past due, the provision rates, the
   penalty day basis, the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
   and the conduct rules for contacting borrowers (``CONDUCT``, a dict of its own);
-- ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews.
+- ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
+- ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image.
 
 ``policy()`` is the reader: ``policy().underwriting.apr_cap``, ``policy().collection.conduct
 .max_dial_attempts``, ``policy().care.holidays``. It reads the settings once and again only
@@ -36,6 +37,13 @@ Why the defaults:
   book); a follow-up 3 days after a resolved complaint; a periodic credit review every 6
   months, every 3 after a review recommending closer watch, 15 days to complete it; the
   worklist shows what falls due within 7 days.
+- Documents: an application holds at most 40 documents and 200 MiB (a product asks for up to
+  seven kinds; re-uploads after a rejection and collateral papers fit many times over); one
+  person uploads at most 200 documents a calendar day (local time) across all applications,
+  ten times what a busy officer's day brings, so a stolen login or a runaway client cannot
+  fill the storage; every stored upload counts, whatever its review. An image may declare
+  at most 60 million pixels (a 48-megapixel phone photo is 8000 × 6000), so a small file
+  cannot claim a picture that takes gigabytes to decode.
 """
 
 from __future__ import annotations
@@ -57,7 +65,7 @@ from django.dispatch import receiver
 
 # The five tiers, best first (servicing.models.Classification's values, in rank order).
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
-SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE")
+SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS")
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 T = TypeVar("T", bound="DataclassInstance")
@@ -198,10 +206,22 @@ class CarePolicy:
 
 
 @dataclass(frozen=True)
+class DocumentsPolicy:
+    max_per_application: int = 40
+    max_bytes_per_application: int = 200 * 1024 * 1024
+    max_per_uploader_per_day: int = 200
+    max_image_pixels: int = 60_000_000
+
+    def check(self) -> list[tuple[str, str]]:
+        return [(f.name.upper(), "at least 1") for f in dataclasses.fields(self) if getattr(self, f.name) < 1]
+
+
+@dataclass(frozen=True)
 class Policy:
     underwriting: UnderwritingPolicy
     collection: CollectionPolicy
     care: CarePolicy
+    documents: DocumentsPolicy = field(default_factory=DocumentsPolicy)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -267,9 +287,10 @@ def policy() -> Policy:
         underwriting=_read(UnderwritingPolicy, "UNDERWRITING", getattr(settings, "UNDERWRITING", {}) or {}),
         collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
         care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}),
+        documents=_read(DocumentsPolicy, "DOCUMENTS", getattr(settings, "DOCUMENTS", {}) or {}),
     )
-    areas: list[tuple[str, UnderwritingPolicy | CollectionPolicy | CarePolicy]] = list(
-        zip(SETTINGS, (read.underwriting, read.collection, read.care), strict=True)
+    areas: list[tuple[str, UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy]] = list(
+        zip(SETTINGS, (read.underwriting, read.collection, read.care, read.documents), strict=True)
     )
     problems = [(setting, key, why) for setting, area in areas for key, why in area.check()]
     if problems:

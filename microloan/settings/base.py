@@ -113,8 +113,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Uploads: checked by content (magic bytes) and size in applications.documents.
+# Uploads: checked by content (magic bytes, structure) and size in applications.documents;
+# the quotas are policy (DOCUMENTS, microloan/policy.py). Stored files are never served from
+# MEDIA_URL: only the audited document view opens them (applications/document_views.py).
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The virus-scan hook: a scanner class's dotted path, e.g.
+# "applications.documents.scanning.ClamAVScanner"; empty scans nothing. ClamAV streams to
+# clamd at CLAMD_SOCKET (a socket path or host:port) when set, else runs clamdscan/clamscan.
+DOCUMENT_SCANNER = env("DOCUMENT_SCANNER", default="")
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+CLAMAV_TIMEOUT_SECONDS = env.int("CLAMAV_TIMEOUT_SECONDS", default=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -2,11 +2,13 @@
 documents, written as rows (for a record in a given state without walking it there; to walk
 an application through the services use microloan.scenarios)."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import factory
 from django.core.files.base import ContentFile
+from PIL import Image
 
 from applications.models import Application, Borrower, Document, Lead, Product
 from applications.residentid import check_char
@@ -14,8 +16,17 @@ from applications.residentid import check_char
 from ..kernel.factories import BranchFactory, UserFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (4, 3)) -> bytes:
+    """A real (tiny) image file: the upload checks read an image's header."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format=image_format)
+    return out.getvalue()
+
+
+PNG_BYTES = image_bytes("PNG")
+JPEG_BYTES = image_bytes("JPEG")
 
 
 def id_number(n: int, born: date = date(1988, 5, 17), region: str = "110105") -> str:

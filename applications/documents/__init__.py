@@ -1,0 +1,34 @@
+"""Documents: what an upload must be to be stored (content.py), how many one may store
+(quota.py), the virus-scan hook (scanning.py), and who may open a stored one and how it is
+served (serving.py). ``admit_upload`` is the one gate the upload service
+(``services.document_upload``) passes every file through."""
+
+from django.utils.translation import gettext as _
+
+from microloan.errors import InvalidInput
+
+from .content import inspect_upload, sniff_content_type
+from .quota import check_quota
+from .scanning import ScanError, scan
+
+__all__ = ["admit_upload", "inspect_upload", "sniff_content_type"]
+
+
+def admit_upload(*, actor, application, file) -> tuple[str, int, str]:
+    """(content type, size, sha256) of ``file`` for ``application``, or InvalidInput on
+    ``file`` saying why it is refused: a quota, its size or content, or a virus. The caller
+    holds the application's lock (services.document_upload)."""
+    try:
+        check_quota(actor=actor, application=application, size=file.size or 0)
+        content_type, size, sha = inspect_upload(file)
+    except ValueError as exc:
+        raise InvalidInput({"file": [str(exc)]}) from None
+    try:
+        threat = scan(file)
+    except ScanError:
+        raise InvalidInput({"file": [_("The file could not be checked for viruses; try again later.")]}) from None
+    if threat:
+        raise InvalidInput(
+            {"file": [_("The file was refused: the virus scanner found %(threat)s in it.") % {"threat": threat}]}
+        )
+    return content_type, size, sha
