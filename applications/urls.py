@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import document_views, views
 
 urlpatterns = [
     path("borrowers/", views.borrower_list, name="borrower-list"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/review/", views.document_review, name="document-review"),
+    path("applications/<int:pk>/documents/<int:doc_pk>/file/", document_views.document_file, name="document-file"),
     re_path(
         r"^applications/(?P<pk>\d+)/(?P<action>submit|withdraw)/$",
         views.application_transition,

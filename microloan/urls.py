@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from applications import api as intake_api
+from applications import document_views as intake_documents
 from applications import views as intake_views
 from care import api as care_api
 from servicing import api as servicing_api
@@ -43,6 +44,11 @@ api_v1: list[URLPattern | URLResolver] = [
         "applications/<int:pk>/contract.pdf",
         servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),
         name="contract-pdf",
+    ),
+    path(
+        "applications/<int:id>/documents/<int:doc_id>/file/",
+        intake_documents.DocumentFileView.as_view(),
+        name="document-file",
     ),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,110 @@
+"""Opening a stored document: the only way a file leaves the storage (nothing serves
+MEDIA_ROOT by URL). Who may open one, the audit row each opening writes, and the headers
+of the response, for the officer page and the API alike.
+
+- Who: the staff roles that work on or decide applications (officer, reviewer, manager,
+  administrator: they collect, review, decide on and release against the documents), for
+  the applications their branch tree holds, and the borrower, for their own applications.
+  Collectors and auditors do not open borrowers' papers (an auditor reads the audit trail,
+  which records every opening). A role without the right gets 403; an application outside
+  one's scope, 404, as if it did not exist.
+- Each opening writes an audit row: who, which document (and the application, the file's
+  SHA-256), when, through which door (page or API) and how (inline or attachment).
+- The response: the stored content type (sniffed at upload, never the client's), nosniff,
+  Content-Disposition with a safe file name (an ASCII one and the original, RFC 5987, for
+  Chinese names), and no caching anywhere on the way.
+"""
+
+import logging
+import re
+import unicodedata
+from urllib.parse import quote
+
+from django.http import FileResponse, Http404
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from microloan.audit import audit_record
+from microloan.errors import InvalidInput
+from microloan.models import Role
+from microloan.scoping import require_role
+
+from .. import selectors
+from ..models import Document
+
+log = logging.getLogger(__name__)
+DOCUMENT_READERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.BORROWER})
+DISPOSITIONS = ("attachment", "inline")
+NAME_CHARS = 100
+
+
+def may_open_documents(user) -> bool:
+    """Whether ``user``'s role opens documents (of the applications they may see)."""
+    return bool(user.is_authenticated and (user.role in DOCUMENT_READERS or user.is_superuser))
+
+
+def parse_disposition(value: str | None, default: str = "attachment") -> str:
+    if value in (None, ""):
+        return default
+    if value not in DISPOSITIONS:
+        raise InvalidInput({"disposition": [_("Choose 'inline' or 'attachment'.")]})
+    return value
+
+
+def document_open(*, actor, application_pk: int, document_pk: int, via: str, disposition: str):
+    """The document and its stored file, opened for reading, after the audit row of the
+    opening is written. NotAllowed for a role without the right, Http404 outside the actor's
+    scope or when the stored file is gone."""
+    require_role(actor, DOCUMENT_READERS, _("open a document"))
+    scope = selectors.application_list(user=actor).filter(pk=application_pk).values("pk")
+    doc = Document.objects.filter(pk=document_pk, application_id=application_pk, application__in=scope).first()
+    if doc is None:
+        raise Http404(_("No such document."))
+    try:
+        stored = doc.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        log.error("document %s: stored file %r is missing", doc.pk, doc.file.name)
+        raise Http404(_("The document's file is missing from the storage.")) from None
+    audit_record(
+        actor=actor,
+        entity="document",
+        entity_id=doc.pk,
+        action="open",
+        data={"application": doc.application_id, "sha256": doc.sha256, "via": via, "disposition": disposition},
+    )
+    return doc, stored
+
+
+def safe_filename(doc: Document) -> tuple[str, str]:
+    """(an ASCII file name, the full one) for ``doc``: the client's name without its path,
+    control characters or quotes, with the extension of the stored type (a ".html" name never
+    reaches the person's disk); "document-<id>" when nothing usable is left."""
+    name = re.split(r"[/\\]", doc.original_name or "")[-1]
+    name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
+    name = re.sub(r'["*:<>?|;%]+', "_", name).strip(" .")
+    stem = name.rsplit(".", 1)[0].strip(" .") if "." in name else name
+    fallback = f"document-{doc.pk}"
+    stem = (stem or fallback)[:NAME_CHARS]
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = re.sub(r"[^A-Za-z0-9.-]+", "_", plain).strip("_")
+    if not ascii_stem.strip(".-"):
+        ascii_stem = fallback
+    return f"{ascii_stem}{doc.extension}", f"{stem}{doc.extension}"
+
+
+def content_disposition(doc: Document, disposition: str) -> str:
+    ascii_name, full_name = safe_filename(doc)
+    value = f'{disposition}; filename="{ascii_name}"'
+    if full_name != ascii_name:
+        value += f"; filename*=UTF-8''{quote(full_name, safe='')}"
+    return value
+
+
+def document_response(doc: Document, stored, disposition: str) -> FileResponse:
+    response = FileResponse(stored, content_type=doc.content_type)
+    response["Content-Disposition"] = content_disposition(doc, disposition)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    add_never_cache_headers(response)
+    response["Pragma"] = "no-cache"
+    return response
