@@ -138,7 +138,11 @@ def _forget(*, setting, **kwargs):
 def scan(file) -> str | None:
     """The threat the configured scanner finds in ``file``, None when clean or no scanner is
     configured; ScanError when the scanner could not scan (logged)."""
-    engine = scanner()
+    try:
+        engine = scanner()
+    except (ImportError, TypeError) as exc:
+        log.error("settings.DOCUMENT_SCANNER names no scanner: %s", exc)
+        raise ScanError(str(exc)) from exc
     if engine is None:
         return None
     file.seek(0)

@@ -60,6 +60,9 @@ def test_a_scanner_that_cannot_scan_lets_nothing_through(settings, officer, app,
     r = upload(officer, app, PDF_BYTES)
     assert r.status_code == 400
     assert r.data["file"] == ["The file could not be checked for viruses; try again later."]
+    settings.DOCUMENT_SCANNER = "applications.documents.scanning.NoSuchScanner"  # a typo: refused, not a 500
+    assert upload(officer, app, PDF_BYTES).data["file"] == r.data["file"]
+    settings.DOCUMENT_SCANNER = CLAMAV
     zh = client_for(officer, language="zh-hans").post(
         f"/api/v1/applications/{app.pk}/documents/",
         {"kind": "other", "file": SimpleUploadedFile("a.pdf", PDF_BYTES)},
