@@ -3,8 +3,9 @@ MEDIA_ROOT by URL). Who may open one, the audit row each opening writes, and the
 of the response, for the officer page and the API alike.
 
 - Who: the staff roles that work on or decide applications (officer, reviewer, manager,
-  administrator: they collect, review, decide on and release against the documents), for
-  the applications their branch tree holds, and the borrower, for their own applications.
+  administrator, operations supervisor: they collect, review and decide on the documents,
+  and authorise a release against the documents that show its conditions met), for the
+  applications their branch tree holds, and the borrower, for their own applications.
   Collectors and auditors do not open borrowers' papers (an auditor reads the audit trail,
   which records every opening). A role without the right gets 403; an application outside
   one's scope, 404, as if it did not exist.
@@ -33,7 +34,7 @@ from .. import selectors
 from ..models import Document
 
 log = logging.getLogger(__name__)
-DOCUMENT_READERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.BORROWER})
+DOCUMENT_READERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR, Role.BORROWER})
 DISPOSITIONS = ("attachment", "inline")
 NAME_CHARS = 100
 

@@ -17,7 +17,7 @@ from .factories import PDF_BYTES, PNG_BYTES, ApplicationFactory, BorrowerFactory
 
 pytestmark = pytest.mark.django_db
 
-READERS = [Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN]
+READERS = [Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR]
 REFUSED = [Role.COLLECTOR, Role.AUDITOR]
 
 

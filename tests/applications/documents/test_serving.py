@@ -66,6 +66,7 @@ def test_the_disposition_is_one_of_two():
         (Role.REVIEWER, True),
         (Role.MANAGER, True),
         (Role.ADMIN, True),
+        (Role.SUPERVISOR, True),
         (Role.BORROWER, True),  # their own applications: the scope decides
         (Role.COLLECTOR, False),
         (Role.AUDITOR, False),
