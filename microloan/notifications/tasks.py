@@ -3,7 +3,7 @@
 
 from celery import Task, shared_task
 
-from .notifications import notification_deliver, notification_mark_failed, notifications_resend_pending
+from .services import notification_deliver, notification_mark_failed, notifications_resend_pending
 
 
 class DeliverTask(Task):
