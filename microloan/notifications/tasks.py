@@ -1,5 +1,6 @@
 """Celery tasks of the notification outbox. Names are explicit and stable: producers, beat
-(microloan/celery.py) and queued messages refer to them."""
+(microloan/celery.py) and queued messages refer to them, so they stay ``microloan.notifications.*``
+whatever module holds the code."""
 
 from celery import Task, shared_task
 
