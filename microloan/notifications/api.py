@@ -11,8 +11,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from microloan.api import ScopedQueryset
-
+from ..api import ScopedQueryset
 from .models import Notification
 from .selectors import inbox_for
 from .services import notification_mark_read
