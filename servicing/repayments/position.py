@@ -16,6 +16,7 @@ from ..models import Installment, Loan
 
 
 def open_amounts(i: Installment) -> Open:
+    """What the instalment still owes, part by part, for the allocation."""
     return Open(
         key=i.pk,
         penalty=i.unpaid_of("penalty"),
@@ -26,6 +27,7 @@ def open_amounts(i: Installment) -> Open:
 
 
 def current_installments(loan: Loan, *, lock: bool = False) -> list[Installment]:
+    """The loan's current schedule by number; locked for update with ``lock``."""
     qs = Installment.objects.filter(loan=loan, is_current=True, schedule_version=loan.schedule_version)
     if lock:
         qs = qs.select_for_update()

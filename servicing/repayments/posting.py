@@ -126,6 +126,3 @@ def _notify_received(loan, repayment):
             reference=f"repayment:{repayment.pk}",
             dedupe_key=f"repayment:{repayment.pk}:inapp",
         )
-
-
-# --- reversal --------------------------------------------------------------------------
