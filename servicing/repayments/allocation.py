@@ -81,7 +81,7 @@ def save_position(loan, installments, as_of, *, actor, reason: str = "", data: d
     )
 
 
-def journal_repayment(repayment: Repayment, split: Split, actor, version: int) -> JournalEntry:
+def journal_repayment(repayment: Repayment, split: Split, actor, version: int) -> JournalEntry | None:
     loan_id = repayment.loan_id
     return journal_post(
         kind="repayment",
