@@ -76,9 +76,16 @@ def labelled(*row_lists: list[dict]) -> None:
             row["label"] = f"{row['code']} {row['name']}"
 
 
+def stock_columns(first: ColumnSpec, *, share: bool = False) -> list[ColumnSpec]:
+    """A group of loans: its ``first`` column, how many and their outstanding principal (and,
+    with ``share``, its share of the whole)."""
+    cols: list[ColumnSpec] = [first, ("loans", _("Loans"), "int"), ("principal", _("Outstanding principal"), "money")]
+    return [*cols, ("share", _("Share"), "percent")] if share else cols
+
+
 def par_columns(first: ColumnSpec) -> list[ColumnSpec]:
     """The portfolio at risk of a group of loans, after its ``first`` column."""
-    cols: list[ColumnSpec] = [first, ("loans", _("Loans"), "int"), ("principal", _("Outstanding principal"), "money")]
+    cols = stock_columns(first)
     for level, label in (("par1", "PAR1"), ("par30", "PAR30"), ("par90", "PAR90")):
         cols += [
             (f"{level}_loans", _("%(par)s loans") % {"par": label}, "int"),

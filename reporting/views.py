@@ -16,7 +16,7 @@ from microloan.web import role_required
 from . import selectors
 from .charts import column_chart, hbar_chart, money_text
 from .pages import Filters, Report, full, report_page, same_figures
-from .tables import labelled, par_columns, table, turnaround_columns
+from .tables import labelled, par_columns, stock_columns, table, turnaround_columns
 
 # Bar colours, from good (0) to bad (4).
 BUCKET_TONES = {"current": 0, "1-30": 1, "31-60": 2, "61-90": 3, "91-180": 4, "180+": 4}
@@ -30,6 +30,19 @@ def report_index(request):
     return render(
         request, "reports/index.html", {**selectors.report_date(), "full": full(request.user), "report": "index"}
     )
+
+
+def _bars(name: str, title: str, bars: list[tuple]) -> dict:
+    """A bar chart ``chart-<name>`` of figures that are also in one of the page's tables."""
+    return hbar_chart(chart_id=f"chart-{name}", title=title, desc=same_figures(), css=name, bars=bars)
+
+
+def _share_bars(rows: list[dict], tones: dict[str, int], tone_key: str) -> list[tuple]:
+    """Each row's outstanding principal as a bar, labelled with its share, coloured by ``tone_key``."""
+    return [
+        (r["label"], r["principal"], f"{money_text(r['principal'])} · {percent(r['share'])}", tones[r[tone_key]])
+        for r in rows
+    ]
 
 
 # --- portfolio at risk -------------------------------------------------------------------
@@ -50,12 +63,7 @@ def _par(f: Filters) -> Report:
         table(
             "buckets",
             _("Overdue buckets"),
-            [
-                ("label", _("Bucket")),
-                ("loans", _("Loans"), "int"),
-                ("principal", _("Outstanding principal"), "money"),
-                ("share", _("Share"), "percent"),
-            ],
+            stock_columns(("label", _("Bucket")), share=True),
             data["buckets"],
             {
                 "loans": total["loans"],
@@ -67,27 +75,15 @@ def _par(f: Filters) -> Report:
 
     def charts():
         return [
-            hbar_chart(
-                chart_id="chart-buckets",
-                title=_("Outstanding principal by overdue bucket"),
-                desc=same_figures(),
-                css="buckets",
-                bars=[
-                    (
-                        b["label"],
-                        b["principal"],
-                        f"{money_text(b['principal'])} · {percent(b['share'])}",
-                        BUCKET_TONES[b["bucket"]],
-                    )
-                    for b in data["buckets"]
-                ],
+            _bars(
+                "buckets",
+                _("Outstanding principal by overdue bucket"),
+                _share_bars(data["buckets"], BUCKET_TONES, "bucket"),
             ),
-            hbar_chart(
-                chart_id="chart-par",
-                title=_("Portfolio at risk"),
-                desc=same_figures(),
-                css="par",
-                bars=[
+            _bars(
+                "par",
+                _("Portfolio at risk"),
+                [
                     (label, total[level] or 0, percent(total[level]), tone)
                     for level, label, tone in (("par1", "PAR1", 2), ("par30", "PAR30", 3), ("par90", "PAR90", 4))
                 ],
@@ -113,10 +109,7 @@ def _classification(f: Filters) -> Report:
             "classes",
             _("Classification and provisions"),
             [
-                ("label", _("Class")),
-                ("loans", _("Loans"), "int"),
-                ("principal", _("Outstanding principal"), "money"),
-                ("share", _("Share"), "percent"),
+                *stock_columns(("label", _("Class")), share=True),
                 ("rate", _("Provision rate"), "percent"),
                 ("required", _("Provision required"), "money"),
                 ("held", _("Provision held"), "money"),
@@ -129,27 +122,15 @@ def _classification(f: Filters) -> Report:
 
     def charts():
         return [
-            hbar_chart(
-                chart_id="chart-classes",
-                title=_("Outstanding principal by class"),
-                desc=same_figures(),
-                css="classes",
-                bars=[
-                    (
-                        r["label"],
-                        r["principal"],
-                        f"{money_text(r['principal'])} · {percent(r['share'])}",
-                        CLASS_TONES[r["classification"]],
-                    )
-                    for r in rows
-                ],
+            _bars(
+                "classes",
+                _("Outstanding principal by class"),
+                _share_bars(rows, CLASS_TONES, "classification"),
             ),
-            hbar_chart(
-                chart_id="chart-provisions",
-                title=_("Provision held by class"),
-                desc=same_figures(),
-                css="provisions",
-                bars=[(r["label"], r["held"], money_text(r["held"]), CLASS_TONES[r["classification"]]) for r in rows],
+            _bars(
+                "provisions",
+                _("Provision held by class"),
+                [(r["label"], r["held"], money_text(r["held"]), CLASS_TONES[r["classification"]]) for r in rows],
             ),
         ]
 
@@ -245,12 +226,10 @@ def _officers(f: Filters) -> Report:
 
     def charts():
         return [
-            hbar_chart(
-                chart_id="chart-officers",
-                title=_("Active portfolio by loan officer"),
-                desc=same_figures(),
-                css="officers",
-                bars=[
+            _bars(
+                "officers",
+                _("Active portfolio by loan officer"),
+                [
                     (r["name"], r["portfolio"], f"{money_text(r['portfolio'])} · PAR30 {percent(r['par30'])}")
                     for r in rows
                 ],
@@ -284,12 +263,10 @@ def _turnaround(f: Filters) -> Report:
 
     def charts():
         return [
-            hbar_chart(
-                chart_id="chart-turnaround",
-                title=_("Median hours from submission to decision, by approver"),
-                desc=same_figures(),
-                css="turnaround",
-                bars=[
+            _bars(
+                "turnaround",
+                _("Median hours from submission to decision, by approver"),
+                [
                     (
                         r["name"],
                         r["median_hours"] or 0,
