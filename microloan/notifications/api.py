@@ -11,14 +11,11 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-<<<<<<< HEAD:microloan/notifications/api.py
+from microloan.api import ScopedQueryset
+
 from .models import Notification
 from .selectors import inbox_for
 from .services import notification_mark_read
-=======
-from .api import ScopedQueryset
-from .notifications import Notification, inbox_for, notification_mark_read
->>>>>>> h/api:microloan/notifications_api.py
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):
