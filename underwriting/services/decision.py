@@ -18,7 +18,6 @@ from microloan.policy import policy
 
 from ..limits import apr_cap_check, exposure_cap_check
 from ..models import AuthorityLimit, CommitteeMember, Decision, DecisionKind
-from .four_eyes import _four_eyes, _reviewers
 from .terms import offer_schedule
 
 
@@ -63,7 +62,6 @@ def application_decide(
     if action is None:
         raise InvalidInput({"decision": [_("Choose approve, reject or return.")]})
     APPLICATION_WORKFLOW.check(obj=app, action=action, actor=actor)
-    _four_eyes(actor, app, as_what=_("decide"), also=_reviewers(app))
     assessment = app.assessments.select_related("scorecard").order_by("-id").first()
     round_no = app.reviews.count()
     snapshot = {

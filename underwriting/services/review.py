@@ -10,7 +10,6 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.errors import InvalidInput
 
 from ..models import Investigation, Review
-from .four_eyes import _four_eyes
 
 
 @transaction.atomic
@@ -18,7 +17,6 @@ def application_review(*, actor, application, opinion: str, comment: str = "") -
     app = application_lock(application)
     APPLICATION_WORKFLOW.check(obj=app, action="review", actor=actor)
     investigation = Investigation.objects.filter(application=app).first()
-    _four_eyes(actor, app, as_what=_("review"), also={investigation.investigator_id} if investigation else set())
     errors = {}
     if investigation is None:
         errors["investigation"] = [_("The field investigation has not been recorded.")]
