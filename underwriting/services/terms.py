@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from microloan.business_date import business_date
 from microloan.lending.money import money
+from microloan.lending.money import rate as round_rate
 from microloan.lending.schedule import FREQUENCIES, build_schedule
 
 
@@ -57,7 +58,7 @@ def repayment_capacity(
     after expenses and existing instalments."""
     if monthly_income <= 0:
         return Capacity(proposed_installment, Decimal("9.9999"), Decimal("0.00"))
-    dsr = ((existing_installments + proposed_installment) / monthly_income).quantize(Decimal("0.0001"))
+    dsr = round_rate((existing_installments + proposed_installment) / monthly_income)  # half-up, 4 places
     by_dsr = monthly_income * dsr_limit - existing_installments
     by_budget = monthly_income - monthly_expenses - existing_installments
     return Capacity(proposed_installment, min(dsr, Decimal("9.9999")), money(max(Decimal(0), min(by_dsr, by_budget))))
