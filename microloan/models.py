@@ -54,12 +54,16 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Credit reviewer")
     MANAGER = "manager", _("Branch manager")
     COLLECTOR = "collector", _("Collector")
+    # 作业监督岗: authorises the release of a disbursement another person prepared.
+    SUPERVISOR = "supervisor", _("Operations supervisor")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
     BORROWER = "borrower", _("Borrower")
 
 
-STAFF_ROLES = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.COLLECTOR, Role.AUDITOR, Role.ADMIN})
+STAFF_ROLES = frozenset(
+    {Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.COLLECTOR, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN}
+)
 
 
 class User(AbstractUser):
