@@ -148,4 +148,4 @@ class BusinessCalendar(models.Model):
 
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
-from .notifications import Notification  # noqa: E402,F401
+from .notifications.models import Notification  # noqa: E402,F401 - the outbox model lives in its own package

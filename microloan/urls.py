@@ -13,7 +13,7 @@ from underwriting import api as underwriting_api
 
 from . import views
 from .ledger import views as ledger_views
-from .notifications_api import MyNotificationReadView, MyNotificationsView
+from .notifications.api import MyNotificationReadView, MyNotificationsView
 
 router = DefaultRouter()
 router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")
