@@ -29,3 +29,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def enrolled(user):
+    """A confirmed authenticator (TOTP device) for ``user``; ``twofactor.current_code`` reads
+    what its app would show."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)

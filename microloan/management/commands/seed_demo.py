@@ -9,11 +9,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
-from microloan import scenarios
+from microloan import scenarios, twofactor
 from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
 from servicing.models import PaymentChannel
@@ -26,6 +27,12 @@ STAFF = [
     ("auditor", Role.AUDITOR, "钱", "稽核", None),
     ("admin", Role.ADMIN, "孙", "管理员", None),
 ]
+
+# The demo's authenticator secret for the roles that need a second factor (manager, admin):
+# RFC 6238's test key, base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ. For the demo only: a real
+# user enrols their own on the web login's second step.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 ALL_METHODS = ["annuity", "equal_principal", "interest_only", "flat"]
 PRODUCTS = [
@@ -121,6 +128,10 @@ class Command(BaseCommand):
         for username, role, *_ in STAFF:
             self.stdout.write(f"  {username:<10} {role.label}")
         self.stdout.write(f"  {'borrower':<10} {Role.BORROWER.label} (mobile API)")
+        self.stdout.write(
+            f"  manager and admin also give an authenticator code: secret {DEMO_TOTP_SECRET}"
+            " (or: manage.py demo_totp manager)"
+        )
 
     def _branches(self) -> Branch:
         hq, _ = Branch.objects.get_or_create(code="HQ", defaults={"name": "总行普惠金融部"})
@@ -148,6 +159,8 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             users[username] = user
+            if twofactor.otp_required(user) and not TOTPDevice.objects.filter(user=user).exists():
+                TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True)
         return users
 
     def _products(self) -> dict[str, Product]:
