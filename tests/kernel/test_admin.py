@@ -12,7 +12,7 @@ from django.urls import reverse
 from microloan import twofactor
 from microloan.models import AuditEvent, Role
 
-from .factories import PASSWORD, UserFactory, enrolled
+from .factories import PASSWORD, UserFactory, enrolled, login_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +62,12 @@ def test_a_session_without_the_second_factor_is_not_let_in(admin_user):
     client = Client()
     client.force_login(admin_user)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_session_verified_by_the_second_factor_is(admin_user):
+    client = Client()
+    login_verified(client, admin_user)
+    assert client.get(reverse("admin:index")).status_code == 200
 
 
 def test_the_web_second_step_opens_the_admin_too(admin_user):
