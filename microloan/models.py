@@ -54,12 +54,16 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Credit reviewer")
     MANAGER = "manager", _("Branch manager")
     COLLECTOR = "collector", _("Collector")
+    # 作业监督岗: authorises the release of a disbursement another person prepared.
+    SUPERVISOR = "supervisor", _("Operations supervisor")
     AUDITOR = "auditor", _("Auditor")
     ADMIN = "admin", _("Administrator")
     BORROWER = "borrower", _("Borrower")
 
 
-STAFF_ROLES = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.COLLECTOR, Role.AUDITOR, Role.ADMIN})
+STAFF_ROLES = frozenset(
+    {Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.COLLECTOR, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN}
+)
 
 
 class User(AbstractUser):
@@ -144,4 +148,4 @@ class BusinessCalendar(models.Model):
 
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
-from .notifications import Notification  # noqa: E402,F401
+from .notifications.models import Notification  # noqa: E402,F401 - the outbox model lives in its own package

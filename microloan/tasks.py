@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications_tasks  # noqa: F401 - autodiscovery looks for tasks.py only
+from .notifications import tasks as notifications_tasks  # noqa: F401 - autodiscovery looks for tasks.py only
 
 
 @shared_task(name="microloan.heartbeat")

@@ -15,7 +15,7 @@ from underwriting import api as underwriting_api
 from . import auth_api, views
 from . import auth_views as login_views
 from .ledger import views as ledger_views
-from .notifications_api import MyNotificationReadView, MyNotificationsView
+from .notifications.api import MyNotificationReadView, MyNotificationsView
 
 router = DefaultRouter()
 router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")

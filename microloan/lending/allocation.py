@@ -14,9 +14,9 @@ from .money import ZERO
 PARTS = ("penalty", "fee", "interest", "principal")
 
 
-@dataclass(frozen=True)
-class Open:
-    """What is still owed on one instalment."""
+@dataclass
+class _Parts:
+    """An amount in the allocation's four parts, in the order they are settled."""
 
     key: int  # the instalment's id (or number, in pure tests)
     penalty: Decimal = ZERO
@@ -30,16 +30,13 @@ class Open:
 
 
 @dataclass
-class Allocation:
-    key: int
-    penalty: Decimal = ZERO
-    fee: Decimal = ZERO
-    interest: Decimal = ZERO
-    principal: Decimal = ZERO
+class Open(_Parts):
+    """What is still owed on one instalment."""
 
-    @property
-    def total(self) -> Decimal:
-        return self.penalty + self.fee + self.interest + self.principal
+
+@dataclass
+class Allocation(_Parts):
+    """What a payment settles on one instalment."""
 
 
 @dataclass

@@ -3,7 +3,7 @@ microloan/urls.py; until then the tests use this urlconf)."""
 
 from django.urls import path
 
-from microloan.notifications_api import MyNotificationReadView, MyNotificationsView
+from microloan.notifications.api import MyNotificationReadView, MyNotificationsView
 from microloan.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = [

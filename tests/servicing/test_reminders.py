@@ -26,7 +26,7 @@ from servicing.tasks import reminders_for_date
 from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
-from ..kernel.test_notifications import FILE_BACKEND, celery_workers, wait_for
+from ..kernel.notifications.helpers import FILE_BACKEND, celery_workers, wait_for
 from ..underwriting.conftest import submitted_app, to_pending
 from .conftest import BUSINESS_DATE
 

@@ -11,7 +11,9 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .notifications import Notification, inbox_for, notification_mark_read
+from .models import Notification
+from .selectors import inbox_for
+from .services import notification_mark_read
 
 
 class NotificationOutputSerializer(serializers.ModelSerializer):

@@ -1,9 +1,10 @@
 """Celery tasks of the notification outbox. Names are explicit and stable: producers, beat
-(microloan/celery.py) and queued messages refer to them."""
+(microloan/celery.py) and queued messages refer to them, so they stay ``microloan.notifications.*``
+whatever module holds the code."""
 
 from celery import Task, shared_task
 
-from .notifications import notification_deliver, notification_mark_failed, notifications_resend_pending
+from .services import notification_deliver, notification_mark_failed, notifications_resend_pending
 
 
 class DeliverTask(Task):

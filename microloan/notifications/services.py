@@ -1,43 +1,23 @@
-"""Notifications: an outbox that Celery delivers by channel (SMS, e-mail, in-app).
-
-A message that must reach somebody is written as a ``Notification`` row in the same
-transaction as the event that causes it (``notification_enqueue`` /
-``notifications_enqueue_many``); only after that transaction commits is the broker told
-(``transaction.on_commit``). When the broker is down the row simply stays ``pending`` and the
-``microloan.notifications.resend_pending`` beat job hands it over later, so nothing is lost and
-nothing is sent for an event that was rolled back.
-
-Delivery (``notification_deliver``) locks the row, so two workers holding the same id send it
-once; it honours ``not_before`` and, when the row carries the recipient's time zone, the quiet
-hours (no automatic message between ``NOTIFY_QUIET_START`` and ``NOTIFY_QUIET_END`` local
-time, 22:00-08:00 by default): a message that comes due inside them is held back until they end.
-
-SMS goes through a small backend interface (``SmsBackend``: console or JSON-lines file by
-default; a gateway adapter plugs in through ``SMS_BACKEND``), e-mail through Django's mail
-backends, and in-app messages are "sent" by becoming visible at ``GET /api/v1/me/notifications/``.
-
-This module must not import ``microloan.models`` at module level: ``models.py`` imports it.
-"""
+"""Writing to the outbox and moving its rows along: ``notification_enqueue`` /
+``notifications_enqueue_many`` (in the event's transaction; the broker hears after the commit),
+``notifications_publish`` (the hand-over to the broker), ``notification_deliver`` (once, locked,
+out of the quiet hours), ``notifications_resend_pending`` (the beat's safety net) and
+``notification_mark_read`` (the in-app inbox)."""
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
-import sys
-from datetime import datetime, time, timedelta
-from functools import lru_cache, partial
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
+
+from .channels import NotificationDeliveryError, channel_send
+from .models import Channel, Notification, NotificationStatus
+from .quiet_hours import next_allowed_time
+from .selectors import inbox_for, notifications_due
 
 log = logging.getLogger(__name__)
 
@@ -49,172 +29,7 @@ RESEND_BATCH = 500
 RESEND_MAX_CHUNKS = 40
 
 
-class Channel(models.TextChoices):
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("E-mail")
-    INAPP = "inapp", _("In-app")
-
-
-class NotificationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class Notification(models.Model):
-    """One message to one recipient on one channel (the outbox row).
-
-    Kernel and generic: what it is about is ``kind`` plus a ``reference`` string such as
-    "installment:12", never a foreign key into the lifecycle apps. ``dedupe_key`` (unique)
-    makes "once per instalment and kind" a constraint rather than a hope.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        help_text="The in-app recipient.",
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    to_address = models.CharField(
-        _("to"), max_length=254, blank=True, default="", help_text="Mobile number or e-mail address; empty for in-app."
-    )
-    language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    subject = models.CharField(_("subject"), max_length=200, blank=True, default="")
-    body = models.TextField(_("body"))
-    kind = models.CharField(_("kind"), max_length=40)
-    reference = models.CharField(_("reference"), max_length=100, blank=True, default="", db_index=True)
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    # The recipient's time zone: when set, delivery also keeps to the quiet hours there.
-    tz_name = models.CharField(_("time zone"), max_length=50, blank=True, default="")
-    not_before = models.DateTimeField(_("not before"), default=timezone.now)
-    status = models.CharField(
-        _("status"), max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
-    # When the row was last handed to the broker; null means "not handed over": resend_pending
-    # takes such rows at once, others only once they look lost.
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # resend_pending's scan: the pending rows are few however large the table grows.
-            models.Index(fields=["not_before"], condition=Q(status="pending"), name="notification_pending_due"),
-            models.Index(fields=["user", "channel", "-created_at"], name="notification_inbox"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.kind} {self.reference} ({self.status})"
-
-
-# --- quiet hours -----------------------------------------------------------------------
-
-
-def _hhmm(value: str | time) -> time:
-    if isinstance(value, time):
-        return value
-    hours, minutes = str(value).split(":")
-    return time(int(hours), int(minutes))
-
-
-@lru_cache(maxsize=64)
-def _zone(tz_name: str) -> ZoneInfo:
-    return ZoneInfo(tz_name)
-
-
-def next_allowed_time(
-    now_utc: datetime, tz_name: str, start: str | time | None = None, end: str | time | None = None
-) -> datetime:
-    """The earliest moment at or after ``now_utc`` when an automatic message may go out to
-    somebody living in ``tz_name``.
-
-    ``start``-``end`` is the allowed window in local time (by default 08:00-22:00: from
-    ``NOTIFY_QUIET_END`` to ``NOTIFY_QUIET_START``, the quiet hours being 22:00-08:00). Inside
-    the window the answer is ``now_utc`` itself; otherwise the next local ``start``, in UTC.
-    """
-    start = _hhmm(start or str(getattr(settings, "NOTIFY_QUIET_END", "08:00")))
-    end = _hhmm(end or str(getattr(settings, "NOTIFY_QUIET_START", "22:00")))
-    if start == end:  # no quiet hours at all
-        return now_utc
-    zone = _zone(tz_name or settings.TIME_ZONE)
-    local = now_utc.astimezone(zone)
-    t = local.time().replace(tzinfo=None)
-    allowed = (start <= t < end) if start < end else (t >= start or t < end)
-    if allowed:
-        return now_utc
-    day = local.date() if t < start else local.date() + timedelta(days=1)
-    opens = datetime.combine(day, start, tzinfo=zone)
-    return opens.astimezone(ZoneInfo("UTC"))
-
-
-# --- SMS backends ("microloan.sms") ------------------------------------------------------
-
-
-class SmsBackend:
-    """Sends one text message. Subclasses raise on failure, so the delivery is retried."""
-
-    def send(self, to: str, text: str) -> None:
-        raise NotImplementedError
-
-
-class ConsoleSmsBackend(SmsBackend):
-    """Prints each message to standard output (development and demos)."""
-
-    def send(self, to: str, text: str) -> None:
-        sys.stdout.write(f"[SMS to {to}] {text}\n")
-        sys.stdout.flush()
-
-
-class FileSmsBackend(SmsBackend):
-    """Appends each message as one JSON line to ``SMS_FILE_PATH`` (default ``var/sms.log``).
-
-    The path may also come from the environment variable of the same name, which is how a
-    test points a worker subprocess at its own file without touching the settings.
-    """
-
-    def __init__(self, path: str | os.PathLike | None = None):
-        self.path = Path(
-            path
-            or getattr(settings, "SMS_FILE_PATH", None)
-            or os.environ.get("SMS_FILE_PATH")
-            or Path(settings.BASE_DIR) / "var" / "sms.log"
-        )
-
-    def send(self, to: str, text: str) -> None:
-        line = json.dumps({"at": timezone.now().isoformat(), "to": to, "text": text}, ensure_ascii=False) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            # Several worker processes append to the same file: one whole line each.
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                fh.write(line)
-                fh.flush()
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-DEFAULT_SMS_BACKEND = "microloan.notifications.ConsoleSmsBackend"
-
-
-def sms_backend() -> SmsBackend:
-    """The configured backend: ``SMS_BACKEND`` (a dotted path) from the settings, else the
-    environment, else the console."""
-    path = getattr(settings, "SMS_BACKEND", None) or os.environ.get("SMS_BACKEND") or DEFAULT_SMS_BACKEND
-    return import_string(path)()
-
-
 # --- enqueueing ----------------------------------------------------------------------------
-
-
-class NotificationDeliveryError(Exception):
-    """A channel refused or failed a message; the failure is recorded and the task retries."""
 
 
 def _insert_ignoring_conflicts(objs: list[Notification]) -> list[int]:
@@ -368,7 +183,7 @@ def notifications_publish(ids: list[int], *, queue: str | None = None) -> int:
     """Hands notification ids to the broker, one ``deliver`` task each. Never raises: when
     the broker is down the rest are marked "not handed over" for resend_pending, and the
     event that caused them has committed all the same. Returns how many were published."""
-    from .notifications_tasks import deliver  # the tasks module imports this one
+    from .tasks import deliver  # the tasks module imports this one
 
     queue = queue or _current_queue()
     published = 0
@@ -413,17 +228,6 @@ def max_attempts() -> int:
     return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 6))
 
 
-def _send(n: Notification) -> None:
-    if n.channel == Channel.SMS:
-        sms_backend().send(n.to_address, n.body)
-    elif n.channel == Channel.EMAIL:
-        EmailMessage(subject=n.subject, body=n.body, to=[n.to_address]).send(fail_silently=False)
-    elif n.channel == Channel.INAPP:
-        pass  # sending is becoming visible in the user's list
-    else:
-        raise NotificationDeliveryError(f"unknown channel {n.channel!r}")
-
-
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> str:
     """Sends one notification on its channel, at most once, and returns an ``Outcome``.
 
@@ -450,7 +254,7 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
                 return Outcome.DEFERRED
         n.attempts += 1
         try:
-            _send(n)
+            channel_send(n)
         except Exception as exc:
             n.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if n.attempts >= max_attempts():
@@ -476,14 +280,7 @@ def notification_mark_failed(*, notification_id: int, error: str = "") -> bool:
     )
 
 
-def notifications_due(*, now: datetime | None = None):
-    """Pending rows that are due and not in the broker's hands: never handed over, or handed
-    over longer than ``NOTIFY_RESEND_AFTER_SECONDS`` (60) ago and apparently lost."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=int(getattr(settings, "NOTIFY_RESEND_AFTER_SECONDS", 60)))
-    return Notification.objects.filter(status=NotificationStatus.PENDING, not_before__lte=now).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale)
-    )
+# --- resending -----------------------------------------------------------------------------
 
 
 def _publish_into(out: list[int], ids: list[int], queue: str | None) -> None:
@@ -528,13 +325,6 @@ def notifications_resend_pending(
 # --- in-app --------------------------------------------------------------------------------
 
 
-def inbox_for(*, user):
-    """The user's in-app notifications that have been delivered, newest first."""
-    return Notification.objects.filter(user=user, channel=Channel.INAPP, status=NotificationStatus.SENT).order_by(
-        "-created_at", "-id"
-    )
-
-
 def notification_mark_read(*, user, notification_id: int, now: datetime | None = None) -> Notification:
     """Marks one of ``user``'s own in-app notifications read (once; later calls keep the
     first time). Another user's notification does not exist for them."""
@@ -543,28 +333,3 @@ def notification_mark_read(*, user, notification_id: int, now: datetime | None =
         n.read_at = now or timezone.now()
         Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=n.read_at)
     return n
-
-
-# --- the words of a message -------------------------------------------------------------------
-
-
-def reader_language(language: str | None) -> str:
-    """The language a message is written in: the reader's, when the product speaks it; the
-    installation's default otherwise."""
-    return language if language and language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def sms_signature(language: str | None) -> str:
-    """The lender's name that opens an SMS (the carriers ask for it): "【示范小额贷款有限公司】",
-    "[Demo Microcredit Co., Ltd.] ", the English name for an English reader when the settings
-    give one. Reminders, complaint messages and overdue notices all sign with it."""
-    from django.utils import translation
-    from django.utils.translation import gettext
-
-    language = reader_language(language)
-    lender = getattr(settings, "LENDER", {}) or {}
-    name = (lender.get("name_en") if language == "en" else None) or lender.get("name") or ""
-    if not name:
-        return ""
-    with translation.override(language):
-        return gettext("[%(lender)s] ") % {"lender": name}
