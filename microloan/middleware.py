@@ -10,11 +10,11 @@ pay a session write per request.
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .logins import LAST_ACTIVITY_KEY
+from .logins import LAST_ACTIVITY_KEY, is_staff_session_user
 
 TOUCH_SECONDS = 60
 
@@ -26,7 +26,11 @@ class StaffIdleTimeoutMiddleware:
     def __call__(self, request):
         session = getattr(request, "session", None)
         last = session.get(LAST_ACTIVITY_KEY) if session is not None else None
-        if last is not None:
+        if last is None and session is not None and SESSION_KEY in session:
+            # A staff session opened before the timeout existed: timed from now on.
+            if is_staff_session_user(request.user):
+                session[LAST_ACTIVITY_KEY] = timezone.now().timestamp()
+        elif last is not None:
             now = timezone.now().timestamp()
             idle = now - float(last)
             if idle > settings.MICROLOAN_STAFF_IDLE_MINUTES * 60:

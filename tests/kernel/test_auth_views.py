@@ -67,13 +67,17 @@ def test_managers_and_administrators_give_a_code_after_the_password(role, pinned
     assert AuditEvent.objects.filter(entity_id=user.pk, action="login", data__channel="web").exists()
 
 
-def test_the_second_step_keeps_the_next_page_and_refuses_outside_ones():
+def test_the_second_step_keeps_the_next_page_and_refuses_outside_ones(pinned_clock):
     manager = UserFactory(role=Role.MANAGER)
     device = enrolled(manager)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     r = client.post(f"{LOGIN}?next=/loans/", {"username": manager.username, "password": PASSWORD, "next": "/loans/"})
     assert r["Location"] == OTP
     assert client.post(OTP, {"code": twofactor.current_code(device)})["Location"] == "/loans/"
+    client.post("/accounts/logout/")
+    pinned_clock.shift(timedelta(seconds=31))  # the next code
+    client.post(LOGIN, {"username": manager.username, "password": PASSWORD, "next": "https://evil.example/"})
+    assert client.post(OTP, {"code": twofactor.current_code(device)})["Location"] == "/"
 
 
 def test_the_second_step_without_a_password_first_goes_back_to_the_login(pinned_clock):

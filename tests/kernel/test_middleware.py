@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
+from microloan.logins import LAST_ACTIVITY_KEY
 from microloan.models import AuditEvent, Role
 
 from .factories import UserFactory
@@ -52,3 +53,16 @@ def test_a_borrower_session_is_not_timed(settings, pinned_clock, borrower_user):
     client.force_login(borrower_user)
     pinned_clock.shift(timedelta(hours=2))
     assert client.get("/api/v1/me/").status_code == 200
+
+
+def test_a_staff_session_from_before_the_timeout_is_timed_from_its_next_request(settings, pinned_clock):
+    settings.MICROLOAN_STAFF_IDLE_MINUTES = 30
+    client = Client()
+    client.force_login(UserFactory(role=Role.OFFICER))
+    session = client.session
+    del session[LAST_ACTIVITY_KEY]
+    session.save()
+    assert client.get("/").status_code == 200
+    assert LAST_ACTIVITY_KEY in client.session
+    pinned_clock.shift(timedelta(minutes=31))
+    assert client.get("/").status_code == 302
