@@ -90,3 +90,15 @@ def test_the_admin_login_locks_out_after_the_configured_failures(settings, admin
     r = client.post(login_url(), {"username": admin_user.username, "password": PASSWORD, "otp_token": ""})
     assert r.status_code == 429
     assert AuditEvent.objects.filter(entity_id=admin_user.pk, action="lockout", data__channel="admin").exists()
+
+
+def test_wrong_codes_at_the_admin_login_count_as_failed_logins(settings, admin_user, pinned_clock):
+    settings.AXES_FAILURE_LIMIT = 2
+    device = enrolled(admin_user)
+    wrong = "000000" if twofactor.current_code(device) != "000000" else "111111"
+    client = Client()
+    form = {"username": admin_user.username, "password": PASSWORD, "otp_token": wrong}
+    assert client.post(login_url(), form).status_code == 200
+    assert AuditEvent.objects.filter(entity_id=admin_user.pk, action="login_failed", data__step="otp").exists()
+    pinned_clock.shift(timedelta(seconds=3))
+    assert client.post(login_url(), form).status_code == 429
