@@ -208,12 +208,23 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
 
+    def name_in(self, language: str | None) -> str:
+        """The name a reader of ``language`` sees (see ``product_name``)."""
+        return product_name(name=self.name, name_en=self.name_en, language=language)
+
     @property
     def display_name(self) -> str:
         """The name in the active language (the Chinese name is the product's legal name)."""
         from django.utils.translation import get_language
 
-        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+        return self.name_in(get_language())
+
+
+def product_name(*, name: str, name_en: str, language: str | None) -> str:
+    """A product's name for a reader of ``language``: the English name for an English reader
+    when the product has one, otherwise the Chinese name (the product's legal name). The one
+    rule for the product's model, pages, contracts and the reports' value rows alike."""
+    return name_en if name_en and (language or "").startswith("en") else name
 
 
 class ApplicationStatus(models.TextChoices):

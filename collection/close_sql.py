@@ -303,7 +303,7 @@ def _accrue_penalty(db: PostgresDialect) -> str:
     """
 
 
-# --- step 2: the loan's figures (refresh_loan_figures, bucket_for, classification_for) ---------
+# --- step 2: the loan's figures (refresh_loan_figures, days_past_due, bucket_for, classification_for)
 
 
 def _bucket_case(dpd: str) -> str:

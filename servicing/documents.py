@@ -96,9 +96,9 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
             opening_balance=opening,
             lines=lines,
             closing_balance=closing,
-            schedule_rows=[
-                (i.number, i.due_date, i.total_due - i.interest_waived, i.total_paid, i.status) for i in installments
-            ],
+            # Net of every waiver (penalty and forgiven interest), so the unpaid column is the
+            # instalment's ``unpaid``.
+            schedule_rows=[(i.number, i.due_date, i.total_owed, i.total_paid, i.status) for i in installments],
             days_past_due=loan.days_past_due,
             penalty_outstanding=loan.penalty_outstanding,
         ),

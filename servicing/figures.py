@@ -1,10 +1,10 @@
-"""A loan's arrears figures as of a business date, as plain rules: its bucket, its class, the
-penalty interest one closed day accrues, and the loan-loss provision its class requires.
+"""A loan's arrears figures as of a business date, as plain rules: each instalment's status,
+the days past due, the loan row's figures, its bucket, its class, the penalty interest one
+closed day accrues, and the loan-loss provision its class requires.
 
 These are the single definitions of what the daily close computes in SQL: ``collection.close_sql``
 generates its CASE expressions from the tables below, and tests/collection/test_close_sql.py
-checks on random books that the close and these rules (with ``installment_status`` and
-``refresh_loan_figures`` for the rest of the figures) agree on every loan. Thresholds that an
+checks on random books that the close and these rules agree on every loan. Thresholds that an
 installation may change (the class boundaries, the provision rates, the penalty day basis) are
 policy and come in as arguments; the bucket boundaries are what the buckets are called, so
 they live here.
@@ -19,8 +19,7 @@ from decimal import Decimal
 
 from microloan.lending.money import ZERO, money
 
-from .models import Bucket, Classification, Installment, InstallmentStatus
-from .repayments import installment_status
+from .models import Bucket, Classification, Installment, InstallmentStatus, Loan
 
 # Each bucket holds the days past due up to its bound (inclusive); beyond the last bound, 180+.
 BUCKET_BOUNDS: tuple[tuple[int, Bucket], ...] = (
@@ -37,6 +36,45 @@ BUCKET_BEYOND = Bucket.B180_PLUS
 # a loan no threshold applies to is normal.
 CLASSES: tuple[Classification, ...] = tuple(Classification)
 GRADED = CLASSES[1:]  # the classes with a threshold: special mention .. loss
+
+
+def installment_status(i: Installment, as_of: date) -> str:
+    """The one rule (shared with the daily close): paid, overdue, partially paid or due."""
+    if i.unpaid <= 0:
+        return InstallmentStatus.PAID
+    if i.due_date < as_of:
+        return InstallmentStatus.OVERDUE
+    if i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid > 0:
+        return InstallmentStatus.PARTIALLY_PAID
+    return InstallmentStatus.DUE
+
+
+def overdue_installments(installments: Iterable[Installment], as_of: date) -> list[Installment]:
+    """The instalments overdue on ``as_of`` (fell due before it, something unpaid), the oldest
+    first (by due date, then number)."""
+    return sorted(
+        (i for i in installments if installment_status(i, as_of) == InstallmentStatus.OVERDUE),
+        key=lambda i: (i.due_date, i.number),
+    )
+
+
+def days_past_due(installments: Iterable[Installment], as_of: date) -> int:
+    """Days from the due date of the oldest overdue instalment to ``as_of``; 0 when nothing is
+    overdue. The one definition: the loan's figures, the day's penalty and (in SQL) the close."""
+    overdue = overdue_installments(installments, as_of)
+    return (as_of - overdue[0].due_date).days if overdue else 0
+
+
+def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: date) -> list[str]:
+    """Keeps the loan row's figures in step with its instalments (same rules as the close) and
+    returns the fields to save. The status is not touched here: the repayments' ``save_position``
+    takes the close or reopen through the loan's table, so it is audited."""
+    overdue = overdue_installments(installments, as_of)
+    loan.outstanding_principal = sum((i.unpaid_of("principal") for i in installments), start=ZERO)
+    loan.overdue_amount = sum((i.unpaid for i in overdue), start=ZERO)
+    loan.penalty_outstanding = sum((i.unpaid_of("penalty") for i in installments), start=ZERO)
+    loan.days_past_due = days_past_due(overdue, as_of)
+    return ["outstanding_principal", "overdue_amount", "penalty_outstanding", "days_past_due", "credit_balance"]
 
 
 def bucket_for(days_past_due: int) -> Bucket:
@@ -73,13 +111,10 @@ def day_penalty(
     instalments: nothing while the loan is within its grace days (days past due <= grace days)
     or when it rounds to nothing; otherwise the principal overdue at the end of the day × the
     annual penalty rate / ``day_basis``, to the cent half-up, on the oldest overdue instalment."""
-    overdue = sorted(
-        (i for i in installments if installment_status(i, as_of) == InstallmentStatus.OVERDUE),
-        key=lambda i: (i.due_date, i.number),
-    )
+    overdue = overdue_installments(installments, as_of)
     if not overdue:
         return None
-    days = (as_of - overdue[0].due_date).days
+    days = days_past_due(overdue, as_of)
     if days <= grace_days:
         return None
     principal = sum((i.principal_due - i.principal_paid for i in overdue), start=ZERO)

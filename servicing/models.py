@@ -209,6 +209,12 @@ class Installment(models.Model):
     def total_paid(self):
         return sum((getattr(self, paid) for _due, paid, _waived in self.DUE_PARTS), start=Decimal("0"))
 
+    @property
+    def total_owed(self) -> Decimal:
+        """What the instalment asks for all told, waivers taken off: what was paid plus what is
+        unpaid (so a statement's "due less paid" is ``unpaid``)."""
+        return self.total_paid + self.unpaid
+
     def unpaid_of(self, part: str) -> Decimal:
         """What is left to pay of one part: ``principal``, ``interest``, ``fee`` or ``penalty``."""
         due, paid, waived = next(p for p in self.DUE_PARTS if p[0] == f"{part}_due")

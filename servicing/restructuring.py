@@ -21,7 +21,7 @@ from .models import (
     RestructuringKind,
     RestructuringStatus,
 )
-from .repayments import _current, _save
+from .repayments import current_installments, save_position
 from .workflow import LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 
@@ -75,7 +75,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         )
         return r
     today = business_date()
-    old = _current(loan, lock=True)
+    old = current_installments(loan, lock=True)
     if r.kind == RestructuringKind.PENALTY_WAIVER:
         waived = ZERO
         for i in old:
@@ -98,7 +98,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
             ],
         )
         r.waived_amount = waived
-        _save(loan, old, today, actor=actor, data={"restructuring": r.pk})
+        save_position(loan, old, today, actor=actor, data={"restructuring": r.pk})
         audit_record(
             actor=actor,
             entity="loan",
@@ -123,7 +123,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
             data={"restructuring": r.pk, "kind": r.kind, "from_version": r.from_version, "to_version": r.to_version},
             extra_update_fields=["schedule_version", "maturity_date"],
         )
-        _save(loan, _current(loan, lock=True), today, actor=actor, data={"restructuring": r.pk})
+        save_position(loan, current_installments(loan, lock=True), today, actor=actor, data={"restructuring": r.pk})
     r.effective_date = today
     RESTRUCTURING_WORKFLOW.apply(
         obj=r,

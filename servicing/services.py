@@ -118,7 +118,7 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
         lender=lender_party(),
         borrower=Party(name=b.full_name, id_number=b.id_number, address=b.address, phone=b.mobile),
         branch_name=app.branch.name,
-        product_name=app.product.name if language == "zh-hans" else (app.product.name_en or app.product.name),
+        product_name=app.product.name_in(language),
         principal=terms["principal"],
         fee=terms["fee"],
         annual_rate=terms["annual_rate"],

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from applications import selectors as intake_selectors
 from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
+from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
 
 from . import services
@@ -98,15 +99,13 @@ class CreditRecordSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["applications"])
-class UnderwritingViewSet(viewsets.GenericViewSet):
+class UnderwritingViewSet(ScopedQueryset, viewsets.GenericViewSet):
     """Underwriting transitions of an application (investigation, assessment, review, decision)."""
 
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Application.objects.none()
+    def scoped_queryset(self):
         return intake_selectors.application_list(user=self.request.user)
 
     def _input(self, cls):
@@ -153,16 +152,14 @@ class UnderwritingViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema(tags=["credit records"])
-class CreditRecordViewSet(viewsets.GenericViewSet):
+class CreditRecordViewSet(ScopedQueryset, viewsets.GenericViewSet):
     """征信 records of borrowers: list, enter by hand, import from CSV."""
 
     serializer_class = CreditRecordSerializer
     queryset = CreditRecord.objects.none()
     filterset_fields = ["borrower"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CreditRecord.objects.none()
+    def scoped_queryset(self):
         return CreditRecord.objects.filter(borrower__in=intake_selectors.borrower_list(user=self.request.user))
 
     def list(self, request):

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications.selectors import borrower_list
+from microloan.api import ScopedQueryset
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.models import User
@@ -181,16 +182,14 @@ def _complaint_action(name: str, summary: str, request_serializer=ComplaintActio
 
 
 @extend_schema(tags=["customer service"])
-class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Complaints of the borrowers of your branch tree, with their SLA and transitions."""
 
     serializer_class = ComplaintOut
     permission_classes = [IsStaffMember]
     queryset = Complaint.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
+    def scoped_queryset(self):
         qs = selectors.complaint_list(user=self.request.user)
         return _complaint_filters(qs, self.request.query_params) if self.action == "list" else qs
 
@@ -297,16 +296,14 @@ class MyComplaintIn(serializers.Serializer):
 
 
 @extend_schema(tags=["me"])
-class MyComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MyComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The signed-in borrower's own complaints; anybody else's is a 404."""
 
     serializer_class = MyComplaintOut
     permission_classes = [IsBorrower]
     queryset = Complaint.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Complaint.objects.none()
+    def scoped_queryset(self):
         return selectors.complaint_list(user=self.request.user)
 
     @extend_schema(summary="My complaints (newest first)")

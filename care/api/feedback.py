@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
 from microloan.models import Role
 
@@ -52,14 +53,12 @@ class FeedbackSummaryOut(serializers.Serializer):
     by_subject = serializers.DictField(child=SubjectSummaryOut())
 
 
-class _FeedbackList(mixins.ListModelMixin, viewsets.GenericViewSet):
+class _FeedbackList(ScopedQueryset, mixins.ListModelMixin, viewsets.GenericViewSet):
     # The feedback the user may read (a borrower's own, or staff's branch tree): the selector
     # decides. (A comment, not a docstring: drf-spectacular would show it on both APIs.)
     queryset = Feedback.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Feedback.objects.none()
+    def scoped_queryset(self):
         return selectors.feedback_list(user=self.request.user)
 
 

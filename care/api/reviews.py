@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 
 from .. import selectors, services
@@ -65,16 +66,14 @@ class CreditReviewCompleteIn(serializers.Serializer):
 
 
 @extend_schema(tags=["customer service"])
-class CreditReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CreditReviewViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """贷后定期检查: the periodic review tasks of your branch tree's loans."""
 
     serializer_class = CreditReviewOut
     permission_classes = [IsStaffMember]
     queryset = CreditReview.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CreditReview.objects.none()
+    def scoped_queryset(self):
         qs = selectors.review_list(user=self.request.user)
         params = self.request.query_params
         if self.action == "list":

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications.selectors import borrower_list
+from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 from microloan.models import User
 from servicing.selectors import loan_list
@@ -82,16 +83,14 @@ class ReasonIn(serializers.Serializer):
 
 
 @extend_schema(tags=["customer service"])
-class FollowUpVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FollowUpVisitViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """回访 and post-disbursement checks of your branch tree."""
 
     serializer_class = VisitOut
     permission_classes = [IsStaffMember]
     queryset = FollowUpVisit.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return FollowUpVisit.objects.none()
+    def scoped_queryset(self):
         qs = selectors.visit_list(user=self.request.user)
         params = self.request.query_params
         if self.action == "list":

@@ -11,6 +11,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..api import ScopedQueryset
 from .models import Notification
 from .selectors import inbox_for
 from .services import notification_mark_read
@@ -23,7 +24,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MyNotificationsView(generics.ListAPIView):
+class MyNotificationsView(ScopedQueryset, generics.ListAPIView):
     """The signed-in user's own in-app notifications (repayment reminders and the like),
     newest first, paginated. Only messages already delivered are listed: one held back by
     the quiet hours appears when they end."""
@@ -31,9 +32,7 @@ class MyNotificationsView(generics.ListAPIView):
     serializer_class = NotificationOutputSerializer
     queryset = Notification.objects.none()  # for the schema; the real one is per user
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
+    def scoped_queryset(self):
         return inbox_for(user=self.request.user)
 
 

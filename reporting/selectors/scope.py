@@ -36,6 +36,7 @@ from django.db.models import (
 )
 from django.utils.translation import get_language
 
+from applications.models import product_name
 from collection.models import CloseRun, CloseStatus
 from microloan.models import Branch, BusinessCalendar, Role, User
 from microloan.money import MoneyField
@@ -104,11 +105,9 @@ def hours(value: timedelta | None) -> Decimal | None:
 
 
 def display_name(row: dict, prefix: str) -> str:
-    """A product's name in the active language (the Chinese name is its legal name)."""
-    english = row.get(f"{prefix}name_en")
-    if english and (get_language() or "").startswith("en"):
-        return english
-    return row.get(f"{prefix}name") or ""
+    """A product's name in the active language, from a values() row (``applications.models.product_name``)."""
+    name, english = row.get(f"{prefix}name") or "", row.get(f"{prefix}name_en") or ""
+    return product_name(name=name, name_en=english, language=get_language())
 
 
 @contextmanager

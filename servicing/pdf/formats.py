@@ -9,24 +9,25 @@ language active at the call (the renderers activate the reader's language with
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final
 
 from django.utils import dateformat
 from django.utils.translation import pgettext
 
-CENT: Final = Decimal("0.01")
+from microloan.lending.money import ZERO, money
+from microloan.lending.money import rate as round_rate
 
 
 def format_money(value: Decimal) -> str:
     """5000 -> "5,000.00": thousands separators, 2 places, half-up."""
-    return format(value.quantize(CENT, rounding=ROUND_HALF_UP) + Decimal("0.00"), ",.2f")
+    return format(money(value) + ZERO, ",.2f")
 
 
 def format_percent(rate: Decimal, *, min_places: int = 2, max_places: int = 4) -> str:
     """A fraction as a percentage: 0.18 -> "18.00%", 0.00075 -> "0.075%" (half-up at
     ``max_places``, trailing zeros dropped down to ``min_places``)."""
-    value = (rate * 100).quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP)
+    value = round_rate(rate * 100, max_places)
     text = format(value + Decimal(0).scaleb(-max_places), "f")
     whole, _, places = text.partition(".")
     places = places.rstrip("0").ljust(min_places, "0")
@@ -46,7 +47,7 @@ _GROUPS_ZH: Final = ("", "万", "亿", "万亿")
 def rmb_in_words(amount: Decimal) -> str:
     """An amount of yuan in the capital numerals of Chinese financial documents (大写):
     5000 -> "伍仟元整", 100005.30 -> "壹拾万零伍元叁角整", 1000.05 -> "壹仟元零伍分"."""
-    cents = int(amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+    cents = int(money(amount) * 100)
     if cents < 0 or cents >= 10**18:
         raise ValueError(f"amount out of range: {amount}")
     yuan, rest = divmod(cents, 100)

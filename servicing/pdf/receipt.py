@@ -26,6 +26,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from microloan.lending.money import ZERO
+
 from .fonts import CJK_FONT
 from .formats import format_money, rmb_in_words
 from .kit import (
@@ -37,8 +39,6 @@ from .kit import (
     mask_id,
     render_document,
 )
-
-ZERO: Final = Decimal(0)
 
 AMOUNT_SIZE: Final = 18
 STAMP_SIZE: Final = 30

@@ -23,10 +23,10 @@ from django.utils.translation import npgettext, pgettext
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from microloan.lending.money import ZERO
+
 from .formats import format_apr, format_money, format_percent
 from .kit import DocumentBuilder, Party, check_language, content_width, mask_id, render_document
-
-ZERO: Final = Decimal(0)
 
 APR_SIZE: Final = 18
 OVERDUE_BACKGROUND: Final = colors.HexColor("#fde8e8")

@@ -32,15 +32,17 @@ from collection.models import LoanProvision, PenaltyAccrual
 from microloan.business_date import business_date_set
 from microloan.lending.money import ZERO, money
 from microloan.models import BusinessCalendar
-from servicing.figures import GRADED, bucket_for, classification_for, day_penalty, provision_required
-from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
-from servicing.repayments import (
+from servicing.figures import (
+    GRADED,
+    bucket_for,
+    classification_for,
+    day_penalty,
     installment_status,
-    payoff_quote,
+    provision_required,
     refresh_loan_figures,
-    repayment_post,
-    repayment_reverse,
 )
+from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
+from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
 
 from .conftest import clone_loan
 

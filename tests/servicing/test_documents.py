@@ -68,3 +68,33 @@ def test_receipt_in_the_readers_language(officer, loan, language, title):
     text = pdf_text(receipt_pdf(repayment=repayment, language=language))
 
     assert title in text and repayment.receipt_number in text and "900.00" in text
+
+
+def test_statement_schedule_is_net_of_waivers(officer, loan, monkeypatch):
+    # given instalment 1 part paid, with a penalty charged and then waived in full
+    from servicing import documents
+    from servicing.models import Installment
+
+    business_date_set(value=DUE1)
+    repayment_post(actor=officer, loan=loan, amount=Decimal("100.00"), paid_on=DUE1, channel="cash")
+    Installment.objects.filter(loan=loan, number=1, is_current=True).update(
+        penalty_due=Decimal("12.34"), penalty_waived=Decimal("12.34")
+    )
+    seen = []
+    real = documents.render_statement_pdf
+    monkeypatch.setattr(documents, "render_statement_pdf", lambda data, **kw: seen.append(data) or real(data, **kw))
+
+    # when
+    pdf = statement_pdf(loan=loan, start=date(2026, 11, 1), end=date(2026, 12, 31), language="en")
+
+    # then the schedule's "due less paid" is what each instalment still owes: the waived
+    # penalty is neither due nor unpaid
+    assert pdf.startswith(b"%PDF")
+    installments = {i.number: i for i in Installment.objects.filter(loan=loan, is_current=True)}
+    rows = seen[0].schedule_rows
+    assert len(rows) == len(installments)
+    for number, _due_date, due, paid, _status in rows:
+        assert due - paid == installments[number].unpaid
+    first = installments[1]
+    assert rows[0][2] == first.principal_due + first.interest_due + first.fee_due
+    assert first.unpaid == rows[0][2] - Decimal("100.00")

@@ -1,13 +1,20 @@
-"""The arrears rules on their own: bucket and class either side of each boundary, the day's
-penalty, the provision. (tests/collection/test_close_sql.py checks the close agrees with them.)"""
+"""The arrears rules on their own: bucket and class either side of each boundary, the days
+past due, the day's penalty, the provision. (tests/collection/test_close_sql.py checks the close agrees with them.)"""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from servicing.figures import bucket_for, classification_for, day_penalty, provision_required
-from servicing.models import Installment
+from servicing.figures import (
+    bucket_for,
+    classification_for,
+    day_penalty,
+    days_past_due,
+    provision_required,
+    refresh_loan_figures,
+)
+from servicing.models import Installment, Loan
 
 D = Decimal
 OVER = {"special_mention": 0, "substandard": 90, "doubtful": 270, "loss": 360}
@@ -53,6 +60,24 @@ def row(number, due, principal, paid="0.00"):
         principal_paid=D(paid),
         balance_after=D("0.00"),
     )
+
+
+def test_days_past_due_count_from_the_oldest_overdue_row_whatever_the_order():
+    rows = [
+        row(3, date(2026, 12, 31), D("500.00")),
+        row(2, date(2026, 12, 1), D("500.00"), paid="100.00"),
+        row(1, date(2026, 11, 1), D("788.49"), paid="788.49"),  # paid (its interest too, below)
+    ]
+    rows[2].interest_paid = D("10.00")
+    assert days_past_due(rows, date(2026, 12, 1)) == 0  # due today is not yet overdue
+    assert days_past_due(rows, date(2026, 12, 2)) == 1
+    assert days_past_due(rows, date(2027, 1, 5)) == 35  # row 2, not row 3 nor the paid row 1
+    assert days_past_due([], date(2027, 1, 5)) == 0
+    # the loan's figures and the day's penalty use the same count
+    loan = Loan(credit_balance=D("0.00"))
+    refresh_loan_figures(loan, rows, date(2027, 1, 5))
+    p = day_penalty(installments=rows, as_of=date(2027, 1, 5), penalty_rate=D("0.18"), grace_days=3, day_basis=360)
+    assert loan.days_past_due == p.days_past_due == 35
 
 
 def test_the_day_penalty_is_on_every_overdue_principal_and_goes_on_the_oldest_row():

@@ -1,0 +1,84 @@
+"""Borrowers (KYC) and their admission check; the signed-in user's own profile (me/)."""
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from microloan.api import ScopedQueryset
+
+from .. import selectors, services
+from ..models import Borrower, Product
+from .common import staff_only
+from .serializers import BorrowerSerializer, BorrowerUpdateSerializer
+
+
+@extend_schema(tags=["borrowers"])
+class BorrowerViewSet(
+    ScopedQueryset,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves."""
+
+    serializer_class = BorrowerSerializer
+    queryset = Borrower.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["segment"]
+
+    def scoped_queryset(self):
+        qs = selectors.borrower_list(user=self.request.user)
+        q = self.request.query_params.get("q")
+        if q:
+            qs = qs.filter(Q(full_name__icontains=q) | Q(id_number__startswith=q.upper()) | Q(mobile__startswith=q))
+        return qs
+
+    def get_serializer_class(self):
+        return BorrowerUpdateSerializer if self.action == "partial_update" else BorrowerSerializer
+
+    def perform_create(self, serializer):
+        staff_only(self.request.user)
+        serializer.instance = services.borrower_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        staff_only(self.request.user)
+        serializer.instance = services.borrower_update(
+            actor=self.request.user, borrower=serializer.instance, **serializer.validated_data
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("product", int, required=True)],
+        responses=inline_serializer(
+            "Admission",
+            {"admitted": serializers.BooleanField(), "failures": serializers.ListField(child=serializers.DictField())},
+        ),
+    )
+    @action(detail=True, methods=["get"])
+    def admission(self, request, pk=None):
+        """准入: the admission criteria for a product, each failure with its reason."""
+        borrower = self.get_object()
+        try:
+            product = selectors.product_list(user=request.user).get(pk=int(request.query_params.get("product", "")))
+        except (ValueError, Product.DoesNotExist):
+            return Response({"product": ["Give the id of an existing product."]}, status=400)
+        failures = services.admission_check(borrower=borrower, product=product)
+        return Response(
+            {"admitted": not failures, "failures": [{"code": f.code, "message": f.message} for f in failures]}
+        )
+
+
+@extend_schema(tags=["me"], responses=BorrowerSerializer)
+class MeView(APIView):
+    """The signed-in borrower's own profile (staff get their own user summary)."""
+
+    def get(self, request):
+        user = request.user
+        borrower = Borrower.objects.filter(user=user).select_related("branch").first()
+        if borrower is not None:
+            return Response(BorrowerSerializer(borrower).data)
+        return Response({"username": user.username, "role": user.role, "branch": user.branch_id})

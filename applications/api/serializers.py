@@ -1,0 +1,223 @@
+"""The intake API's serializers: what borrowers, products, documents, applications and leads
+look like in and out."""
+
+from rest_framework import serializers
+
+from microloan.api import FieldsBuiltOnce
+from microloan.audit import audit_history
+from microloan.models import AuditEvent
+
+from .. import services
+from ..models import (
+    Application,
+    Borrower,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    Frequency,
+    Lead,
+    Method,
+    Product,
+    SalesChannel,
+)
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class BorrowerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Borrower
+        fields = [
+            "id",
+            "full_name",
+            "id_number",
+            "date_of_birth",
+            "sex",
+            "mobile",
+            "email",
+            "address",
+            "segment",
+            "employer",
+            "occupation",
+            "years_in_business",
+            "monthly_income",
+            "marital_status",
+            "spouse_name",
+            "spouse_id_number",
+            "household_size",
+            "existing_debts",
+            "credit_disqualified",
+            "language",
+            "branch",
+            "officer",
+            "created_at",
+        ]
+        read_only_fields = ["id", "date_of_birth", "sex", "branch", "officer", "created_at"]
+        # The service owns uniqueness and the borrower rules (services.borrower_clean): its
+        # field errors come back as this serializer's would, 400 {field: [reason]}.
+        extra_kwargs = {"id_number": {"validators": []}}
+
+
+class BorrowerUpdateSerializer(BorrowerSerializer):
+    class Meta(BorrowerSerializer.Meta):
+        read_only_fields = [*BorrowerSerializer.Meta.read_only_fields, "id_number"]
+
+
+class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "category",
+            "min_amount",
+            "max_amount",
+            "min_term",
+            "max_term",
+            "min_rate",
+            "max_rate",
+            "methods",
+            "frequencies",
+            "required_documents",
+            "penalty_rate",
+            "grace_days",
+            "guarantee_type",
+            "fee_rate",
+            "fee_fixed",
+            "channels",
+            "prepayment_mode",
+            "min_age",
+            "max_age",
+            "is_active",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for f in ("min_rate", "max_rate", "penalty_rate", "fee_rate"):
+            if data[f] is not None:
+                data[f] = f"{instance.__dict__[f]:.4f}"
+        return data
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "content_type",
+            "size",
+            "original_name",
+            "review_reason",
+            "uploaded_at",
+            "reviewed_at",
+        ]
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    documents = DocumentSerializer(many=True, read_only=True)
+    status_history = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "status",
+            "borrower",
+            "product",
+            "amount",
+            "term",
+            "method",
+            "frequency",
+            "purpose",
+            "channel",
+            "guarantors",
+            "collateral",
+            "branch",
+            "officer",
+            "created_at",
+            "submitted_at",
+            "score",
+            "grade",
+            "reason_codes",
+            "approved_amount",
+            "approved_term",
+            "approved_rate",
+            "conditions",
+            "documents",
+            "checklist",
+            "status_history",
+        ]
+
+    def get_status_history(self, obj) -> list[dict]:
+        history = self.context.get("history", {}).get(obj.pk)
+        if history is None:
+            history = [e for e in audit_history(entity="application", entity_id=obj.pk) if e.to_state]
+        return HistorySerializer(history, many=True).data
+
+    def get_checklist(self, obj) -> list[dict]:
+        return services.document_checklist(application=obj, documents=list(obj.documents.all()))
+
+
+class ApplicationCreateSerializer(serializers.Serializer):
+    borrower = serializers.IntegerField(required=False)
+    product = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+    term = serializers.IntegerField(min_value=1, max_value=600)
+    method = serializers.ChoiceField(choices=Method.choices)
+    frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
+    purpose = serializers.CharField(max_length=2000)
+    channel = serializers.ChoiceField(choices=SalesChannel.choices, required=False)
+    guarantors = serializers.ListField(child=serializers.DictField(), required=False)
+    collateral = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class DocumentReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[DocumentStatus.ACCEPTED, DocumentStatus.REJECTED])
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "name",
+            "mobile",
+            "channel",
+            "partner",
+            "interest_amount",
+            "notes",
+            "status",
+            "borrower",
+            "officer",
+            "branch",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "borrower", "officer", "branch", "created_at"]
+
+
+class LeadConvertSerializer(serializers.Serializer):
+    borrower = BorrowerSerializer()
+    application = ApplicationCreateSerializer(required=False)

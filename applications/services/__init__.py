@@ -1,0 +1,51 @@
+"""Intake services: the only code that writes borrowers, leads, applications and documents.
+Views, API views, tasks and commands call these; they hold no business rules themselves.
+
+One module per topic; the names callers use are exported here, so
+``from applications.services import x`` and ``services.x`` keep working."""
+
+from .applications import (
+    application_create,
+    application_lock,
+    application_submit,
+    application_withdraw,
+    check_owner,
+    document_checklist,
+    validate_terms,
+)
+from .borrowers import (
+    BORROWER_FIELDS,
+    BORROWER_WRITERS,
+    NON_NEGATIVE_AMOUNTS,
+    AdmissionFailure,
+    admission_check,
+    borrower_clean,
+    borrower_create,
+    borrower_update,
+)
+from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload, document_upload_open
+from .leads import lead_convert, lead_create
+
+__all__ = [
+    "BORROWER_FIELDS",
+    "BORROWER_WRITERS",
+    "DOCUMENT_OPEN_STATUSES",
+    "NON_NEGATIVE_AMOUNTS",
+    "AdmissionFailure",
+    "admission_check",
+    "application_create",
+    "application_lock",
+    "application_submit",
+    "application_withdraw",
+    "borrower_clean",
+    "borrower_create",
+    "borrower_update",
+    "check_owner",
+    "document_checklist",
+    "document_review",
+    "document_upload",
+    "document_upload_open",
+    "lead_convert",
+    "lead_create",
+    "validate_terms",
+]

@@ -1,0 +1,78 @@
+"""A schedule and its APR for any terms, before a loan exists (anonymous, throttled)."""
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from applications.models import Frequency, Method, Product
+from microloan.errors import InvalidInput
+
+from .. import services
+from .common import MONEY
+
+
+class QuoteThrottle(AnonRateThrottle):
+    scope = "quote"
+
+
+class QuoteUserThrottle(UserRateThrottle):
+    scope = "quote"
+
+
+class QuoteIn(serializers.Serializer):
+    principal = serializers.DecimalField(**MONEY)
+    annual_rate = serializers.DecimalField(max_digits=9, decimal_places=6)
+    term = serializers.IntegerField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
+    method = serializers.ChoiceField(choices=Method.choices)
+    disbursement_date = serializers.DateField(required=False)
+    fee = serializers.DecimalField(**MONEY, default=Decimal("0.00"))
+    grace_periods = serializers.IntegerField(default=0)
+    product = serializers.IntegerField(required=False)
+
+
+class InstallmentOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    principal = serializers.CharField()
+    interest = serializers.CharField()
+    total = serializers.CharField()
+    balance_after = serializers.CharField()
+
+
+QuoteOut = inline_serializer(
+    "Quote",
+    {
+        "installments": InstallmentOut(many=True),
+        "total_principal": serializers.CharField(),
+        "total_interest": serializers.CharField(),
+        "total_payable": serializers.CharField(),
+        "apr": serializers.CharField(),
+    },
+)
+
+
+@extend_schema(tags=["quotes"], request=QuoteIn, responses=QuoteOut)
+class QuoteView(APIView):
+    """A schedule and its APR for any terms, before a loan exists (anonymous, throttled)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [QuoteThrottle]
+
+    def post(self, request):
+        s = QuoteIn(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        product_id = data.pop("product", None)
+        if product_id is not None:
+            product = Product.objects.filter(pk=product_id, is_active=True).first()
+            if product is None:
+                raise InvalidInput({"product": ["No such active product."]})
+            data["product"] = product
+        return Response(services.quote(**data).as_dict())

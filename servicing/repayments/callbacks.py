@@ -1,0 +1,51 @@
+"""Payment-channel callbacks: the signature check and the once-only posting."""
+
+import hashlib
+import hmac
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from microloan.errors import InvalidInput, NotAllowed
+from microloan.lending.money import money
+
+from ..models import Loan, PaymentChannel, Repayment
+from .posting import repayment_post
+
+
+def callback_verify(*, channel_code: str, raw_body: bytes, signature: str) -> PaymentChannel:
+    """HMAC-SHA256 of the raw body with the channel's secret, compared in constant time."""
+    channel = PaymentChannel.objects.filter(code=channel_code, is_active=True).first()
+    expected = hmac.new(
+        (channel.secret if channel else "no-such-channel").encode(), raw_body, hashlib.sha256
+    ).hexdigest()
+    if channel is None or not hmac.compare_digest(expected, (signature or "").strip().lower()):
+        raise NotAllowed(_("Bad signature."))
+    return channel
+
+
+def callback_post(*, channel: PaymentChannel, transaction_id: str, loan_id: int, amount, paid_on: date):
+    """Posts a channel's payment once per (channel, transaction id); a replay returns the
+    posting already made and changes nothing."""
+    existing = Repayment.objects.filter(channel=channel.code, external_id=transaction_id).first()
+    if existing:
+        if existing.loan_id != loan_id or existing.amount != money(amount):
+            raise InvalidInput({"transaction_id": [_("This transaction id was already used for another payment.")]})
+        return existing, False
+    loan = Loan.objects.filter(pk=loan_id).first()
+    if loan is None:
+        raise InvalidInput({"loan": [_("No such loan.")]})
+    try:
+        return repayment_post(
+            actor=None,
+            loan=loan,
+            amount=amount,
+            paid_on=paid_on,
+            channel=channel.code,
+            reference=transaction_id,
+            external_id=transaction_id,
+        ), True
+    except InvalidInput as exc:
+        if "transaction_id" in exc.errors:  # lost a race with the same notice: return the winner's posting
+            return Repayment.objects.get(channel=channel.code, external_id=transaction_id), False
+        raise

@@ -1,0 +1,128 @@
+"""Posting a repayment (at a branch, or from a verified payment-channel callback). The posting
+locks the loan row first, so concurrent postings on one loan queue up instead of losing an
+update; it posts a balanced journal entry and an audit record in the same transaction."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from microloan.business_date import business_date
+from microloan.errors import InvalidInput, TransitionNotAllowed
+from microloan.lending.money import ZERO, money
+from microloan.workflow import NEW
+
+from ..models import Loan, Repayment, RepaymentStatus
+from ..workflow import REPAYMENT_WORKFLOW
+from .allocation import apply_payment, journal_repayment, record_allocations, save_position
+from .position import current_installments
+
+
+@transaction.atomic
+def repayment_post(
+    *, actor, loan: Loan, amount, paid_on: date, channel: str, reference: str = "", external_id: str | None = None
+) -> Repayment:
+    if actor is not None:  # None: a verified payment-channel callback
+        REPAYMENT_WORKFLOW.check(obj=Repayment(status=NEW), action="post", actor=actor)
+    amount = money(amount)
+    errors = {}
+    if amount <= 0:
+        errors["amount"] = [_("The amount must be positive.")]
+    today = business_date()
+    if paid_on > today:
+        errors["paid_on"] = [_("A payment cannot be dated after the business date %(d)s.") % {"d": today}]
+    # Locking the loan row serialises postings on this loan.
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product", "borrower").get(pk=loan.pk)
+    if paid_on < loan.disbursed_on:
+        errors["paid_on"] = [_("A payment cannot be dated before the disbursement.")]
+    if errors:
+        raise InvalidInput(errors)
+    if not loan.is_live:
+        raise TransitionNotAllowed(entity="loan", action="repay", status=loan.status)
+    last = (
+        loan.repayments.filter(status=RepaymentStatus.POSTED)
+        .order_by("-paid_on")
+        .values_list("paid_on", flat=True)
+        .first()
+    )
+    if last and paid_on < last:
+        raise InvalidInput(
+            {
+                "paid_on": [
+                    _(
+                        "A payment cannot be dated before the last posted payment (%(d)s); "
+                        "reverse and re-post to correct the order."
+                    )
+                    % {"d": last}
+                ]
+            }
+        )
+    installments = current_installments(loan, lock=True)
+    split, forgiven = apply_payment(loan, installments, amount, paid_on)
+    loan.credit_balance += split.unapplied
+    repayment = Repayment(
+        loan=loan,
+        amount=amount,
+        paid_on=paid_on,
+        channel=channel,
+        reference=reference,
+        external_id=external_id,
+        unapplied=split.unapplied,
+        posted_by=actor,
+    )
+    data = {
+        "loan": loan.pk,
+        "amount": str(amount),
+        "paid_on": paid_on.isoformat(),
+        "penalty": str(split.part("penalty")),
+        "fee": str(split.part("fee")),
+        "interest": str(split.part("interest")),
+        "principal": str(split.part("principal")),
+        "unapplied": str(split.unapplied),
+        "forgiven_interest": str(sum(forgiven.values(), ZERO)),
+    }
+    try:
+        with transaction.atomic():
+            REPAYMENT_WORKFLOW.start(obj=repayment, action="post", actor=actor, data=data)
+    except IntegrityError:
+        raise InvalidInput({"transaction_id": [_("This channel transaction was already posted.")]}) from None
+    repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
+    repayment.save(update_fields=["receipt_number"])
+    record_allocations(repayment, split, forgiven)
+    save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
+    journal_repayment(repayment, split, actor, 1)
+    _notify_received(loan, repayment)
+    return repayment
+
+
+def _notify_received(loan, repayment):
+    """The borrower hears of every payment; the message is written in this transaction."""
+    try:
+        from microloan.notifications import notification_enqueue
+    except ImportError:  # the outbox is optional for the core posting
+        return
+    b = loan.borrower
+    zh = b.language != "en"
+    if zh:
+        body = (
+            f"您的贷款{loan.pk}已收到还款{repayment.amount}元（{repayment.paid_on}），"
+            f"剩余本金{loan.outstanding_principal}元。"
+        )
+    else:
+        body = (
+            f"We received {repayment.amount} for loan {loan.pk} on {repayment.paid_on}. "
+            f"Principal outstanding: {loan.outstanding_principal}."
+        )
+    subject = "还款到账" if zh else "Payment received"
+    if b.user_id:
+        notification_enqueue(
+            channel="inapp",
+            user=b.user,
+            to_address="",
+            language=b.language,
+            subject=subject,
+            body=body,
+            kind="repayment_received",
+            reference=f"repayment:{repayment.pk}",
+            dedupe_key=f"repayment:{repayment.pk}:inapp",
+        )
