@@ -53,3 +53,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["name", "mobile", "channel", "partner", "interest_amount", "notes"]
+
+
+class LeadConvertForm(BorrowerForm):
+    """What converting a lead needs: the borrower it becomes (or the one with that ID number)."""

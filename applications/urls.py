@@ -17,4 +17,5 @@ urlpatterns = [
         name="application-transition",
     ),
     path("leads/", views.lead_list, name="lead-list"),
+    path("leads/<int:pk>/convert/", views.lead_convert, name="lead-convert"),
 ]

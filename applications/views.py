@@ -14,9 +14,9 @@ from microloan.errors import DomainError
 from microloan.web import report_domain_error, staff_required
 
 from . import selectors, services
-from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadForm
+from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadConvertForm, LeadForm
 from .models import ApplicationStatus
-from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW
+from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 
 # The application moves this page takes itself (the others live on the underwriting and
 # contract pages).
@@ -184,7 +184,30 @@ def lead_list(request):
         except DomainError as exc:
             report_domain_error(request, exc, form)
     page = Paginator(selectors.lead_list(user=request.user), 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    moves = LEAD_WORKFLOW.available_many(objs=page.object_list, actor=request.user)
+    for lead in page.object_list:  # the convert button, where the lead's table allows it
+        lead.convert = next((t for t in moves[lead.pk] if t.action == "convert"), None)
     return render(request, "applications/lead_list.html", {"page": page, "form": form})
+
+
+@staff_required
+def lead_convert(request, pk):
+    """The lead's borrower details (its name and mobile to start with); saving converts it."""
+    lead = get_object_or_404(selectors.lead_list(user=request.user), pk=pk)
+    if not any(t.action == "convert" for t in LEAD_WORKFLOW.available(obj=lead, actor=request.user)):
+        messages.error(request, _("You cannot convert this lead."))
+        return redirect("lead-list")
+    form = LeadConvertForm(request.POST or None, initial={"full_name": lead.name, "mobile": lead.mobile})
+    if request.method == "POST" and form.is_valid():
+        try:
+            borrower, _app = services.lead_convert(actor=request.user, lead=lead, borrower_data=dict(form.cleaned_data))
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Lead converted: the borrower is registered."))
+            return redirect("borrower-detail", pk=borrower.pk)
+    return render(request, "applications/lead_convert.html", {"lead": lead, "form": form})
 
 
 @staff_required

@@ -18,9 +18,12 @@ REVIEWERS = frozenset({Role.REVIEWER})
 APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 
-# The application's four eyes (a decider did not create, work on or review it) stays in
-# underwriting's ``_four_eyes``: it also bars the assigned officer, who may have left no
-# trace in the audit trail, so the table's ``not_by`` cannot express it.
+# Four eyes, read from the application's audit trail: nobody reviews an application they
+# created, investigated (the field visit) or assessed, and nobody decides (approves, rejects
+# or returns) one they created, investigated, assessed or reviewed.
+NOT_BY_REVIEWER = frozenset({"create", "investigate", "assess"})
+NOT_BY_DECIDER = NOT_BY_REVIEWER | {"review"}
+
 APPLICATION_WORKFLOW = Workflow(
     "application",
     [
@@ -28,10 +31,38 @@ APPLICATION_WORKFLOW = Workflow(
         Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE, label=_("Submit")),
         Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD, label=_("Save visit")),
         Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS, label=_("Assess")),
-        Transition("review", frozenset({S.UNDER_REVIEW}), S.PENDING_APPROVAL, REVIEWERS, label=_("Send to approval")),
-        Transition("approve", frozenset({S.PENDING_APPROVAL}), S.APPROVED, APPROVERS, label=_("Approve")),
-        Transition("reject", frozenset({S.PENDING_APPROVAL}), S.REJECTED, APPROVERS, label=_("Reject")),
-        Transition("return", frozenset({S.PENDING_APPROVAL}), S.RETURNED, APPROVERS, label=_("Return")),
+        Transition(
+            "review",
+            frozenset({S.UNDER_REVIEW}),
+            S.PENDING_APPROVAL,
+            REVIEWERS,
+            label=_("Send to approval"),
+            not_by=NOT_BY_REVIEWER,
+        ),
+        Transition(
+            "approve",
+            frozenset({S.PENDING_APPROVAL}),
+            S.APPROVED,
+            APPROVERS,
+            label=_("Approve"),
+            not_by=NOT_BY_DECIDER,
+        ),
+        Transition(
+            "reject",
+            frozenset({S.PENDING_APPROVAL}),
+            S.REJECTED,
+            APPROVERS,
+            label=_("Reject"),
+            not_by=NOT_BY_DECIDER,
+        ),
+        Transition(
+            "return",
+            frozenset({S.PENDING_APPROVAL}),
+            S.RETURNED,
+            APPROVERS,
+            label=_("Return"),
+            not_by=NOT_BY_DECIDER,
+        ),
         Transition("contract", frozenset({S.APPROVED}), S.APPROVED, FIELD, label=_("Generate contract")),
         Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, FIELD, label=_("Record signing")),
         Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, FIELD, label=_("Disburse")),

@@ -114,7 +114,7 @@ class Workflow:
         current = getattr(obj, self.status_field)
         if actor is not None and actor.role not in t.roles:
             raise NotAllowed(
-                _("Role '%(role)s' may not %(action)s a %(entity)s.")
+                _("Role '%(role)s' may not %(action)s this %(entity)s.")
                 % {"role": actor.role, "action": action, "entity": self.entity}
             )
         if current not in t.sources:
@@ -125,7 +125,7 @@ class Workflow:
             done = self._conflicting_actions(obj=obj, actor=actor, transition=t)
             if done:
                 raise NotAllowed(
-                    _("Four eyes: you may not %(action)s a %(entity)s on which you did %(done)s.")
+                    _("Four eyes: you may not %(action)s this %(entity)s, having done %(done)s on it yourself.")
                     % {"action": action, "entity": self.entity, "done": ", ".join(sorted(done))}
                 )
         return t
@@ -173,7 +173,7 @@ class Workflow:
         t = self.transitions[action]
         if actor is not None and actor.role not in t.roles and not t.system:
             raise NotAllowed(
-                _("Role '%(role)s' may not %(action)s a %(entity)s.")
+                _("Role '%(role)s' may not %(action)s this %(entity)s.")
                 % {"role": actor.role, "action": action, "entity": self.entity}
             )
         if not ids:

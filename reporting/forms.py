@@ -20,37 +20,27 @@ class OfficerChoice(forms.ModelChoiceField):
         return f"{full} ({obj.username})" if full else obj.username
 
 
+def _any_of(model, label, everything, field_class=forms.ModelChoiceField) -> forms.ModelChoiceField:
+    """An optional choice of a ``model`` row, empty meaning ``everything`` (the rows the user
+    may choose are set in ``ReportFilterForm.__init__``)."""
+    return field_class(label=label, queryset=model.objects.none(), required=False, empty_label=everything)
+
+
+def _day(label) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
 class ReportFilterForm(forms.Form):
-    branch = forms.ModelChoiceField(
-        label=gettext_lazy("Branch"),
-        queryset=Branch.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("All branches"),
-    )
-    product = forms.ModelChoiceField(
-        label=gettext_lazy("Product"),
-        queryset=Product.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("All products"),
-    )
-    officer = OfficerChoice(
-        label=gettext_lazy("Loan officer"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("All officers"),
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("From date"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To date"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    branch = _any_of(Branch, gettext_lazy("Branch"), gettext_lazy("All branches"))
+    product = _any_of(Product, gettext_lazy("Product"), gettext_lazy("All products"))
+    officer = _any_of(User, gettext_lazy("Loan officer"), gettext_lazy("All officers"), OfficerChoice)
+    date_from = _day(gettext_lazy("From date"))
+    date_to = _day(gettext_lazy("To date"))
     period = forms.ChoiceField(
         label=gettext_lazy("Per"),
         required=False,

@@ -1,8 +1,11 @@
-"""Report tables: what a page shows and what its CSV export writes are the same rows."""
+"""Report tables: what a page shows and what its CSV export writes are the same rows, and
+every report lays its tables out with the one builder :func:`table` (columns given as
+``(key, label, kind)``), the column groups two tables of a report share included."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -55,6 +58,57 @@ class Table:
             else:  # a text column with no total stays blank; a figure with none shows "—"
                 cells.append(Cell(self.total.get(c.key, None if c.num else ""), c.kind))
         return cells
+
+
+ColumnSpec = Column | tuple[str, str] | tuple[str, str, str]
+
+
+def table(name: str, title: str, columns: Iterable[ColumnSpec], rows: list[dict], total: dict | None = None) -> Table:
+    """A report's table: ``rows`` (and the ``total`` row) under ``columns``, each a
+    :class:`Column` or its ``(key, label[, kind])``."""
+    return Table(name, title, [c if isinstance(c, Column) else Column(*c) for c in columns], rows, total)
+
+
+def labelled(*row_lists: list[dict]) -> None:
+    """Gives rows with a ``code`` and a ``name`` (a branch, a product) their ``label``."""
+    for rows in row_lists:
+        for row in rows:
+            row["label"] = f"{row['code']} {row['name']}"
+
+
+def stock_columns(first: ColumnSpec, *, share: bool = False) -> list[ColumnSpec]:
+    """A group of loans: its ``first`` column, how many and their outstanding principal (and,
+    with ``share``, its share of the whole)."""
+    cols: list[ColumnSpec] = [first, ("loans", _("Loans"), "int"), ("principal", _("Outstanding principal"), "money")]
+    return [*cols, ("share", _("Share"), "percent")] if share else cols
+
+
+def par_columns(first: ColumnSpec) -> list[ColumnSpec]:
+    """The portfolio at risk of a group of loans, after its ``first`` column."""
+    cols = stock_columns(first)
+    for level, label in (("par1", "PAR1"), ("par30", "PAR30"), ("par90", "PAR90")):
+        cols += [
+            (f"{level}_loans", _("%(par)s loans") % {"par": label}, "int"),
+            (f"{level}_principal", _("%(par)s principal") % {"par": label}, "money"),
+            (level, label, "percent"),
+        ]
+    return cols
+
+
+def turnaround_columns(first: ColumnSpec) -> list[ColumnSpec]:
+    """The decisions of a group of applications and their hours, after its ``first`` column."""
+    return [
+        first,
+        ("decisions", _("Decisions"), "int"),
+        ("approved", _("Approved"), "int"),
+        ("rejected", _("Rejected"), "int"),
+        ("returned", _("Returned"), "int"),
+        ("median_hours", _("Median hours to decision"), "hours"),
+        ("avg_hours", _("Average hours to decision"), "hours"),
+        ("avg_queue_hours", _("Average hours in the approval queue"), "hours"),
+        ("breaches", _("SLA breaches"), "int"),
+        ("breach_share", _("Breach share"), "percent"),
+    ]
 
 
 def _csv_value(value, kind: str) -> str:

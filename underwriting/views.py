@@ -18,6 +18,7 @@ from microloan.web import report_domain_error, role_required
 
 from . import selectors, services
 from .forms import AssessmentForm, DecisionForm, InvestigationForm, QueueFilterForm, ReviewForm
+from .models import DecisionKind
 
 APPROVERS = (Role.MANAGER, Role.ADMIN)
 UNDERWRITERS = (Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
@@ -87,6 +88,7 @@ def case_workbench(request, pk):
         ),
         "review": ReviewForm(prefix="rev"),
     }
+    status = 200
     if request.method == "POST":
         step = request.POST.get("step")
         form_class, prefix, service = {
@@ -104,6 +106,10 @@ def case_workbench(request, pk):
                 service(actor=request.user, application=app, **form.cleaned_data)
                 messages.success(request, _("Saved."))
                 return redirect("underwriting-case", pk=app.pk)
+            except NotAllowed as exc:
+                # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
+                report_domain_error(request, exc, form)
+                status = 403
             except DomainError as exc:
                 report_domain_error(request, exc, form)
     actions = [t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)]
@@ -111,6 +117,7 @@ def case_workbench(request, pk):
         request,
         "underwriting/case.html",
         {"app": app, **selectors.case_file(app=app), "forms": forms, "actions": actions},
+        status=status,
     )
 
 
@@ -158,6 +165,12 @@ def decision_page(request, pk):
             "form": form,
             "limit": services.authority_limit(request.user),
             "breach": selectors.sla_deadline_passed(app),
+            # The decisions the table lets this manager take now (four eyes included).
+            "decision_moves": [
+                t.action
+                for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)
+                if t.action in DecisionKind.values
+            ],
         },
         status=status,
     )

@@ -5,10 +5,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from applications.models import Application, Borrower
+from applications.models import Application, Borrower, LeadStatus
+from microloan.audit import audit_history
 
 from ..kernel.factories import UserFactory
-from .factories import PDF_BYTES, ApplicationFactory, BorrowerFactory, DocumentFactory, id_number
+from .factories import PDF_BYTES, ApplicationFactory, BorrowerFactory, DocumentFactory, LeadFactory, id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +198,73 @@ def test_manager_and_auditor_see_dashboard(client, branch):
     for role in ("manager", "auditor", "reviewer", "collector", "admin"):
         client.force_login(UserFactory(role=role, branch=branch))
         assert client.get("/").status_code == 200
+
+
+# --- converting a lead -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("officer", True),
+        ("manager", True),
+        ("admin", True),
+        ("reviewer", False),
+        ("collector", False),
+        ("auditor", False),
+    ],
+)
+def test_the_lead_list_shows_convert_where_the_leads_table_allows_it(client, officer, role, shown):
+    new = LeadFactory(officer=officer)
+    done = LeadFactory(officer=officer, status=LeadStatus.CONVERTED)
+    client.force_login(UserFactory(role=role, branch=officer.branch))
+    html = client.get("/leads/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert new.name in html and done.name in html
+    button = f'<a class="button" id="convert-{new.pk}" href="/leads/{new.pk}/convert/">转化</a>'
+    assert (button in html) is shown
+    assert f'id="convert-{done.pk}"' not in html
+
+
+def test_posting_the_convert_form_converts_the_lead(web, officer):
+    lead = LeadFactory(officer=officer, name="王芳", mobile="13800138000")
+    page = web.get(f"/leads/{lead.pk}/convert/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Convert lead 王芳" in page.content.decode()
+    assert page.context["form"].initial == {"full_name": "王芳", "mobile": "13800138000"}
+    assert (
+        "转化营销线索：王芳" in web.get(f"/leads/{lead.pk}/convert/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
+
+    r = web.post(f"/leads/{lead.pk}/convert/", {**FORM, "full_name": "王芳", "mobile": "13800138000"})
+
+    borrower = Borrower.objects.get(id_number=FORM["id_number"])
+    assert r.status_code == 302 and r["Location"] == f"/borrowers/{borrower.pk}/"
+    lead.refresh_from_db()
+    assert (lead.status, lead.borrower, borrower.full_name) == (LeadStatus.CONVERTED, borrower, "王芳")
+    assert [e.action for e in audit_history(entity="lead", entity_id=lead.pk)] == ["convert"]
+    # once converted there is nothing left to convert
+    again = web.post(f"/leads/{lead.pk}/convert/", {**FORM, "id_number": id_number(7)})
+    assert again.status_code == 302 and again["Location"] == "/leads/"
+    assert Borrower.objects.count() == 1
+
+
+def test_the_convert_form_shows_bad_input_on_its_field_and_converts_nothing(web, officer):
+    lead = LeadFactory(officer=officer)
+    r = web.post(f"/leads/{lead.pk}/convert/", {**FORM, "mobile": "12345"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200 and "mobile" in r.context["form"].errors
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW and Borrower.objects.count() == 0
+
+
+def test_a_role_the_table_does_not_allow_cannot_convert(client, officer):
+    lead = LeadFactory(officer=officer)
+    client.force_login(UserFactory(role="reviewer", branch=officer.branch))
+    r = client.post(f"/leads/{lead.pk}/convert/", FORM)
+    assert r.status_code == 302 and r["Location"] == "/leads/"
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW and Borrower.objects.count() == 0
+
+
+def test_another_branchs_lead_is_404(web, other_branch):
+    theirs = LeadFactory(officer=UserFactory(role="officer", branch=other_branch))
+    assert web.get(f"/leads/{theirs.pk}/convert/").status_code == 404
+    assert web.post(f"/leads/{theirs.pk}/convert/", FORM).status_code == 404

@@ -19,7 +19,7 @@ from microloan.models import Role
 
 from ..applications.factories import ApplicationFactory, DocumentFactory
 from ..kernel.factories import UserFactory
-from ..workflow_cases import check_one_move, every_move, statuses_are_the_enums
+from ..workflow_cases import check_four_eyes, check_one_move, every_move, four_eyes_moves, statuses_are_the_enums
 
 TABLES = [
     (APPLICATION_WORKFLOW, Application, ApplicationStatus),
@@ -87,3 +87,22 @@ def test_the_application_page_shows_only_the_moves_the_table_allows(client, offi
     client.force_login(UserFactory(role=Role.COLLECTOR, branch=branch))
     html = client.get(f"/applications/{app.pk}/").content.decode()
     assert 'id="action-submit"' not in html and 'class="review-doc"' not in html and 'id="upload-form"' not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("workflow,action", four_eyes_moves([w for w, _m, _e in TABLES]))
+def test_four_eyes_read_from_the_audit_trail(workflow, action, branch):
+    check_four_eyes(workflow, MODELS[workflow.entity], action, lambda role: UserFactory(role=role, branch=branch))
+
+
+def test_the_applications_four_eyes_are_in_its_table():
+    """Nobody reviews what they created, investigated or assessed; nobody decides what they
+    created, investigated, assessed or reviewed."""
+    rules = {a: t.not_by for a, t in APPLICATION_WORKFLOW.transitions.items() if t.not_by}
+    steps = {"create", "investigate", "assess"}
+    assert rules == {
+        "review": steps,
+        "approve": steps | {"review"},
+        "reject": steps | {"review"},
+        "return": steps | {"review"},
+    }

@@ -11,7 +11,9 @@ import factory
 
 from applications.models import DocumentStatus
 from microloan import scenarios
+from microloan.audit import audit_record
 from microloan.models import Role
+from underwriting import services as uw
 from underwriting.models import CreditRecord
 
 from ..applications.factories import ApplicationFactory, BorrowerFactory, DocumentFactory
@@ -58,7 +60,8 @@ class CreditRecordFactory(factory.django.DjangoModelFactory):
 
 
 def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borrower_kw):
-    """A submitted application of ``officer``'s with every required document accepted (rows)."""
+    """A submitted application of ``officer``'s with every required document accepted (rows),
+    and its audit trail: ``officer`` created and submitted it (four eyes read the trail)."""
     borrower = borrower or BorrowerFactory(
         **{
             "branch": officer.branch,
@@ -73,6 +76,10 @@ def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borro
     )
     for kind in product.required_documents:
         DocumentFactory(application=app, kind=kind, status=DocumentStatus.ACCEPTED)
+    for action, source, target in (("create", "", "draft"), ("submit", "draft", "submitted")):
+        audit_record(
+            actor=officer, entity="application", entity_id=app.pk, action=action, from_state=source, to_state=target
+        )
     return app
 
 
@@ -82,5 +89,28 @@ def to_pending(app, officer, reviewer, *, on=BUSINESS_DATE):
     app = scenarios.application_pending(
         app, officer=officer, reviewer=reviewer, on=on, investigation=VISIT, assessment=FIGURES
     )
+    assert app.status == "pending_approval"
+    return app
+
+
+# The steps whose actor may not decide the application (four eyes, applications/workflow.py).
+FOUR_EYES_STEPS = ("create", "investigate", "assess", "review")
+
+
+def pending_where(step: str, suspect, *, officer, reviewer, product):
+    """Pending approval, with ``suspect`` (a manager) having taken ``step`` and ``officer`` /
+    ``reviewer`` the others, by the services. Only reviewers review, so for ``review`` the
+    suspect is a reviewer for that step and a manager again after."""
+    app = submitted_app(suspect if step == "create" else officer, product)
+    uw.application_investigate(actor=suspect if step == "investigate" else officer, application=app, **VISIT)
+    uw.application_assess(actor=suspect if step == "assess" else officer, application=app, **FIGURES)
+    if step == "review":
+        suspect.role = Role.REVIEWER
+        suspect.save(update_fields=["role"])
+    uw.application_review(actor=suspect if step == "review" else reviewer, application=app, opinion="recommend")
+    if step == "review":
+        suspect.role = Role.MANAGER
+        suspect.save(update_fields=["role"])
+    app.refresh_from_db()
     assert app.status == "pending_approval"
     return app

@@ -15,7 +15,7 @@ from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import BranchFactory, UserFactory
 from .conftest import ASSESSMENT, INVESTIGATION
-from .factories import submitted_app, to_pending
+from .factories import FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +207,43 @@ def test_investigator_cannot_review(branch, officer, uw_product):
     officer.save()
     r = post(officer, app, "review", {"opinion": "recommend"})
     assert r.status_code == 403 and "Four eyes" in r.data["detail"]
+
+
+DECISIONS = {
+    "approve": {"decision": "approve"},
+    "reject": {"decision": "reject", "reason_code": "capacity", "comment": "no"},
+    "return": {"decision": "return", "reason_code": "documents", "comment": "more"},
+}
+
+
+@pytest.mark.parametrize("step", FOUR_EYES_STEPS)
+def test_whoever_created_investigated_assessed_or_reviewed_may_not_decide(step, officer, reviewer, uw_product):
+    suspect = UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("100000"))
+    app = pending_where(step, suspect, officer=officer, reviewer=reviewer, product=uw_product)
+    for decision, body in DECISIONS.items():
+        r = post(suspect, app, "decision", body)
+        assert r.status_code == 403, (decision, r.content)
+        assert "Four eyes" in r.data["detail"] and step in r.data["detail"], r.data["detail"]
+    app.refresh_from_db()
+    assert app.status == "pending_approval" and not Decision.objects.filter(application=app).exists()
+    # another manager may
+    other = UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("100000"))
+    r = post(other, app, "decision", {"decision": "approve"})
+    assert r.status_code == 200 and r.data["status"] == "approved"
+
+
+@pytest.mark.parametrize("step", ["create", "investigate", "assess"])
+def test_whoever_created_investigated_or_assessed_may_not_review(step, branch, officer, reviewer, uw_product):
+    suspect = UserFactory(role=Role.MANAGER, branch=branch)
+    app = submitted_app(suspect if step == "create" else officer, uw_product)
+    assert post(suspect if step == "investigate" else officer, app, "investigation", INVESTIGATION).status_code == 200
+    assert post(suspect if step == "assess" else officer, app, "assessment", ASSESSMENT).status_code == 200
+    suspect.role = Role.REVIEWER
+    suspect.save()
+    r = post(suspect, app, "review", {"opinion": "recommend"})
+    assert r.status_code == 403 and "Four eyes" in r.data["detail"] and step in r.data["detail"]
+    r = post(reviewer, app, "review", {"opinion": "recommend"})
+    assert r.status_code == 200 and r.data["status"] == "pending_approval"
 
 
 # --- authority limits and the committee ------------------------------------------------

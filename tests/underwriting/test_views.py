@@ -13,7 +13,7 @@ from microloan.models import Role
 from ..applications.factories import BorrowerFactory, ProductFactory
 from ..kernel.factories import UserFactory, login_verified
 from .conftest import ASSESSMENT
-from .factories import submitted_app, to_pending
+from .factories import FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,56 @@ def test_decision_page_refuses_four_eyes_with_403_and_reason(client, branch, rev
     client.force_login(boss)
     r = client.post(f"/approvals/{app.pk}/", {"decision": "approve"}, HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 403 and "Four eyes" in r.content.decode()
+    app.refresh_from_db()
+    assert app.status == "pending_approval"
+
+
+@pytest.mark.parametrize("step", FOUR_EYES_STEPS)
+def test_decision_page_offers_no_decision_to_whoever_worked_on_it(client, step, officer, reviewer, uw_product):
+    suspect = UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("100000"))
+    app = pending_where(step, suspect, officer=officer, reviewer=reviewer, product=uw_product)
+    client.force_login(suspect)
+    page = client.get(f"/approvals/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="decision-form"' not in page and 'id="four-eyes"' in page
+    r = client.post(
+        f"/approvals/{app.pk}/", {"decision": "reject", "reason_code": "capacity"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert r.status_code == 403 and "Four eyes" in r.content.decode() and step in r.content.decode()
+    app.refresh_from_db()
+    assert app.status == "pending_approval"
+    # another manager sees the form and decides
+    client.force_login(UserFactory(role=Role.MANAGER, branch=officer.branch, approval_limit=Decimal("100000")))
+    assert 'id="decision-form"' in client.get(f"/approvals/{app.pk}/").content.decode()
+    r = client.post(
+        f"/approvals/{app.pk}/",
+        {"decision": "approve", "approved_amount": "10000", "approved_term": 12, "approved_rate": "0.05"},
+    )
+    assert r.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "approved"
+
+
+def test_workbench_offers_no_review_to_the_assessor(client, officer, reviewer, uw_product):
+    app = submitted_app(officer, uw_product)
+    client.force_login(officer)
+    client.post(
+        f"/underwriting/{app.pk}/",
+        {"step": "investigation", "inv-visited_on": "2026-11-18", "inv-findings": "ok", "inv-purpose_verified": "on"},
+    )
+    client.force_login(reviewer)  # reviewers may assess, but then not review
+    r = client.post(
+        f"/underwriting/{app.pk}/", {"step": "assessment", **{f"asm-{k}": v for k, v in ASSESSMENT.items()}}
+    )
+    assert r.status_code == 302
+    assert 'id="save-review"' not in client.get(f"/underwriting/{app.pk}/").content.decode()
+    r = client.post(
+        f"/underwriting/{app.pk}/", {"step": "review", "rev-opinion": "recommend"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert r.status_code == 403 and "Four eyes" in r.content.decode() and "assess" in r.content.decode()
+    other = UserFactory(role=Role.REVIEWER, branch=officer.branch)
+    client.force_login(other)
+    assert 'id="save-review"' in client.get(f"/underwriting/{app.pk}/").content.decode()
+    assert client.post(f"/underwriting/{app.pk}/", {"step": "review", "rev-opinion": "recommend"}).status_code == 302
     app.refresh_from_db()
     assert app.status == "pending_approval"
 

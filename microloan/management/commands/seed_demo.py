@@ -3,6 +3,7 @@
 Idempotent: everything is keyed on a natural key (username, code, ID number, purpose tag),
 so a second run finds what the first made and creates nothing new."""
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -19,13 +20,37 @@ from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
 from servicing.models import PaymentChannel
 
-STAFF = [
-    ("officer", Role.OFFICER, "王", "客户经理", None),
-    ("reviewer", Role.REVIEWER, "李", "审查岗", None),
-    ("manager", Role.MANAGER, "张", "审批岗", Decimal("50000.00")),
-    ("collector", Role.COLLECTOR, "赵", "催收岗", None),
-    ("auditor", Role.AUDITOR, "钱", "稽核", None),
-    ("admin", Role.ADMIN, "孙", "管理员", None),
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo login: every one has the password given to the command."""
+
+    username: str
+    role: Role
+    first_name: str  # a staff member's title
+    last_name: str = ""
+    approval_limit: Decimal | None = None
+    note: str = ""  # printed after the role in the list of logins
+
+
+BORROWERS = [
+    # (name, birth date, seq, segment, income, mobile)
+    ("陈明", date(1985, 3, 12), "101", "small_business", "12000.00", "13800000001"),
+    ("刘芳", date(1990, 7, 25), "202", "salaried", "8000.00", "13800000002"),
+    ("周强", date(1978, 11, 2), "303", "farmer", "5000.00", "13800000003"),
+    ("吴静", date(1995, 1, 30), "404", "urban_low_income", "4500.00", "13800000004"),
+    ("郑伟", date(1982, 9, 9), "505", "small_business", "15000.00", "13800000005"),
+]
+
+USERS = [
+    DemoUser("officer", Role.OFFICER, "客户经理", "王"),
+    DemoUser("reviewer", Role.REVIEWER, "审查岗", "李"),
+    DemoUser("manager", Role.MANAGER, "审批岗", "张", approval_limit=Decimal("50000.00")),
+    DemoUser("collector", Role.COLLECTOR, "催收岗", "赵"),
+    DemoUser("auditor", Role.AUDITOR, "稽核", "钱"),
+    DemoUser("admin", Role.ADMIN, "管理员", "孙"),
+    # The mobile demo login is the first borrower (linked to it below).
+    DemoUser("borrower", Role.BORROWER, BORROWERS[0][0], note=" (mobile API)"),
 ]
 
 # The demo's authenticator secret for the roles that need a second factor (manager, admin):
@@ -90,14 +115,27 @@ PRODUCTS = [
     ),
 ]
 
-BORROWERS = [
-    # (name, birth date, seq, segment, income, mobile)
-    ("陈明", date(1985, 3, 12), "101", "small_business", "12000.00", "13800000001"),
-    ("刘芳", date(1990, 7, 25), "202", "salaried", "8000.00", "13800000002"),
-    ("周强", date(1978, 11, 2), "303", "farmer", "5000.00", "13800000003"),
-    ("吴静", date(1995, 1, 30), "404", "urban_low_income", "4500.00", "13800000004"),
-    ("郑伟", date(1982, 9, 9), "505", "small_business", "15000.00", "13800000005"),
-]
+
+def demo_user(spec: DemoUser, *, branch: Branch, password: str) -> User:
+    """The demo login ``spec`` in ``branch`` (made with ``password`` if it is not there yet)."""
+    user, created = User.objects.get_or_create(
+        username=spec.username,
+        defaults={
+            "role": spec.role,
+            "branch": branch,
+            "first_name": spec.first_name,
+            "last_name": spec.last_name,
+            "approval_limit": spec.approval_limit,
+            "is_staff": spec.role == Role.ADMIN,
+            "is_superuser": False,
+        },
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    if twofactor.otp_required(user) and not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True)
+    return user
 
 
 def make_id_number(born: date, seq: str, region: str = "110105") -> str:
@@ -117,17 +155,16 @@ class Command(BaseCommand):
             raise CommandError("DEBUG is off: this looks like production. Use --force to seed anyway.")
         with transaction.atomic():
             branch = self._branches()
-            users = self._staff(branch, password)
+            users = self._users(branch, password)
             products = self._products()
-            self._borrowers_and_applications(branch, users, products, password)
+            self._borrowers_and_applications(branch, users, products)
             # A payment channel for trying the signed callback (the secret is for the demo only).
             PaymentChannel.objects.get_or_create(
                 code="demo-pay", defaults={"name": "Demo payment channel", "secret": "demo-callback-secret"}
             )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
-        for username, role, *_ in STAFF:
-            self.stdout.write(f"  {username:<10} {role.label}")
-        self.stdout.write(f"  {'borrower':<10} {Role.BORROWER.label} (mobile API)")
+        for spec in USERS:
+            self.stdout.write(f"  {spec.username:<10} {spec.role.label}{spec.note}")
         self.stdout.write(
             f"  manager and admin also give an authenticator code: secret {DEMO_TOTP_SECRET}"
             " (or: manage.py demo_totp manager)"
@@ -140,28 +177,8 @@ class Command(BaseCommand):
         Branch.objects.get_or_create(code="SH01", defaults={"name": "上海浦东支行", "parent": hq})
         return city
 
-    def _staff(self, branch, password) -> dict[str, User]:
-        users = {}
-        for username, role, family, title, limit in STAFF:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "role": role,
-                    "branch": branch,
-                    "first_name": title,
-                    "last_name": family,
-                    "approval_limit": limit,
-                    "is_staff": role == Role.ADMIN,
-                    "is_superuser": False,
-                },
-            )
-            if created:
-                user.set_password(password)
-                user.save(update_fields=["password"])
-            users[username] = user
-            if twofactor.otp_required(user) and not TOTPDevice.objects.filter(user=user).exists():
-                TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True)
-        return users
+    def _users(self, branch, password) -> dict[str, User]:
+        return {spec.username: demo_user(spec, branch=branch, password=password) for spec in USERS}
 
     def _products(self) -> dict[str, Product]:
         out = {}
@@ -174,7 +191,7 @@ class Command(BaseCommand):
             out[code] = product
         return out
 
-    def _borrowers_and_applications(self, branch, users, products, password):
+    def _borrowers_and_applications(self, branch, users, products):
         officer = users["officer"]
         borrowers = []
         for name, born, seq, segment, income, mobile in BORROWERS:
@@ -190,14 +207,7 @@ class Command(BaseCommand):
                 branch=branch,
             )
             borrowers.append(b)
-        # The mobile demo login is the first borrower.
-        login, created = User.objects.get_or_create(
-            username="borrower",
-            defaults={"role": Role.BORROWER, "branch": branch, "first_name": borrowers[0].full_name},
-        )
-        if created:
-            login.set_password(password)
-            login.save(update_fields=["password"])
+        login = users["borrower"]
         if borrowers[0].user_id is None:
             Borrower.objects.filter(pk=borrowers[0].pk).update(user=login)
 
