@@ -1,7 +1,37 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import user_login_failed
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
+from . import twofactor
 from .models import AuditEvent, Branch, BusinessCalendar, User
+
+
+class AdminLoginForm(OTPAdminAuthenticationForm):
+    """django-otp's admin login: the user's authenticator is taken when none is chosen, and a
+    wrong code counts as a failed login (django-axes' lockout, the audit trail)."""
+
+    def _chosen_device(self, user):
+        return super()._chosen_device(user) or twofactor.confirmed_device(user)
+
+    def clean_otp(self, user):
+        try:
+            super().clean_otp(user)
+        except forms.ValidationError:
+            if user is not None and self.cleaned_data.get("otp_token"):
+                credentials = {"username": user.get_username(), "microloan_step": "otp"}
+                user_login_failed.send(sender=__name__, credentials=credentials, request=self.request)
+            raise
+
+
+class AdminSite(OTPAdminSite):
+    login_form = AdminLoginForm
+
+
+# The Django admin asks for the authenticator's code at its login and admits only a session
+# verified by one (django-otp); it lives on settings.MICROLOAN_ADMIN_PATH (microloan/urls.py).
+admin.site.__class__ = AdminSite
 
 
 @admin.register(User)

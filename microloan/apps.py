@@ -11,5 +11,6 @@ class KernelConfig(AppConfig):
         # settings name (``microloan/__init__.py`` no longer imports it: see its docstring).
         from . import (
             celery,  # noqa: F401
+            logins,  # noqa: F401 - connects the login audit receivers
             policy,  # noqa: F401 - registers the policy's system check
         )

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
@@ -12,7 +13,8 @@ from care import api as care_api
 from servicing import api as servicing_api
 from underwriting import api as underwriting_api
 
-from . import views
+from . import auth_api, views
+from . import auth_views as login_views
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
 
@@ -35,6 +37,7 @@ router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/logout/", auth_api.LogoutView.as_view(), name="logout"),
     path("me/", intake_api.MeView.as_view(), name="me"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
@@ -58,7 +61,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("", intake_views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", login_views.LoginView.as_view(), name="login"),
+    path("accounts/login/otp/", login_views.login_otp, name="login-otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
@@ -70,5 +74,5 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("admin/", admin.site.urls),
+    path(settings.MICROLOAN_ADMIN_PATH, admin.site.urls),
 ]

@@ -24,6 +24,9 @@ cat <<MSG
   Logins, all with password "${PASSWORD}":
     officer, reviewer, manager (approves up to 50,000), collector, auditor, admin
     borrower  (the mobile app's demo borrower: POST /api/v1/auth/token/)
+  manager and admin also need an authenticator code after the password (two-factor):
+    add the secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to an authenticator app, or print
+    the current code with: .venv/bin/python manage.py demo_totp manager
   Celery worker + beat log: var/celery.log     Stop with Ctrl-C.
 
 MSG

@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -56,8 +60,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "microloan.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes wants: it turns a lockout into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "microloan.urls"
@@ -88,7 +96,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "microloan.User"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend first: it refuses a locked-out account or address before any password
+# is checked; Django's own checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -166,7 +183,42 @@ from datetime import timedelta  # noqa: E402
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    # A refresh token is good once: refreshing returns a new one and blacklists the old;
+    # logging out (POST /api/v1/auth/logout/) blacklists it too.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a digest of the password hash: a password change ends every token issued
+    # before it (checked on each request and on refresh, microloan/auth_api.py).
+    "CHECK_REVOKE_TOKEN": True,
+    "UPDATE_LAST_LOGIN": False,
+    "TOKEN_OBTAIN_SERIALIZER": "microloan.auth_api.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "microloan.auth_api.TokenRefreshSerializer",
 }
+
+# Login defence (microloan/logins.py, twofactor.py, auth_views.py, auth_api.py, middleware.py).
+# The proxies whose X-Forwarded-For is believed (addresses or networks); empty: none, the
+# client address is the connection's (microloan/net.py, the one home for it).
+MICROLOAN_TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Failed logins before an account, or an address, is locked out, and for how long. Counted by
+# django-axes on every login path: the web login, the token endpoint and the Django admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "microloan.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "microloan.auth_views.lockout_response"
+# An attempt refused during a lockout neither counts nor extends it: the cool-off runs from
+# the failure that locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # a success must not wipe an address's count of other accounts' failures
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are in the audit trail (microloan/logins.py)
+AXES_VERBOSE = False
+# Staff roles that need a second factor (TOTP) at every login path; superusers always do.
+MICROLOAN_OTP_ROLES = env.list("OTP_ROLES", default=["manager", "admin"])
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Microloan")
+# A staff session idle longer than this is logged out (microloan/middleware.py).
+MICROLOAN_STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
+# Where the Django admin lives (behind two-factor); production uses another default.
+MICROLOAN_ADMIN_PATH = env("ADMIN_PATH", default="admin/")
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, so a
 # worker and beat run on a laptop without any broker service.

@@ -21,6 +21,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The Django admin is not where scanners look for it (set ADMIN_PATH to a path of your own).
+MICROLOAN_ADMIN_PATH = env("ADMIN_PATH", default="backoffice-7q2/")
+if MICROLOAN_ADMIN_PATH.strip("/") in ("", "admin"):
+    raise ImproperlyConfigured("ADMIN_PATH must not be the default admin/ in production.")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 # Keep each worker's database connection between requests: opening one costs PostgreSQL a
 # backend process and cold catalog caches, several times a small API request's own queries

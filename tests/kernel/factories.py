@@ -29,3 +29,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def enrolled(user):
+    """A confirmed authenticator (TOTP device) for ``user``; ``twofactor.current_code`` reads
+    what its app would show."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def login_verified(client, user):
+    """``client.force_login`` for a session the second factor verified too, as the Django admin
+    wants (microloan/admin.py): the user gets an authenticator and the session names it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = enrolled(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

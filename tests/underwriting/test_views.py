@@ -11,7 +11,7 @@ from applications.models import Application
 from microloan.models import Role
 
 from ..applications.factories import BorrowerFactory, ProductFactory
-from ..kernel.factories import UserFactory
+from ..kernel.factories import UserFactory, login_verified
 from .conftest import ASSESSMENT
 from .factories import FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
 
@@ -247,7 +247,7 @@ def test_admin_publishes_a_new_scorecard_version_without_touching_the_old(client
 
     v1 = scorecard_active()
     admin = UserFactory(role=Role.ADMIN, branch=branch, is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    login_verified(client, admin)  # the Django admin wants the second factor
     config = {**DEFAULT_CONFIG, "base": 250}
     r = client.post("/admin/underwriting/scorecard/add/", {"config": json.dumps(config), "note": "v2"})
     assert r.status_code == 302, r.content.decode()[:2000]

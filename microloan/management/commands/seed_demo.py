@@ -10,11 +10,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
-from microloan import scenarios
+from microloan import scenarios, twofactor
 from microloan.business_date import business_date
 from microloan.models import Branch, Role, User
 from servicing.models import PaymentChannel
@@ -51,6 +52,12 @@ USERS = [
     # The mobile demo login is the first borrower (linked to it below).
     DemoUser("borrower", Role.BORROWER, BORROWERS[0][0], note=" (mobile API)"),
 ]
+
+# The demo's authenticator secret for the roles that need a second factor (manager, admin):
+# RFC 6238's test key, base32 GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ. For the demo only: a real
+# user enrols their own on the web login's second step.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 ALL_METHODS = ["annuity", "equal_principal", "interest_only", "flat"]
 PRODUCTS = [
@@ -126,6 +133,8 @@ def demo_user(spec: DemoUser, *, branch: Branch, password: str) -> User:
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])
+    if twofactor.otp_required(user) and not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, key=DEMO_TOTP_KEY, confirmed=True)
     return user
 
 
@@ -156,6 +165,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
         for spec in USERS:
             self.stdout.write(f"  {spec.username:<10} {spec.role.label}{spec.note}")
+        self.stdout.write(
+            f"  manager and admin also give an authenticator code: secret {DEMO_TOTP_SECRET}"
+            " (or: manage.py demo_totp manager)"
+        )
 
     def _branches(self) -> Branch:
         hq, _ = Branch.objects.get_or_create(code="HQ", defaults={"name": "总行普惠金融部"})
