@@ -32,8 +32,8 @@ def next_allowed_time(
     ``NOTIFY_QUIET_END`` to ``NOTIFY_QUIET_START``, the quiet hours being 22:00-08:00). Inside
     the window the answer is ``now_utc`` itself; otherwise the next local ``start``, in UTC.
     """
-    start = _hhmm(start or str(getattr(settings, "NOTIFY_QUIET_END", "08:00")))
-    end = _hhmm(end or str(getattr(settings, "NOTIFY_QUIET_START", "22:00")))
+    start = _hhmm(start or settings.NOTIFY_QUIET_END)
+    end = _hhmm(end or settings.NOTIFY_QUIET_START)
     if start == end:  # no quiet hours at all
         return now_utc
     zone = _zone(tz_name or settings.TIME_ZONE)

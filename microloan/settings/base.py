@@ -119,6 +119,10 @@ USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_TZ = True
 CURRENCY = env("CURRENCY", default="CNY")
+# Quiet hours, in the borrower's local time: no automatic message from START to END (equal
+# values switch them off). microloan/notifications/quiet_hours.py.
+NOTIFY_QUIET_START = env("NOTIFY_QUIET_START", default="22:00")
+NOTIFY_QUIET_END = env("NOTIFY_QUIET_END", default="08:00")
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
