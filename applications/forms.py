@@ -2,29 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product
+from .services import BORROWER_DETAILS
 
 
 class BorrowerForm(forms.ModelForm):
     class Meta:
         model = Borrower
-        fields = [
-            "full_name",
-            "id_number",
-            "mobile",
-            "email",
-            "address",
-            "segment",
-            "employer",
-            "occupation",
-            "years_in_business",
-            "monthly_income",
-            "marital_status",
-            "spouse_name",
-            "spouse_id_number",
-            "household_size",
-            "existing_debts",
-            "language",
-        ]
+        fields = ["full_name", "id_number", *BORROWER_DETAILS, "language"]
 
     def validate_unique(self):
         pass  # the service decides uniqueness and says so on id_number

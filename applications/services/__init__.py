@@ -14,6 +14,7 @@ from .applications import (
     validate_terms,
 )
 from .borrowers import (
+    BORROWER_DETAILS,
     BORROWER_FIELDS,
     BORROWER_WRITERS,
     NON_NEGATIVE_AMOUNTS,
@@ -27,6 +28,7 @@ from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload,
 from .leads import lead_convert, lead_create
 
 __all__ = [
+    "BORROWER_DETAILS",
     "BORROWER_FIELDS",
     "BORROWER_WRITERS",
     "DOCUMENT_OPEN_STATUSES",

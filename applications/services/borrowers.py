@@ -18,8 +18,10 @@ from ..models import Borrower, Product
 from ..residentid import ResidentIdError, age_on, parse_resident_id
 
 BORROWER_WRITERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
-BORROWER_FIELDS = (
-    "full_name",
+# A borrower's particulars beyond the name and the resident ID number, in the order the
+# officer's form, the API and the services list them: the one list the form and the
+# serializers are built from.
+BORROWER_DETAILS = (
     "mobile",
     "email",
     "address",
@@ -33,9 +35,10 @@ BORROWER_FIELDS = (
     "spouse_id_number",
     "household_size",
     "existing_debts",
-    "credit_disqualified",
-    "language",
 )
+# What registering and changing a borrower may set besides the resident ID number (given once,
+# at registration).
+BORROWER_FIELDS = ("full_name", *BORROWER_DETAILS, "credit_disqualified", "language")
 
 
 NON_NEGATIVE_AMOUNTS = ("monthly_income", "existing_debts")
