@@ -4,7 +4,6 @@ real Celery worker on Redis, chunks in parallel, skipped days caught up. The dat
 
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -13,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from collection.close import close_chunk_process, close_day, close_run_start
 from collection.models import CloseRun, CloseStatus, PenaltyAccrual
@@ -22,6 +21,7 @@ from microloan.business_date import business_date_set
 from microloan.ledger import JournalEntry, assert_ledger_balanced
 from microloan.models import BusinessCalendar
 from servicing.models import Loan
+from tests.celery_support import worker_command, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,12 +56,6 @@ def test_two_workers_on_one_chunk_close_it_once(portfolio):
     assert_ledger_balanced()
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfolio):
     # given four loans, Dec 21 closed, and the business date Dec 24 (two days skipped)
     business_date_set(value=date(2026, 12, 21))
@@ -72,23 +66,9 @@ def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfoli
     queue = f"close-{uuid.uuid4().hex[:8]}"
     log = tempfile.NamedTemporaryFile(prefix="close-worker-", suffix=".log", delete=False)
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DJANGO_SETTINGS_MODULE="microloan.settings.test", DATABASE_URL=_database_url())
+    env.update(DJANGO_SETTINGS_MODULE="microloan.settings.test", DATABASE_URL=worker_database_url())
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "microloan",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency=2",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
+        worker_command(queue, "--concurrency=2", "--loglevel=WARNING"),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.celery_support import worker_command
+
 ROOT = Path(__file__).resolve().parents[2]
 REAL_SECRET = "k" * 20 + "-production-secret-for-the-check-" + "z" * 20
 
@@ -217,21 +219,7 @@ def test_celery_worker_consumes_from_real_redis():
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "microloan",
-            "worker",
-            "-Q",
-            queue,
-            "--pool=solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
+        worker_command(queue, "--pool=solo", "--loglevel=WARNING"),
         cwd=ROOT,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "microloan.settings.test"},
         stdout=subprocess.PIPE,

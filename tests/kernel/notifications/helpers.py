@@ -10,12 +10,10 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
-
-from django.db import connection
 
 from microloan.celery import app as celery_app
 from microloan.notifications import SmsBackend
+from tests.celery_support import worker_command, worker_database_url
 
 ROOT = Path(__file__).resolve().parents[3]
 FILE_BACKEND = "microloan.notifications.channels.FileSmsBackend"
@@ -65,11 +63,7 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
     test's database (the test must be ``transaction=True`` so they see its data), and yields
     the queue name once every worker answers a ping."""
     queue = f"test-notify-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    auth = quote(db["USER"] or "postgres", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    database_url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    database_url = worker_database_url()
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     worker_env = {
         **base,
@@ -86,23 +80,7 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
             logs.append(log)
             procs.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "microloan",
-                        "worker",
-                        "-Q",
-                        queue,
-                        "-n",
-                        name,
-                        "--pool=solo",
-                        "--without-heartbeat",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--loglevel=INFO",
-                    ],
+                    worker_command(queue, "-n", name, "--pool=solo", "--loglevel=INFO"),
                     cwd=ROOT,
                     env=worker_env,
                     stdout=log,
