@@ -2,7 +2,6 @@
 real Celery worker on Redis, chunks in parallel, skipped days caught up. The data is committed
 (transactional tests) so that the other connections and the worker process see it."""
 
-import os
 import subprocess
 import tempfile
 import threading
@@ -21,7 +20,7 @@ from microloan.business_date import business_date_set
 from microloan.ledger import JournalEntry, assert_ledger_balanced
 from microloan.models import BusinessCalendar
 from servicing.models import Loan
-from tests.celery_support import worker_command, worker_database_url
+from tests.celery_support import worker_command, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,12 +64,10 @@ def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfoli
     # test's database
     queue = f"close-{uuid.uuid4().hex[:8]}"
     log = tempfile.NamedTemporaryFile(prefix="close-worker-", suffix=".log", delete=False)
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DJANGO_SETTINGS_MODULE="microloan.settings.test", DATABASE_URL=worker_database_url())
     worker = subprocess.Popen(
         worker_command(queue, "--concurrency=2", "--loglevel=WARNING"),
         cwd=ROOT,
-        env=env,
+        env=worker_env(),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

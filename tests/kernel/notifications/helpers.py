@@ -1,7 +1,6 @@
 """Shared by the notification tests: message arguments, a failing SMS backend, real Celery
 workers on a private queue of the test Redis, and a broker that is down."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from microloan.celery import app as celery_app
 from microloan.notifications import SmsBackend
-from tests.celery_support import worker_command, worker_database_url
+from tests.celery_support import worker_command, worker_env
 
 ROOT = Path(__file__).resolve().parents[3]
 FILE_BACKEND = "microloan.notifications.channels.FileSmsBackend"
@@ -63,14 +62,7 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
     test's database (the test must be ``transaction=True`` so they see its data), and yields
     the queue name once every worker answers a ping."""
     queue = f"test-notify-{uuid.uuid4().hex[:8]}"
-    database_url = worker_database_url()
-    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    worker_env = {
-        **base,
-        "DJANGO_SETTINGS_MODULE": "microloan.settings.test",
-        "DATABASE_URL": database_url,
-        **(env or {}),
-    }
+    environment = worker_env(**(env or {}))
     host = socket.gethostname()
     names = [f"{queue}-{i}@{host}" for i in range(count)]
     procs, logs = [], []
@@ -82,7 +74,7 @@ def celery_workers(count: int, *, tmp_path: Path, env: dict | None = None):
                 subprocess.Popen(
                     worker_command(queue, "-n", name, "--pool=solo", "--loglevel=INFO"),
                     cwd=ROOT,
-                    env=worker_env,
+                    env=environment,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
