@@ -3,13 +3,11 @@ that move's service) and the borrower's ``/me/complaints/``."""
 
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from applications.selectors import borrower_list
-from microloan.api import ScopedQueryset
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.models import User
@@ -18,7 +16,18 @@ from servicing.selectors import loan_list
 from .. import selectors, services
 from ..models import OPEN_COMPLAINT_STATUSES, Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus
 from ..workflow import COMPLAINT_WORKFLOW
-from .common import HistoryOut, IsBorrower, IsStaffMember, code_field, code_out, id_param, my_borrower, pick
+from .common import (
+    CareViewSet,
+    HistoryOut,
+    IsBorrower,
+    IsStaffMember,
+    code_field,
+    code_out,
+    id_param,
+    my_borrower,
+    pick,
+    read,
+)
 
 
 class ComplaintSlaOut(serializers.Serializer):
@@ -130,9 +139,7 @@ class ComplaintAssignIn(serializers.Serializer):
 
 
 def _complaint_filters(qs, params):
-    for name in ("status", "category", "channel"):
-        if params.get(name):
-            qs = qs.filter(**{name: params[name]})
+    """The staff list's filters beyond the exact ones (status, category, channel)."""
     handler = id_param(params, "handler", _("Give a user id."))
     if handler is not None:
         qs = qs.filter(handler_id=handler)
@@ -170,10 +177,8 @@ def _complaint_action(name: str, summary: str, request_serializer=ComplaintActio
 
     def view(self, request, pk=None):
         complaint = self.get_object()
-        s = request_serializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        service(actor=request.user, complaint=complaint, **s.validated_data)
-        return self._detail(complaint.pk)
+        service(actor=request.user, complaint=complaint, **read(request_serializer, request))
+        return self.answer(complaint.pk)
 
     # The router maps the HTTP method to the function's name, so it is named before decorating.
     view.__name__ = view.__qualname__ = name
@@ -181,35 +186,26 @@ def _complaint_action(name: str, summary: str, request_serializer=ComplaintActio
     return extend_schema(summary=summary, request=request_serializer, responses=ComplaintDetailOut)(view)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List complaints (newest first)", parameters=COMPLAINT_FILTERS),
+    retrieve=extend_schema(summary="One complaint, with its SLA and history"),
+)
 @extend_schema(tags=["customer service"])
-class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ComplaintViewSet(CareViewSet):
     """Complaints of the borrowers of your branch tree, with their SLA and transitions."""
 
     serializer_class = ComplaintOut
+    answer_serializer_class = ComplaintDetailOut
     permission_classes = [IsStaffMember]
     queryset = Complaint.objects.none()
+    selector = staticmethod(selectors.complaint_list)
+    list_filters = ("status", "category", "channel")
 
-    def scoped_queryset(self):
-        qs = selectors.complaint_list(user=self.request.user)
-        return _complaint_filters(qs, self.request.query_params) if self.action == "list" else qs
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": business_date()}
+    def narrow(self, qs, params):
+        return _complaint_filters(qs, params)
 
     def get_serializer_class(self):
         return ComplaintOut if self.action == "list" else ComplaintDetailOut
-
-    def _detail(self, pk, code=status.HTTP_200_OK) -> Response:
-        c = selectors.complaint_list(user=self.request.user).get(pk=pk)
-        return Response(ComplaintDetailOut(c, context=self.get_serializer_context()).data, status=code)
-
-    @extend_schema(summary="List complaints (newest first)", parameters=COMPLAINT_FILTERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One complaint, with its SLA and history")
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         summary="Register a complaint (phone, branch, letter, regulator referral)",
@@ -217,9 +213,7 @@ class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMod
         responses={201: ComplaintDetailOut},
     )
     def create(self, request):
-        s = ComplaintCreateIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        data = read(ComplaintCreateIn, request)
         user = request.user
         borrower = pick(
             borrower_list(user=user), data.pop("borrower"), "borrower", _("No such borrower in your branches.")
@@ -227,7 +221,7 @@ class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMod
         loan = pick(loan_list(user=user), data.pop("loan", None), "loan", _("No such loan in your branches."))
         handler = pick(User.objects.select_related("branch"), data.pop("handler", None), "handler", _("No such user."))
         c = services.complaint_file(actor=user, borrower=borrower, loan=loan, handler=handler, **data)
-        return self._detail(c.pk, code=status.HTTP_201_CREATED)
+        return self.answer(c.pk, code=status.HTTP_201_CREATED)
 
     acknowledge = _complaint_action("acknowledge", "Acknowledge: the borrower has been contacted")
     investigate = _complaint_action("investigate", "Start the investigation")
@@ -242,13 +236,14 @@ class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMod
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         complaint = self.get_object()
-        s = ComplaintAssignIn(data=request.data)
-        s.is_valid(raise_exception=True)
         handler = pick(
-            User.objects.select_related("branch"), s.validated_data["handler"], "handler", _("No such user.")
+            User.objects.select_related("branch"),
+            read(ComplaintAssignIn, request)["handler"],
+            "handler",
+            _("No such user."),
         )
         services.complaint_assign(actor=request.user, complaint=complaint, handler=handler)
-        return self._detail(complaint.pk)
+        return self.answer(complaint.pk)
 
 
 class MyComplaintOut(serializers.ModelSerializer):
@@ -295,24 +290,19 @@ class MyComplaintIn(serializers.Serializer):
     loan = serializers.IntegerField(required=False, allow_null=True, help_text="One of your loans, if it is about one.")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="My complaints (newest first)"),
+    retrieve=extend_schema(summary="One of my complaints"),
+)
 @extend_schema(tags=["me"])
-class MyComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MyComplaintViewSet(CareViewSet):
     """The signed-in borrower's own complaints; anybody else's is a 404."""
 
     serializer_class = MyComplaintOut
     permission_classes = [IsBorrower]
     queryset = Complaint.objects.none()
-
-    def scoped_queryset(self):
-        return selectors.complaint_list(user=self.request.user)
-
-    @extend_schema(summary="My complaints (newest first)")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One of my complaints")
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+    selector = staticmethod(selectors.complaint_list)
+    dated = False
 
     @extend_schema(
         summary="File a complaint from the app (an SMS and in-app receipt follow)",
@@ -321,12 +311,9 @@ class MyComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveM
     )
     def create(self, request):
         borrower = my_borrower(request.user)
-        s = MyComplaintIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        data = read(MyComplaintIn, request)
         loan = pick(loan_list(user=request.user), data.pop("loan", None), "loan", _("No such loan of yours."))
         c = services.complaint_file(
             actor=request.user, borrower=borrower, loan=loan, channel=ComplaintChannel.APP, **data
         )
-        c = self.get_queryset().get(pk=c.pk)
-        return Response(MyComplaintOut(c).data, status=status.HTTP_201_CREATED)
+        return self.answer(c.pk, code=status.HTTP_201_CREATED)

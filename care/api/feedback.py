@@ -3,18 +3,17 @@
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
 from microloan.models import Role
 
 from .. import selectors, services
 from ..models import Feedback
-from .common import IsBorrower, IsStaffMember, my_borrower, pick
+from .common import CareListViewSet, IsBorrower, IsStaffMember, my_borrower, pick, read
 
 
 class FeedbackOut(serializers.ModelSerializer):
@@ -53,25 +52,21 @@ class FeedbackSummaryOut(serializers.Serializer):
     by_subject = serializers.DictField(child=SubjectSummaryOut())
 
 
-class _FeedbackList(ScopedQueryset, mixins.ListModelMixin, viewsets.GenericViewSet):
+class _FeedbackList(CareListViewSet):
     # The feedback the user may read (a borrower's own, or staff's branch tree): the selector
     # decides. (A comment, not a docstring: drf-spectacular would show it on both APIs.)
     queryset = Feedback.objects.none()
+    selector = staticmethod(selectors.feedback_list)
+    dated = False
 
-    def scoped_queryset(self):
-        return selectors.feedback_list(user=self.request.user)
 
-
+@extend_schema_view(list=extend_schema(summary="My feedback"))
 @extend_schema(tags=["me"])
 class MyFeedbackViewSet(_FeedbackList):
     """The signed-in borrower's satisfaction feedback: one score per subject."""
 
     serializer_class = FeedbackOut
     permission_classes = [IsBorrower]
-
-    @extend_schema(summary="My feedback")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Rate a resolved complaint, a visit, or the service (score 1-5)",
@@ -80,9 +75,7 @@ class MyFeedbackViewSet(_FeedbackList):
     )
     def create(self, request):
         my_borrower(request.user)
-        s = FeedbackIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        data = read(FeedbackIn, request)
         user = request.user
         complaint = pick(
             selectors.complaint_list(user=user),
@@ -104,16 +97,13 @@ class IsManagerOrAuditor(IsStaffMember):
         )
 
 
+@extend_schema_view(list=extend_schema(summary="List feedback (newest first)"))
 @extend_schema(tags=["customer service"])
 class FeedbackViewSet(_FeedbackList):
     """Borrowers' satisfaction feedback in your branch tree (managers, administrators, auditors)."""
 
     serializer_class = StaffFeedbackOut
     permission_classes = [IsManagerOrAuditor]
-
-    @extend_schema(summary="List feedback (newest first)")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="Average scores, overall and per subject",

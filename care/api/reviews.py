@@ -1,17 +1,15 @@
 """Credit reviews over the API: ``/credit-reviews/``."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 
 from .. import selectors, services
 from ..models import CreditReview, ReviewRecommendation, ReviewStatus, ReviewTrigger
-from .common import IsStaffMember, code_field, code_out, id_param
+from .common import CareViewSet, IsStaffMember, code_field, code_out, id_param, read
 
 
 class CreditReviewOut(serializers.ModelSerializer):
@@ -65,32 +63,8 @@ class CreditReviewCompleteIn(serializers.Serializer):
     recommendation = code_field(ReviewRecommendation.choices)
 
 
-@extend_schema(tags=["customer service"])
-class CreditReviewViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """贷后定期检查: the periodic review tasks of your branch tree's loans."""
-
-    serializer_class = CreditReviewOut
-    permission_classes = [IsStaffMember]
-    queryset = CreditReview.objects.none()
-
-    def scoped_queryset(self):
-        qs = selectors.review_list(user=self.request.user)
-        params = self.request.query_params
-        if self.action == "list":
-            for name in ("status", "trigger"):
-                if params.get(name):
-                    qs = qs.filter(**{name: params[name]})
-            loan = id_param(params, "loan", _("Give a loan id."))
-            if loan is not None:
-                qs = qs.filter(loan_id=loan)
-            if params.get("overdue") in ("true", "1"):
-                qs = qs.filter(status=ReviewStatus.OPEN, due_on__lt=business_date())
-        return qs
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": business_date()}
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         summary="List review tasks (earliest due first)",
         parameters=[
             OpenApiParameter("status", str, description="One of: " + ", ".join(ReviewStatus.values)),
@@ -98,13 +72,26 @@ class CreditReviewViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrieve
             OpenApiParameter("loan", int),
             OpenApiParameter("overdue", bool, description="Only open tasks past their due date."),
         ],
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    ),
+    retrieve=extend_schema(summary="One review task"),
+)
+@extend_schema(tags=["customer service"])
+class CreditReviewViewSet(CareViewSet):
+    """贷后定期检查: the periodic review tasks of your branch tree's loans."""
 
-    @extend_schema(summary="One review task")
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+    serializer_class = CreditReviewOut
+    permission_classes = [IsStaffMember]
+    queryset = CreditReview.objects.none()
+    selector = staticmethod(selectors.review_list)
+    list_filters = ("status", "trigger")
+
+    def narrow(self, qs, params):
+        loan = id_param(params, "loan", _("Give a loan id."))
+        if loan is not None:
+            qs = qs.filter(loan_id=loan)
+        if params.get("overdue") in ("true", "1"):
+            qs = qs.filter(status=ReviewStatus.OPEN, due_on__lt=business_date())
+        return qs
 
     @extend_schema(
         summary="Complete a review with findings and a recommendation",
@@ -114,8 +101,5 @@ class CreditReviewViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         review = self.get_object()
-        s = CreditReviewCompleteIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        services.credit_review_complete(actor=request.user, review=review, **s.validated_data)
-        r = selectors.review_list(user=request.user).get(pk=review.pk)
-        return Response(CreditReviewOut(r, context=self.get_serializer_context()).data)
+        services.credit_review_complete(actor=request.user, review=review, **read(CreditReviewCompleteIn, request))
+        return self.answer(review.pk)

@@ -1,20 +1,18 @@
 """Follow-up visits over the API: ``/follow-up-visits/``."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from applications.selectors import borrower_list
-from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 from microloan.models import User
 from servicing.selectors import loan_list
 
 from .. import selectors, services
 from ..models import FollowUpVisit, VisitKind, VisitMethod, VisitStatus
-from .common import IsStaffMember, code_field, code_out, pick
+from .common import CareViewSet, IsStaffMember, code_field, code_out, pick, read
 
 
 class VisitOut(serializers.ModelSerializer):
@@ -82,53 +80,35 @@ class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-@extend_schema(tags=["customer service"])
-class FollowUpVisitViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """回访 and post-disbursement checks of your branch tree."""
-
-    serializer_class = VisitOut
-    permission_classes = [IsStaffMember]
-    queryset = FollowUpVisit.objects.none()
-
-    def scoped_queryset(self):
-        qs = selectors.visit_list(user=self.request.user)
-        params = self.request.query_params
-        if self.action == "list":
-            for name in ("status", "kind"):
-                if params.get(name):
-                    qs = qs.filter(**{name: params[name]})
-            if params.get("overdue") in ("true", "1"):
-                qs = qs.filter(status=VisitStatus.SCHEDULED, scheduled_on__lt=business_date())
-            qs = qs.order_by("scheduled_on", "id")
-        return qs
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": business_date()}
-
-    def _out(self, pk, code=status.HTTP_200_OK) -> Response:
-        v = selectors.visit_list(user=self.request.user).get(pk=pk)
-        return Response(VisitOut(v, context=self.get_serializer_context()).data, status=code)
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
         summary="List visits (earliest scheduled first)",
         parameters=[
             OpenApiParameter("status", str, description="One of: " + ", ".join(VisitStatus.values)),
             OpenApiParameter("kind", str, description="One of: " + ", ".join(VisitKind.values)),
             OpenApiParameter("overdue", bool, description="Only scheduled visits past their date."),
         ],
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    ),
+    retrieve=extend_schema(summary="One visit"),
+)
+@extend_schema(tags=["customer service"])
+class FollowUpVisitViewSet(CareViewSet):
+    """回访 and post-disbursement checks of your branch tree."""
 
-    @extend_schema(summary="One visit")
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
+    serializer_class = VisitOut
+    permission_classes = [IsStaffMember]
+    queryset = FollowUpVisit.objects.none()
+    selector = staticmethod(selectors.visit_list)
+    list_filters = ("status", "kind")
+
+    def narrow(self, qs, params):
+        if params.get("overdue") in ("true", "1"):
+            qs = qs.filter(status=VisitStatus.SCHEDULED, scheduled_on__lt=business_date())
+        return qs.order_by("scheduled_on", "id")
 
     @extend_schema(summary="Schedule a visit or call", request=VisitCreateIn, responses={201: VisitOut})
     def create(self, request):
-        s = VisitCreateIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        data = read(VisitCreateIn, request)
         user = request.user
         borrower = pick(
             borrower_list(user=user), data.pop("borrower"), "borrower", _("No such borrower in your branches.")
@@ -144,22 +124,18 @@ class FollowUpVisitViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retriev
         v = services.visit_schedule(
             actor=user, borrower=borrower, loan=loan, complaint=complaint, officer=officer, **data
         )
-        return self._out(v.pk, code=status.HTTP_201_CREATED)
+        return self.answer(v.pk, code=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Record the visit's outcome", request=VisitCompleteIn, responses=VisitOut)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         visit = self.get_object()
-        s = VisitCompleteIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        services.visit_complete(actor=request.user, visit=visit, **s.validated_data)
-        return self._out(visit.pk)
+        services.visit_complete(actor=request.user, visit=visit, **read(VisitCompleteIn, request))
+        return self.answer(visit.pk)
 
     @extend_schema(summary="Cancel a scheduled visit", request=ReasonIn, responses=VisitOut)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         visit = self.get_object()
-        s = ReasonIn(data=request.data)
-        s.is_valid(raise_exception=True)
-        services.visit_cancel(actor=request.user, visit=visit, reason=s.validated_data["reason"])
-        return self._out(visit.pk)
+        services.visit_cancel(actor=request.user, visit=visit, **read(ReasonIn, request))
+        return self.answer(visit.pk)
