@@ -11,13 +11,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from microloan.errors import InvalidInput, NotAllowed
-from microloan.web import staff_required
+from microloan.permissions import page
 
 from .documents import serving
 from .models import Document
 
 
-@staff_required
+@page("document.open")
 def document_file(request, pk, doc_pk):
     """The stored file of a document, inline unless ``?disposition=attachment``."""
     try:
@@ -63,6 +63,7 @@ class DocumentFileView(APIView):
     """The stored bytes of an application's document, in their content type (an audited
     read: staff who may read the application, and its borrower)."""
 
+    permission_action = "document.open"
     renderer_classes = [JSONRenderer]
     content_negotiation_class = AnyAccept
 

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError
-from microloan.web import report_domain_error, staff_required
+from microloan.permissions import page
+from microloan.web import report_domain_error
 
 from . import selectors, services
 from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadConvertForm, LeadForm
@@ -23,7 +24,7 @@ from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 PAGE_ACTIONS = ("submit", "withdraw")
 
 
-@staff_required
+@page("borrower.view")
 def borrower_list(request):
     qs = selectors.borrower_list(user=request.user)
     q = request.GET.get("q", "").strip()
@@ -33,7 +34,7 @@ def borrower_list(request):
     return render(request, "applications/borrower_list.html", {"page": page, "q": q})
 
 
-@staff_required
+@page("borrower.create")
 def borrower_create(request):
     form = BorrowerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -48,7 +49,7 @@ def borrower_create(request):
     return render(request, "applications/borrower_form.html", {"form": form})
 
 
-@staff_required
+@page("borrower.view")
 def borrower_detail(request, pk):
     borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
     apps = selectors.application_list(user=request.user).filter(borrower=borrower)
@@ -62,7 +63,7 @@ def borrower_detail(request, pk):
     )
 
 
-@staff_required
+@page("application.create")
 def application_create(request, borrower_pk):
     borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=borrower_pk)
     form = ApplicationForm(request.POST or None)
@@ -77,7 +78,7 @@ def application_create(request, borrower_pk):
     return render(request, "applications/application_form.html", {"form": form, "borrower": borrower})
 
 
-@staff_required
+@page("application.view")
 def application_list(request):
     qs = selectors.application_list(user=request.user)
     status = request.GET.get("status", "")
@@ -91,7 +92,7 @@ def application_list(request):
     )
 
 
-@staff_required
+@page("application.view")
 def application_detail(request, pk):
     app = get_object_or_404(selectors.application_list(user=request.user), pk=pk)
     documents = list(app.documents.all())
@@ -120,7 +121,7 @@ def _app_for_post(request, pk):
     return get_object_or_404(selectors.application_list(user=request.user), pk=pk)
 
 
-@staff_required
+@page("document.upload")
 @require_POST
 def document_upload(request, pk):
     app = _app_for_post(request, pk)
@@ -137,7 +138,7 @@ def document_upload(request, pk):
     return redirect("application-detail", pk=app.pk)
 
 
-@staff_required
+@page("document.accept")
 @require_POST
 def document_review(request, pk, doc_pk):
     app = _app_for_post(request, pk)
@@ -152,7 +153,7 @@ def document_review(request, pk, doc_pk):
     return redirect("application-detail", pk=app.pk)
 
 
-@staff_required
+@page("application.submit")
 @require_POST
 def application_transition(request, pk, action):
     app = _app_for_post(request, pk)
@@ -173,7 +174,7 @@ def application_transition(request, pk, action):
     return redirect("application-detail", pk=app.pk)
 
 
-@staff_required
+@page("lead.view")
 def lead_list(request):
     form = LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -191,7 +192,7 @@ def lead_list(request):
     return render(request, "applications/lead_list.html", {"page": page, "form": form})
 
 
-@staff_required
+@page("lead.convert")
 def lead_convert(request, pk):
     """The lead's borrower details (its name and mobile to start with); saving converts it."""
     lead = get_object_or_404(selectors.lead_list(user=request.user), pk=pk)
@@ -210,7 +211,7 @@ def lead_convert(request, pk):
     return render(request, "applications/lead_convert.html", {"lead": lead, "form": form})
 
 
-@staff_required
+@page("dashboard.view")
 def dashboard(request):
     """The staff home page: the user's applications by status, their borrowers, the latest."""
     apps = selectors.application_list(user=request.user)

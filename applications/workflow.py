@@ -4,18 +4,12 @@ and the document."""
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.models import Role
 from microloan.workflow import NEW, Transition, Workflow
 
 from .models import ApplicationStatus as S
 from .models import DocumentStatus as D
 from .models import LeadStatus as L
 
-INTAKE = frozenset({Role.OFFICER, Role.MANAGER, Role.BORROWER})
-FIELD = frozenset({Role.OFFICER, Role.MANAGER})
-ASSESSORS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER})
-REVIEWERS = frozenset({Role.REVIEWER})
-APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 
 # Four eyes, read from the application's audit trail: nobody reviews an application they
@@ -27,15 +21,14 @@ NOT_BY_DECIDER = NOT_BY_REVIEWER | {"review"}
 APPLICATION_WORKFLOW = Workflow(
     "application",
     [
-        Transition("create", frozenset({NEW}), S.DRAFT, INTAKE, label=_("Create application")),
-        Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, INTAKE, label=_("Submit")),
-        Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, FIELD, label=_("Save visit")),
-        Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, ASSESSORS, label=_("Assess")),
+        Transition("create", frozenset({NEW}), S.DRAFT, label=_("Create application")),
+        Transition("submit", frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, label=_("Submit")),
+        Transition("investigate", IN_UNDERWRITING, S.UNDER_REVIEW, label=_("Save visit")),
+        Transition("assess", IN_UNDERWRITING, S.UNDER_REVIEW, label=_("Assess")),
         Transition(
             "review",
             frozenset({S.UNDER_REVIEW}),
             S.PENDING_APPROVAL,
-            REVIEWERS,
             label=_("Send to approval"),
             not_by=NOT_BY_REVIEWER,
         ),
@@ -43,7 +36,6 @@ APPLICATION_WORKFLOW = Workflow(
             "approve",
             frozenset({S.PENDING_APPROVAL}),
             S.APPROVED,
-            APPROVERS,
             label=_("Approve"),
             not_by=NOT_BY_DECIDER,
         ),
@@ -51,7 +43,6 @@ APPLICATION_WORKFLOW = Workflow(
             "reject",
             frozenset({S.PENDING_APPROVAL}),
             S.REJECTED,
-            APPROVERS,
             label=_("Reject"),
             not_by=NOT_BY_DECIDER,
         ),
@@ -59,18 +50,16 @@ APPLICATION_WORKFLOW = Workflow(
             "return",
             frozenset({S.PENDING_APPROVAL}),
             S.RETURNED,
-            APPROVERS,
             label=_("Return"),
             not_by=NOT_BY_DECIDER,
         ),
-        Transition("contract", frozenset({S.APPROVED}), S.APPROVED, FIELD, label=_("Generate contract")),
-        Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, FIELD, label=_("Record signing")),
-        Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, FIELD, label=_("Disburse")),
+        Transition("contract", frozenset({S.APPROVED}), S.APPROVED, label=_("Generate contract")),
+        Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, label=_("Record signing")),
+        Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, label=_("Disburse")),
         Transition(
             "withdraw",
             frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),
             S.WITHDRAWN,
-            INTAKE,
             label=_("Withdraw"),
         ),
     ],
@@ -79,28 +68,24 @@ APPLICATION_WORKFLOW = Workflow(
 LEAD_WORKFLOW = Workflow(
     "lead",
     [
-        Transition("create", frozenset({NEW}), L.NEW, FIELD, label=_("Register lead")),
+        Transition("create", frozenset({NEW}), L.NEW, label=_("Register lead")),
         # Converting registers the borrower (or finds the one with that ID number).
-        Transition(
-            "convert", frozenset({L.NEW, L.CONTACTED}), L.CONVERTED, frozenset({*FIELD, Role.ADMIN}), label=_("Convert")
-        ),
+        Transition("convert", frozenset({L.NEW, L.CONTACTED}), L.CONVERTED, label=_("Convert")),
     ],
 )
 
-DOCUMENT_REVIEWERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER})
 
 DOCUMENT_WORKFLOW = Workflow(
     "document",
     [
-        Transition("upload", frozenset({NEW}), D.PENDING, INTAKE, label=_("Upload")),
+        Transition("upload", frozenset({NEW}), D.PENDING, label=_("Upload")),
         # A review may be corrected: an accepted document rejected, a rejected one accepted, or a
         # rejection's reason restated.
-        Transition("accept", frozenset({D.PENDING, D.REJECTED}), D.ACCEPTED, DOCUMENT_REVIEWERS, label=_("Accept")),
+        Transition("accept", frozenset({D.PENDING, D.REJECTED}), D.ACCEPTED, label=_("Accept")),
         Transition(
             "reject",
             frozenset({D.PENDING, D.ACCEPTED, D.REJECTED}),
             D.REJECTED,
-            DOCUMENT_REVIEWERS,
             label=_("Reject"),
             needs_reason=True,
         ),

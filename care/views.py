@@ -17,7 +17,8 @@ from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError, InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import Role
-from microloan.web import report_domain_error, role_required
+from microloan.permissions import can, page
+from microloan.web import report_domain_error
 from servicing.selectors import loan_list
 
 from . import selectors, services
@@ -25,8 +26,6 @@ from .forms import AssignForm, ComplaintForm, ReasonForm, ReviewCompleteForm, Sc
 from .models import CreditReview, VisitKind
 from .workflow import COMPLAINT_WORKFLOW, HANDLERS, REVIEW_WORKFLOW, SENIOR
 
-CARE_ROLES = (Role.OFFICER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
-SUMMARY_ROLES = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 PAGE = 20
 
 
@@ -36,10 +35,10 @@ def _status_for(exc: DomainError) -> int:
 
 
 def _can_see_summary(user) -> bool:
-    return user.role in SUMMARY_ROLES or user.is_superuser
+    return can(user, "care.summary")
 
 
-@role_required(*CARE_ROLES)
+@page("care.view")
 def worklist(request):
     user, today = request.user, business_date()
     mine = request.GET.get("mine") == "1"
@@ -65,13 +64,13 @@ def worklist(request):
             "rpage": rpage,
             "complaint_rows": complaint_rows,
             "summary": summary,
-            "can_run_job": user.role in (Role.MANAGER, Role.ADMIN) or user.is_superuser,
-            "can_file": user.role in HANDLERS or user.is_superuser,
+            "can_run_job": can(user, "care.run_job"),
+            "can_file": can(user, "complaint.create"),
         },
     )
 
 
-@role_required(Role.MANAGER, Role.ADMIN)
+@page("care.run_job")
 @require_POST
 def run_periodic_reviews(request):
     """Runs the periodic job for the business date now (the sandbox, or a missed night)."""
@@ -99,7 +98,7 @@ def _find_borrower(user, value: str):
     return found
 
 
-@role_required(Role.OFFICER, Role.MANAGER, Role.ADMIN)
+@page("complaint.create")
 def complaint_new(request):
     initial = {
         "received_on": business_date(),
@@ -140,7 +139,7 @@ def _complaint_move(user, c, action: str, post) -> None:
         service(actor=user, complaint=c, reason=post.get("reason", ""))
 
 
-@role_required(*CARE_ROLES)
+@page("complaint.view")
 def complaint_detail(request, pk):
     user, today = request.user, business_date()
     c = get_object_or_404(selectors.complaint_list(user=user).select_related("borrower__branch"), pk=pk)
@@ -207,7 +206,7 @@ def complaint_detail(request, pk):
     )
 
 
-@role_required(*CARE_ROLES)
+@page("follow_up_visit.view")
 def visit_detail(request, pk):
     user, today = request.user, business_date()
     v = get_object_or_404(selectors.visit_list(user=user).select_related("loan__application"), pk=pk)
@@ -251,7 +250,7 @@ def visit_detail(request, pk):
     )
 
 
-@role_required(*CARE_ROLES)
+@page("credit_review.view")
 def review_detail(request, pk):
     from underwriting.models import CreditRecord
 

@@ -17,14 +17,14 @@ Each transition carries its button label, whether it needs a reason, and its fou
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.models import Role
+from microloan import permissions
 from microloan.workflow import Transition, Workflow
 
 from .models import ComplaintStatus, ReviewStatus, VisitStatus
 
-# Who handles customer service: officers and managers (administrators stand in for both).
-HANDLERS = frozenset({Role.OFFICER, Role.MANAGER, Role.ADMIN})
-SENIOR = frozenset({Role.MANAGER, Role.ADMIN})
+# Who handles customer service, and who of them resolves escalations: the permission table's.
+HANDLERS = permissions.roles("complaint.create")
+SENIOR = permissions.roles("credit_review.cancel")
 
 S = ComplaintStatus
 
@@ -34,15 +34,12 @@ S = ComplaintStatus
 COMPLAINT_WORKFLOW = Workflow(
     "complaint",
     [
-        Transition("acknowledge", frozenset({S.RECEIVED}), S.ACKNOWLEDGED, HANDLERS, label=_("Acknowledge")),
-        Transition(
-            "investigate", frozenset({S.ACKNOWLEDGED}), S.INVESTIGATING, HANDLERS, label=_("Start investigation")
-        ),
+        Transition("acknowledge", frozenset({S.RECEIVED}), S.ACKNOWLEDGED, label=_("Acknowledge")),
+        Transition("investigate", frozenset({S.ACKNOWLEDGED}), S.INVESTIGATING, label=_("Start investigation")),
         Transition(
             "escalate",
             frozenset({S.RECEIVED, S.ACKNOWLEDGED, S.INVESTIGATING}),
             S.ESCALATED,
-            HANDLERS,
             label=_("Escalate"),
             needs_reason=True,
         ),
@@ -50,30 +47,22 @@ COMPLAINT_WORKFLOW = Workflow(
             "resolve",
             frozenset({S.INVESTIGATING, S.ESCALATED}),
             S.RESOLVED,
-            HANDLERS,
             label=_("Resolve"),
             not_by=frozenset({"escalate"}),
         ),
-        Transition(
-            "close", frozenset({S.RESOLVED}), S.CLOSED, HANDLERS, label=_("Close"), not_by=frozenset({"resolve"})
-        ),
-        Transition(
-            "reopen", frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING, HANDLERS, label=_("Reopen"), needs_reason=True
-        ),
+        Transition("close", frozenset({S.RESOLVED}), S.CLOSED, label=_("Close"), not_by=frozenset({"resolve"})),
+        Transition("reopen", frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING, label=_("Reopen"), needs_reason=True),
     ],
 )
 
 VISIT_WORKFLOW = Workflow(
     "follow_up_visit",
     [
-        Transition(
-            "complete", frozenset({VisitStatus.SCHEDULED}), VisitStatus.DONE, HANDLERS, label=_("Record the visit")
-        ),
+        Transition("complete", frozenset({VisitStatus.SCHEDULED}), VisitStatus.DONE, label=_("Record the visit")),
         Transition(
             "cancel",
             frozenset({VisitStatus.SCHEDULED}),
             VisitStatus.CANCELLED,
-            HANDLERS,
             label=_("Cancel the visit"),
             needs_reason=True,
             system=True,
@@ -84,14 +73,11 @@ VISIT_WORKFLOW = Workflow(
 REVIEW_WORKFLOW = Workflow(
     "credit_review",
     [
-        Transition(
-            "complete", frozenset({ReviewStatus.OPEN}), ReviewStatus.DONE, HANDLERS, label=_("Complete the review")
-        ),
+        Transition("complete", frozenset({ReviewStatus.OPEN}), ReviewStatus.DONE, label=_("Complete the review")),
         Transition(
             "cancel",
             frozenset({ReviewStatus.OPEN}),
             ReviewStatus.CANCELLED,
-            SENIOR,
             label=_("Cancel the review"),
             needs_reason=True,
             system=True,

@@ -12,18 +12,17 @@ from django.views.decorators.http import require_POST
 
 from microloan.business_date import business_date
 from microloan.errors import DomainError
-from microloan.models import BusinessCalendar, Role
-from microloan.web import report_domain_error, role_required, staff_required
+from microloan.models import BusinessCalendar
+from microloan.permissions import page
+from microloan.web import report_domain_error
 
 from . import selectors
 from .forms import ContactForm, PromiseForm, SandboxAdvanceForm, WriteOffDecisionForm, WriteOffForm
 from .services import contacts, promises, writeoffs
 from .services import sandbox as sandbox_service
 
-CASE_ROLES = (Role.COLLECTOR, Role.OFFICER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 
-
-@role_required(*CASE_ROLES)
+@page("collection.view")
 def worklist(request):
     bucket = request.GET.get("bucket", "")
     page = Paginator(selectors.worklist(user=request.user, bucket=bucket), 25).get_page(request.GET.get("page"))
@@ -65,7 +64,7 @@ def _case_post(request, case, step: str, contact_form: ContactForm, promise_form
     return None
 
 
-@role_required(*CASE_ROLES)
+@page("collection.view")
 def case_detail(request, pk):
     case = get_object_or_404(
         selectors.cases_visible(user=request.user).select_related("loan__application", "loan__product"), pk=pk
@@ -99,7 +98,7 @@ def case_detail(request, pk):
     )
 
 
-@staff_required
+@page("sandbox.use")
 def sandbox(request):
     if not sandbox_service.sandbox_enabled():
         raise PermissionDenied("The training sandbox is off in this installation.")
@@ -107,7 +106,7 @@ def sandbox(request):
     return render(request, "collection/sandbox.html", {"calendar": cal, "today": business_date()})
 
 
-@staff_required
+@page("sandbox.use")
 @require_POST
 def sandbox_advance(request):
     """Closes the current business date and moves to the next one (training only)."""

@@ -7,13 +7,9 @@ creation action named here; every later move goes through these tables, one by o
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.models import Role
 from microloan.workflow import Transition, Workflow
 
 from .case_models import CaseStatus, PromiseStatus, WriteOffStatus
-
-NOBODY = frozenset()  # moves only the system (the daily close) makes
-APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 # The creation actions written to the audit trail (the four-eyes rules read them).
 CASE_OPENED = "open"
@@ -28,7 +24,6 @@ CASE_WORKFLOW = Workflow(
             "cure",
             frozenset({CaseStatus.OPEN}),
             CaseStatus.CLOSED,
-            NOBODY,
             label=_("Close the case: current again"),
             system=True,
         ),
@@ -36,7 +31,6 @@ CASE_WORKFLOW = Workflow(
             "settle",
             frozenset({CaseStatus.OPEN}),
             CaseStatus.CLOSED,
-            NOBODY,
             label=_("Close the case: repaid"),
             system=True,
         ),
@@ -45,7 +39,6 @@ CASE_WORKFLOW = Workflow(
             "write_off",
             frozenset({CaseStatus.OPEN}),
             CaseStatus.CLOSED,
-            APPROVERS,
             label=_("Close the case: written off"),
             system=True,
         ),
@@ -59,14 +52,11 @@ PROMISE_WORKFLOW = Workflow(
     [
         # Settled by the close the day after the promised date: kept when the repayments posted
         # between the promise and its date reach the amount, broken otherwise.
-        Transition(
-            "keep", frozenset({PromiseStatus.OPEN}), PromiseStatus.KEPT, NOBODY, label=_("Promise kept"), system=True
-        ),
+        Transition("keep", frozenset({PromiseStatus.OPEN}), PromiseStatus.KEPT, label=_("Promise kept"), system=True),
         Transition(
             "break",
             frozenset({PromiseStatus.OPEN}),
             PromiseStatus.BROKEN,
-            NOBODY,
             label=_("Promise broken"),
             system=True,
         ),
@@ -81,7 +71,6 @@ WRITE_OFF_WORKFLOW = Workflow(
             "approve",
             frozenset({WriteOffStatus.REQUESTED}),
             WriteOffStatus.APPROVED,
-            APPROVERS,
             label=_("Approve"),
             not_by=frozenset({WRITE_OFF_REQUESTED}),
         ),
@@ -89,7 +78,6 @@ WRITE_OFF_WORKFLOW = Workflow(
             "reject",
             frozenset({WriteOffStatus.REQUESTED}),
             WriteOffStatus.REJECTED,
-            APPROVERS,
             label=_("Reject"),
             not_by=frozenset({WRITE_OFF_REQUESTED}),
         ),

@@ -18,16 +18,3 @@ def branch_q(user, field: str = "branch") -> Q:
 
 def is_staff_role(user) -> bool:
     return user.is_authenticated and (user.role != Role.BORROWER or user.is_superuser)
-
-
-WRITE_ROLES_BORROWER = frozenset({Role.OFFICER, Role.MANAGER, Role.ADMIN})
-
-
-def require_role(actor, roles, what: str) -> None:
-    """The one role check every service makes: NotAllowed (403) naming the role and the act."""
-    from django.utils.translation import gettext as _
-
-    from .errors import NotAllowed
-
-    if actor.role not in roles and not actor.is_superuser:
-        raise NotAllowed(_("Role '%(role)s' may not %(what)s.") % {"role": actor.get_role_display(), "what": what})

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import routers
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
@@ -18,7 +19,15 @@ from . import auth_views as login_views
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
 
+
+class APIRootView(routers.APIRootView):
+    """The API's index of endpoints, for any login."""
+
+    permission_action = "account"
+
+
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("borrowers", intake_api.BorrowerViewSet, basename="borrower")
 router.register("products", intake_api.ProductViewSet, basename="product")
 router.register("leads", intake_api.LeadViewSet, basename="lead")

@@ -9,11 +9,12 @@ every path that goes through the table). ``apply_many`` is the set-based entry p
 jobs (the daily close): one UPDATE per chunk and one bulk insert of audit rows."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import models
 from django.utils.translation import gettext as _
 
+from . import permissions
 from .audit import audit_record, audit_record_many
 from .errors import InvalidInput, NotAllowed, TransitionNotAllowed
 
@@ -23,7 +24,9 @@ class Transition:
     action: str
     sources: frozenset[str]
     target: str
-    roles: frozenset[str]  # who may trigger it ("borrower" included where the app may)
+    # Who may take it: filled by the Workflow from the permission table's entry
+    # "<entity>.<action>" (microloan.permissions), the one source of roles.
+    roles: frozenset[str] = frozenset()
     label: str = ""  # a gettext_lazy string for the button; the action name when empty
     needs_reason: bool = False
     # Four eyes: actions on the same object whose actors may not take this one.
@@ -46,10 +49,25 @@ REGISTRY: dict[str, "Workflow"] = {}
 
 
 class Workflow:
-    def __init__(self, entity: str, transitions: Iterable[Transition], status_field: str = "status"):
+    def __init__(
+        self,
+        entity: str,
+        transitions: Iterable[Transition],
+        status_field: str = "status",
+        table: dict[str, permissions.Permission] | None = None,
+    ):
+        """``table``: where the roles come from; the permission table unless a test brings its own."""
         self.entity = entity
         self.status_field = status_field
-        self.transitions = {t.action: t for t in transitions}
+        table = permissions.TABLE if table is None else table
+
+        def roles(action: str) -> frozenset[str]:
+            key = f"{entity}.{action}"
+            if key not in table:
+                raise permissions.UnknownAction(f"no entry {key!r} in the permission table")
+            return table[key].roles
+
+        self.transitions = {t.action: replace(t, roles=roles(t.action)) for t in transitions}
         REGISTRY[entity] = self
 
     def table(self) -> list[tuple[str, str, str]]:

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from microloan.business_date import business_date
+from microloan.permissions import can
 
 from . import selectors
 from .forms import ReportFilterForm
@@ -101,7 +102,7 @@ def same_figures() -> str:
 
 def full(user) -> bool:
     """Sees every report (an officer sees the portfolio at risk only)."""
-    return user.role in selectors.REPORT_ROLES or user.is_superuser
+    return can(user, "report.view")
 
 
 def _render(request, template: str, filters: Filters, context: dict, tables: list[Table], status: int = 200):

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from microloan.permissions import page
 from microloan.templatetags.microloan_tags import percent
-from microloan.web import role_required
 
 from . import selectors
 from .charts import column_chart, hbar_chart, money_text
@@ -25,7 +25,7 @@ STOCK = ("branch", "product", "officer")
 RANGE = ("branch", "product", "date_from", "date_to")
 
 
-@role_required(*selectors.PAR_ROLES)
+@page("report.par")
 def report_index(request):
     return render(
         request, "reports/index.html", {**selectors.report_date(), "full": full(request.user), "report": "index"}
@@ -48,7 +48,7 @@ def _share_bars(rows: list[dict], tones: dict[str, int], tone_key: str) -> list[
 # --- portfolio at risk -------------------------------------------------------------------
 
 
-@role_required(*selectors.PAR_ROLES)
+@page("report.par")
 def par_report(request):
     return report_page(request, "reports/par.html", fields=STOCK, build=_par)
 
@@ -96,7 +96,7 @@ def _par(f: Filters) -> Report:
 # --- classification and provisions ------------------------------------------------------
 
 
-@role_required(*selectors.REPORT_ROLES)
+@page("report.view")
 def classification_report(request):
     return report_page(request, "reports/classification.html", fields=STOCK, build=_classification)
 
@@ -140,7 +140,7 @@ def _classification(f: Filters) -> Report:
 # --- disbursements and collections ------------------------------------------------------
 
 
-@role_required(*selectors.REPORT_ROLES)
+@page("report.view")
 def flows_report(request):
     return report_page(request, "reports/flows.html", fields=(*STOCK, "date_from", "date_to", "period"), build=_flows)
 
@@ -195,7 +195,7 @@ def _flows(f: Filters) -> Report:
 # --- officer performance ----------------------------------------------------------------
 
 
-@role_required(*selectors.REPORT_ROLES)
+@page("report.view")
 def officers_report(request):
     return report_page(request, "reports/officers.html", fields=RANGE, build=_officers)
 
@@ -242,7 +242,7 @@ def _officers(f: Filters) -> Report:
 # --- approval turnaround ----------------------------------------------------------------
 
 
-@role_required(*selectors.REPORT_ROLES)
+@page("report.view")
 def turnaround_report(request):
     return report_page(request, "reports/turnaround.html", fields=RANGE, build=_turnaround)
 

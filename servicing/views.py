@@ -13,14 +13,15 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import DomainError
 from microloan.ledger import JournalLine
-from microloan.web import report_domain_error, staff_required
+from microloan.permissions import page
+from microloan.web import report_domain_error
 
 from . import selectors, services
 from .forms import ContractForm, DisburseForm, QuoteForm, RepaymentForm, RestructuringForm, ReverseForm, SignForm
 from .workflow import loan_page_moves
 
 
-@staff_required
+@page("quote.view")
 def quote_calculator(request):
     form = QuoteForm(request.GET or None, initial={"disbursement_date": business_date()})
     schedule = None
@@ -37,7 +38,7 @@ def _app(request, pk):
     return get_object_or_404(application_list(user=request.user).prefetch_related(None), pk=pk)
 
 
-@staff_required
+@page("contract.view")
 def contract_page(request, pk):
     app = _app(request, pk)
     contracts = list(app.contracts.select_related("generated_by", "signed_by").order_by("-version"))
@@ -82,14 +83,14 @@ def contract_page(request, pk):
     )
 
 
-@staff_required
+@page("contract.view")
 def contract_download(request, pk, version):
     app = _app(request, pk)
     c = get_object_or_404(app.contracts, version=version)
     return FileResponse(c.pdf.open("rb"), content_type="application/pdf", filename=f"{c.number}-v{c.version}.pdf")
 
 
-@staff_required
+@page("loan.view")
 def loan_list(request):
     qs = selectors.loan_list(user=request.user)
     status = request.GET.get("status", "")
@@ -99,7 +100,7 @@ def loan_list(request):
     return render(request, "servicing/loan_list.html", {"page": page, "status": status})
 
 
-@staff_required
+@page("loan.view")
 def loan_detail(request, pk):
     loan = get_object_or_404(selectors.loan_list(user=request.user).select_related("officer", "contract"), pk=pk)
     forms = {"repay": RepaymentForm(initial={"paid_on": business_date()}), "restructure": RestructuringForm()}

@@ -5,32 +5,27 @@ writes an audit row."""
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.models import Role
 from microloan.workflow import NEW, Transition, Workflow
 
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
 from .models import RestructuringStatus as R
 
-FIELD = frozenset({Role.OFFICER, Role.MANAGER})
-POSTERS = frozenset({Role.OFFICER, Role.MANAGER, Role.COLLECTOR})
-REVERSERS = frozenset({Role.OFFICER, Role.MANAGER})
-APPROVERS = frozenset({Role.MANAGER, Role.ADMIN})
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
 LIVE = L.LIVE  # the one definition: servicing.models.LoanStatus.LIVE
 
 LOAN_WORKFLOW = Workflow(
     "loan",
     [
-        Transition("disburse", frozenset({NEW}), L.ACTIVE, FIELD, label=_("Disburse")),
+        Transition("disburse", frozenset({NEW}), L.ACTIVE, label=_("Disburse")),
         # Settled in full by a posting (or by a waiver that leaves nothing owed).
-        Transition("close", LIVE, L.CLOSED, POSTERS | APPROVERS, label=_("Close"), system=True),
+        Transition("close", LIVE, L.CLOSED, label=_("Close"), system=True),
         # A reversal leaves something owed again on a closed loan.
-        Transition("reopen", frozenset({L.CLOSED}), L.ACTIVE, REVERSERS, label=_("Reopen")),
-        Transition("reopen_restructured", frozenset({L.CLOSED}), L.RESTRUCTURED, REVERSERS, label=_("Reopen")),
+        Transition("reopen", frozenset({L.CLOSED}), L.ACTIVE, label=_("Reopen")),
+        Transition("reopen_restructured", frozenset({L.CLOSED}), L.RESTRUCTURED, label=_("Reopen")),
         # An approved deferral or extension (a new schedule version).
-        Transition("restructure", LIVE, L.RESTRUCTURED, APPROVERS, label=_("Restructure")),
-        Transition("write_off", LIVE, L.WRITTEN_OFF, APPROVERS, label=_("Write off")),
+        Transition("restructure", LIVE, L.RESTRUCTURED, label=_("Restructure")),
+        Transition("write_off", LIVE, L.WRITTEN_OFF, label=_("Write off")),
     ],
 )
 
@@ -38,12 +33,11 @@ REPAYMENT_WORKFLOW = Workflow(
     "repayment",
     [
         # Posted at the branch or, with no actor, by a verified payment-channel callback.
-        Transition("post", frozenset({NEW}), P.POSTED, POSTERS, label=_("Post repayment"), system=True),
+        Transition("post", frozenset({NEW}), P.POSTED, label=_("Post repayment"), system=True),
         Transition(
             "reverse",
             frozenset({P.POSTED}),
             P.REVERSED,
-            REVERSERS,
             label=_("Reverse"),
             needs_reason=True,
             not_by=frozenset({"post"}),
@@ -54,20 +48,15 @@ REPAYMENT_WORKFLOW = Workflow(
 RESTRUCTURING_WORKFLOW = Workflow(
     "restructuring",
     [
-        Transition(
-            "request", frozenset({NEW}), R.REQUESTED, FIELD, label=_("Request restructuring"), needs_reason=True
-        ),
+        Transition("request", frozenset({NEW}), R.REQUESTED, label=_("Request restructuring"), needs_reason=True),
         Transition(
             "approve",
             frozenset({R.REQUESTED}),
             R.APPROVED,
-            APPROVERS,
             label=_("Approve"),
             not_by=frozenset({"request"}),
         ),
-        Transition(
-            "reject", frozenset({R.REQUESTED}), R.REJECTED, APPROVERS, label=_("Reject"), not_by=frozenset({"request"})
-        ),
+        Transition("reject", frozenset({R.REQUESTED}), R.REJECTED, label=_("Reject"), not_by=frozenset({"request"})),
     ],
 )
 

@@ -102,6 +102,13 @@ class CreditRecordSerializer(serializers.ModelSerializer):
 class UnderwritingViewSet(ScopedQueryset, viewsets.GenericViewSet):
     """Underwriting transitions of an application (investigation, assessment, review, decision)."""
 
+    permissions = {
+        "assessment": "application.assess",
+        "decision": "application.approve",
+        "investigation": "application.investigate",
+        "review": "application.review",
+    }
+
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
 
@@ -155,6 +162,7 @@ class UnderwritingViewSet(ScopedQueryset, viewsets.GenericViewSet):
 class CreditRecordViewSet(ScopedQueryset, viewsets.GenericViewSet):
     """征信 records of borrowers: list, enter by hand, import from CSV."""
 
+    permissions = {"list": "credit_record.view", "create": "credit_record.create", "import_csv": "credit_record.create"}
     serializer_class = CreditRecordSerializer
     queryset = CreditRecord.objects.none()
     filterset_fields = ["borrower"]

@@ -12,19 +12,16 @@ from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import DomainError, NotAllowed
-from microloan.models import Role
+from microloan.permissions import page
 from microloan.policy import policy
-from microloan.web import report_domain_error, role_required
+from microloan.web import report_domain_error
 
 from . import selectors, services
 from .forms import AssessmentForm, DecisionForm, InvestigationForm, QueueFilterForm, ReviewForm
 from .models import DecisionKind
 
-APPROVERS = (Role.MANAGER, Role.ADMIN)
-UNDERWRITERS = (Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
 
-
-@role_required(*APPROVERS, Role.AUDITOR)
+@page("underwriting.queue")
 def approval_queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -58,7 +55,7 @@ def approval_queue(request):
     )
 
 
-@role_required(Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.AUDITOR)
+@page("underwriting.worklist")
 def review_worklist(request):
     page = Paginator(selectors.review_worklist(user=request.user), 25).get_page(request.GET.get("page"))
     return render(request, "underwriting/review_worklist.html", {"page": page})
@@ -68,7 +65,7 @@ def _case(request, pk):
     return get_object_or_404(application_list(user=request.user).prefetch_related(None), pk=pk)
 
 
-@role_required(*UNDERWRITERS)
+@page("underwriting.case")
 def case_workbench(request, pk):
     """Officers record the visit and the assessment; reviewers give their opinion."""
     app = _case(request, pk)
@@ -121,7 +118,7 @@ def case_workbench(request, pk):
     )
 
 
-@role_required(*APPROVERS)
+@page("application.approve")
 def decision_page(request, pk):
     """Everything a manager needs on one screen, and the decision form."""
     app = _case(request, pk)
@@ -176,7 +173,7 @@ def decision_page(request, pk):
     )
 
 
-@role_required(Role.OFFICER, Role.REVIEWER, Role.MANAGER)
+@page("credit_record.create")
 def credit_import(request):
     """征信 import: a CSV of credit records, all rows or none, each bad row named."""
     from applications.selectors import borrower_list

@@ -15,7 +15,7 @@ from microloan.models import AuditEvent, Role
 
 from .. import selectors, services
 from ..models import Application, Borrower, Document
-from .common import application_response, product_for, staff_only
+from .common import application_response, product_for
 from .serializers import (
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -42,6 +42,16 @@ def _history_map(app_ids) -> dict[int, list]:
 @extend_schema(tags=["applications"])
 class ApplicationViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Loan applications and their transitions (API.md)."""
+
+    permissions = {
+        "list": "application.view",
+        "retrieve": "application.view",
+        "create": "application.create",
+        "documents": "document.upload",
+        "review_document": "document.accept",
+        "submit": "application.submit",
+        "withdraw": "application.withdraw",
+    }
 
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
@@ -105,7 +115,6 @@ class ApplicationViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["post"], url_path=r"documents/(?P<doc_id>\d+)/review")
     def review_document(self, request, pk=None, doc_id=None):
         app = self.get_object()
-        staff_only(request.user)
         doc = get_object_or_404(Document, pk=doc_id, application=app)
         s = DocumentReviewSerializer(data=request.data)
         s.is_valid(raise_exception=True)

@@ -11,7 +11,6 @@ from microloan.api import ScopedQueryset
 
 from .. import selectors, services
 from ..models import Borrower, Product
-from .common import staff_only
 from .serializers import BorrowerSerializer, BorrowerUpdateSerializer
 
 
@@ -25,6 +24,15 @@ class BorrowerViewSet(
     viewsets.GenericViewSet,
 ):
     """Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves."""
+
+    permissions = {
+        "list": "borrower.view",
+        "retrieve": "borrower.view",
+        "admission": "borrower.view",
+        "create": "borrower.create",
+        "update": "borrower.change",
+        "partial_update": "borrower.change",
+    }
 
     serializer_class = BorrowerSerializer
     queryset = Borrower.objects.none()
@@ -42,11 +50,9 @@ class BorrowerViewSet(
         return BorrowerUpdateSerializer if self.action == "partial_update" else BorrowerSerializer
 
     def perform_create(self, serializer):
-        staff_only(self.request.user)
         serializer.instance = services.borrower_create(actor=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        staff_only(self.request.user)
         serializer.instance = services.borrower_update(
             actor=self.request.user, borrower=serializer.instance, **serializer.validated_data
         )
@@ -75,6 +81,8 @@ class BorrowerViewSet(
 @extend_schema(tags=["me"], responses=BorrowerSerializer)
 class MeView(APIView):
     """The signed-in borrower's own profile (staff get their own user summary)."""
+
+    permission_action = "account"
 
     def get(self, request):
         user = request.user

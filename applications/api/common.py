@@ -4,8 +4,7 @@ staff-only check, the product named by an input."""
 from rest_framework import status
 from rest_framework.response import Response
 
-from microloan.errors import InvalidInput, NotAllowed
-from microloan.models import Role
+from microloan.errors import InvalidInput
 
 from .. import selectors
 from ..models import Product
@@ -18,11 +17,6 @@ def application_response(view, app, extra: dict | None = None, code=status.HTTP_
     app = selectors.application_list(user=view.request.user).get(pk=app.pk)
     data = ApplicationSerializer(app, context=view.get_serializer_context()).data
     return Response({**data, **(extra or {})}, status=code)
-
-
-def staff_only(user) -> None:
-    if user.role == Role.BORROWER:
-        raise NotAllowed("Only staff may do this.")
 
 
 def product_for(user, pk) -> Product:

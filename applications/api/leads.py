@@ -19,6 +19,7 @@ class LeadViewSet(
 ):
     """Prospects from marketing (营销登记) and their conversion."""
 
+    permissions = {"list": "lead.view", "retrieve": "lead.view", "create": "lead.create", "convert": "lead.convert"}
     serializer_class = LeadSerializer
     queryset = Lead.objects.none()
     filterset_fields = ["status", "channel"]

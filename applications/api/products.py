@@ -14,6 +14,7 @@ from .serializers import ProductSerializer
 class ProductViewSet(ScopedQueryset, viewsets.ReadOnlyModelViewSet):
     """Loan products. Borrowers (and anonymous calculators) see active products only."""
 
+    permissions = {"list": "product.view", "retrieve": "product.view"}
     serializer_class = ProductSerializer
     queryset = Product.objects.none()
     filterset_fields = ["category", "is_active"]

@@ -27,21 +27,19 @@ from django.utils.translation import gettext as _
 
 from microloan.audit import audit_record
 from microloan.errors import InvalidInput
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.permissions import can, require
 
 from .. import selectors
 from ..models import Document
 
 log = logging.getLogger(__name__)
-DOCUMENT_READERS = frozenset({Role.OFFICER, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.SUPERVISOR, Role.BORROWER})
 DISPOSITIONS = ("attachment", "inline")
 NAME_CHARS = 100
 
 
 def may_open_documents(user) -> bool:
     """Whether ``user``'s role opens documents (of the applications they may see)."""
-    return bool(user.is_authenticated and (user.role in DOCUMENT_READERS or user.is_superuser))
+    return can(user, "document.open")
 
 
 def parse_disposition(value: str | None, default: str = "attachment") -> str:
@@ -56,7 +54,7 @@ def document_open(*, actor, application_pk: int, document_pk: int, via: str, dis
     """The document and its stored file, opened for reading, after the audit row of the
     opening is written. NotAllowed for a role without the right, Http404 outside the actor's
     scope or when the stored file is gone."""
-    require_role(actor, DOCUMENT_READERS, _("open a document"))
+    require(actor, "document.open")
     scope = selectors.application_list(user=actor).filter(pk=application_pk).values("pk")
     doc = Document.objects.filter(pk=document_pk, application_id=application_pk, application__in=scope).first()
     if doc is None:

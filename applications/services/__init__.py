@@ -16,7 +16,6 @@ from .applications import (
 from .borrowers import (
     BORROWER_DETAILS,
     BORROWER_FIELDS,
-    BORROWER_WRITERS,
     NON_NEGATIVE_AMOUNTS,
     AdmissionFailure,
     admission_check,
@@ -30,7 +29,6 @@ from .leads import lead_convert, lead_create
 __all__ = [
     "BORROWER_DETAILS",
     "BORROWER_FIELDS",
-    "BORROWER_WRITERS",
     "DOCUMENT_OPEN_STATUSES",
     "NON_NEGATIVE_AMOUNTS",
     "AdmissionFailure",

@@ -11,13 +11,11 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.permissions import require
 
 from ..models import Borrower, Product
 from ..residentid import ResidentIdError, age_on, parse_resident_id
 
-BORROWER_WRITERS = (Role.OFFICER, Role.MANAGER, Role.ADMIN)
 # A borrower's particulars beyond the name and the resident ID number, in the order the
 # officer's form, the API and the services list them: the one list the form and the
 # serializers are built from.
@@ -83,7 +81,7 @@ def borrower_clean(fields: dict) -> dict:
 
 @transaction.atomic
 def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower:
-    require_role(actor, BORROWER_WRITERS, _("register borrowers"))
+    require(actor, "borrower.create")
     try:
         rid = parse_resident_id(id_number)
     except ResidentIdError as exc:
@@ -122,7 +120,7 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
 
 @transaction.atomic
 def borrower_update(*, actor, borrower: Borrower, **fields) -> Borrower:
-    require_role(actor, BORROWER_WRITERS, _("change borrowers"))
+    require(actor, "borrower.change")
     unknown = set(fields) - set(BORROWER_FIELDS)
     if unknown:
         raise InvalidInput({k: [_("This field cannot be changed.")] for k in sorted(unknown)})

@@ -5,17 +5,14 @@ request body, the history, and the viewset base the staff's and the borrower's v
 import re
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from applications.models import Borrower
 from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
-from microloan.models import Role
 
 
 def code_field(choices, **kwargs) -> serializers.ChoiceField:
@@ -32,21 +29,6 @@ def code_field(choices, **kwargs) -> serializers.ChoiceField:
 
 def code_out(choices) -> serializers.CharField:
     return serializers.CharField(read_only=True, help_text="One of: " + ", ".join(str(v) for v, _l in choices))
-
-
-class IsStaffMember(BasePermission):
-    message = gettext_lazy("Staff only.")
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_staff_member or user.is_superuser))
-
-
-class IsBorrower(BasePermission):
-    message = gettext_lazy("For borrowers' own logins.")
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.role == Role.BORROWER)
 
 
 def my_borrower(user) -> Borrower:

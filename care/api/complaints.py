@@ -19,8 +19,6 @@ from ..workflow import COMPLAINT_WORKFLOW
 from .common import (
     CareViewSet,
     HistoryOut,
-    IsBorrower,
-    IsStaffMember,
     code_field,
     code_out,
     id_param,
@@ -194,9 +192,21 @@ def _complaint_action(name: str, summary: str, request_serializer=ComplaintActio
 class ComplaintViewSet(CareViewSet):
     """Complaints of the borrowers of your branch tree, with their SLA and transitions."""
 
+    permissions = {
+        "list": "complaint.view",
+        "retrieve": "complaint.view",
+        "create": "complaint.create",
+        "assign": "complaint.assign",
+        "acknowledge": "complaint.acknowledge",
+        "investigate": "complaint.investigate",
+        "escalate": "complaint.escalate",
+        "resolve": "complaint.resolve",
+        "close": "complaint.close",
+        "reopen": "complaint.reopen",
+    }
+
     serializer_class = ComplaintOut
     answer_serializer_class = ComplaintDetailOut
-    permission_classes = [IsStaffMember]
     queryset = Complaint.objects.none()
     selector = staticmethod(selectors.complaint_list)
     list_filters = ("status", "category", "channel")
@@ -298,8 +308,8 @@ class MyComplaintIn(serializers.Serializer):
 class MyComplaintViewSet(CareViewSet):
     """The signed-in borrower's own complaints; anybody else's is a 404."""
 
+    permission_action = "complaint.own"
     serializer_class = MyComplaintOut
-    permission_classes = [IsBorrower]
     queryset = Complaint.objects.none()
     selector = staticmethod(selectors.complaint_list)
     dated = False

@@ -2,18 +2,16 @@
 ``/feedback/`` with its summary."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from microloan.errors import InvalidInput
-from microloan.models import Role
 
 from .. import selectors, services
 from ..models import Feedback
-from .common import CareListViewSet, IsBorrower, IsStaffMember, my_borrower, pick, read
+from .common import CareListViewSet, my_borrower, pick, read
 
 
 class FeedbackOut(serializers.ModelSerializer):
@@ -65,8 +63,8 @@ class _FeedbackList(CareListViewSet):
 class MyFeedbackViewSet(_FeedbackList):
     """The signed-in borrower's satisfaction feedback: one score per subject."""
 
+    permission_action = "feedback.own"
     serializer_class = FeedbackOut
-    permission_classes = [IsBorrower]
 
     @extend_schema(
         summary="Rate a resolved complaint, a visit, or the service (score 1-5)",
@@ -88,22 +86,13 @@ class MyFeedbackViewSet(_FeedbackList):
         return Response(FeedbackOut(f).data, status=status.HTTP_201_CREATED)
 
 
-class IsManagerOrAuditor(IsStaffMember):
-    message = gettext_lazy("Managers, administrators and auditors only.")
-
-    def has_permission(self, request, view):
-        return super().has_permission(request, view) and (
-            request.user.role in (Role.MANAGER, Role.ADMIN, Role.AUDITOR) or request.user.is_superuser
-        )
-
-
 @extend_schema_view(list=extend_schema(summary="List feedback (newest first)"))
 @extend_schema(tags=["customer service"])
 class FeedbackViewSet(_FeedbackList):
-    """Borrowers' satisfaction feedback in your branch tree (managers, administrators, auditors)."""
+    """Borrowers' satisfaction feedback in your branch tree (managers and auditors)."""
 
+    permission_action = "feedback.view"
     serializer_class = StaffFeedbackOut
-    permission_classes = [IsManagerOrAuditor]
 
     @extend_schema(
         summary="Average scores, overall and per subject",

@@ -9,7 +9,7 @@ from microloan.business_date import business_date
 
 from .. import selectors, services
 from ..models import CreditReview, ReviewRecommendation, ReviewStatus, ReviewTrigger
-from .common import CareViewSet, IsStaffMember, code_field, code_out, id_param, read
+from .common import CareViewSet, code_field, code_out, id_param, read
 
 
 class CreditReviewOut(serializers.ModelSerializer):
@@ -79,8 +79,8 @@ class CreditReviewCompleteIn(serializers.Serializer):
 class CreditReviewViewSet(CareViewSet):
     """贷后定期检查: the periodic review tasks of your branch tree's loans."""
 
+    permissions = {"list": "credit_review.view", "retrieve": "credit_review.view", "complete": "credit_review.complete"}
     serializer_class = CreditReviewOut
-    permission_classes = [IsStaffMember]
     queryset = CreditReview.objects.none()
     selector = staticmethod(selectors.review_list)
     list_filters = ("status", "trigger")

@@ -12,7 +12,7 @@ from servicing.selectors import loan_list
 
 from .. import selectors, services
 from ..models import FollowUpVisit, VisitKind, VisitMethod, VisitStatus
-from .common import CareViewSet, IsStaffMember, code_field, code_out, pick, read
+from .common import CareViewSet, code_field, code_out, pick, read
 
 
 class VisitOut(serializers.ModelSerializer):
@@ -95,8 +95,15 @@ class ReasonIn(serializers.Serializer):
 class FollowUpVisitViewSet(CareViewSet):
     """回访 and post-disbursement checks of your branch tree."""
 
+    permissions = {
+        "list": "follow_up_visit.view",
+        "retrieve": "follow_up_visit.view",
+        "create": "follow_up_visit.create",
+        "complete": "follow_up_visit.complete",
+        "cancel": "follow_up_visit.cancel",
+    }
+
     serializer_class = VisitOut
-    permission_classes = [IsStaffMember]
     queryset = FollowUpVisit.objects.none()
     selector = staticmethod(selectors.visit_list)
     list_filters = ("status", "kind")

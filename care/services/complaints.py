@@ -21,13 +21,13 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import Role, User
+from microloan.permissions import require
 from microloan.policy import policy
-from microloan.scoping import require_role
 from microloan.workflow import Transition
 from servicing.models import Loan
 
 from ..models import Complaint, ComplaintCategory, ComplaintChannel, FollowUpVisit, VisitKind, VisitStatus
-from ..workflow import COMPLAINT_WORKFLOW, HANDLERS, VISIT_WORKFLOW
+from ..workflow import COMPLAINT_WORKFLOW, VISIT_WORKFLOW
 from ..workflow import S as Status
 from .common import check_handler, is_senior, text
 from .messages import RECEIVED, RESOLVED, complaint_notify
@@ -55,7 +55,7 @@ def complaint_file(
             raise NotAllowed(_("Borrowers file complaints about their own loans only."))
         channel, received_on, handler = ComplaintChannel.APP, today, None
     else:
-        require_role(actor, HANDLERS, _("register complaints"))
+        require(actor, "complaint.create")
     errors: dict[str, list[str]] = {}
     if category not in ComplaintCategory.values:
         errors["category"] = [_("Choose one of: %(v)s.") % {"v": ", ".join(ComplaintCategory.values)}]
@@ -281,7 +281,7 @@ def complaint_assign(*, actor: User, complaint: Complaint, handler: User) -> Com
     """Gives a complaint to a handler: a manager to anyone of the branch or above it, an
     officer only to themselves (taking up an unassigned case). Not a status change: the
     handler changes and the audit trail says so."""
-    require_role(actor, HANDLERS, _("assign complaints"))
+    require(actor, "complaint.assign")
     c = _lock_complaint(complaint)
     if c.status == Status.CLOSED:
         raise TransitionNotAllowed(entity="complaint", action="assign", status=c.status)

@@ -14,11 +14,11 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date as current_business_date
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.models import Role, User
-from microloan.scoping import require_role
+from microloan.permissions import require
 from servicing.models import Loan
 
 from ..models import Complaint, FollowUpVisit, ReviewTrigger, VisitKind, VisitMethod
-from ..workflow import HANDLERS, VISIT_WORKFLOW
+from ..workflow import VISIT_WORKFLOW
 from .common import LIVE_LOAN, check_assignee, check_handler, is_senior, text
 from .reviews import review_now
 
@@ -71,7 +71,7 @@ def visit_schedule(
     complaint: Complaint | None = None,
     note: str = "",
 ) -> FollowUpVisit:
-    require_role(actor, HANDLERS, _("schedule follow-up visits"))
+    require(actor, "follow_up_visit.create")
     today = current_business_date()
     errors: dict[str, list[str]] = {}
     if kind not in VisitKind.values:

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from applications.models import Borrower
 from microloan.audit import audit_record
 from microloan.errors import InvalidInput
-from microloan.models import Role
+from microloan.permissions import require
 from microloan.policy import policy
-from microloan.scoping import require_role
 
 from ..case_models import CollectionCase, ContactAttempt
 
@@ -39,7 +38,7 @@ def contact_log(
 ) -> ContactAttempt:
     """Logs every attempt. One the conduct rules forbid is logged as refused, with why, and
     the caller shows that reason; nothing about the debt goes to a third party."""
-    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("contact borrowers"))
+    require(actor, "collection.contact")
     if channel not in ("call", "sms", "visit", "letter"):
         raise InvalidInput({"channel": [_("Choose call, sms, visit or letter.")]})
     case = CollectionCase.objects.select_related("loan__borrower__branch", "loan__application").get(pk=case.pk)

@@ -10,6 +10,7 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.lending.money import money
+from microloan.permissions import require
 from servicing.models import Repayment, RepaymentStatus
 
 from ..case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay
@@ -19,6 +20,7 @@ from .sql import table
 
 @transaction.atomic
 def promise_create(*, actor, case: CollectionCase, amount, promised_on: date) -> PromiseToPay:
+    require(actor, "promise_to_pay.create")
     amount = money(amount)
     today = business_date()
     errors: dict[str, list[str] | str] = {}

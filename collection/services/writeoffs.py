@@ -12,8 +12,7 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.lending.money import ZERO, money
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.permissions import require
 from servicing.models import Loan, LoanStatus
 from servicing.workflow import LOAN_WORKFLOW
 
@@ -25,7 +24,7 @@ from .cases import cases_close
 
 @transaction.atomic
 def writeoff_request(*, actor, loan: Loan, reason: str) -> WriteOff:
-    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("propose write-offs"))
+    require(actor, "write_off.request")
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="write off", status=loan.status)
@@ -151,7 +150,7 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
 
 @transaction.atomic
 def recovery_post(*, actor, loan: Loan, amount, received_on: date, channel: str, reference: str = "") -> Recovery:
-    require_role(actor, (Role.COLLECTOR, Role.OFFICER, Role.MANAGER), _("post recoveries"))
+    require(actor, "recovery.post")
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if loan.status != LoanStatus.WRITTEN_OFF:
         raise TransitionNotAllowed(entity="loan", action="recover", status=loan.status)

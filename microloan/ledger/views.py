@@ -4,7 +4,8 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from ..web import staff_required
+from microloan.permissions import page
+
 from .selectors import trial_balance
 
 
@@ -18,7 +19,7 @@ class TrialBalanceFilter(forms.Form):
     )
 
 
-@staff_required
+@page("ledger.trial_balance")
 def trial_balance_view(request):
     form = TrialBalanceFilter(request.GET or None)
     if form.is_bound and not form.is_valid():

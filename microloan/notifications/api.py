@@ -29,6 +29,7 @@ class MyNotificationsView(ScopedQueryset, generics.ListAPIView):
     newest first, paginated. Only messages already delivered are listed: one held back by
     the quiet hours appears when they end."""
 
+    permission_action = "notification.own"
     serializer_class = NotificationOutputSerializer
     queryset = Notification.objects.none()  # for the schema; the real one is per user
 
@@ -39,6 +40,8 @@ class MyNotificationsView(ScopedQueryset, generics.ListAPIView):
 class MyNotificationReadView(APIView):
     """Marks one of the signed-in user's own in-app notifications read; another user's
     notification is a 404. Repeating it keeps the first reading time."""
+
+    permission_action = "notification.own"
 
     @extend_schema(request=None, responses=NotificationOutputSerializer)
     def post(self, request, pk: int):

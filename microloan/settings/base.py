@@ -152,11 +152,11 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["microloan.permissions.TablePermission"],
     "DEFAULT_PAGINATION_CLASS": "microloan.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["microloan.api.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "microloan.schema.TableAutoSchema",
     "EXCEPTION_HANDLER": "microloan.api.exception_handler",
     # QUOTE_THROTTLE_RATE exists for the API benchmark (bench/api.sh), which sends thousands
     # of quotes a second from one address; deployments keep the default.

@@ -12,3 +12,11 @@ def percent(rate, places: int = 2) -> str:
         return "—"
     q = Decimal(1).scaleb(-int(places))
     return f"{(Decimal(rate) * 100).quantize(q, rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter(name="can")
+def can_filter(user, action: str) -> bool:
+    """``{% if user|can:"borrower.create" %}``: the permission table decides what a page shows."""
+    from microloan.permissions import can
+
+    return can(user, action)

@@ -19,12 +19,11 @@ from django.utils.translation import gettext as _
 from collection.case_models import Recovery, WriteOff, WriteOffStatus
 from microloan.lending.money import ZERO
 from microloan.models import User
-from microloan.scoping import require_role
+from microloan.permissions import require
 from servicing.models import Loan, Repayment, RepaymentAllocation, RepaymentStatus
 
 from .scope import (
     PERIODS,
-    REPORT_ROLES,
     ReportScope,
     ratio,
     without_jit,
@@ -56,7 +55,7 @@ def disbursements_collections(*, scope: ReportScope, date_from: date, date_to: d
     allocations (the order penalty → fees → interest → principal decided the split) plus the
     overpayment held as the borrower's credit, reversed postings left out (and counted apart),
     and recoveries on written-off loans. Five queries."""
-    require_role(scope.user, REPORT_ROLES, _("see reports"))
+    require(scope.user, "report.view")
     if period not in PERIODS:
         period = "day"
     span = {"date_from": date_from, "date_to": date_to, "period": period}
@@ -157,7 +156,7 @@ def officer_performance(*, scope: ReportScope, as_of: date | None, date_from: da
     """Per loan officer (the officer on the loan): loans disbursed in the range (count,
     principal), the active portfolio and its PAR30 as of the last close, and what was collected
     on their loans in the range (posted repayments). Four queries."""
-    require_role(scope.user, REPORT_ROLES, _("see reports"))
+    require(scope.user, "report.view")
     portfolio: dict = {}
     if as_of is not None:
         with without_jit():

@@ -38,15 +38,13 @@ from django.utils.translation import get_language
 
 from applications.models import product_name
 from collection.models import CloseRun, CloseStatus
-from microloan.models import Branch, BusinessCalendar, Role, User
+from microloan.models import Branch, BusinessCalendar, User
 from microloan.money import MoneyField
 from microloan.scoping import branch_q
 from servicing.models import Bucket
 
-# Who reads which report: managers, administrators and auditors everything; loan officers
-# the portfolio at risk of their own branch.
-REPORT_ROLES = (Role.MANAGER, Role.ADMIN, Role.AUDITOR)
-PAR_ROLES = (*REPORT_ROLES, Role.OFFICER)
+# Who reads which report is the permission table's ("report.view": everything; "report.par":
+# the portfolio at risk, which loan officers read for their own branch).
 
 BUCKETS = [b.value for b in Bucket]  # current, 1-30, 31-60, 61-90, 91-180, 180+
 # The buckets at risk for each ratio: 1 day or more, more than 30 days, more than 90 days.

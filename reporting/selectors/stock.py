@@ -18,21 +18,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round
-from django.utils.translation import gettext as _
 
 from microloan.ledger import Acct, JournalLine
 from microloan.lending.money import ZERO
 from microloan.money import RateField
+from microloan.permissions import require
 from microloan.policy import CLASS_ORDER, policy
-from microloan.scoping import require_role
 from servicing.models import Bucket, Classification, Loan, LoanStatus
 
 from .scope import (
     BUCKETS,
     MONEY,
     PAR_LEVELS,
-    PAR_ROLES,
-    REPORT_ROLES,
     ReportScope,
     display_name,
     ratio,
@@ -126,7 +123,7 @@ def portfolio_at_risk(*, scope: ReportScope, as_of: date | None) -> dict:
     their counts) in total, by branch and by product, and the bucket distribution. Two
     queries: the book by branch and bucket, and by product and bucket; the rest adds up their
     cells (at most branches × 6 and products × 6 of them)."""
-    require_role(scope.user, PAR_ROLES, _("see the portfolio at risk"))
+    require(scope.user, "report.par")
     total = par_row()
     by_bucket = {code: {"bucket": code, "label": Bucket(code).label, "loans": 0, "principal": ZERO} for code in BUCKETS}
     branches: dict = {}
@@ -171,7 +168,7 @@ def classification_provisions(*, scope: ReportScope, as_of: date | None) -> dict
     (rate × principal, to the cent per loan, as the close computes it) and provision held; the
     totals; and the balance of the provision account (1231) for the same loans as of the date,
     which the provisions held must equal. Two queries."""
-    require_role(scope.user, REPORT_ROLES, _("see reports"))
+    require(scope.user, "report.view")
     rates = policy().collection.provision_rates
     rows = []
     if as_of is None:

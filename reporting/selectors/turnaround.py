@@ -23,12 +23,11 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus
 from microloan.models import AuditEvent, Branch
+from microloan.permissions import require
 from microloan.policy import policy
-from microloan.scoping import require_role
 
 from .scope import (
     DECISION_ACTIONS,
-    REPORT_ROLES,
     ReportScope,
     hours,
     ratio,
@@ -128,7 +127,7 @@ def approval_turnaround(*, scope: ReportScope, date_from: date, date_to: date) -
     rejected, returned), the median and average hours from submission to decision, the average
     hours in the approval queue and how many took longer there than the SLA; and the cases
     waiting now, with those already over it. Nine queries."""
-    require_role(scope.user, REPORT_ROLES, _("see reports"))
+    require(scope.user, "report.view")
     sla_hours = policy().underwriting.approval_sla_hours
     sla = timedelta(hours=sla_hours)
     events = decision_events(scope=scope, date_from=date_from, date_to=date_to)

@@ -35,6 +35,13 @@ class DisburseIn(serializers.Serializer):
 class ContractViewSet(ScopedQueryset, viewsets.GenericViewSet):
     """Contract, signing and disbursement of an approved application."""
 
+    permissions = {
+        "contract_pdf": "contract.view",
+        "contract": "application.contract",
+        "sign": "application.sign",
+        "disburse": "application.disburse",
+    }
+
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
 

@@ -108,6 +108,19 @@ class LoanViewSet(
 ):
     """Loans: staff see their branch tree, borrowers their own."""
 
+    permissions = {
+        "list": "loan.view",
+        "retrieve": "loan.view",
+        "payoff_quote": "loan.view",
+        "receipt": "loan.view",
+        "schedule": "loan.view",
+        "statement": "loan.view",
+        "repayments": {"GET": "repayment.view", "POST": "repayment.post"},
+        "restructurings": "restructuring.request",
+        "restructuring_decision": "restructuring.approve",
+        "reverse_repayment": "repayment.reverse",
+    }
+
     serializer_class = LoanSerializer
     queryset = Loan.objects.none()
     filterset_fields = ["status", "bucket", "classification", "borrower"]

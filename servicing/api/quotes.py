@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
@@ -61,7 +60,7 @@ QuoteOut = inline_serializer(
 class QuoteView(APIView):
     """A schedule and its APR for any terms, before a loan exists (anonymous, throttled)."""
 
-    permission_classes = [AllowAny]
+    permission_action = "public"
     authentication_classes = []
     throttle_classes = [QuoteThrottle]
 

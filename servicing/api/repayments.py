@@ -7,7 +7,6 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -169,7 +168,7 @@ class PaymentCallbackView(APIView):
     """A payment channel's notice, signed with HMAC-SHA256 (hex, X-Signature) over the raw body;
     idempotent on (channel, transaction id). A bad signature is 401 and changes nothing."""
 
-    permission_classes = [AllowAny]
+    permission_action = "public"
     authentication_classes = []
 
     def post(self, request):

@@ -15,7 +15,7 @@ from microloan.workflow import REGISTRY
 from ..kernel.factories import UserFactory
 from .factories import CollectionCaseFactory, write_off_proposed
 
-MANAGERS = {Role.MANAGER, Role.ADMIN}
+MANAGERS = {Role.MANAGER}
 
 # (entity, action): (from, to, the roles that may take it, whether the system (the close) does)
 EXPECTED = {

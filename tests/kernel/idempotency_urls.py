@@ -33,6 +33,8 @@ def execute(request, *, entity_id: int) -> Response:
 
 
 class PaymentView(APIView):
+    permission_action = "account"
+
     @idempotent
     def post(self, request):
         """Take a payment."""
@@ -40,6 +42,8 @@ class PaymentView(APIView):
 
 
 class ThingViewSet(viewsets.ViewSet):
+    permission_action = "account"
+
     @action(detail=True, methods=["post"])
     @idempotent
     def disburse(self, request, pk=None):

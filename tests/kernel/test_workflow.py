@@ -19,6 +19,7 @@ from django.conf import settings
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
+from microloan.permissions import Permission
 from microloan.workflow import NEW, REGISTRY, Transition, Workflow
 
 from ..applications.factories import ApplicationFactory
@@ -89,12 +90,14 @@ def test_the_lifecycle_covers_every_registered_table():
 
 
 def _toy() -> Workflow:
+    officers = Permission(frozenset({Role.OFFICER}), "toy")
     wf = Workflow(
         "toy-kernel-test",
         [
-            Transition("make", frozenset({NEW}), "made", frozenset({Role.OFFICER}), needs_reason=True),
-            Transition("check", frozenset({"made"}), "checked", frozenset({Role.OFFICER}), not_by=frozenset({"make"})),
+            Transition("make", frozenset({NEW}), "made", needs_reason=True),
+            Transition("check", frozenset({"made"}), "checked", not_by=frozenset({"make"})),
         ],
+        table={"toy-kernel-test.make": officers, "toy-kernel-test.check": officers},
     )
     REGISTRY.pop(wf.entity)  # not part of the product's lifecycle
     return wf

@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from applications.models import Borrower
 from microloan.audit import audit_record
 from microloan.business_date import business_date
-from microloan.errors import InvalidInput, NotAllowed
+from microloan.errors import InvalidInput
 from microloan.lending.money import money
-from microloan.models import Role
-from microloan.scoping import require_role
+from microloan.permissions import require
 
 from .. import scoring
 from ..models import CreditRecord, Scorecard, WorstStatus
@@ -30,8 +29,8 @@ def scorecard_active() -> Scorecard:
 @transaction.atomic
 def scorecard_publish(*, actor, config: dict, note: str = "") -> Scorecard:
     """A new version becomes active; earlier versions stay, as do the assessments using them."""
-    if actor is not None and actor.role != Role.ADMIN and not actor.is_superuser:
-        raise NotAllowed(_("Only administrators change the scorecard."))
+    if actor is not None:
+        require(actor, "scorecard.publish")
     try:
         scoring.validate_config(config)
     except scoring.ScorecardConfigError as exc:
@@ -56,7 +55,7 @@ CREDIT_FIELDS = ("overdue_count_24m", "worst_status_24m", "current_debt", "curre
 def credit_record_create(
     *, actor, borrower: Borrower, as_of: date | None = None, source: str = "manual", **fields
 ) -> CreditRecord:
-    require_role(actor, (Role.OFFICER, Role.REVIEWER, Role.MANAGER), _("record credit reports"))
+    require(actor, "credit_record.create")
     record = CreditRecord.objects.create(
         borrower=borrower,
         as_of=as_of or business_date(),

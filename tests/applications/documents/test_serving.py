@@ -65,7 +65,7 @@ def test_the_disposition_is_one_of_two():
         (Role.OFFICER, True),
         (Role.REVIEWER, True),
         (Role.MANAGER, True),
-        (Role.ADMIN, True),
+        (Role.ADMIN, False),  # the administrator opens no borrower's file
         (Role.SUPERVISOR, True),
         (Role.BORROWER, True),  # their own applications: the scope decides
         (Role.COLLECTOR, False),
