@@ -24,6 +24,14 @@ IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 NOT_BY_REVIEWER = frozenset({"create", "investigate", "assess"})
 NOT_BY_DECIDER = NOT_BY_REVIEWER | {"review"}
 
+# Disbursement is a maker-checker pair: one person prepares it (the application's "disburse"),
+# another releases or returns it. The pair's rules, four eyes included, are the disbursement's
+# own table (servicing.workflow.DISBURSEMENT_WORKFLOW, on these role sets); the application
+# follows its disbursement's moves, each through the rows below.
+PREPARERS = FIELD
+# 作业监督岗 (the operations supervisor) and the branch manager authorise a release.
+RELEASERS = frozenset({Role.SUPERVISOR, Role.MANAGER})
+
 APPLICATION_WORKFLOW = Workflow(
     "application",
     [
@@ -65,7 +73,18 @@ APPLICATION_WORKFLOW = Workflow(
         ),
         Transition("contract", frozenset({S.APPROVED}), S.APPROVED, FIELD, label=_("Generate contract")),
         Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, FIELD, label=_("Record signing")),
-        Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, FIELD, label=_("Disburse")),
+        Transition(
+            "disburse", frozenset({S.CONTRACTED}), S.PENDING_RELEASE, PREPARERS, label=_("Prepare disbursement")
+        ),
+        Transition("release", frozenset({S.PENDING_RELEASE}), S.DISBURSED, RELEASERS, label=_("Release")),
+        Transition(
+            "return_release",
+            frozenset({S.PENDING_RELEASE}),
+            S.CONTRACTED,
+            RELEASERS,
+            label=_("Return"),
+            needs_reason=True,
+        ),
         Transition(
             "withdraw",
             frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from microloan.models import Role
 from microloan.scoping import branch_q
 
-from .models import Installment, Loan
+from .models import Disbursement, DisbursementStatus, Installment, Loan
 
 
 def loan_list(*, user) -> QuerySet[Loan]:
@@ -56,4 +56,14 @@ def loan_history(*, loan, repayments=None, restructurings=None):
         )
         .select_related("actor")
         .order_by("at", "id")
+    )
+
+
+def disbursements_pending(*, user) -> QuerySet[Disbursement]:
+    """The disbursements waiting for release in the user's branch tree, oldest first."""
+    return (
+        Disbursement.objects.filter(status=DisbursementStatus.PENDING_RELEASE)
+        .filter(branch_q(user, "application__branch"))
+        .select_related("application__borrower", "application__branch", "application__product", "prepared_by")
+        .order_by("prepared_at", "id")
     )
