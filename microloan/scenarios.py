@@ -253,6 +253,7 @@ def disbursement_prepared(
         doc = app.documents.filter(status="accepted").order_by("id").first() if conditions else None
         if conditions and doc is None:
             raise ValueError(f"application {app.pk} has conditions but no accepted document to show them met")
+        met = [{"number": n, "document": doc.pk} for n in range(1, len(conditions) + 1)] if doc else []
         disbursement_prepare(
             actor=officer,
             application=app,
@@ -260,7 +261,7 @@ def disbursement_prepared(
             channel=channel,
             reference=reference,
             beneficiary_account="" if channel == "cash" else beneficiary_account,
-            conditions_met=[{"number": n, "document": doc.pk} for n in range(1, len(conditions) + 1)],
+            conditions_met=met,
         )
     return _fresh(app)
 

@@ -98,8 +98,8 @@ def _admit(app: Application, terms: dict, disbursed_on: date) -> Schedule:
 
 def _condition_number(item: Mapping, count: int) -> int | None:
     try:
-        number = int(item.get("number"))
-    except (TypeError, ValueError):
+        number = int(item["number"])
+    except (KeyError, TypeError, ValueError):
         return None
     return number if 1 <= number <= count else None
 
@@ -119,17 +119,18 @@ def _condition_rows(app: Application, conditions_met: Iterable[Mapping]) -> tupl
         given[number] = item
     rows = []
     for number, text in enumerate(wanted, start=1):
-        item = given.get(number)
-        if item is None:
+        met = given.get(number)
+        if met is None:
             errors.append(_("Condition %(n)d (%(c)s) is not recorded as met.") % {"n": number, "c": text})
             continue
-        doc = accepted.get(item.get("document")) if isinstance(item.get("document"), int) else None
+        doc_id = met.get("document")
+        doc = accepted.get(doc_id) if isinstance(doc_id, int) else None
         if doc is None:
             errors.append(
                 _("Condition %(n)d needs an accepted document of this application that shows it met.") % {"n": number}
             )
             continue
-        note = str(item.get("note") or "").strip()[:500]
+        note = str(met.get("note") or "").strip()[:500]
         rows.append(DisbursementCondition(number=number, text=text, document=doc, note=note))
     return rows, errors
 
