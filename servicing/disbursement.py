@@ -48,6 +48,11 @@ def approval_conditions(application: Application) -> list[str]:
     return [c.strip() for c in _CONDITION_SPLIT.split(application.conditions or "") if c.strip()]
 
 
+def masked_account(account: str) -> str:
+    """The beneficiary account as lists and the API show it: its last four characters."""
+    return f"****{account[-4:]}" if account else ""
+
+
 def pending_disbursement(application: Application) -> Disbursement | None:
     """The application's disbursement waiting for release, if there is one."""
     return application.disbursements.filter(status=DisbursementStatus.PENDING_RELEASE).first()

@@ -59,11 +59,21 @@ def loan_history(*, loan, repayments=None, restructurings=None):
     )
 
 
+def disbursement_list(*, user) -> QuerySet[Disbursement]:
+    """The disbursements of the user's branch tree, oldest first (none for a borrower)."""
+    if user.role == Role.BORROWER:
+        return Disbursement.objects.none()
+    return (
+        Disbursement.objects.filter(branch_q(user, "application__branch"))
+        .prefetch_related("conditions")
+        .order_by("prepared_at", "id")
+    )
+
+
 def disbursements_pending(*, user) -> QuerySet[Disbursement]:
     """The disbursements waiting for release in the user's branch tree, oldest first."""
     return (
-        Disbursement.objects.filter(status=DisbursementStatus.PENDING_RELEASE)
-        .filter(branch_q(user, "application__branch"))
+        disbursement_list(user=user)
+        .filter(status=DisbursementStatus.PENDING_RELEASE)
         .select_related("application__borrower", "application__branch", "application__product", "prepared_by")
-        .order_by("prepared_at", "id")
     )

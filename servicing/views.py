@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import DocumentStatus
 from applications.selectors import application_list
-from applications.workflow import APPLICATION_WORKFLOW, RELEASERS
+from applications.workflow import APPLICATION_WORKFLOW, PREPARERS, RELEASERS
 from microloan.business_date import business_date
 from microloan.errors import DomainError, NotAllowed
 from microloan.ledger import JournalLine
@@ -121,8 +121,9 @@ def contract_page(request, pk):
         done = _contract_post(request, app, forms)
         if done is not None:
             return done
-        app = _app(request, pk)
     pending = disbursement.pending_disbursement(app)
+    if pending and request.user.role not in PREPARERS | RELEASERS:
+        pending.beneficiary_account = disbursement.masked_account(pending.beneficiary_account)
     actions = {t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)}
     checks = {t.action for t in DISBURSEMENT_WORKFLOW.available(obj=pending, actor=request.user)} if pending else set()
     return render(

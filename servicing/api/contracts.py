@@ -56,11 +56,6 @@ class ReturnIn(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-def masked_account(account: str) -> str:
-    """The beneficiary account as a response shows it: the last four characters."""
-    return f"****{account[-4:]}" if account else ""
-
-
 def prepared_body(d) -> dict:
     return {
         "status": d.application.status,
@@ -71,7 +66,7 @@ def prepared_body(d) -> dict:
         "disbursed_on": d.disbursed_on,
         "channel": d.channel,
         "reference": d.reference,
-        "beneficiary_account": masked_account(d.beneficiary_account),
+        "beneficiary_account": disbursement.masked_account(d.beneficiary_account),
         "prepared_by": d.prepared_by_id,
         "conditions_met": [
             {"number": c.number, "condition": c.text, "document": c.document_id, "note": c.note}

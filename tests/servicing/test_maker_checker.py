@@ -357,3 +357,42 @@ def test_the_queue_tells_a_manager_their_own_preparation_is_for_someone_else(cli
     client.force_login(manager)
     text = client.get("/disbursements/").content.decode()
     assert "#release-form" not in text and "four-eyes" in text
+
+
+# --- the API's record of the pairs ----------------------------------------------------------
+
+
+def test_the_disbursements_api_lists_the_branch_trees_pairs_with_the_account_masked(
+    branch, other_branch, officer, supervisor, contracted_app
+):
+    assert post(officer, contracted_app, "disburse", PREPARE).status_code == 202
+    r = client_for(supervisor).get("/api/v1/disbursements/?status=pending_release")
+    assert r.status_code == 200 and r.data["count"] == 1
+    row = r.data["results"][0]
+    assert (row["application"], row["status"], row["amount"], row["beneficiary_account"]) == (
+        contracted_app.pk,
+        "pending_release",
+        "9900.00",
+        "****3445",
+    )
+    assert client_for(supervisor).get("/api/v1/disbursements/?status=released").data["count"] == 0
+    stranger = UserFactory(role=Role.SUPERVISOR, branch=other_branch)
+    assert client_for(stranger).get("/api/v1/disbursements/").data["count"] == 0
+    assert client_for(stranger).get(f"/api/v1/disbursements/{row['id']}/").status_code == 404
+    borrower = UserFactory(role=Role.BORROWER, branch=branch)
+    assert client_for(borrower).get("/api/v1/disbursements/").data["count"] == 0
+
+
+def test_a_released_disbursement_cannot_be_released_again(officer, supervisor, contracted_app):
+    assert post(officer, contracted_app, "disburse", PREPARE).status_code == 202
+    assert post(supervisor, contracted_app, "release").status_code == 201
+    r = post(supervisor, contracted_app, "release")
+    assert r.status_code == 409 and r.data["status"] == "disbursed"
+    assert Loan.objects.count() == 1 and JournalEntry.objects.filter(kind="disbursement").count() == 1
+
+
+def test_staff_outside_the_pair_see_the_account_masked_on_the_page(client, branch, officer, contracted_app):
+    disbursement_prepare(actor=officer, application=contracted_app, disbursed_on=BUSINESS_DATE, **_kw())
+    client.force_login(UserFactory(role=Role.AUDITOR, branch=branch))
+    page = client.get(f"/applications/{contracted_app.pk}/contract/").content.decode()
+    assert ACCOUNT not in page and "****3445" in page and 'id="release-form"' not in page
