@@ -4,6 +4,7 @@ page alike (403 with the reason), the journal entry only at release, the approva
 conditions each met with an accepted document, admission and the caps checked again at
 release, and the supervisor's queue in their branch tree."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -396,3 +397,13 @@ def test_staff_outside_the_pair_see_the_account_masked_on_the_page(client, branc
     client.force_login(UserFactory(role=Role.AUDITOR, branch=branch))
     page = client.get(f"/applications/{contracted_app.pk}/contract/").content.decode()
     assert ACCOUNT not in page and "****3445" in page and 'id="release-form"' not in page
+
+
+@pytest.mark.parametrize("field", ["reference", "channel", "beneficiary_account"])
+@pytest.mark.parametrize("value", ["a\x00b", "\ud800"])
+def test_nul_and_lone_surrogates_in_the_preparation_are_400_not_500(officer, contracted_app, field, value):
+    body = json.dumps({**PREPARE, field: value})  # ASCII, the surrogate escaped as JSON allows
+    r = client_for(officer).post(
+        f"/api/v1/applications/{contracted_app.pk}/disburse/", body, content_type="application/json"
+    )
+    assert r.status_code == 400 and Disbursement.objects.count() == 0, r.content
