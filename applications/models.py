@@ -237,6 +237,8 @@ class ApplicationStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CONTRACTED = "contracted", _("Contracted")
+    # Disbursement prepared by one person, awaiting another's release (maker-checker).
+    PENDING_RELEASE = "pending_release", _("Pending release")
     DISBURSED = "disbursed", _("Disbursed")
 
 

@@ -18,6 +18,12 @@ IN_UNDERWRITING = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 NOT_BY_REVIEWER = frozenset({"create", "investigate", "assess"})
 NOT_BY_DECIDER = NOT_BY_REVIEWER | {"review"}
 
+# Disbursement is a maker-checker pair: one person prepares it (the application's "disburse"),
+# another releases or returns it. The pair's rules, four eyes included, are the disbursement's
+# own table (servicing.workflow.DISBURSEMENT_WORKFLOW; who prepares and who releases are the
+# permission table's); the application follows its disbursement's moves, each through the
+# rows below.
+
 APPLICATION_WORKFLOW = Workflow(
     "application",
     [
@@ -55,7 +61,15 @@ APPLICATION_WORKFLOW = Workflow(
         ),
         Transition("contract", frozenset({S.APPROVED}), S.APPROVED, label=_("Generate contract")),
         Transition("sign", frozenset({S.APPROVED}), S.CONTRACTED, label=_("Record signing")),
-        Transition("disburse", frozenset({S.CONTRACTED}), S.DISBURSED, label=_("Disburse")),
+        Transition("disburse", frozenset({S.CONTRACTED}), S.PENDING_RELEASE, label=_("Prepare disbursement")),
+        Transition("release", frozenset({S.PENDING_RELEASE}), S.DISBURSED, label=_("Release")),
+        Transition(
+            "return_release",
+            frozenset({S.PENDING_RELEASE}),
+            S.CONTRACTED,
+            label=_("Return"),
+            needs_reason=True,
+        ),
         Transition(
             "withdraw",
             frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED}),

@@ -31,11 +31,13 @@ from django.core.management import call_command  # noqa: E402
 
 from applications import services as intake  # noqa: E402
 from applications.models import Borrower, Product  # noqa: E402
+from microloan import scenarios  # noqa: E402
 from microloan.business_date import business_date_set  # noqa: E402
 from microloan.management.commands.seed_demo import Command as SeedDemo  # noqa: E402
 from microloan.models import User  # noqa: E402
 from servicing import selectors  # noqa: E402
 from servicing import services as sv  # noqa: E402
+from servicing.disbursement import disbursement_prepare, disbursement_release  # noqa: E402
 from servicing.repayments import repayment_post  # noqa: E402
 
 # (product code, amount, term, method, disbursed this many months before --as-of)
@@ -63,7 +65,7 @@ def main() -> None:
 
     business_date_set(value=None)  # today, for the demo data and the underwriting steps
     call_command("seed_demo", password=args.password, force=True, stdout=open(os.devnull, "w"))
-    users = {u.username: u for u in User.objects.filter(username__in=["officer", "reviewer", "manager"])}
+    users = {u.username: u for u in User.objects.filter(username__in=["officer", "reviewer", "manager", "supervisor"])}
     borrower = Borrower.objects.get(user__username="borrower")
     products = {p.code: p for p in Product.objects.all()}
     walker = SeedDemo()
@@ -84,15 +86,15 @@ def main() -> None:
         business_date_set(value=on)
         sv.contract_generate(actor=users["officer"], application=app)
         sv.contract_sign(actor=users["officer"], application=app)
-        loans.append(
-            sv.loan_disburse(
-                actor=users["officer"],
-                application=app,
-                disbursed_on=on,
-                channel="bank_transfer",
-                reference=f"APIBENCH-{n}",
-            )
+        prepared = disbursement_prepare(
+            actor=users["officer"],
+            application=app,
+            disbursed_on=on,
+            channel="bank_transfer",
+            reference=f"APIBENCH-{n}",
+            beneficiary_account=scenarios.DEMO_ACCOUNT,
         )
+        loans.append(disbursement_release(actor=users["supervisor"], disbursement=prepared))
 
     business_date_set(value=args.as_of)
     paid = 0

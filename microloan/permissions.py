@@ -46,6 +46,7 @@ DECIDERS = frozenset({MGR})
 COLLECTORS = frozenset({COL, OFF, MGR})
 HANDLERS = frozenset({OFF, MGR})  # customer service
 REPORTERS = frozenset({MGR, ADM, AUD})
+RELEASERS = frozenset({SUP, MGR})
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,17 @@ TABLE: dict[str, Permission] = {
     "contract.view": _p(EVERYONE, gettext_lazy("see contracts")),
     "application.contract": _p(FIELD, gettext_lazy("generate contracts")),
     "application.sign": _p(FIELD, gettext_lazy("record signing")),
-    "application.disburse": _p(FIELD, gettext_lazy("disburse loans")),
+    # Disbursement, a maker-checker pair: the field prepares it, the operations supervisor
+    # (作业监督岗) or the manager releases it (the loan is made then) or returns it.
+    "application.disburse": _p(FIELD, gettext_lazy("prepare disbursements")),
+    "application.release": _p(RELEASERS, gettext_lazy("release disbursements")),
+    "application.return_release": _p(RELEASERS, gettext_lazy("return disbursements")),
+    "disbursement.view": _p(FIELD | RELEASERS | {AUD}, gettext_lazy("see disbursements")),
+    "disbursement.prepare": _p(FIELD, gettext_lazy("prepare disbursements")),
+    "disbursement.release": _p(RELEASERS, gettext_lazy("release disbursements")),
+    "disbursement.return": _p(RELEASERS, gettext_lazy("return disbursements")),
     "loan.view": _p(EVERYONE, gettext_lazy("see loans")),
-    "loan.disburse": _p(FIELD, gettext_lazy("disburse loans")),
+    "loan.disburse": _p(RELEASERS, gettext_lazy("release disbursements")),
     "loan.close": _p(COLLECTORS, gettext_lazy("close loans")),
     "loan.reopen": _p(FIELD, gettext_lazy("reopen loans")),
     "loan.reopen_restructured": _p(FIELD, gettext_lazy("reopen loans")),
@@ -208,7 +217,7 @@ def page(action: str):
                 raise PermissionDenied(refusal(user, action))
             return view(request, *args, **kwargs)
 
-        wrapper.permission_action = action
+        wrapper.permission_action = action  # type: ignore[attr-defined]  # read by the route tests
         return wrapper
 
     return decorator

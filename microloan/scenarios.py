@@ -24,6 +24,7 @@ from applications.models import Application, ApplicationStatus, Borrower, Produc
 from microloan.lending.money import money
 from microloan.models import User
 from servicing import services as sv
+from servicing.disbursement import approval_conditions, disbursement_prepare, disbursement_release
 from servicing.models import Loan, Repayment
 from servicing.repayments import repayment_post
 from underwriting import services as uw
@@ -31,12 +32,22 @@ from underwriting import services as uw
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FINDINGS = "经营场所真实，存货与流水相符 / premises and stock verified"
 REVIEW_COMMENT = "资料齐全，建议通过"
+DEMO_ACCOUNT = "6222020200112233445"  # the beneficiary account of the demo's transfers
 
 S = ApplicationStatus
 # The way to a loan; a step runs when the application stands before it. A returned
 # application stands where a draft does (it is submitted again); rejected and withdrawn
 # ones are off the way: no scenario walks them on.
-_ORDER = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.PENDING_APPROVAL, S.APPROVED, S.CONTRACTED, S.DISBURSED]
+_ORDER = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.UNDER_REVIEW,
+    S.PENDING_APPROVAL,
+    S.APPROVED,
+    S.CONTRACTED,
+    S.PENDING_RELEASE,
+    S.DISBURSED,
+]
 _AS = {S.RETURNED: S.DRAFT}
 
 
@@ -221,7 +232,7 @@ def application_contracted(
     return _fresh(app)
 
 
-def loan_disbursed(
+def disbursement_prepared(
     application: Application,
     *,
     officer: User,
@@ -230,12 +241,57 @@ def loan_disbursed(
     on: date,
     channel: str = "bank_transfer",
     reference: str = "",
+    beneficiary_account: str = DEMO_ACCOUNT,
+    **terms: Any,
+) -> Application:
+    """→ pending release: contracted, then ``officer`` prepares the disbursement dated ``on``,
+    recording each of the approval's conditions met with the application's first accepted
+    document."""
+    app = application_contracted(application, officer=officer, reviewer=reviewer, approver=approver, on=on, **terms)
+    if _before(app, S.PENDING_RELEASE):
+        conditions = approval_conditions(app)
+        doc = app.documents.filter(status="accepted").order_by("id").first() if conditions else None
+        if conditions and doc is None:
+            raise ValueError(f"application {app.pk} has conditions but no accepted document to show them met")
+        met = [{"number": n, "document": doc.pk} for n in range(1, len(conditions) + 1)] if doc else []
+        disbursement_prepare(
+            actor=officer,
+            application=app,
+            disbursed_on=on,
+            channel=channel,
+            reference=reference,
+            beneficiary_account="" if channel == "cash" else beneficiary_account,
+            conditions_met=met,
+        )
+    return _fresh(app)
+
+
+def loan_disbursed(
+    application: Application,
+    *,
+    officer: User,
+    reviewer: User,
+    approver: User,
+    releaser: User,
+    on: date,
+    channel: str = "bank_transfer",
+    reference: str = "",
     **terms: Any,
 ) -> Loan:
-    """The loan: the application contracted, then disbursed by ``officer`` on ``on``
-    (``reference``: the bank transfer's)."""
-    app = application_contracted(application, officer=officer, reviewer=reviewer, approver=approver, on=on, **terms)
-    return sv.loan_disburse(actor=officer, application=app, disbursed_on=on, channel=channel, reference=reference)
+    """The loan: the disbursement prepared by ``officer`` on ``on`` (``reference``: the bank
+    transfer's), then released by ``releaser`` (an operations supervisor or a manager: four
+    eyes)."""
+    app = disbursement_prepared(
+        application,
+        officer=officer,
+        reviewer=reviewer,
+        approver=approver,
+        on=on,
+        channel=channel,
+        reference=reference,
+        **terms,
+    )
+    return disbursement_release(actor=releaser, disbursement=app.disbursements.get(status="pending_release"))
 
 
 def repayment_made(

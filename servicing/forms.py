@@ -32,12 +32,44 @@ class SignForm(forms.Form):
 
 
 class DisburseForm(forms.Form):
+    """The maker's half of a disbursement: the payment, and for each of the approval's
+    conditions (``conditions``) the accepted document (of ``documents``) that shows it met."""
+
     disbursed_on = forms.DateField(label=_("Disbursed on"), widget=forms.DateInput(attrs={"type": "date"}))
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[("bank_transfer", _("Bank transfer")), ("cash", _("Cash")), ("wallet", _("Mobile wallet"))],
     )
+    beneficiary_account = forms.CharField(
+        label=_("Beneficiary account"),
+        required=False,
+        max_length=40,
+        help_text=_("The borrower's account the money is paid into (not for cash)."),
+    )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
+
+    def __init__(self, *args, conditions=(), documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conditions = list(conditions)
+        choices = [("", "—")] + [(d.pk, f"{d.get_kind_display()} #{d.pk} {d.original_name}") for d in documents]
+        for n, text in enumerate(self.conditions, start=1):
+            self.fields[f"condition_{n}"] = forms.TypedChoiceField(
+                label=_("Condition %(n)d met: %(c)s") % {"n": n, "c": text}, choices=choices, coerce=int
+            )
+            self.fields[f"note_{n}"] = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def service_data(self) -> dict:
+        """The keywords of ``disbursement_prepare``."""
+        data = {k: self.cleaned_data[k] for k in ("disbursed_on", "channel", "beneficiary_account", "reference")}
+        data["conditions_met"] = [
+            {"number": n, "document": self.cleaned_data[f"condition_{n}"], "note": self.cleaned_data[f"note_{n}"]}
+            for n in range(1, len(self.conditions) + 1)
+        ]
+        return data
+
+
+class ReleaseForm(forms.Form):
+    """The checker's release: nothing to enter, every fact was prepared."""
 
 
 class RepaymentForm(forms.Form):

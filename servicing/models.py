@@ -1,4 +1,6 @@
 """Servicing: contracts, loans, their instalments (the schedule), and disbursements."""
+# Long module: the app's models in one place, where Django finds them (contracts, loans and their
+# schedules, disbursements, repayments and their allocations, restructurings).
 
 from decimal import Decimal
 from typing import ClassVar
@@ -364,3 +366,66 @@ class Restructuring(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class DisbursementStatus(models.TextChoices):
+    PENDING_RELEASE = "pending_release", _("Pending release")
+    RELEASED = "released", _("Released")
+    RETURNED = "returned", _("Returned")
+
+
+class Disbursement(models.Model):
+    """放款: a maker-checker pair. One person prepares the payment (amount, beneficiary
+    account, channel, each of the approval's conditions met with the document that shows it);
+    another releases it, which creates the loan and its journal entry, or returns it with a
+    reason to be prepared again (a new row: a returned preparation is kept as it was)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="disbursements")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DisbursementStatus.choices,
+        default=DisbursementStatus.PENDING_RELEASE,
+        db_index=True,
+    )
+    amount = MoneyField(_("amount paid out"))
+    disbursed_on = models.DateField(_("disbursed on"))
+    channel = models.CharField(_("channel"), max_length=30)
+    beneficiary_account = models.CharField(_("beneficiary account"), max_length=40, blank=True, default="")
+    reference = models.CharField(_("reference"), max_length=100, blank=True, default="")
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("reason for return"), blank=True, default="")
+    loan = models.OneToOneField(Loan, null=True, blank=True, on_delete=models.PROTECT, related_name="disbursement")
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"], condition=Q(status="pending_release"), name="one_pending_release_per_app"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"disbursement {self.pk} ({self.amount})"
+
+
+class DisbursementCondition(models.Model):
+    """One of the approval's conditions, recorded met by the preparer with the application's
+    accepted document that shows it."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="conditions")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField(_("condition"))
+    document = models.ForeignKey("applications.Document", on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from microloan.models import Role
 from microloan.scoping import branch_q
 
-from .models import Installment, Loan
+from .models import Disbursement, DisbursementStatus, Installment, Loan
 
 
 def loan_list(*, user) -> QuerySet[Loan]:
@@ -56,4 +56,24 @@ def loan_history(*, loan, repayments=None, restructurings=None):
         )
         .select_related("actor")
         .order_by("at", "id")
+    )
+
+
+def disbursement_list(*, user) -> QuerySet[Disbursement]:
+    """The disbursements of the user's branch tree, oldest first (none for a borrower)."""
+    if user.role == Role.BORROWER:
+        return Disbursement.objects.none()
+    return (
+        Disbursement.objects.filter(branch_q(user, "application__branch"))
+        .prefetch_related("conditions")
+        .order_by("prepared_at", "id")
+    )
+
+
+def disbursements_pending(*, user) -> QuerySet[Disbursement]:
+    """The disbursements waiting for release in the user's branch tree, oldest first."""
+    return (
+        disbursement_list(user=user)
+        .filter(status=DisbursementStatus.PENDING_RELEASE)
+        .select_related("application__borrower", "application__branch", "application__product", "prepared_by")
     )

@@ -1,4 +1,4 @@
-"""Servicing services: quotes, contracts, signing and disbursement.
+"""Servicing services: quotes, contracts and signing (disbursement: servicing.disbursement).
 
 One schedule engine (microloan.lending.schedule) serves the quote, the contract and the loan, so the
 three can never disagree about a cent."""
@@ -13,21 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application, ApplicationStatus, Product
+from applications.models import Application, Product
 from applications.services import application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
-from microloan.ledger import Acct, Line, journal_post
 from microloan.lending.errors import ScheduleError
-from microloan.lending.money import money
 from microloan.lending.schedule import Schedule, build_schedule
-from underwriting.limits import apr_cap_check, exposure_cap_check
 from underwriting.services import loan_fee
 
-from .models import Contract, Installment, Loan
+from .models import Contract
 from .pdf import ContractData, Party, render_contract_pdf
-from .workflow import LOAN_WORKFLOW
 
 PENALTY_FACTOR = Decimal("1.5")
 
@@ -81,7 +77,7 @@ def quote(
 # --- contract --------------------------------------------------------------------------
 
 
-def _approved_terms(app: Application) -> dict:
+def approved_terms(app: Application) -> dict:
     amount = app.approved_amount or app.amount
     rate = app.approved_rate
     return {
@@ -107,7 +103,7 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
     language = language or app.borrower.language or "zh-hans"
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput({"language": [_("Choose zh-hans or en.")]})
-    terms = _approved_terms(app)
+    terms = approved_terms(app)
     schedule = quote(**terms, disbursement_date=business_date())
     latest = app.contracts.order_by("-version").first()
     version = (latest.version + 1) if latest else 1
@@ -183,108 +179,3 @@ def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
         data={"contract": contract.pk, "version": contract.version, "method": method, "sha256": contract.sha256},
     )
     return contract
-
-
-# --- disbursement ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def loan_disburse(*, actor, application, disbursed_on: date, channel: str, reference: str = "") -> Loan:
-    app = application_lock(application)
-    if app.status == ApplicationStatus.APPROVED:
-        raise TransitionNotAllowed(
-            entity="application",
-            action="disburse",
-            status=app.status,
-            message=_("The contract has not been signed: disbursement needs a signed contract."),
-        )
-    APPLICATION_WORKFLOW.check(obj=app, action="disburse", actor=actor)
-    contract = app.contracts.order_by("-version").first()
-    if contract is None or contract.signed_at is None:
-        raise TransitionNotAllowed(
-            entity="application",
-            action="disburse",
-            status=app.status,
-            message=_("The current contract version is not signed."),
-        )
-    today = business_date()
-    errors = {}
-    if disbursed_on > today:
-        errors["disbursed_on"] = [_("Disbursement cannot be dated after the business date %(d)s.") % {"d": today}]
-    if contract.signed_on and disbursed_on < contract.signed_on:
-        errors["disbursed_on"] = [_("Disbursement cannot be dated before the contract was signed.")]
-    if not channel.strip():
-        errors["channel"] = [_("Say how the money was paid out.")]
-    if errors:
-        raise InvalidInput(errors)
-    terms = _approved_terms(app)
-    exposure_cap_check(borrower=app.borrower, amount=terms["principal"], application=app)
-    schedule = quote(**terms, disbursement_date=disbursed_on)
-    apr_cap_check(schedule.apr)
-    loan = Loan(
-        application=app,
-        contract=contract,
-        borrower=app.borrower,
-        branch=app.branch,
-        product=app.product,
-        officer=app.officer,
-        principal=terms["principal"],
-        fee=terms["fee"],
-        annual_rate=terms["annual_rate"],
-        penalty_rate=penalty_rate_for(app.product, terms["annual_rate"]),
-        apr=schedule.apr,
-        term=terms["term"],
-        frequency=terms["frequency"],
-        method=terms["method"],
-        grace_days=app.product.grace_days,
-        disbursed_on=disbursed_on,
-        disbursed_amount=money(terms["principal"] - terms["fee"]),
-        channel=channel,
-        reference=reference,
-        maturity_date=schedule.installments[-1].due_date,
-        outstanding_principal=terms["principal"],
-    )
-    LOAN_WORKFLOW.start(
-        obj=loan, action="disburse", actor=actor, data={"application": app.pk, "principal": str(loan.principal)}
-    )
-    Installment.objects.bulk_create(
-        [
-            Installment(
-                loan=loan,
-                number=i.number,
-                due_date=i.due_date,
-                principal_due=i.principal,
-                interest_due=i.interest,
-                balance_after=i.balance_after,
-            )
-            for i in schedule.installments
-        ]
-    )
-    # The books: the receivable at its full principal; the cash paid out is the principal
-    # less the upfront fee, which is earned at once.
-    journal_post(
-        kind="disbursement",
-        business_date=disbursed_on,
-        actor=actor,
-        reference=f"loan:{loan.pk}",
-        source_key=f"disbursement:{loan.pk}",
-        memo=f"{contract.number} {reference}".strip(),
-        lines=[
-            Line(Acct.LOAN_PRINCIPAL, debit=loan.principal, loan_id=loan.pk),
-            Line(Acct.CASH, credit=loan.disbursed_amount, loan_id=loan.pk),
-            Line(Acct.FEE_INCOME, credit=loan.fee, loan_id=loan.pk),
-        ],
-    )
-    APPLICATION_WORKFLOW.apply(
-        obj=app,
-        action="disburse",
-        actor=actor,
-        data={
-            "loan": loan.pk,
-            "amount": str(loan.disbursed_amount),
-            "channel": channel,
-            "reference": reference,
-            "disbursed_on": disbursed_on.isoformat(),
-        },
-    )
-    return loan

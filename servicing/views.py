@@ -8,17 +8,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from applications.models import DocumentStatus
 from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
-from microloan.errors import DomainError
+from microloan.errors import DomainError, NotAllowed
 from microloan.ledger import JournalLine
-from microloan.permissions import page
+from microloan.permissions import can, page
 from microloan.web import report_domain_error
 
-from . import selectors, services
-from .forms import ContractForm, DisburseForm, QuoteForm, RepaymentForm, RestructuringForm, ReverseForm, SignForm
-from .workflow import loan_page_moves
+from . import disbursement, selectors, services
+from .forms import (
+    ContractForm,
+    DisburseForm,
+    QuoteForm,
+    ReleaseForm,
+    RepaymentForm,
+    RestructuringForm,
+    ReverseForm,
+    SignForm,
+)
+from .models import DisbursementStatus
+from .workflow import DISBURSEMENT_WORKFLOW, loan_page_moves
 
 
 @page("quote.view")
@@ -38,6 +49,65 @@ def _app(request, pk):
     return get_object_or_404(application_list(user=request.user).prefetch_related(None), pk=pk)
 
 
+def _disburse_form(app, data=None) -> DisburseForm:
+    return DisburseForm(
+        data,
+        initial={"disbursed_on": business_date()},
+        conditions=disbursement.approval_conditions(app),
+        documents=app.documents.filter(status=DocumentStatus.ACCEPTED).order_by("id"),
+    )
+
+
+def _contract_post(request, app, forms):
+    """The contract page's moves: generate, sign, prepare the disbursement (the maker), release
+    or return it (the checker). A redirect when done; None to show the page again (the form
+    with its errors, or the refusal: a refused four-eyes or role move answers 403)."""
+    step = request.POST.get("step")
+    pending = disbursement.pending_disbursement(app)
+    handlers = {
+        "contract": (ContractForm, lambda d: services.contract_generate(actor=request.user, application=app, **d)),
+        "sign": (SignForm, lambda d: services.contract_sign(actor=request.user, application=app, **d)),
+        "disburse": (
+            lambda data: _disburse_form(app, data),
+            lambda d: disbursement.disbursement_prepare(actor=request.user, application=app, **d),
+        ),
+        "release": (
+            ReleaseForm,
+            lambda d: disbursement.disbursement_release(actor=request.user, disbursement=pending),
+        ),
+        "return": (
+            ReverseForm,
+            lambda d: disbursement.disbursement_return(actor=request.user, disbursement=pending, reason=d["reason"]),
+        ),
+    }
+    if step not in handlers or (step in ("release", "return") and pending is None):
+        raise Http404
+    make_form, handler = handlers[step]
+    form = forms[step] = make_form(request.POST)
+    if not form.is_valid():
+        return None
+    data = form.service_data() if step == "disburse" else form.cleaned_data
+    try:
+        result = handler(data)
+    except NotAllowed as exc:
+        # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
+        report_domain_error(request, exc, form)
+        request.refused = True
+        return None
+    except DomainError as exc:
+        report_domain_error(request, exc, form)
+        return None
+    if step == "release":
+        messages.success(request, _("Released: the loan is disbursed."))
+        return redirect("loan-detail", pk=result.pk)
+    done = {
+        "disburse": _("Disbursement prepared: it waits for release by another person."),
+        "return": _("Disbursement returned to be prepared again."),
+    }
+    messages.success(request, done.get(step, _("Saved.")))
+    return redirect("contract-page", pk=app.pk)
+
+
 @page("contract.view")
 def contract_page(request, pk):
     app = _app(request, pk)
@@ -45,31 +115,18 @@ def contract_page(request, pk):
     forms = {
         "contract": ContractForm(initial={"language": app.borrower.language}),
         "sign": SignForm(),
-        "disburse": DisburseForm(initial={"disbursed_on": business_date()}),
+        "disburse": _disburse_form(app),
+        "return": ReverseForm(),
     }
     if request.method == "POST":
-        step = request.POST.get("step")
-        form_class, handler = {
-            "contract": (ContractForm, lambda d: services.contract_generate(actor=request.user, application=app, **d)),
-            "sign": (SignForm, lambda d: services.contract_sign(actor=request.user, application=app, **d)),
-            "disburse": (DisburseForm, lambda d: services.loan_disburse(actor=request.user, application=app, **d)),
-        }.get(step, (None, None))
-        if form_class is None:
-            raise Http404
-        form = form_class(request.POST)
-        forms[step] = form
-        if form.is_valid():
-            try:
-                result = handler(form.cleaned_data)
-            except DomainError as exc:
-                report_domain_error(request, exc, form)
-            else:
-                if step == "disburse":
-                    messages.success(request, _("Disbursed."))
-                    return redirect("loan-detail", pk=result.pk)
-                messages.success(request, _("Saved."))
-                return redirect("contract-page", pk=app.pk)
+        done = _contract_post(request, app, forms)
+        if done is not None:
+            return done
+    pending = disbursement.pending_disbursement(app)
+    if pending and not (can(request.user, "disbursement.prepare") or can(request.user, "disbursement.release")):
+        pending.beneficiary_account = disbursement.masked_account(pending.beneficiary_account)
     actions = {t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)}
+    checks = {t.action for t in DISBURSEMENT_WORKFLOW.available(obj=pending, actor=request.user)} if pending else set()
     return render(
         request,
         "servicing/contract.html",
@@ -78,9 +135,25 @@ def contract_page(request, pk):
             "contracts": contracts,
             "forms": forms,
             "actions": actions,
+            "pending": pending,
+            "pending_conditions": list(pending.conditions.select_related("document")) if pending else [],
+            "checks": checks,
+            "returned": list(app.disbursements.filter(status=DisbursementStatus.RETURNED).select_related("decided_by")),
             "loan": getattr(app, "loan", None) if app.status == "disbursed" else None,
         },
+        status=403 if getattr(request, "refused", False) else 200,
     )
+
+
+@page("disbursement.release")
+def release_queue(request):
+    """The checker's queue: the disbursements waiting for release in the user's branch tree,
+    oldest first, each with the moves the table allows this person (none on their own)."""
+    queue = Paginator(selectors.disbursements_pending(user=request.user), 50).get_page(request.GET.get("page"))
+    moves = DISBURSEMENT_WORKFLOW.available_many(objs=queue.object_list, actor=request.user)
+    for d in queue.object_list:
+        d.moves = {t.action for t in moves.get(d.pk, [])}
+    return render(request, "servicing/release_queue.html", {"page": queue})
 
 
 @page("contract.view")

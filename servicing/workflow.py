@@ -1,4 +1,4 @@
-"""Servicing's legal moves, as data: the loan, its repayments and its restructurings. Each
+"""Servicing's legal moves, as data: the disbursement, the loan, its repayments and its restructurings. Each
 table says who may take a move, whether it needs a reason and its four-eyes rule (read from
 the audit trail); the services take every status change through these tables, so each one
 writes an audit row."""
@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.workflow import NEW, Transition, Workflow
 
+from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
 from .models import RestructuringStatus as R
@@ -14,9 +15,36 @@ from .models import RestructuringStatus as R
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
 LIVE = L.LIVE  # the one definition: servicing.models.LoanStatus.LIVE
 
+# Disbursement as a maker-checker pair: one person prepares it, another releases it (the loan
+# and its journal entry are made then) or returns it with a reason to be prepared again. Nobody
+# releases or returns what they prepared. The application follows each move (its rows take
+# the same roles from the permission table).
+DISBURSEMENT_WORKFLOW = Workflow(
+    "disbursement",
+    [
+        Transition("prepare", frozenset({NEW}), D.PENDING_RELEASE, label=_("Prepare disbursement")),
+        Transition(
+            "release",
+            frozenset({D.PENDING_RELEASE}),
+            D.RELEASED,
+            label=_("Release"),
+            not_by=frozenset({"prepare"}),
+        ),
+        Transition(
+            "return",
+            frozenset({D.PENDING_RELEASE}),
+            D.RETURNED,
+            label=_("Return"),
+            needs_reason=True,
+            not_by=frozenset({"prepare"}),
+        ),
+    ],
+)
+
 LOAN_WORKFLOW = Workflow(
     "loan",
     [
+        # Made by the release of a prepared disbursement.
         Transition("disburse", frozenset({NEW}), L.ACTIVE, label=_("Disburse")),
         # Settled in full by a posting (or by a waiver that leaves nothing owed).
         Transition("close", LIVE, L.CLOSED, label=_("Close"), system=True),

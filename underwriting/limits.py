@@ -49,10 +49,10 @@ OUTSTANDING_PROVIDERS: list = []
 
 
 def borrower_exposure(*, borrower, exclude_pk=None) -> Decimal:
-    """What the borrower owes or has been promised: approved and contracted applications at
-    their approved amount, plus the outstanding principal of live loans (from the providers;
+    """What the borrower owes or has been promised: approved, contracted and pending-release
+    applications at their approved amount, plus the outstanding principal of live loans (from the providers;
     without one, disbursed applications count at their approved amount)."""
-    promised = [ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED]
+    promised = [ApplicationStatus.APPROVED, ApplicationStatus.CONTRACTED, ApplicationStatus.PENDING_RELEASE]
     if not OUTSTANDING_PROVIDERS:
         promised.append(ApplicationStatus.DISBURSED)
     qs = Application.objects.filter(borrower=borrower, status__in=promised).exclude(pk=exclude_pk)

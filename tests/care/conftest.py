@@ -16,6 +16,7 @@ from ..servicing.conftest import (  # noqa: F401
     biz_date,
     loan,
     reviewer,
+    supervisor,
     sv_product,
 )
 

@@ -15,6 +15,7 @@ from ..servicing.conftest import (  # noqa: F401
     biz_date,
     loan,
     reviewer,
+    supervisor,
     sv_product,
 )
 from .factories import overdue_case

@@ -31,6 +31,7 @@ def staff(branch):
         "officer": UserFactory(role=Role.OFFICER, branch=branch),
         "reviewer": ReviewerFactory(branch=branch),
         "approver": ApproverFactory(branch=branch),
+        "releaser": UserFactory(role=Role.SUPERVISOR, branch=branch),
     }
 
 
@@ -62,6 +63,7 @@ WAY = [
     "approved",
     "approved",
     "contracted",
+    "pending_release",
     "disbursed",
 ]
 
@@ -74,6 +76,7 @@ WAY = [
         ("application_pending", "pending_approval", ("officer", "reviewer")),
         ("application_approved", "approved", ("officer", "reviewer", "approver")),
         ("application_contracted", "contracted", ("officer", "reviewer", "approver")),
+        ("disbursement_prepared", "pending_release", ("officer", "reviewer", "approver")),
     ],
 )
 def test_each_scenario_walks_a_draft_to_its_status_through_every_audited_move(staff, draft, scenario, status, people):
@@ -117,6 +120,7 @@ def test_a_scenario_walks_on_from_where_the_stored_application_stands(staff, dra
     ],
 )
 def test_a_rejected_application_goes_no_further_a_returned_one_goes_round_again(staff, draft, decision, terms, status):
+    staff = {k: v for k, v in staff.items() if k != "releaser"}
     app = scenarios.application_decided(draft, **staff, on=ON, decision=decision, **terms)
     assert app.status == status
     if status == "rejected":
@@ -148,6 +152,8 @@ def test_the_loan_factory_builds_a_disbursed_loan_through_the_services():
         )
     )
     assert (roles["review"], roles["approve"], roles["sign"]) == (Role.REVIEWER, Role.MANAGER, Role.OFFICER)
+    # the maker-checker pair: prepared by the officer, released by the operations supervisor
+    assert (roles["disburse"], roles["release"]) == (Role.OFFICER, Role.SUPERVISOR)
     assert JournalEntry.objects.filter(source_key=f"disbursement:{loan.pk}").exists()
     with pytest.raises(TypeError):
         LoanFactory.build()

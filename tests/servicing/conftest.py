@@ -53,14 +53,23 @@ def approved_app(biz_date, officer, reviewer, approver, sv_product):
 
 
 @pytest.fixture
-def loan(officer, approved_app):
-    """A disbursed 10,000.00 loan: 12 monthly annuity instalments at 12% from 2026-11-20."""
-    from servicing import services
+def supervisor(branch):
+    """作业监督岗: releases the disbursements officers prepare."""
+    return UserFactory(username="supervisor_s", role=Role.SUPERVISOR, branch=branch)
 
-    services.contract_generate(actor=officer, application=approved_app)
-    services.contract_sign(actor=officer, application=approved_app)
-    return services.loan_disburse(
-        actor=officer, application=approved_app, disbursed_on=BUSINESS_DATE, channel="bank_transfer", reference="TX-1"
+
+@pytest.fixture
+def loan(officer, reviewer, approver, supervisor, approved_app):
+    """A disbursed 10,000.00 loan: 12 monthly annuity instalments at 12% from 2026-11-20,
+    prepared by the officer and released by the operations supervisor."""
+    return scenarios.loan_disbursed(
+        approved_app,
+        officer=officer,
+        reviewer=reviewer,
+        approver=approver,
+        releaser=supervisor,
+        on=BUSINESS_DATE,
+        reference="TX-1",
     )
 
 

@@ -1,6 +1,7 @@
 """The loan factory: a disbursed loan built the way the product builds one, through the
 services (application → investigation → assessment → review → decision → contract →
-signature → disbursement; microloan.scenarios), with its acting users and business date."""
+signature → disbursement prepared by the officer and released by an operations supervisor;
+microloan.scenarios), with its acting users and business date."""
 
 from decimal import Decimal
 
@@ -30,6 +31,8 @@ class LoanFactory(factory.Factory):
     officer = factory.SubFactory(UserFactory, role=Role.OFFICER)
     reviewer = factory.SubFactory(ReviewerFactory, branch=_SAME_BRANCH)
     approver = factory.SubFactory(ApproverFactory, branch=_SAME_BRANCH)
+    # 作业监督岗: releases the disbursement the officer prepared (four eyes).
+    releaser = factory.SubFactory(UserFactory, role=Role.SUPERVISOR, branch=_SAME_BRANCH)
     borrower = factory.SubFactory(BorrowerFactory, branch=_SAME_BRANCH)
     product = factory.SubFactory(ProductFactory)
     amount = Decimal("10000.00")
@@ -52,6 +55,7 @@ class LoanFactory(factory.Factory):
         officer,
         reviewer,
         approver,
+        releaser,
         borrower,
         product,
         amount,
@@ -77,6 +81,7 @@ class LoanFactory(factory.Factory):
             officer=officer,
             reviewer=reviewer,
             approver=approver,
+            releaser=releaser,
             on=on,
             channel=channel,
             reference=reference,

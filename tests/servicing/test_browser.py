@@ -1,5 +1,5 @@
-"""The officer's path from an approved application to a loan and its first repayment, in
-headless Chromium."""
+"""The officer's path from an approved application to a loan and its first repayment (the
+disbursement released by the operations supervisor), in headless Chromium."""
 
 import subprocess
 
@@ -14,7 +14,7 @@ from ..browser_support import login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_contract_signing_disbursement_loan_page_and_repayment(live_server, page):
+def test_contract_signing_disbursement_loan_page_and_repayment(live_server, page, browser):
     # given the demo installation with an approved application
     call_command("seed_demo", password="demo-pass-1", force=True)
     app = Application.objects.filter(status="approved").first()
@@ -34,11 +34,26 @@ def test_contract_signing_disbursement_loan_page_and_repayment(live_server, page
     page.click("#record-signing")
     page.wait_for_selector("#app-status[data-status=contracted]")
 
-    # and disburses
+    # and prepares the disbursement, which waits for another person's release
+    page.fill("#disburse-form input[name=beneficiary_account]", "6222020200112233445")
     page.fill("#disburse-form input[name=reference]", "BANK-TX-778")
     page.click("#disburse")
+    page.wait_for_selector("#app-status[data-status=pending_release]")
+    assert page.locator("#release").count() == 0 and page.locator("#four-eyes").count() == 1
 
-    # then the loan page shows the schedule, the balances and the journal
+    # when the operations supervisor finds it in the queue and releases it
+    other = browser.new_context(locale="en-US")
+    supervisor = other.new_page()
+    login(supervisor, live_server, "supervisor", "demo-pass-1")
+    supervisor.click("#nav-releases")
+    supervisor.click(f"#release-queue tr[data-disbursement] a[href='/applications/{app.pk}/contract/#release-form']")
+    supervisor.click("#release")
+    supervisor.wait_for_selector("#loan-status[data-status=active]")
+    other.close()
+
+    # then the officer's loan page shows the schedule, the balances and the journal
+    page.reload()
+    page.click("#open-loan")
     page.wait_for_selector("#loan-status[data-status=active]")
     loan = Loan.objects.get(application=app)
     assert page.locator("#schedule tbody tr").count() == loan.term

@@ -10,7 +10,7 @@ from applications.models import ApplicationStatus
 from microloan.ledger import Acct, balances_by_loan, trial_balance
 from microloan.lending.schedule import build_schedule
 from microloan.models import Role
-from servicing.models import Contract, Installment, Loan
+from servicing.models import Contract, Disbursement, Installment, Loan
 
 from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
@@ -24,7 +24,19 @@ def post(user, app, action, body=None, **headers):
     return client_for(user).post(f"/api/v1/applications/{app.pk}/{action}/", body or {}, format="json", **headers)
 
 
-DISBURSE = {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer", "reference": "TX-001"}
+DISBURSE = {
+    "disbursed_on": BUSINESS_DATE.isoformat(),
+    "channel": "bank_transfer",
+    "reference": "TX-001",
+    "beneficiary_account": "6222 0202 0011 2233 445",
+}
+
+
+def released(officer, supervisor, app, body=None, **headers):
+    """The maker-checker pair through the API: the officer prepares, the supervisor releases."""
+    prepared = post(officer, app, "disburse", body or DISBURSE)
+    assert prepared.status_code == 202, prepared.content
+    return post(supervisor, app, "release", **headers)
 
 
 def pdf_text(content: bytes) -> str:
@@ -138,9 +150,9 @@ def contracted(officer, app):
     return app
 
 
-def test_disbursement_creates_the_loan_schedule_and_journal(officer, approved_app):
+def test_disbursement_creates_the_loan_schedule_and_journal(officer, supervisor, approved_app):
     contracted(officer, approved_app)
-    r = post(officer, approved_app, "disburse", DISBURSE)
+    r = released(officer, supervisor, approved_app)
     assert r.status_code == 201, r.content
     loan = Loan.objects.get(pk=r.data["loan"])
     assert (loan.principal, loan.fee, loan.disbursed_amount) == (
@@ -210,13 +222,17 @@ def test_disbursement_bad_input_is_400_on_field(officer, approved_app, body, fie
     assert Loan.objects.count() == 0
 
 
-def test_a_repeated_idempotency_key_creates_one_loan(officer, approved_app):
+def test_a_repeated_idempotency_key_prepares_once_and_creates_one_loan(officer, supervisor, approved_app):
     contracted(officer, approved_app)
     first = post(officer, approved_app, "disburse", DISBURSE, HTTP_IDEMPOTENCY_KEY="k-1")
     again = post(officer, approved_app, "disburse", DISBURSE, HTTP_IDEMPOTENCY_KEY="k-1")
-    assert first.status_code == again.status_code == 201 and first.data["loan"] == again.data["loan"]
+    assert first.status_code == again.status_code == 202
+    assert first.data["disbursement"] == again.data["disbursement"] and Disbursement.objects.count() == 1
     other = post(officer, approved_app, "disburse", {**DISBURSE, "reference": "TX-002"}, HTTP_IDEMPOTENCY_KEY="k-1")
     assert other.status_code == 422
+    one = post(supervisor, approved_app, "release", HTTP_IDEMPOTENCY_KEY="r-1")
+    two = post(supervisor, approved_app, "release", HTTP_IDEMPOTENCY_KEY="r-1")
+    assert one.status_code == two.status_code == 201 and one.data["loan"] == two.data["loan"]
     assert Loan.objects.count() == 1
 
 
@@ -225,7 +241,8 @@ def test_a_repeated_idempotency_key_creates_one_loan(officer, approved_app):
 
 def disbursed_loan(officer, app) -> Loan:
     contracted(officer, app)
-    return Loan.objects.get(pk=post(officer, app, "disburse", DISBURSE).data["loan"])
+    supervisor = UserFactory(role=Role.SUPERVISOR, branch=officer.branch)
+    return Loan.objects.get(pk=released(officer, supervisor, app).data["loan"])
 
 
 def test_loan_and_schedule_endpoints(officer, approved_app):

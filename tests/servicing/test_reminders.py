@@ -65,9 +65,17 @@ def disbursed_loan(officer, reviewer, approver, product, *, with_login=False, **
     assert o.post(f"/api/v1/applications/{app.pk}/sign/", {}, format="json").status_code == 200
     r = o.post(
         f"/api/v1/applications/{app.pk}/disburse/",
-        {"disbursed_on": BUSINESS_DATE.isoformat(), "channel": "bank_transfer", "reference": "TX"},
+        {
+            "disbursed_on": BUSINESS_DATE.isoformat(),
+            "channel": "bank_transfer",
+            "reference": "TX",
+            "beneficiary_account": "6222020200112233445",
+        },
         format="json",
     )
+    assert r.status_code == 202, r.content
+    supervisor = UserFactory(role="supervisor", branch=officer.branch)
+    r = client_for(supervisor).post(f"/api/v1/applications/{app.pk}/release/", {}, format="json")
     assert r.status_code == 201, r.content
     return Loan.objects.select_related("borrower").get(pk=r.data["loan"])
 

@@ -8,10 +8,19 @@ import pytest
 from collection.services.writeoffs import writeoff_approve, writeoff_request
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed
-from servicing.models import Loan, LoanStatus, Repayment, RepaymentStatus, Restructuring, RestructuringStatus
+from servicing.models import (
+    Disbursement,
+    DisbursementStatus,
+    Loan,
+    LoanStatus,
+    Repayment,
+    RepaymentStatus,
+    Restructuring,
+    RestructuringStatus,
+)
 from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
 from servicing.restructuring import restructuring_decide, restructuring_request
-from servicing.workflow import LOAN_WORKFLOW, REPAYMENT_WORKFLOW, RESTRUCTURING_WORKFLOW
+from servicing.workflow import DISBURSEMENT_WORKFLOW, LOAN_WORKFLOW, REPAYMENT_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 from ..kernel.factories import UserFactory
 from ..workflow_cases import (
@@ -23,6 +32,7 @@ from ..workflow_cases import (
 )
 
 TABLES = [
+    (DISBURSEMENT_WORKFLOW, Disbursement, DisbursementStatus),
     (LOAN_WORKFLOW, Loan, LoanStatus),
     (REPAYMENT_WORKFLOW, Repayment, RepaymentStatus),
     (RESTRUCTURING_WORKFLOW, Restructuring, RestructuringStatus),
@@ -52,11 +62,13 @@ def test_the_four_eyes_rules_of_today_are_in_the_tables():
     assert REPAYMENT_WORKFLOW.transitions["reverse"].not_by == {"post"}
     assert RESTRUCTURING_WORKFLOW.transitions["approve"].not_by == {"request"}
     assert RESTRUCTURING_WORKFLOW.transitions["reject"].not_by == {"request"}
+    assert DISBURSEMENT_WORKFLOW.transitions["release"].not_by == {"prepare"}
+    assert DISBURSEMENT_WORKFLOW.transitions["return"].not_by == {"prepare"}
 
 
 @pytest.mark.django_db
 def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_move_is_audited(
-    officer, cashier, approver, branch, loan, biz_date
+    officer, cashier, approver, supervisor, branch, loan, biz_date
 ):
     quote = payoff_quote(loan=loan, on=biz_date)
     paid = repayment_post(actor=officer, loan=loan, amount=quote.amount, paid_on=biz_date, channel="cash")
@@ -85,7 +97,7 @@ def test_a_loan_walks_through_close_reopen_restructure_and_write_off_and_each_mo
         if e.action in LOAN_WORKFLOW.transitions
     ]
     assert moves == [
-        ("disburse", "", "active", officer.username),
+        ("disburse", "", "active", supervisor.username),  # made by the release
         ("close", "active", "closed", officer.username),
         ("reopen", "closed", "active", cashier.username),
         ("restructure", "active", "restructured", approver.username),

@@ -47,6 +47,8 @@ USERS = [
     DemoUser("reviewer", Role.REVIEWER, "审查岗", "李"),
     DemoUser("manager", Role.MANAGER, "审批岗", "张", approval_limit=Decimal("50000.00")),
     DemoUser("collector", Role.COLLECTOR, "催收岗", "赵"),
+    # Releases the disbursements the officer prepares (maker-checker).
+    DemoUser("supervisor", Role.SUPERVISOR, "作业监督岗", "周"),
     DemoUser("auditor", Role.AUDITOR, "稽核", "钱"),
     DemoUser("admin", Role.ADMIN, "管理员", "孙"),
     # The mobile demo login is the first borrower (linked to it below).
@@ -271,4 +273,6 @@ class Command(BaseCommand):
         elif target == "contracted":
             scenarios.application_contracted(app, **deciders)
         elif target == "disbursed":
-            scenarios.loan_disbursed(app, **deciders, channel="bank_transfer", reference=f"DEMO-{app.pk}")
+            scenarios.loan_disbursed(
+                app, **deciders, releaser=users["supervisor"], channel="bank_transfer", reference=f"DEMO-{app.pk}"
+            )
