@@ -8,4 +8,4 @@ COPY . .
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789abcdef \
     python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "microloan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "microloan.wsgi:application"]

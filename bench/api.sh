@@ -72,7 +72,7 @@ export STATIC_ROOT="$WORK/static"
 mkdir -p "$STATIC_ROOT"
 unset CELERY_TASK_ALWAYS_EAGER
 
-.venv/bin/gunicorn microloan.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+GUNICORN_ACCESS_LOG="" .venv/bin/gunicorn -c gunicorn.conf.py microloan.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --log-level warning --pid "$WORK/gunicorn.pid" >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN=$!
 

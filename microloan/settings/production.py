@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, env
+from .base import DATABASES, REST_FRAMEWORK, SPECTACULAR_SETTINGS, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -25,6 +25,12 @@ X_FRAME_OPTIONS = "DENY"
 MICROLOAN_ADMIN_PATH = env("ADMIN_PATH", default="backoffice-7q2/")
 if MICROLOAN_ADMIN_PATH.strip("/") in ("", "admin"):
     raise ImproperlyConfigured("ADMIN_PATH must not be the default admin/ in production.")
+# The API answers JSON only: the browsable API (forms for every endpoint) is for development.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# The schema and the docs page need a login unless API_DOCS_PUBLIC opens them (the local and
+# test settings keep them open: the demo and the app's client generation read them).
+if not env.bool("API_DOCS_PUBLIC", default=False):
+    SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 # Keep each worker's database connection between requests: opening one costs PostgreSQL a
 # backend process and cold catalog caches, several times a small API request's own queries
