@@ -4,7 +4,6 @@ records. Thin: parse, call the service, render the application."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import selectors as intake_selectors
@@ -12,6 +11,7 @@ from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
 from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
+from microloan.parsers import FormParser, JSONParser, MultiPartParser
 
 from . import services
 from .models import Assessment, CreditRecord, DecisionKind, Opinion, ReasonCode, WorstStatus

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from microloan import parsers
 from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
 
@@ -173,16 +174,13 @@ class PaymentCallbackView(APIView):
     authentication_classes = []
 
     def post(self, request):
-        import json
-
         from ..repayments import callback_post, callback_verify
 
         raw = request.body
-        try:
-            payload = json.loads(raw)
-            channel_code = str(payload.get("channel", ""))
-        except (ValueError, AttributeError):
+        payload = parsers.loads(raw)  # the API's limits on a body read raw for its signature
+        if not isinstance(payload, dict):
             return Response({"detail": "The body is not a JSON object."}, status=400)
+        channel_code = str(payload.get("channel", ""))
         try:
             channel = callback_verify(
                 channel_code=channel_code, raw_body=raw, signature=request.headers.get("X-Signature", "")
