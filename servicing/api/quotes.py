@@ -6,11 +6,11 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from applications.models import Frequency, Method, Product
 from microloan.errors import InvalidInput
+from microloan.throttling import AnonRateThrottle, UserRateThrottle
 
 from .. import services
 from .common import MONEY
