@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from .case_models import ContactChannel
+from .services.sandbox import MAX_DAYS
 
 
 class ContactForm(forms.Form):
@@ -51,5 +52,5 @@ class WriteOffDecisionForm(forms.Form):
 
 
 class SandboxAdvanceForm(forms.Form):
-    # How many days at once: the service keeps it between 1 and its maximum.
-    days = forms.IntegerField(required=False)
+    # How many days at once (blank: one); the service keeps it between 1 and its maximum too.
+    days = forms.IntegerField(label=gettext_lazy("Days"), required=False, min_value=1, max_value=MAX_DAYS)
