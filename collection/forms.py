@@ -4,6 +4,8 @@ day advance."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from microloan import fields
+
 from .case_models import ContactChannel
 from .services.sandbox import MAX_DAYS
 
@@ -36,8 +38,10 @@ class ContactForm(forms.Form):
 
 
 class PromiseForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
-    promised_on = forms.DateField(label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = fields.DecimalFormField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
+    promised_on = fields.DateFormField(
+        label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class WriteOffForm(forms.Form):

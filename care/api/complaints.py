@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications.selectors import borrower_list
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.audit import audit_history
 from microloan.business_date import business_date
@@ -30,7 +31,7 @@ class ComplaintSlaOut(serializers.Serializer):
     )
 
 
-class ComplaintOut(serializers.ModelSerializer):
+class ComplaintOut(fields.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     status = code_out(ComplaintStatus.choices)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -107,7 +108,7 @@ class ComplaintCreateIn(serializers.Serializer):
     channel = code_field(ComplaintChannel.choices)
     category = code_field(ComplaintCategory.choices)
     description = serializers.CharField(max_length=5000)
-    received_on = serializers.DateField(required=False, help_text="Default: the business date.")
+    received_on = fields.DateField(required=False, help_text="Default: the business date.")
     handler = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -251,7 +252,7 @@ class ComplaintViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMod
         return self._detail(complaint.pk)
 
 
-class MyComplaintOut(serializers.ModelSerializer):
+class MyComplaintOut(fields.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     status = code_out(ComplaintStatus.choices)
     status_display = serializers.CharField(source="get_status_display", read_only=True)

@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
 from microloan.models import Role
@@ -17,7 +18,7 @@ from ..models import Feedback
 from .common import IsBorrower, IsStaffMember, my_borrower, pick
 
 
-class FeedbackOut(serializers.ModelSerializer):
+class FeedbackOut(fields.ModelSerializer):
     subject = serializers.CharField(read_only=True, help_text="complaint, visit or general")
 
     class Meta:
@@ -47,7 +48,7 @@ class SubjectSummaryOut(serializers.Serializer):
 
 
 class FeedbackSummaryOut(serializers.Serializer):
-    since = serializers.DateField(allow_null=True)
+    since = fields.DateField(allow_null=True)
     count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     by_subject = serializers.DictField(child=SubjectSummaryOut())
@@ -125,7 +126,7 @@ class FeedbackViewSet(_FeedbackList):
         since = None
         if request.query_params.get("since"):
             try:
-                since = serializers.DateField().to_internal_value(request.query_params["since"])
+                since = fields.DateField().to_internal_value(request.query_params["since"])
             except serializers.ValidationError as exc:
                 raise InvalidInput({"since": exc.detail}) from None
         return Response({"since": since, **selectors.feedback_summary(user=request.user, since=since)})

@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 
@@ -14,7 +15,7 @@ from ..models import CreditReview, ReviewRecommendation, ReviewStatus, ReviewTri
 from .common import IsStaffMember, code_field, code_out, id_param
 
 
-class CreditReviewOut(serializers.ModelSerializer):
+class CreditReviewOut(fields.ModelSerializer):
     trigger = code_out(ReviewTrigger.choices)
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
     status = code_out(ReviewStatus.choices)

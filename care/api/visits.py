@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from applications.selectors import borrower_list
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.business_date import business_date
 from microloan.models import User
@@ -17,7 +18,7 @@ from ..models import FollowUpVisit, VisitKind, VisitMethod, VisitStatus
 from .common import IsStaffMember, code_field, code_out, pick
 
 
-class VisitOut(serializers.ModelSerializer):
+class VisitOut(fields.ModelSerializer):
     kind = code_out(VisitKind.choices)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status = code_out(VisitStatus.choices)
@@ -60,7 +61,7 @@ class VisitOut(serializers.ModelSerializer):
 class VisitCreateIn(serializers.Serializer):
     borrower = serializers.IntegerField()
     kind = code_field(VisitKind.choices)
-    scheduled_on = serializers.DateField()
+    scheduled_on = fields.DateField()
     officer = serializers.IntegerField(
         required=False, allow_null=True, help_text="Default: you, or the loan's officer."
     )
@@ -70,7 +71,7 @@ class VisitCreateIn(serializers.Serializer):
 
 
 class VisitCompleteIn(serializers.Serializer):
-    visited_on = serializers.DateField()
+    visited_on = fields.DateField()
     method = code_field(VisitMethod.choices)
     findings = serializers.CharField(max_length=5000)
     purpose_verified = serializers.BooleanField(

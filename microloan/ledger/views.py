@@ -4,12 +4,13 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from .. import fields
 from ..web import staff_required
 from .selectors import trial_balance
 
 
 class TrialBalanceFilter(forms.Form):
-    date = forms.DateField(
+    date = fields.DateFormField(
         label=_("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],

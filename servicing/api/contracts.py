@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from applications import selectors as intake_selectors
 from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.idempotency import idempotent
 
@@ -26,7 +27,7 @@ class SignIn(serializers.Serializer):
 
 
 class DisburseIn(serializers.Serializer):
-    disbursed_on = serializers.DateField()
+    disbursed_on = fields.DateField()
     channel = serializers.CharField(max_length=30)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications.models import Frequency, Method, Product
+from microloan import fields
 from microloan.errors import InvalidInput
 from microloan.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -25,20 +26,20 @@ class QuoteUserThrottle(UserRateThrottle):
 
 
 class QuoteIn(serializers.Serializer):
-    principal = serializers.DecimalField(**MONEY)
-    annual_rate = serializers.DecimalField(max_digits=9, decimal_places=6)
+    principal = fields.DecimalField(**MONEY)
+    annual_rate = fields.DecimalField(max_digits=9, decimal_places=6)
     term = serializers.IntegerField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
     method = serializers.ChoiceField(choices=Method.choices)
-    disbursement_date = serializers.DateField(required=False)
-    fee = serializers.DecimalField(**MONEY, default=Decimal("0.00"))
+    disbursement_date = fields.DateField(required=False)
+    fee = fields.DecimalField(**MONEY, default=Decimal("0.00"))
     grace_periods = serializers.IntegerField(default=0)
     product = serializers.IntegerField(required=False)
 
 
 class InstallmentOut(serializers.Serializer):
     number = serializers.IntegerField()
-    due_date = serializers.DateField()
+    due_date = fields.DateField()
     principal = serializers.CharField()
     interest = serializers.CharField()
     total = serializers.CharField()

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from microloan import parsers
+from microloan import fields, parsers
 from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
 
@@ -20,8 +20,8 @@ from .common import MONEY
 
 
 class RepaymentIn(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
-    paid_on = serializers.DateField()
+    amount = fields.DecimalField(**MONEY)
+    paid_on = fields.DateField()
     channel = serializers.ChoiceField(
         choices=[("cash", "cash"), ("transfer", "transfer"), ("pos", "pos"), ("wallet", "wallet")]
     )
@@ -30,14 +30,14 @@ class RepaymentIn(serializers.Serializer):
 
 class AllocationOut(serializers.Serializer):
     installment = serializers.IntegerField(source="installment.number")
-    due_date = serializers.DateField(source="installment.due_date")
-    penalty = serializers.DecimalField(**MONEY)
-    fee = serializers.DecimalField(**MONEY)
-    interest = serializers.DecimalField(**MONEY)
-    principal = serializers.DecimalField(**MONEY)
+    due_date = fields.DateField(source="installment.due_date")
+    penalty = fields.DecimalField(**MONEY)
+    fee = fields.DecimalField(**MONEY)
+    interest = fields.DecimalField(**MONEY)
+    principal = fields.DecimalField(**MONEY)
 
 
-class RepaymentOut(serializers.ModelSerializer):
+class RepaymentOut(fields.ModelSerializer):
     allocations = AllocationOut(many=True, read_only=True)
     allocated = serializers.SerializerMethodField()
 
@@ -76,7 +76,7 @@ class ReverseIn(serializers.Serializer):
 PayoffOut = inline_serializer(
     "PayoffQuote",
     {
-        "date": serializers.DateField(),
+        "date": fields.DateField(),
         "amount": serializers.CharField(),
         "principal": serializers.CharField(),
         "interest": serializers.CharField(),
@@ -129,7 +129,7 @@ class LoanRepaymentsMixin:
         repayment_reverse(actor=request.user, repayment=r, reason=s.validated_data["reason"])
         return Response(RepaymentOut(self._repayments(loan).get(pk=r.pk)).data)
 
-    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": serializers.DateField()})], responses=PayoffOut)
+    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": fields.DateField()})], responses=PayoffOut)
     @action(detail=True, methods=["get"], url_path="payoff-quote")
     def payoff_quote(self, request, pk=None):
         """What paying off on a date costs; paying `amount` on that date closes the loan."""
@@ -138,7 +138,7 @@ class LoanRepaymentsMixin:
         from ..repayments import payoff_quote
 
         loan = self.get_object()
-        s = serializers.DateField()
+        s = fields.DateField()
         raw = request.query_params.get("date")
         try:
             on = s.to_internal_value(raw) if raw else business_date()
@@ -161,8 +161,8 @@ class CallbackIn(serializers.Serializer):
     channel = serializers.CharField(max_length=30)
     transaction_id = serializers.CharField(max_length=100)
     loan = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY)
-    paid_on = serializers.DateField()
+    amount = fields.DecimalField(**MONEY)
+    paid_on = fields.DateField()
 
 
 @extend_schema(tags=["payments"], request=CallbackIn, responses={200: RepaymentOut, 201: RepaymentOut})

@@ -6,6 +6,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
+
 from ..models import Restructuring, RestructuringKind
 
 
@@ -21,7 +23,7 @@ class RestructuringDecisionIn(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RestructuringOut(serializers.ModelSerializer):
+class RestructuringOut(fields.ModelSerializer):
     class Meta:
         model = Restructuring
         fields = [
