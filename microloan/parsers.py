@@ -112,7 +112,9 @@ def loads(raw: bytes | str) -> Any:
 
 class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
+        # DRF's choice of charset, which refuses bytes-to-bytes codecs (a bz2 "charset" would
+        # inflate a small body past the upload limit); not in its type stubs.
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]
         raw = stream.read() if stream is not None else b""
         try:
             text = raw.decode(encoding)

@@ -103,3 +103,11 @@ def test_a_bad_top_level_key_is_not_echoed():
     with pytest.raises(ParseError) as caught:
         parsers.loads('{"\\ud800": 1}')
     assert list(caught.value.detail) == ["detail"]
+
+
+def test_a_body_in_a_bad_or_bytes_to_bytes_charset_is_400():
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    r = client.post("/api/v1/quotes/", b"\xff\xfe{", content_type="application/json")
+    assert r.status_code == 400
+    r = client.post("/api/v1/quotes/", b"{}", content_type="application/json; charset=bz2_codec")
+    assert r.status_code == 400
