@@ -21,7 +21,7 @@ class BorrowerForm(forms.ModelForm):
 class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True))
     amount = fields.DecimalFormField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
-    term = forms.IntegerField(label=_("Term (periods)"), min_value=1, max_value=600)
+    term = fields.IntegerFormField(label=_("Term (periods)"), min_value=1, max_value=600)
     method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

@@ -12,7 +12,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class ComplaintForm(forms.Form):
     borrower = forms.CharField(label=_("Borrower (resident ID number or customer no.)"), max_length=18)
-    loan = forms.IntegerField(label=_("Loan no. (optional)"), required=False, min_value=1)
+    loan = fields.IntegerFormField(label=_("Loan no. (optional)"), required=False, min_value=1)
     channel = forms.ChoiceField(label=_("Received by"), choices=ComplaintChannel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=ComplaintCategory.choices)
     received_on = fields.DateFormField(label=_("Received on"), widget=DATE)

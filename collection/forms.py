@@ -50,11 +50,11 @@ class WriteOffForm(forms.Form):
 
 
 class WriteOffDecisionForm(forms.Form):
-    write_off = forms.IntegerField()
+    write_off = fields.IntegerFormField()
     action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     comment = forms.CharField(required=False)
 
 
 class SandboxAdvanceForm(forms.Form):
     # How many days at once (blank: one); the service keeps it between 1 and its maximum too.
-    days = forms.IntegerField(label=gettext_lazy("Days"), required=False, min_value=1, max_value=MAX_DAYS)
+    days = fields.IntegerFormField(label=gettext_lazy("Days"), required=False, min_value=1, max_value=MAX_DAYS)

@@ -1,18 +1,20 @@
-"""The input fields for amounts and business dates, the one home of what they accept, for the
-API's serializers and the screens' forms alike.
+"""The input fields for numbers and business dates, the one home of what they accept, for
+the API's serializers and the screens' forms alike.
 
-- An amount or a rate is written with the ASCII digits 0-9. Python's ``Decimal()`` (and so
-  DRF's and Django's decimal fields) reads any Unicode digit, so "１０００" (full-width),
-  "١٠٠٠" (Arabic-Indic) or "१०००" (Devanagari) would pass as 1000: a number that no
-  officer's screen and no receipt writes back the way it was typed is refused instead.
+- An amount, a rate or a count (a term, a number of periods) is written with the ASCII
+  digits 0-9. Python's ``Decimal()`` and ``int()`` (and so DRF's and Django's number
+  fields) read any Unicode digit, so "１０００" (full-width), "١٠٠٠" (Arabic-Indic) or
+  "१०००" (Devanagari) would pass as 1000: a number that no officer's screen and no receipt
+  writes back the way it was typed is refused instead.
 - A business date (a payment, a disbursement, a visit, a report's range) lies in
   ``MIN_DATE``..``MAX_DATE``, 1900 to 2100, and is written in ASCII digits too: a loan dated
   1800 or 2999 is a typing error, and the schedule's arithmetic should never meet it.
 
-``DecimalField`` and ``DateField`` are DRF's with those rules; ``DecimalFormField`` and
-``DateFormField`` are Django's forms'. ``ModelSerializer`` and ``model_formfield`` (a model
-form's ``formfield_callback``) give the fields DRF and Django build from model columns the
-same rules. tests/kernel/test_fields.py checks that no app uses the unguarded classes."""
+``DecimalField``, ``IntegerField`` and ``DateField`` are DRF's with those rules;
+``DecimalFormField``, ``IntegerFormField`` and ``DateFormField`` are Django's forms'.
+``ModelSerializer`` and ``model_formfield`` (a model form's ``formfield_callback``) give the
+fields DRF and Django build from model columns the same rules. tests/kernel/test_fields.py
+checks that no app uses the unguarded classes."""
 
 from datetime import date
 
@@ -22,6 +24,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+INTEGER_COLUMNS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
 
@@ -49,6 +59,13 @@ class DecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+class IntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if _not_ascii(data):
+            raise serializers.ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_internal_value(data)
+
+
 class DateField(serializers.DateField):
     def to_internal_value(self, value):
         if _not_ascii(value):
@@ -70,6 +87,7 @@ class ModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DecimalField: DecimalField,
         models.DateField: DateField,
+        **{column: IntegerField for column in INTEGER_COLUMNS},
     }
 
 
@@ -77,6 +95,13 @@ class ModelSerializer(serializers.ModelSerializer):
 
 
 class DecimalFormField(forms.DecimalField):
+    def to_python(self, value):
+        if _not_ascii(value):
+            raise ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_python(value)
+
+
+class IntegerFormField(forms.IntegerField):
     def to_python(self, value):
         if _not_ascii(value):
             raise ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
@@ -92,12 +117,16 @@ class DateFormField(forms.DateField):
         return result
 
 
-_FORM_FIELDS = {models.DecimalField: DecimalFormField, models.DateField: DateFormField}
+_FORM_FIELDS = {
+    models.DecimalField: DecimalFormField,
+    models.DateField: DateFormField,
+    **{column: IntegerFormField for column in INTEGER_COLUMNS},
+}
 
 
 def model_formfield(db_field, **kwargs):
-    """A model form's ``formfield_callback``: the form fields above for decimal and date
-    columns (a DateTimeField is a DateField's subclass and keeps its own)."""
+    """A model form's ``formfield_callback``: the form fields above for decimal, integer and
+    date columns (by exact type: a DateTimeField, a DateField's subclass, keeps its own)."""
     form_class = _FORM_FIELDS.get(type(db_field))
     if form_class is not None:
         kwargs.setdefault("form_class", form_class)

@@ -14,7 +14,7 @@ class QuoteForm(forms.Form):
     annual_rate = fields.DecimalFormField(
         label=_("Annual rate (0.18 = 18%)"), max_digits=9, decimal_places=6, min_value=0
     )
-    term = forms.IntegerField(label=_("Term (periods)"), min_value=1, max_value=600)
+    term = fields.IntegerFormField(label=_("Term (periods)"), min_value=1, max_value=600)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
     method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
     disbursement_date = fields.DateFormField(
@@ -23,7 +23,7 @@ class QuoteForm(forms.Form):
     fee = fields.DecimalFormField(
         label=_("Upfront fee"), max_digits=18, decimal_places=2, min_value=0, initial=0, required=False
     )
-    grace_periods = forms.IntegerField(label=_("Grace periods"), min_value=0, initial=0, required=False)
+    grace_periods = fields.IntegerFormField(label=_("Grace periods"), min_value=0, initial=0, required=False)
 
 
 class ContractForm(forms.Form):
@@ -65,5 +65,5 @@ class ReverseForm(forms.Form):
 class RestructuringForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=RestructuringKind.choices)
     cause = forms.ChoiceField(label=_("Cause"), choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
-    periods = forms.IntegerField(label=_("Periods"), min_value=0, max_value=60, initial=0, required=False)
+    periods = fields.IntegerFormField(label=_("Periods"), min_value=0, max_value=60, initial=0, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=2000)

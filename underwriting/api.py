@@ -31,15 +31,15 @@ class AssessmentIn(serializers.Serializer):
     monthly_income = fields.DecimalField(**MONEY, min_value=0)
     monthly_expenses = fields.DecimalField(**MONEY, min_value=0)
     existing_installments = fields.DecimalField(**MONEY, min_value=0)
-    overdue_count_24m = serializers.IntegerField(min_value=0, max_value=999, required=False)
+    overdue_count_24m = fields.IntegerField(min_value=0, max_value=999, required=False)
     worst_status_24m = serializers.ChoiceField(choices=WorstStatus.choices, required=False)
     current_debt = fields.DecimalField(**MONEY, min_value=0, required=False)
     current_installments = fields.DecimalField(**MONEY, min_value=0, required=False)
-    inquiries_6m = serializers.IntegerField(min_value=0, max_value=999, required=False)
+    inquiries_6m = fields.IntegerField(min_value=0, max_value=999, required=False)
 
 
 class AssessmentOut(fields.ModelSerializer):
-    scorecard_version = serializers.IntegerField(source="scorecard.version")
+    scorecard_version = fields.IntegerField(source="scorecard.version")
 
     class Meta:
         model = Assessment
@@ -74,7 +74,7 @@ class ReviewIn(serializers.Serializer):
 class DecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=DecisionKind.choices)
     approved_amount = fields.DecimalField(**MONEY, min_value=0, required=False)
-    approved_term = serializers.IntegerField(min_value=1, max_value=600, required=False)
+    approved_term = fields.IntegerField(min_value=1, max_value=600, required=False)
     approved_rate = fields.DecimalField(max_digits=9, decimal_places=6, min_value=0, required=False)
     conditions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, default="")

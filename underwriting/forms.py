@@ -22,10 +22,10 @@ class AssessmentForm(forms.Form):
     monthly_income = fields.DecimalFormField(label=_("Monthly income"), **MONEY)
     monthly_expenses = fields.DecimalFormField(label=_("Monthly expenses"), **MONEY)
     existing_installments = fields.DecimalFormField(label=_("Existing monthly instalments"), **MONEY)
-    overdue_count_24m = forms.IntegerField(label=_("Overdue count, last 24 months"), min_value=0, max_value=999)
+    overdue_count_24m = fields.IntegerFormField(label=_("Overdue count, last 24 months"), min_value=0, max_value=999)
     worst_status_24m = forms.ChoiceField(label=_("Worst status, last 24 months"), choices=WorstStatus.choices)
     current_debt = fields.DecimalFormField(label=_("Current debt"), **MONEY)
-    inquiries_6m = forms.IntegerField(label=_("Inquiries, last 6 months"), min_value=0, max_value=999)
+    inquiries_6m = fields.IntegerFormField(label=_("Inquiries, last 6 months"), min_value=0, max_value=999)
 
 
 class ReviewForm(forms.Form):
@@ -38,7 +38,7 @@ class ReviewForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
     approved_amount = fields.DecimalFormField(label=_("Approved amount"), required=False, **MONEY)
-    approved_term = forms.IntegerField(label=_("Approved term"), required=False, min_value=1, max_value=600)
+    approved_term = fields.IntegerFormField(label=_("Approved term"), required=False, min_value=1, max_value=600)
     approved_rate = fields.DecimalFormField(
         label=_("Approved annual rate"), required=False, max_digits=9, decimal_places=6, min_value=0
     )
@@ -66,7 +66,7 @@ class QueueFilterForm(forms.Form):
     grade = forms.ChoiceField(label=_("Grade"), choices=GRADES, required=False)
     min_amount = fields.DecimalFormField(label=_("Amount from"), required=False, **MONEY)
     max_amount = fields.DecimalFormField(label=_("Amount to"), required=False, **MONEY)
-    min_age_days = forms.IntegerField(label=_("Waiting at least (days)"), required=False, min_value=0)
+    min_age_days = fields.IntegerFormField(label=_("Waiting at least (days)"), required=False, min_value=0)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
 
 

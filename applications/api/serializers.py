@@ -161,10 +161,10 @@ class ApplicationSerializer(fields.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    borrower = serializers.IntegerField(required=False)
-    product = serializers.IntegerField()
+    borrower = fields.IntegerField(required=False)
+    product = fields.IntegerField()
     amount = fields.DecimalField(**MONEY, min_value=0)
-    term = serializers.IntegerField(min_value=1, max_value=600)
+    term = fields.IntegerField(min_value=1, max_value=600)
     method = serializers.ChoiceField(choices=Method.choices)
     frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
     purpose = serializers.CharField(max_length=2000)

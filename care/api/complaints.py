@@ -23,10 +23,10 @@ from .common import HistoryOut, IsBorrower, IsStaffMember, code_field, code_out,
 
 
 class ComplaintSlaOut(serializers.Serializer):
-    age_days = serializers.IntegerField()
+    age_days = fields.IntegerField()
     ack_breached = serializers.BooleanField()
     resolve_breached = serializers.BooleanField()
-    days_left = serializers.IntegerField(
+    days_left = fields.IntegerField(
         allow_null=True, help_text="Days to the resolution deadline; negative when overdue, null once resolved."
     )
 
@@ -103,13 +103,13 @@ class ComplaintDetailOut(ComplaintOut):
 
 
 class ComplaintCreateIn(serializers.Serializer):
-    borrower = serializers.IntegerField()
-    loan = serializers.IntegerField(required=False, allow_null=True)
+    borrower = fields.IntegerField()
+    loan = fields.IntegerField(required=False, allow_null=True)
     channel = code_field(ComplaintChannel.choices)
     category = code_field(ComplaintCategory.choices)
     description = serializers.CharField(max_length=5000)
     received_on = fields.DateField(required=False, help_text="Default: the business date.")
-    handler = serializers.IntegerField(required=False, allow_null=True)
+    handler = fields.IntegerField(required=False, allow_null=True)
 
 
 class ComplaintActionIn(serializers.Serializer):
@@ -127,7 +127,7 @@ class ComplaintResolveIn(serializers.Serializer):
 
 
 class ComplaintAssignIn(serializers.Serializer):
-    handler = serializers.IntegerField()
+    handler = fields.IntegerField()
 
 
 def _complaint_filters(qs, params):
@@ -293,7 +293,7 @@ class MyComplaintOut(fields.ModelSerializer):
 class MyComplaintIn(serializers.Serializer):
     category = code_field(ComplaintCategory.choices)
     description = serializers.CharField(max_length=5000)
-    loan = serializers.IntegerField(required=False, allow_null=True, help_text="One of your loans, if it is about one.")
+    loan = fields.IntegerField(required=False, allow_null=True, help_text="One of your loans, if it is about one.")
 
 
 @extend_schema(tags=["me"])

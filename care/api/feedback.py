@@ -36,20 +36,20 @@ class StaffFeedbackOut(FeedbackOut):
 
 
 class FeedbackIn(serializers.Serializer):
-    score = serializers.IntegerField(min_value=1, max_value=5)
+    score = fields.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    complaint = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this resolved complaint.")
-    visit = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this visit.")
+    complaint = fields.IntegerField(required=False, allow_null=True, help_text="Rate this resolved complaint.")
+    visit = fields.IntegerField(required=False, allow_null=True, help_text="Rate this visit.")
 
 
 class SubjectSummaryOut(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = fields.IntegerField()
     average = serializers.FloatField(allow_null=True)
 
 
 class FeedbackSummaryOut(serializers.Serializer):
     since = fields.DateField(allow_null=True)
-    count = serializers.IntegerField()
+    count = fields.IntegerField()
     average = serializers.FloatField(allow_null=True)
     by_subject = serializers.DictField(child=SubjectSummaryOut())
 

@@ -59,14 +59,12 @@ class VisitOut(fields.ModelSerializer):
 
 
 class VisitCreateIn(serializers.Serializer):
-    borrower = serializers.IntegerField()
+    borrower = fields.IntegerField()
     kind = code_field(VisitKind.choices)
     scheduled_on = fields.DateField()
-    officer = serializers.IntegerField(
-        required=False, allow_null=True, help_text="Default: you, or the loan's officer."
-    )
-    loan = serializers.IntegerField(required=False, allow_null=True)
-    complaint = serializers.IntegerField(required=False, allow_null=True)
+    officer = fields.IntegerField(required=False, allow_null=True, help_text="Default: you, or the loan's officer.")
+    loan = fields.IntegerField(required=False, allow_null=True)
+    complaint = fields.IntegerField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 

@@ -76,7 +76,7 @@ class ContractViewSet(ScopedQueryset, viewsets.GenericViewSet):
     @extend_schema(
         request=DisburseIn,
         responses={
-            201: inline_serializer("Disbursed", {"loan": serializers.IntegerField(), "status": serializers.CharField()})
+            201: inline_serializer("Disbursed", {"loan": fields.IntegerField(), "status": serializers.CharField()})
         },
     )
     @action(detail=True, methods=["post"])

@@ -56,7 +56,7 @@ class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
 
 
 class ScheduleRowOut(serializers.Serializer):
-    number = serializers.IntegerField()
+    number = fields.IntegerField()
     due_date = fields.DateField()
     principal = serializers.CharField()
     interest = serializers.CharField()

@@ -28,17 +28,17 @@ class QuoteUserThrottle(UserRateThrottle):
 class QuoteIn(serializers.Serializer):
     principal = fields.DecimalField(**MONEY)
     annual_rate = fields.DecimalField(max_digits=9, decimal_places=6)
-    term = serializers.IntegerField()
+    term = fields.IntegerField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
     method = serializers.ChoiceField(choices=Method.choices)
     disbursement_date = fields.DateField(required=False)
     fee = fields.DecimalField(**MONEY, default=Decimal("0.00"))
-    grace_periods = serializers.IntegerField(default=0)
-    product = serializers.IntegerField(required=False)
+    grace_periods = fields.IntegerField(default=0)
+    product = fields.IntegerField(required=False)
 
 
 class InstallmentOut(serializers.Serializer):
-    number = serializers.IntegerField()
+    number = fields.IntegerField()
     due_date = fields.DateField()
     principal = serializers.CharField()
     interest = serializers.CharField()

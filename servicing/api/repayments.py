@@ -29,7 +29,7 @@ class RepaymentIn(serializers.Serializer):
 
 
 class AllocationOut(serializers.Serializer):
-    installment = serializers.IntegerField(source="installment.number")
+    installment = fields.IntegerField(source="installment.number")
     due_date = fields.DateField(source="installment.due_date")
     penalty = fields.DecimalField(**MONEY)
     fee = fields.DecimalField(**MONEY)
@@ -160,7 +160,7 @@ class LoanRepaymentsMixin:
 class CallbackIn(serializers.Serializer):
     channel = serializers.CharField(max_length=30)
     transaction_id = serializers.CharField(max_length=100)
-    loan = serializers.IntegerField()
+    loan = fields.IntegerField()
     amount = fields.DecimalField(**MONEY)
     paid_on = fields.DateField()
 

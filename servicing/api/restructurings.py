@@ -14,7 +14,7 @@ from ..models import Restructuring, RestructuringKind
 class RestructuringIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RestructuringKind.choices)
     cause = serializers.ChoiceField(choices=["hardship", "disaster"])
-    periods = serializers.IntegerField(min_value=0, max_value=60, default=0)
+    periods = fields.IntegerField(min_value=0, max_value=60, default=0)
     reason = serializers.CharField(max_length=2000)
 
 

@@ -40,6 +40,18 @@ def test_an_amount_in_other_digits_is_400_on_the_api(officer, borrower, product,
 def test_columns_a_model_serializer_builds_are_guarded_too(officer, borrower):
     r = client_for(officer).patch(f"/api/v1/borrowers/{borrower.pk}/", {"monthly_income": "８０００"}, format="json")
     assert r.status_code == 400 and list(r.data) == ["monthly_income"]
+    r = client_for(officer).patch(f"/api/v1/borrowers/{borrower.pk}/", {"household_size": "３"}, format="json")
+    assert r.status_code == 400 and list(r.data) == ["household_size"]
+
+
+@pytest.mark.parametrize("term", ["１２", "١٢", "१२"])
+def test_a_count_in_other_digits_is_400_too(officer, borrower, product, term):
+    r = client_for(officer).post("/api/v1/applications/", app_body(borrower, product, term=term), format="json")
+    assert r.status_code == 400 and "digits 0-9" in r.data["term"][0]
+    form = QuoteForm({**QUOTE, "term": term, "frequency": "monthly", "disbursement_date": "2026-01-15"})
+    assert not form.is_valid() and list(form.errors) == ["term"]
+    assert not BorrowerForm({"household_size": term}).is_valid()
+    assert fields.IntegerFormField().clean("12") == 12
 
 
 def test_ascii_amounts_and_numbers_still_pass():
@@ -93,7 +105,9 @@ def test_the_quote_page_shows_the_refusal(client, officer):
     assert r.status_code == 200 and "digits 0-9" in r.content.decode() and r.context["schedule"] is None
 
 
-UNGUARDED = re.compile(r"\b(serializers\.(DecimalField|DateField|ModelSerializer)|forms\.(DecimalField|DateField))\b")
+UNGUARDED = re.compile(
+    r"\b(serializers\.(DecimalField|IntegerField|DateField|ModelSerializer)|forms\.(DecimalField|IntegerField|DateField))\b"
+)
 APPS = ("microloan", "applications", "underwriting", "servicing", "care", "collection", "reporting")
 
 
