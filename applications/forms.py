@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from microloan import fields
+from microloan.fields import model_formfield
+
 from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product
 from .services import BORROWER_DETAILS
 
@@ -9,6 +12,7 @@ class BorrowerForm(forms.ModelForm):
     class Meta:
         model = Borrower
         fields = ["full_name", "id_number", *BORROWER_DETAILS, "language"]
+        formfield_callback = model_formfield
 
     def validate_unique(self):
         pass  # the service decides uniqueness and says so on id_number
@@ -16,8 +20,8 @@ class BorrowerForm(forms.ModelForm):
 
 class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True))
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
-    term = forms.IntegerField(label=_("Term (periods)"), min_value=1, max_value=600)
+    amount = fields.DecimalFormField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0)
+    term = fields.IntegerFormField(label=_("Term (periods)"), min_value=1, max_value=600)
     method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
@@ -37,6 +41,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = ["name", "mobile", "channel", "partner", "interest_amount", "notes"]
+        formfield_callback = model_formfield
 
 
 class LeadConvertForm(BorrowerForm):

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from microloan import fields
+
 from .models import ComplaintCategory, ComplaintChannel, ReviewRecommendation, VisitMethod
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -10,10 +12,10 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class ComplaintForm(forms.Form):
     borrower = forms.CharField(label=_("Borrower (resident ID number or customer no.)"), max_length=18)
-    loan = forms.IntegerField(label=_("Loan no. (optional)"), required=False, min_value=1)
+    loan = fields.IntegerFormField(label=_("Loan no. (optional)"), required=False, min_value=1)
     channel = forms.ChoiceField(label=_("Received by"), choices=ComplaintChannel.choices)
     category = forms.ChoiceField(label=_("Category"), choices=ComplaintCategory.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    received_on = fields.DateFormField(label=_("Received on"), widget=DATE)
     description = forms.CharField(
         label=_("What the borrower says"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -31,7 +33,7 @@ class AssignForm(forms.Form):
 
 
 class ScheduleVisitForm(forms.Form):
-    scheduled_on = forms.DateField(label=_("Visit or call on"), widget=DATE)
+    scheduled_on = fields.DateFormField(label=_("Visit or call on"), widget=DATE)
     officer = forms.ModelChoiceField(label=_("Officer"), queryset=None, required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -41,7 +43,7 @@ class ScheduleVisitForm(forms.Form):
 
 
 class VisitCompleteForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=DATE)
+    visited_on = fields.DateFormField(label=_("Visited on"), widget=DATE)
     method = forms.ChoiceField(label=_("How"), choices=VisitMethod.choices)
     purpose_verified = forms.NullBooleanField(
         label=_("Funds used for the stated purpose"),

@@ -4,7 +4,10 @@ day advance."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from microloan import fields
+
 from .case_models import ContactChannel
+from .services.sandbox import MAX_DAYS
 
 
 class ContactForm(forms.Form):
@@ -35,8 +38,10 @@ class ContactForm(forms.Form):
 
 
 class PromiseForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
-    promised_on = forms.DateField(label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = fields.DecimalFormField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
+    promised_on = fields.DateFormField(
+        label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class WriteOffForm(forms.Form):
@@ -45,11 +50,11 @@ class WriteOffForm(forms.Form):
 
 
 class WriteOffDecisionForm(forms.Form):
-    write_off = forms.IntegerField()
+    write_off = fields.IntegerFormField()
     action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     comment = forms.CharField(required=False)
 
 
 class SandboxAdvanceForm(forms.Form):
-    # How many days at once: the service keeps it between 1 and its maximum.
-    days = forms.IntegerField(required=False)
+    # How many days at once (blank: one); the service keeps it between 1 and its maximum too.
+    days = fields.IntegerFormField(label=gettext_lazy("Days"), required=False, min_value=1, max_value=MAX_DAYS)

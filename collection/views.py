@@ -110,9 +110,14 @@ def sandbox(request):
 @require_POST
 def sandbox_advance(request):
     """Closes the current business date and moves to the next one (training only)."""
+    if not sandbox_service.sandbox_enabled():
+        raise PermissionDenied("The training sandbox is off in this installation.")
     form = SandboxAdvanceForm(request.POST)
-    days = (form.cleaned_data["days"] if form.is_valid() else None) or 1
-    day = sandbox_service.sandbox_advance(actor=request.user, days=days)
+    if not form.is_valid():
+        cal = BusinessCalendar.objects.filter(pk=1).first()
+        context = {"calendar": cal, "today": business_date(), "form": form}
+        return render(request, "collection/sandbox.html", context, status=400)
+    day = sandbox_service.sandbox_advance(actor=request.user, days=form.cleaned_data["days"] or 1)
     messages.success(
         request, _("Closed through %(d)s; the business date is now %(n)s.") % {"d": day - timedelta(days=1), "n": day}
     )

@@ -9,7 +9,9 @@ Settings (each a dict; a key missing there takes the default below):
   penalty day basis, the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
   and the conduct rules for contacting borrowers (``CONDUCT``, a dict of its own);
 - ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
-- ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image.
+- ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image;
+- ``SERVICING``: how much a repayment may exceed what the loan can take
+  (``OVERPAYMENT_TOLERANCE``).
 
 ``policy()`` is the reader: ``policy().underwriting.apr_cap``, ``policy().collection.conduct
 .max_dial_attempts``, ``policy().care.holidays``. It reads the settings once and again only
@@ -44,6 +46,10 @@ Why the defaults:
   fill the storage; every stored upload counts, whatever its review. An image may declare
   at most 60 million pixels (a 48-megapixel phone photo is 8000 × 6000), so a small file
   cannot claim a picture that takes gigabytes to decode.
+- Overpayment tolerance 1,000.00: a repayment may exceed the loan's payoff on its date (all
+  that the loan can take then) by at most this much, held as the borrower's credit and paid
+  back; a counter rounding up or a channel's surplus fits, a misplaced digit or a nonsense
+  amount (9,999,999,999,999,999.99) does not, and no credit the lender owes grows unchecked.
 """
 
 from __future__ import annotations
@@ -65,7 +71,7 @@ from django.dispatch import receiver
 
 # The five tiers, best first (servicing.models.Classification's values, in rank order).
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
-SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS")
+SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS", "SERVICING")
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 T = TypeVar("T", bound="DataclassInstance")
@@ -217,11 +223,20 @@ class DocumentsPolicy:
 
 
 @dataclass(frozen=True)
+class ServicingPolicy:
+    overpayment_tolerance: Decimal = Decimal("1000.00")
+
+    def check(self) -> list[tuple[str, str]]:
+        return [("OVERPAYMENT_TOLERANCE", "an amount of 0 or more")] if self.overpayment_tolerance < 0 else []
+
+
+@dataclass(frozen=True)
 class Policy:
     underwriting: UnderwritingPolicy
     collection: CollectionPolicy
     care: CarePolicy
     documents: DocumentsPolicy = field(default_factory=DocumentsPolicy)
+    servicing: ServicingPolicy = field(default_factory=ServicingPolicy)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -288,9 +303,11 @@ def policy() -> Policy:
         collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
         care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}),
         documents=_read(DocumentsPolicy, "DOCUMENTS", getattr(settings, "DOCUMENTS", {}) or {}),
+        servicing=_read(ServicingPolicy, "SERVICING", getattr(settings, "SERVICING", {}) or {}),
     )
-    areas: list[tuple[str, UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy]] = list(
-        zip(SETTINGS, (read.underwriting, read.collection, read.care, read.documents), strict=True)
+    Area = UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy | ServicingPolicy
+    areas: list[tuple[str, Area]] = list(
+        zip(SETTINGS, (read.underwriting, read.collection, read.care, read.documents, read.servicing), strict=True)
     )
     problems = [(setting, key, why) for setting, area in areas for key, why in area.check()]
     if problems:

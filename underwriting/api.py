@@ -4,14 +4,15 @@ records. Thin: parse, call the service, render the application."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from applications import selectors as intake_selectors
 from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.errors import InvalidInput
+from microloan.parsers import FormParser, JSONParser, MultiPartParser
 
 from . import services
 from .models import Assessment, CreditRecord, DecisionKind, Opinion, ReasonCode, WorstStatus
@@ -20,25 +21,25 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class InvestigationIn(serializers.Serializer):
-    visited_on = serializers.DateField()
+    visited_on = fields.DateField()
     findings = serializers.CharField(max_length=5000)
     purpose_verified = serializers.BooleanField()
     business_observations = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class AssessmentIn(serializers.Serializer):
-    monthly_income = serializers.DecimalField(**MONEY, min_value=0)
-    monthly_expenses = serializers.DecimalField(**MONEY, min_value=0)
-    existing_installments = serializers.DecimalField(**MONEY, min_value=0)
-    overdue_count_24m = serializers.IntegerField(min_value=0, max_value=999, required=False)
+    monthly_income = fields.DecimalField(**MONEY, min_value=0)
+    monthly_expenses = fields.DecimalField(**MONEY, min_value=0)
+    existing_installments = fields.DecimalField(**MONEY, min_value=0)
+    overdue_count_24m = fields.IntegerField(min_value=0, max_value=999, required=False)
     worst_status_24m = serializers.ChoiceField(choices=WorstStatus.choices, required=False)
-    current_debt = serializers.DecimalField(**MONEY, min_value=0, required=False)
-    current_installments = serializers.DecimalField(**MONEY, min_value=0, required=False)
-    inquiries_6m = serializers.IntegerField(min_value=0, max_value=999, required=False)
+    current_debt = fields.DecimalField(**MONEY, min_value=0, required=False)
+    current_installments = fields.DecimalField(**MONEY, min_value=0, required=False)
+    inquiries_6m = fields.IntegerField(min_value=0, max_value=999, required=False)
 
 
-class AssessmentOut(serializers.ModelSerializer):
-    scorecard_version = serializers.IntegerField(source="scorecard.version")
+class AssessmentOut(fields.ModelSerializer):
+    scorecard_version = fields.IntegerField(source="scorecard.version")
 
     class Meta:
         model = Assessment
@@ -72,15 +73,15 @@ class ReviewIn(serializers.Serializer):
 
 class DecisionIn(serializers.Serializer):
     decision = serializers.ChoiceField(choices=DecisionKind.choices)
-    approved_amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
-    approved_term = serializers.IntegerField(min_value=1, max_value=600, required=False)
-    approved_rate = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=0, required=False)
+    approved_amount = fields.DecimalField(**MONEY, min_value=0, required=False)
+    approved_term = fields.IntegerField(min_value=1, max_value=600, required=False)
+    approved_rate = fields.DecimalField(max_digits=9, decimal_places=6, min_value=0, required=False)
     conditions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, default="")
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class CreditRecordSerializer(serializers.ModelSerializer):
+class CreditRecordSerializer(fields.ModelSerializer):
     class Meta:
         model = CreditRecord
         fields = [

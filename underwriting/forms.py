@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Product
+from microloan import fields
 
 from .models import DecisionKind, Opinion, ReasonCode, WorstStatus
 
@@ -9,7 +10,7 @@ MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": 0}
 
 
 class InvestigationForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = fields.DateFormField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     purpose_verified = forms.BooleanField(label=_("Purpose verified"), required=False)
     business_observations = forms.CharField(
@@ -18,13 +19,13 @@ class InvestigationForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    monthly_income = forms.DecimalField(label=_("Monthly income"), **MONEY)
-    monthly_expenses = forms.DecimalField(label=_("Monthly expenses"), **MONEY)
-    existing_installments = forms.DecimalField(label=_("Existing monthly instalments"), **MONEY)
-    overdue_count_24m = forms.IntegerField(label=_("Overdue count, last 24 months"), min_value=0, max_value=999)
+    monthly_income = fields.DecimalFormField(label=_("Monthly income"), **MONEY)
+    monthly_expenses = fields.DecimalFormField(label=_("Monthly expenses"), **MONEY)
+    existing_installments = fields.DecimalFormField(label=_("Existing monthly instalments"), **MONEY)
+    overdue_count_24m = fields.IntegerFormField(label=_("Overdue count, last 24 months"), min_value=0, max_value=999)
     worst_status_24m = forms.ChoiceField(label=_("Worst status, last 24 months"), choices=WorstStatus.choices)
-    current_debt = forms.DecimalField(label=_("Current debt"), **MONEY)
-    inquiries_6m = forms.IntegerField(label=_("Inquiries, last 6 months"), min_value=0, max_value=999)
+    current_debt = fields.DecimalFormField(label=_("Current debt"), **MONEY)
+    inquiries_6m = fields.IntegerFormField(label=_("Inquiries, last 6 months"), min_value=0, max_value=999)
 
 
 class ReviewForm(forms.Form):
@@ -36,9 +37,9 @@ class ReviewForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"), choices=DecisionKind.choices)
-    approved_amount = forms.DecimalField(label=_("Approved amount"), required=False, **MONEY)
-    approved_term = forms.IntegerField(label=_("Approved term"), required=False, min_value=1, max_value=600)
-    approved_rate = forms.DecimalField(
+    approved_amount = fields.DecimalFormField(label=_("Approved amount"), required=False, **MONEY)
+    approved_term = fields.IntegerFormField(label=_("Approved term"), required=False, min_value=1, max_value=600)
+    approved_rate = fields.DecimalFormField(
         label=_("Approved annual rate"), required=False, max_digits=9, decimal_places=6, min_value=0
     )
     conditions = forms.CharField(label=_("Conditions"), required=False, max_length=5000)
@@ -63,9 +64,9 @@ class QueueFilterForm(forms.Form):
         label=_("Product"), queryset=Product.objects.all(), required=False, empty_label=_("Any product")
     )
     grade = forms.ChoiceField(label=_("Grade"), choices=GRADES, required=False)
-    min_amount = forms.DecimalField(label=_("Amount from"), required=False, **MONEY)
-    max_amount = forms.DecimalField(label=_("Amount to"), required=False, **MONEY)
-    min_age_days = forms.IntegerField(label=_("Waiting at least (days)"), required=False, min_value=0)
+    min_amount = fields.DecimalFormField(label=_("Amount from"), required=False, **MONEY)
+    max_amount = fields.DecimalFormField(label=_("Amount to"), required=False, **MONEY)
+    min_age_days = fields.IntegerFormField(label=_("Waiting at least (days)"), required=False, min_value=0)
     sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
 
 

@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from microloan.api import ScopedQueryset
 from microloan.errors import NotAllowed
 from microloan.models import AuditEvent, Role
+from microloan.parsers import FormParser, MultiPartParser
 
 from .. import selectors, services
 from ..models import Application, Borrower, Document

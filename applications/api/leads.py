@@ -1,10 +1,11 @@
 """Prospects from marketing (营销登记) and their conversion into a borrower and an application."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
 from microloan.api import ScopedQueryset
 
 from .. import selectors, services
@@ -33,7 +34,7 @@ class LeadViewSet(
     @extend_schema(
         request=LeadConvertSerializer,
         responses=inline_serializer(
-            "LeadConverted", {"borrower": serializers.IntegerField(), "application": serializers.IntegerField()}
+            "LeadConverted", {"borrower": fields.IntegerField(), "application": fields.IntegerField()}
         ),
     )
     @action(detail=True, methods=["post"])

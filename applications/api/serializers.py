@@ -3,6 +3,7 @@ look like in and out."""
 
 from rest_framework import serializers
 
+from microloan import fields
 from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
 from microloan.models import AuditEvent
@@ -24,7 +25,7 @@ from ..models import (
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
-class BorrowerSerializer(serializers.ModelSerializer):
+class BorrowerSerializer(fields.ModelSerializer):
     class Meta:
         model = Borrower
         fields = [
@@ -51,7 +52,7 @@ class BorrowerUpdateSerializer(BorrowerSerializer):
         read_only_fields = [*BorrowerSerializer.Meta.read_only_fields, "id_number"]
 
 
-class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
     class Meta:
         model = Product
         fields = [
@@ -89,7 +90,7 @@ class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return data
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(fields.ModelSerializer):
     class Meta:
         model = Document
         fields = [
@@ -105,7 +106,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
 
-class HistorySerializer(serializers.ModelSerializer):
+class HistorySerializer(fields.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
 
     class Meta:
@@ -113,7 +114,7 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(fields.ModelSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     status_history = serializers.SerializerMethodField()
     checklist = serializers.SerializerMethodField()
@@ -160,10 +161,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    borrower = serializers.IntegerField(required=False)
-    product = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY, min_value=0)
-    term = serializers.IntegerField(min_value=1, max_value=600)
+    borrower = fields.IntegerField(required=False)
+    product = fields.IntegerField()
+    amount = fields.DecimalField(**MONEY, min_value=0)
+    term = fields.IntegerField(min_value=1, max_value=600)
     method = serializers.ChoiceField(choices=Method.choices)
     frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
     purpose = serializers.CharField(max_length=2000)
@@ -186,7 +187,7 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class LeadSerializer(serializers.ModelSerializer):
+class LeadSerializer(fields.ModelSerializer):
     class Meta:
         model = Lead
         fields = [

@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 
 from applications.selectors import borrower_list
+from microloan import fields
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.models import User
@@ -29,15 +30,15 @@ from .common import (
 
 
 class ComplaintSlaOut(serializers.Serializer):
-    age_days = serializers.IntegerField()
+    age_days = fields.IntegerField()
     ack_breached = serializers.BooleanField()
     resolve_breached = serializers.BooleanField()
-    days_left = serializers.IntegerField(
+    days_left = fields.IntegerField(
         allow_null=True, help_text="Days to the resolution deadline; negative when overdue, null once resolved."
     )
 
 
-class ComplaintOut(serializers.ModelSerializer):
+class ComplaintOut(fields.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     status = code_out(ComplaintStatus.choices)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -109,13 +110,13 @@ class ComplaintDetailOut(ComplaintOut):
 
 
 class ComplaintCreateIn(serializers.Serializer):
-    borrower = serializers.IntegerField()
-    loan = serializers.IntegerField(required=False, allow_null=True)
+    borrower = fields.IntegerField()
+    loan = fields.IntegerField(required=False, allow_null=True)
     channel = code_field(ComplaintChannel.choices)
     category = code_field(ComplaintCategory.choices)
     description = serializers.CharField(max_length=5000)
-    received_on = serializers.DateField(required=False, help_text="Default: the business date.")
-    handler = serializers.IntegerField(required=False, allow_null=True)
+    received_on = fields.DateField(required=False, help_text="Default: the business date.")
+    handler = fields.IntegerField(required=False, allow_null=True)
 
 
 class ComplaintActionIn(serializers.Serializer):
@@ -133,7 +134,7 @@ class ComplaintResolveIn(serializers.Serializer):
 
 
 class ComplaintAssignIn(serializers.Serializer):
-    handler = serializers.IntegerField()
+    handler = fields.IntegerField()
 
 
 def _complaint_filters(qs, params):
@@ -256,7 +257,7 @@ class ComplaintViewSet(CareViewSet):
         return self.answer(complaint.pk)
 
 
-class MyComplaintOut(serializers.ModelSerializer):
+class MyComplaintOut(fields.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     status = code_out(ComplaintStatus.choices)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -297,7 +298,7 @@ class MyComplaintOut(serializers.ModelSerializer):
 class MyComplaintIn(serializers.Serializer):
     category = code_field(ComplaintCategory.choices)
     description = serializers.CharField(max_length=5000)
-    loan = serializers.IntegerField(required=False, allow_null=True, help_text="One of your loans, if it is about one.")
+    loan = fields.IntegerField(required=False, allow_null=True, help_text="One of your loans, if it is about one.")
 
 
 @extend_schema_view(

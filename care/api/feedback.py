@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
 from microloan.errors import InvalidInput
 
 from .. import selectors, services
@@ -14,7 +15,7 @@ from ..models import Feedback
 from .common import CareListViewSet, my_borrower, pick, read
 
 
-class FeedbackOut(serializers.ModelSerializer):
+class FeedbackOut(fields.ModelSerializer):
     subject = serializers.CharField(read_only=True, help_text="complaint, visit or general")
 
     class Meta:
@@ -32,20 +33,20 @@ class StaffFeedbackOut(FeedbackOut):
 
 
 class FeedbackIn(serializers.Serializer):
-    score = serializers.IntegerField(min_value=1, max_value=5)
+    score = fields.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    complaint = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this resolved complaint.")
-    visit = serializers.IntegerField(required=False, allow_null=True, help_text="Rate this visit.")
+    complaint = fields.IntegerField(required=False, allow_null=True, help_text="Rate this resolved complaint.")
+    visit = fields.IntegerField(required=False, allow_null=True, help_text="Rate this visit.")
 
 
 class SubjectSummaryOut(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = fields.IntegerField()
     average = serializers.FloatField(allow_null=True)
 
 
 class FeedbackSummaryOut(serializers.Serializer):
-    since = serializers.DateField(allow_null=True)
-    count = serializers.IntegerField()
+    since = fields.DateField(allow_null=True)
+    count = fields.IntegerField()
     average = serializers.FloatField(allow_null=True)
     by_subject = serializers.DictField(child=SubjectSummaryOut())
 
@@ -104,7 +105,7 @@ class FeedbackViewSet(_FeedbackList):
         since = None
         if request.query_params.get("since"):
             try:
-                since = serializers.DateField().to_internal_value(request.query_params["since"])
+                since = fields.DateField().to_internal_value(request.query_params["since"])
             except serializers.ValidationError as exc:
                 raise InvalidInput({"since": exc.detail}) from None
         return Response({"since": since, **selectors.feedback_summary(user=request.user, since=since)})

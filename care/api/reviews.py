@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from microloan import fields
 from microloan.business_date import business_date
 
 from .. import selectors, services
@@ -12,7 +13,7 @@ from ..models import CreditReview, ReviewRecommendation, ReviewStatus, ReviewTri
 from .common import CareViewSet, code_field, code_out, id_param, read
 
 
-class CreditReviewOut(serializers.ModelSerializer):
+class CreditReviewOut(fields.ModelSerializer):
     trigger = code_out(ReviewTrigger.choices)
     trigger_display = serializers.CharField(source="get_trigger_display", read_only=True)
     status = code_out(ReviewStatus.choices)

@@ -6,6 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 
 from applications.selectors import borrower_list
+from microloan import fields
 from microloan.business_date import business_date
 from microloan.models import User
 from servicing.selectors import loan_list
@@ -15,7 +16,7 @@ from ..models import FollowUpVisit, VisitKind, VisitMethod, VisitStatus
 from .common import CareViewSet, code_field, code_out, pick, read
 
 
-class VisitOut(serializers.ModelSerializer):
+class VisitOut(fields.ModelSerializer):
     kind = code_out(VisitKind.choices)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status = code_out(VisitStatus.choices)
@@ -56,19 +57,17 @@ class VisitOut(serializers.ModelSerializer):
 
 
 class VisitCreateIn(serializers.Serializer):
-    borrower = serializers.IntegerField()
+    borrower = fields.IntegerField()
     kind = code_field(VisitKind.choices)
-    scheduled_on = serializers.DateField()
-    officer = serializers.IntegerField(
-        required=False, allow_null=True, help_text="Default: you, or the loan's officer."
-    )
-    loan = serializers.IntegerField(required=False, allow_null=True)
-    complaint = serializers.IntegerField(required=False, allow_null=True)
+    scheduled_on = fields.DateField()
+    officer = fields.IntegerField(required=False, allow_null=True, help_text="Default: you, or the loan's officer.")
+    loan = fields.IntegerField(required=False, allow_null=True)
+    complaint = fields.IntegerField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class VisitCompleteIn(serializers.Serializer):
-    visited_on = serializers.DateField()
+    visited_on = fields.DateField()
     method = code_field(VisitMethod.choices)
     findings = serializers.CharField(max_length=5000)
     purpose_verified = serializers.BooleanField(

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.permissions import page
 
+from .. import fields
 from .selectors import trial_balance
 
 
 class TrialBalanceFilter(forms.Form):
-    date = forms.DateField(
+    date = fields.DateFormField(
         label=_("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -7,17 +7,18 @@ Wired in ``microloan/urls.py`` under ``api/v1/``::
 """
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import fields
 from ..api import ScopedQueryset
 from .models import Notification
 from .selectors import inbox_for
 from .services import notification_mark_read
 
 
-class NotificationOutputSerializer(serializers.ModelSerializer):
+class NotificationOutputSerializer(fields.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "subject", "body", "created_at", "read_at"]

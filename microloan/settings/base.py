@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # No NUL or unpaired surrogate in a query string or a page's form (microloan/inputs.py).
+    "microloan.inputs.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -174,6 +176,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "microloan.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["microloan.api.FilterBackend"],
+    # DRF's parsers with a nesting limit and no NUL or unpaired surrogate in any string
+    # (microloan/parsers.py); views that name their own parsers take them from there too.
+    "DEFAULT_PARSER_CLASSES": [
+        "microloan.parsers.JSONParser",
+        "microloan.parsers.FormParser",
+        "microloan.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "microloan.schema.TableAutoSchema",
     "EXCEPTION_HANDLER": "microloan.api.exception_handler",
     # QUOTE_THROTTLE_RATE exists for the API benchmark (bench/api.sh), which sends thousands

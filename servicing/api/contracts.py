@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from applications import selectors as intake_selectors
 from applications.api import ApplicationSerializer, application_response
 from applications.models import Application
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.errors import TransitionNotAllowed
 from microloan.idempotency import idempotent
@@ -29,19 +30,19 @@ class SignIn(serializers.Serializer):
 
 
 class ConditionMetIn(serializers.Serializer):
-    number = serializers.IntegerField(min_value=1, max_value=100, help_text="The condition's number (1, 2, ...).")
-    document = serializers.IntegerField(min_value=1, help_text="An accepted document of the application.")
+    number = fields.IntegerField(min_value=1, max_value=100, help_text="The condition's number (1, 2, ...).")
+    document = fields.IntegerField(min_value=1, help_text="An accepted document of the application.")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class DisburseIn(serializers.Serializer):
-    disbursed_on = serializers.DateField()
+    disbursed_on = fields.DateField()
     channel = serializers.CharField(max_length=30)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     beneficiary_account = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default="", help_text="Required unless the channel is cash."
     )
-    amount = serializers.DecimalField(
+    amount = fields.DecimalField(
         max_digits=18,
         decimal_places=2,
         required=False,
@@ -79,15 +80,15 @@ Prepared = inline_serializer(
     "DisbursementPrepared",
     {
         "status": serializers.CharField(),
-        "application": serializers.IntegerField(),
-        "disbursement": serializers.IntegerField(),
+        "application": fields.IntegerField(),
+        "disbursement": fields.IntegerField(),
         "disbursement_status": serializers.CharField(),
         "amount": serializers.CharField(),
-        "disbursed_on": serializers.DateField(),
+        "disbursed_on": fields.DateField(),
         "channel": serializers.CharField(),
         "reference": serializers.CharField(),
         "beneficiary_account": serializers.CharField(),
-        "prepared_by": serializers.IntegerField(),
+        "prepared_by": fields.IntegerField(),
         "conditions_met": serializers.ListField(child=serializers.DictField()),
     },
 )
@@ -174,13 +175,13 @@ class ContractViewSet(ScopedQueryset, viewsets.GenericViewSet):
             201: inline_serializer(
                 "Disbursed",
                 {
-                    "loan": serializers.IntegerField(),
+                    "loan": fields.IntegerField(),
                     "status": serializers.CharField(),
-                    "application": serializers.IntegerField(),
-                    "disbursement": serializers.IntegerField(),
+                    "application": fields.IntegerField(),
+                    "disbursement": fields.IntegerField(),
                     "disbursed_amount": serializers.CharField(),
                     "apr": serializers.CharField(),
-                    "first_due_date": serializers.DateField(),
+                    "first_due_date": fields.DateField(),
                 },
             )
         },

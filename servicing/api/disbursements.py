@@ -5,6 +5,7 @@ only. The moves themselves are the application's (``POST .../disburse/``, ``.../
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 
+from microloan import fields
 from microloan.api import ScopedQueryset
 
 from .. import selectors
@@ -12,7 +13,7 @@ from ..disbursement import masked_account
 from ..models import Disbursement, DisbursementCondition
 
 
-class DisbursementConditionOut(serializers.ModelSerializer):
+class DisbursementConditionOut(fields.ModelSerializer):
     condition = serializers.CharField(source="text")
 
     class Meta:
@@ -20,7 +21,7 @@ class DisbursementConditionOut(serializers.ModelSerializer):
         fields = ["number", "condition", "document", "note"]
 
 
-class DisbursementOut(serializers.ModelSerializer):
+class DisbursementOut(fields.ModelSerializer):
     beneficiary_account = serializers.SerializerMethodField()
     conditions_met = DisbursementConditionOut(source="conditions", many=True, read_only=True)
 

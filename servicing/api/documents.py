@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from microloan import fields
 from microloan.errors import InvalidInput
 
 
@@ -50,7 +51,7 @@ class LoanDocumentsMixin:
         from ..documents import statement_pdf
 
         loan = self.get_object()
-        f = serializers.DateField()
+        f = fields.DateField()
         try:
             start = (
                 f.to_internal_value(request.query_params["from"])

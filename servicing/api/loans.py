@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
 from microloan.api import FieldsBuiltOnce, ScopedQueryset
 
 from .. import selectors
@@ -15,7 +16,7 @@ from .repayments import LoanRepaymentsMixin
 from .restructurings import LoanRestructuringMixin
 
 
-class LoanSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
     class Meta:
         model = Loan
         fields = [
@@ -55,8 +56,8 @@ class LoanSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 
 
 class ScheduleRowOut(serializers.Serializer):
-    number = serializers.IntegerField()
-    due_date = serializers.DateField()
+    number = fields.IntegerField()
+    due_date = fields.DateField()
     principal = serializers.CharField()
     interest = serializers.CharField()
     total = serializers.CharField()

@@ -5,11 +5,12 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from applications.models import Frequency, Method, Product
+from microloan import fields
 from microloan.errors import InvalidInput
+from microloan.throttling import AnonRateThrottle, UserRateThrottle
 
 from .. import services
 from .common import MONEY
@@ -24,20 +25,20 @@ class QuoteUserThrottle(UserRateThrottle):
 
 
 class QuoteIn(serializers.Serializer):
-    principal = serializers.DecimalField(**MONEY)
-    annual_rate = serializers.DecimalField(max_digits=9, decimal_places=6)
-    term = serializers.IntegerField()
+    principal = fields.DecimalField(**MONEY)
+    annual_rate = fields.DecimalField(max_digits=9, decimal_places=6)
+    term = fields.IntegerField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default="monthly")
     method = serializers.ChoiceField(choices=Method.choices)
-    disbursement_date = serializers.DateField(required=False)
-    fee = serializers.DecimalField(**MONEY, default=Decimal("0.00"))
-    grace_periods = serializers.IntegerField(default=0)
-    product = serializers.IntegerField(required=False)
+    disbursement_date = fields.DateField(required=False)
+    fee = fields.DecimalField(**MONEY, default=Decimal("0.00"))
+    grace_periods = fields.IntegerField(default=0)
+    product = fields.IntegerField(required=False)
 
 
 class InstallmentOut(serializers.Serializer):
-    number = serializers.IntegerField()
-    due_date = serializers.DateField()
+    number = fields.IntegerField()
+    due_date = fields.DateField()
     principal = serializers.CharField()
     interest = serializers.CharField()
     total = serializers.CharField()

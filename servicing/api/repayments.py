@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from microloan import fields, parsers
 from microloan.errors import InvalidInput
 from microloan.idempotency import idempotent
 
@@ -18,8 +19,8 @@ from .common import MONEY
 
 
 class RepaymentIn(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY)
-    paid_on = serializers.DateField()
+    amount = fields.DecimalField(**MONEY)
+    paid_on = fields.DateField()
     channel = serializers.ChoiceField(
         choices=[("cash", "cash"), ("transfer", "transfer"), ("pos", "pos"), ("wallet", "wallet")]
     )
@@ -27,15 +28,15 @@ class RepaymentIn(serializers.Serializer):
 
 
 class AllocationOut(serializers.Serializer):
-    installment = serializers.IntegerField(source="installment.number")
-    due_date = serializers.DateField(source="installment.due_date")
-    penalty = serializers.DecimalField(**MONEY)
-    fee = serializers.DecimalField(**MONEY)
-    interest = serializers.DecimalField(**MONEY)
-    principal = serializers.DecimalField(**MONEY)
+    installment = fields.IntegerField(source="installment.number")
+    due_date = fields.DateField(source="installment.due_date")
+    penalty = fields.DecimalField(**MONEY)
+    fee = fields.DecimalField(**MONEY)
+    interest = fields.DecimalField(**MONEY)
+    principal = fields.DecimalField(**MONEY)
 
 
-class RepaymentOut(serializers.ModelSerializer):
+class RepaymentOut(fields.ModelSerializer):
     allocations = AllocationOut(many=True, read_only=True)
     allocated = serializers.SerializerMethodField()
 
@@ -74,7 +75,7 @@ class ReverseIn(serializers.Serializer):
 PayoffOut = inline_serializer(
     "PayoffQuote",
     {
-        "date": serializers.DateField(),
+        "date": fields.DateField(),
         "amount": serializers.CharField(),
         "principal": serializers.CharField(),
         "interest": serializers.CharField(),
@@ -127,7 +128,7 @@ class LoanRepaymentsMixin:
         repayment_reverse(actor=request.user, repayment=r, reason=s.validated_data["reason"])
         return Response(RepaymentOut(self._repayments(loan).get(pk=r.pk)).data)
 
-    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": serializers.DateField()})], responses=PayoffOut)
+    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": fields.DateField()})], responses=PayoffOut)
     @action(detail=True, methods=["get"], url_path="payoff-quote")
     def payoff_quote(self, request, pk=None):
         """What paying off on a date costs; paying `amount` on that date closes the loan."""
@@ -136,7 +137,7 @@ class LoanRepaymentsMixin:
         from ..repayments import payoff_quote
 
         loan = self.get_object()
-        s = serializers.DateField()
+        s = fields.DateField()
         raw = request.query_params.get("date")
         try:
             on = s.to_internal_value(raw) if raw else business_date()
@@ -158,9 +159,9 @@ class LoanRepaymentsMixin:
 class CallbackIn(serializers.Serializer):
     channel = serializers.CharField(max_length=30)
     transaction_id = serializers.CharField(max_length=100)
-    loan = serializers.IntegerField()
-    amount = serializers.DecimalField(**MONEY)
-    paid_on = serializers.DateField()
+    loan = fields.IntegerField()
+    amount = fields.DecimalField(**MONEY)
+    paid_on = fields.DateField()
 
 
 @extend_schema(tags=["payments"], request=CallbackIn, responses={200: RepaymentOut, 201: RepaymentOut})
@@ -172,16 +173,13 @@ class PaymentCallbackView(APIView):
     authentication_classes = []
 
     def post(self, request):
-        import json
-
         from ..repayments import callback_post, callback_verify
 
         raw = request.body
-        try:
-            payload = json.loads(raw)
-            channel_code = str(payload.get("channel", ""))
-        except (ValueError, AttributeError):
+        payload = parsers.loads(raw)  # the API's limits on a body read raw for its signature
+        if not isinstance(payload, dict):
             return Response({"detail": "The body is not a JSON object."}, status=400)
+        channel_code = str(payload.get("channel", ""))
         try:
             channel = callback_verify(
                 channel_code=channel_code, raw_body=raw, signature=request.headers.get("X-Signature", "")

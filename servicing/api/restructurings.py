@@ -6,13 +6,15 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
+
 from ..models import Restructuring, RestructuringKind
 
 
 class RestructuringIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RestructuringKind.choices)
     cause = serializers.ChoiceField(choices=["hardship", "disaster"])
-    periods = serializers.IntegerField(min_value=0, max_value=60, default=0)
+    periods = fields.IntegerField(min_value=0, max_value=60, default=0)
     reason = serializers.CharField(max_length=2000)
 
 
@@ -21,7 +23,7 @@ class RestructuringDecisionIn(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RestructuringOut(serializers.ModelSerializer):
+class RestructuringOut(fields.ModelSerializer):
     class Meta:
         model = Restructuring
         fields = [

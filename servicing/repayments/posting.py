@@ -1,21 +1,28 @@
 """Posting a repayment (at a branch, or from a verified payment-channel callback). The posting
 locks the loan row first, so concurrent postings on one loan queue up instead of losing an
-update; it posts a balanced journal entry and an audit record in the same transaction."""
+update; it posts a balanced journal entry and an audit record in the same transaction.
+
+Every caller (the loan page, the API, a channel's callback, the demo's scenarios) posts
+through ``repayment_post``, so its checks are the rules: a positive amount of at most
+``repayment_ceiling`` (the payoff on the payment's date plus the policy's overpayment
+tolerance), dated within the disbursement, the last posting and the business date."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
-from microloan.lending.money import ZERO, money
+from microloan.lending.money import ZERO, money, money_str
+from microloan.policy import policy
 from microloan.workflow import NEW
 
 from ..models import Loan, Repayment, RepaymentStatus
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
-from .position import current_installments
+from .position import current_installments, payoff_on
 
 
 @transaction.atomic
@@ -58,6 +65,24 @@ def repayment_post(
             }
         )
     installments = current_installments(loan, lock=True)
+    payoff, most = repayment_ceiling(loan, installments, paid_on)
+    if amount > most:
+        raise InvalidInput(
+            {
+                "amount": [
+                    _(
+                        "At most %(most)s can be paid on this loan on %(d)s: its payoff %(payoff)s "
+                        "plus at most %(tolerance)s held as credit."
+                    )
+                    % {
+                        "most": money_str(most),
+                        "d": paid_on,
+                        "payoff": money_str(payoff),
+                        "tolerance": money_str(most - payoff),
+                    }
+                ]
+            }
+        )
     split, forgiven = apply_payment(loan, installments, amount, paid_on)
     loan.credit_balance += split.unapplied
     repayment = Repayment(
@@ -93,6 +118,13 @@ def repayment_post(
     journal_repayment(repayment, split, actor, 1)
     _notify_received(loan, repayment)
     return repayment
+
+
+def repayment_ceiling(loan: Loan, installments, on: date) -> tuple[Decimal, Decimal]:
+    """(the payoff on ``on``, the most a repayment on ``on`` may be): everything the loan can
+    take that day plus ``SERVICING.OVERPAYMENT_TOLERANCE`` held as the borrower's credit."""
+    payoff = payoff_on(loan, installments, on).amount
+    return payoff, payoff + policy().servicing.overpayment_tolerance
 
 
 def _notify_received(loan, repayment):

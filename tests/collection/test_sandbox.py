@@ -39,3 +39,14 @@ def test_each_sandbox_morning_runs_the_customer_service_job_and_the_reminders(cl
     due = loan.installments.get(is_current=True, due_date=date(2027, 1, 20))
     reminders = Notification.objects.filter(kind="reminder_before")
     assert reminders.exists() and set(reminders.values_list("reference", flat=True)) == {f"installment:{due.pk}"}
+
+
+@pytest.mark.parametrize("days", ["abc", "0", "401", "1e3"])
+def test_a_bad_number_of_days_is_400_naming_days_and_changes_nothing(client, approver, settings, days):
+    settings.SANDBOX_ENABLED = True
+    business_date_set(value=date(2026, 12, 20))
+    client.force_login(approver)
+    r = client.post("/sandbox/advance/", {"days": days}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 400
+    assert 'id="days-error">Days:' in r.content.decode()
+    assert business_date() == date(2026, 12, 20)

@@ -29,6 +29,7 @@ def test_the_defaults_are_the_documented_ones(settings):
     assert (p.care.complaint_ack_business_days, p.care.complaint_resolve_days, p.care.holidays) == (1, 15, frozenset())
     assert (p.documents.max_per_application, p.documents.max_bytes_per_application) == (40, 200 * 1024 * 1024)
     assert (p.documents.max_per_uploader_per_day, p.documents.max_image_pixels) == (200, 60_000_000)
+    assert p.servicing.overpayment_tolerance == Decimal("1000.00")
 
 
 def test_settings_are_typed_merged_and_reread_when_they_change(settings):
@@ -72,6 +73,8 @@ def test_settings_are_typed_merged_and_reread_when_they_change(settings):
         ("CUSTOMER_CARE", {"REVIEW_DUE_DAYS": -1}, "REVIEW_DUE_DAYS"),
         ("DOCUMENTS", {"MAX_PER_APPLICATION": 0}, "DOCUMENTS[MAX_PER_APPLICATION] must be at least 1"),
         ("DOCUMENTS", {"MAX_IMAGE_PIXELS": "many"}, "DOCUMENTS[MAX_IMAGE_PIXELS]"),
+        ("SERVICING", {"OVERPAYMENT_TOLERANCE": "-1"}, "SERVICING[OVERPAYMENT_TOLERANCE] must be an amount of 0"),
+        ("SERVICING", {"OVERPAYMENT_TOLERANCE": "lots"}, "SERVICING[OVERPAYMENT_TOLERANCE]"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_it_and_check_reports_it(settings, name, value, says):

@@ -104,10 +104,10 @@ def test_payoff_quote_and_early_payoff_close_the_loan(officer, on_due_date):
 
 def test_overpayment_beyond_payoff_is_held_as_credit_never_lost(officer, on_due_date):
     loan = on_due_date
-    r = pay(officer, loan, "12000.00")
+    r = pay(officer, loan, "11000.00")  # the payoff (10,100.00) and 900.00 more, within the tolerance
     loan.refresh_from_db()
     payoff_principal, first_interest = D("10000.00"), D("100.00")
-    assert D(r.data["unapplied"]) == D("12000.00") - payoff_principal - first_interest
+    assert D(r.data["unapplied"]) == D("11000.00") - payoff_principal - first_interest
     assert loan.credit_balance == D(r.data["unapplied"]) and loan.status == "closed"
     bal = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.BORROWER_CREDIT])
     assert bal[loan.pk][Acct.BORROWER_CREDIT] == loan.credit_balance
@@ -406,3 +406,56 @@ def test_quote_at_the_edge_of_the_calendar_is_400():
         format="json",
     )
     assert r.status_code == 400 and "disbursement_date" in r.data
+
+
+# --- the ceiling: the payoff plus the overpayment tolerance ------------------------------
+
+
+@pytest.mark.parametrize("amount", ["9999999999999999.99", "11100.01"])
+def test_a_repayment_beyond_the_payoff_and_the_tolerance_is_400_on_amount(officer, on_due_date, amount):
+    r = pay(officer, on_due_date, amount)
+    assert r.status_code == 400 and list(r.data) == ["amount"]
+    assert r.data["amount"] == [
+        f"At most 11100.00 can be paid on this loan on {DUE1}: its payoff 10100.00 plus at most 1000.00 held as credit."
+    ]
+    assert Repayment.objects.count() == 0
+
+
+def test_the_payoff_plus_the_tolerance_exactly_is_taken(officer, on_due_date):
+    r = pay(officer, on_due_date, "11100.00")
+    assert r.status_code == 201 and r.data["unapplied"] == "1000.00"
+
+
+def test_the_tolerance_is_policy(officer, on_due_date, settings):
+    settings.SERVICING = {"OVERPAYMENT_TOLERANCE": "0"}
+    assert pay(officer, on_due_date, "10100.01").status_code == 400
+    assert pay(officer, on_due_date, "10100.00").status_code == 201
+
+
+def test_a_channel_callback_beyond_the_ceiling_is_400_on_amount(channel, on_due_date):
+    body = {
+        "channel": "unionpay",
+        "transaction_id": "T-BIG",
+        "loan": on_due_date.pk,
+        "amount": "9999999999999999.99",
+        "paid_on": DUE1.isoformat(),
+    }
+    r = callback(*signed(body))
+    assert r.status_code == 400 and list(r.data) == ["amount"]
+    assert Repayment.objects.count() == 0
+
+
+def test_the_loan_page_shows_the_ceiling_on_the_amount(client, officer, on_due_date):
+    client.force_login(officer)
+    r = client.post(
+        f"/loans/{on_due_date.pk}/",
+        {"step": "repay", "amount": "9999999999999999.99", "paid_on": DUE1.isoformat(), "channel": "cash"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.status_code == 200 and "At most 11100.00 can be paid" in r.content.decode()
+    assert Repayment.objects.count() == 0
+
+
+def test_an_amount_past_the_columns_digits_is_400_before_any_posting(officer, on_due_date):
+    r = pay(officer, on_due_date, "99999999999999999.99")  # 17 digits before the point: the column holds 16
+    assert r.status_code == 400 and list(r.data) == ["amount"]

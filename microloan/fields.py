@@ -1,0 +1,133 @@
+"""The input fields for numbers and business dates, the one home of what they accept, for
+the API's serializers and the screens' forms alike.
+
+- An amount, a rate or a count (a term, a number of periods) is written with the ASCII
+  digits 0-9. Python's ``Decimal()`` and ``int()`` (and so DRF's and Django's number
+  fields) read any Unicode digit, so "１０００" (full-width), "١٠٠٠" (Arabic-Indic) or
+  "१०००" (Devanagari) would pass as 1000: a number that no officer's screen and no receipt
+  writes back the way it was typed is refused instead.
+- A business date (a payment, a disbursement, a visit, a report's range) lies in
+  ``MIN_DATE``..``MAX_DATE``, 1900 to 2100, and is written in ASCII digits too: a loan dated
+  1800 or 2999 is a typing error, and the schedule's arithmetic should never meet it.
+
+``DecimalField``, ``IntegerField`` and ``DateField`` are DRF's with those rules;
+``DecimalFormField``, ``IntegerFormField`` and ``DateFormField`` are Django's forms'.
+``ModelSerializer`` and ``model_formfield`` (a model form's ``formfield_callback``) give the
+fields DRF and Django build from model columns the same rules. tests/kernel/test_fields.py
+checks that no app uses the unguarded classes."""
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+INTEGER_COLUMNS = (
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+
+NOT_ASCII_NUMBER = _("Write the number with the digits 0-9 (no full-width or other scripts' digits).")
+NOT_ASCII_DATE = _("Write the date with the digits 0-9, as YYYY-MM-DD.")
+OUT_OF_RANGE_DATE = _("Enter a date between %(min)s and %(max)s.")
+
+
+def _not_ascii(value) -> bool:
+    return isinstance(value, str) and not value.isascii()
+
+
+def _check_range(value: date | None) -> None:
+    if value is not None and not MIN_DATE <= value <= MAX_DATE:
+        raise ValidationError(OUT_OF_RANGE_DATE % {"min": MIN_DATE, "max": MAX_DATE}, code="date_range")
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+class DecimalField(serializers.DecimalField):
+    def to_internal_value(self, data):
+        if _not_ascii(data):
+            raise serializers.ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_internal_value(data)
+
+
+class IntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if _not_ascii(data):
+            raise serializers.ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_internal_value(data)
+
+
+class DateField(serializers.DateField):
+    def to_internal_value(self, value):
+        if _not_ascii(value):
+            raise serializers.ValidationError(NOT_ASCII_DATE, code="not_ascii")
+        result = super().to_internal_value(value)
+        try:
+            _check_range(result)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="date_range") from None
+        return result
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    # DRF's, building the decimal and date fields of model columns from the classes above.
+    # (A comment, not a docstring: drf-spectacular would show it as the description of
+    # every serializer built on it.)
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalField,
+        models.DateField: DateField,
+        **{column: IntegerField for column in INTEGER_COLUMNS},
+    }
+
+
+# --- the screens ----------------------------------------------------------------------------
+
+
+class DecimalFormField(forms.DecimalField):
+    def to_python(self, value):
+        if _not_ascii(value):
+            raise ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_python(value)
+
+
+class IntegerFormField(forms.IntegerField):
+    def to_python(self, value):
+        if _not_ascii(value):
+            raise ValidationError(NOT_ASCII_NUMBER, code="not_ascii")
+        return super().to_python(value)
+
+
+class DateFormField(forms.DateField):
+    def to_python(self, value):
+        if _not_ascii(value):
+            raise ValidationError(NOT_ASCII_DATE, code="not_ascii")
+        result = super().to_python(value)
+        _check_range(result)
+        return result
+
+
+_FORM_FIELDS = {
+    models.DecimalField: DecimalFormField,
+    models.DateField: DateFormField,
+    **{column: IntegerFormField for column in INTEGER_COLUMNS},
+}
+
+
+def model_formfield(db_field, **kwargs):
+    """A model form's ``formfield_callback``: the form fields above for decimal, integer and
+    date columns (by exact type: a DateTimeField, a DateField's subclass, keeps its own)."""
+    form_class = _FORM_FIELDS.get(type(db_field))
+    if form_class is not None:
+        kwargs.setdefault("form_class", form_class)
+    return db_field.formfield(**kwargs)
