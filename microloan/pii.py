@@ -114,12 +114,12 @@ def id_number_lookup(user, q: str, field: str = "id_number") -> Q:
     return Q(**{field: q})
 
 
+# A serializer that outputs the personal fields (``pii_fields``, by default every one of
+# ``FIELDS`` it has) masked, and refuses a masked value written back: 400 naming the field,
+# unless it is the current value's own mask (a client echoing what it was given), which is
+# ignored. (A comment, not a docstring: the schema would take it as every serializer's
+# description.)
 class MaskedFieldsMixin:
-    """A serializer that outputs the personal fields (``pii_fields``, by default every one of
-    ``FIELDS`` it has) masked, and refuses a masked value written back: 400 naming the field,
-    unless it is the current value's own mask (a client echoing what it was given), which is
-    ignored."""
-
     pii_fields: tuple[str, ...] = FIELDS
 
     def to_representation(self, instance):

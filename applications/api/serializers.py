@@ -6,6 +6,7 @@ from rest_framework import serializers
 from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
 from microloan.models import AuditEvent
+from microloan.pii import MaskedFieldsMixin
 
 from .. import services
 from ..models import (
@@ -24,7 +25,8 @@ from ..models import (
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
-class BorrowerSerializer(serializers.ModelSerializer):
+# A borrower, their personal fields masked (microloan/pii.py); writes take clear values.
+class BorrowerSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Borrower
         fields = [
@@ -49,6 +51,17 @@ class BorrowerSerializer(serializers.ModelSerializer):
 class BorrowerUpdateSerializer(BorrowerSerializer):
     class Meta(BorrowerSerializer.Meta):
         read_only_fields = [*BorrowerSerializer.Meta.read_only_fields, "id_number"]
+
+
+class BorrowerRevealSerializer(serializers.Serializer):
+    """A borrower's personal fields in clear: the answer of an audited reveal."""
+
+    id = serializers.IntegerField()
+    id_number = serializers.CharField()
+    mobile = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    spouse_name = serializers.CharField(allow_blank=True)
+    spouse_id_number = serializers.CharField(allow_blank=True)
 
 
 class ProductSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
