@@ -199,7 +199,10 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class LeadSerializer(serializers.ModelSerializer):
+# A lead, its mobile masked (microloan/pii.py).
+class LeadSerializer(MaskedFieldsMixin, serializers.ModelSerializer):
+    pii_fields = ("mobile",)
+
     class Meta:
         model = Lead
         fields = [

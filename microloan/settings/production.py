@@ -26,6 +26,9 @@ MICROLOAN_ADMIN_PATH = env("ADMIN_PATH", default="backoffice-7q2/")
 if MICROLOAN_ADMIN_PATH.strip("/") in ("", "admin"):
     raise ImproperlyConfigured("ADMIN_PATH must not be the default admin/ in production.")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The console SMS backend prints the mobile masked and no body (PIPL: no personal data on
+# stdout, which the container's log collector keeps); set it to see them on a test system.
+SMS_CONSOLE_CLEAR = env.bool("SMS_CONSOLE_CLEAR", default=False)
 # Keep each worker's database connection between requests: opening one costs PostgreSQL a
 # backend process and cold catalog caches, several times a small API request's own queries
 # (bench/API_RESULTS.md). Not in local settings: runserver's thread per request defeats it.

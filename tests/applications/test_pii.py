@@ -184,3 +184,33 @@ def test_only_the_roles_that_may_reveal_search_by_the_beginning_of_an_id_number(
     assert by_number == [person.pk] and page_by_number
     may = can(user, "borrower.reveal")
     assert (by_prefix == [person.pk]) == may and page_by_prefix == may
+
+
+def test_the_django_admin_lists_borrowers_and_leads_masked(person, branch):
+    from .factories import LeadFactory
+
+    lead = LeadFactory(officer=UserFactory(branch=branch), mobile="13755556666")
+    superuser = UserFactory(role=Role.ADMIN, branch=branch, is_staff=True, is_superuser=True, username="root-pii")
+    web = _page_client(superuser)
+    for path in ("/admin/applications/borrower/", f"/admin/applications/borrower/{person.pk}/change/"):
+        r = web.get(path)
+        assert r.status_code == 200, path
+        for value in _clear_values(person):
+            assert value not in r.content.decode(), (path, value)
+    assert _masked_id(person) in web.get("/admin/applications/borrower/").content.decode()
+    leads = web.get("/admin/applications/lead/").content.decode()
+    assert "137****6666" in leads and lead.mobile not in leads
+    assert str(person) == f"{person.full_name} ({_masked_id(person)})"
+
+
+def test_the_leads_api_masks_the_mobile_and_a_conversion_may_echo_it(officer, product):
+    api = client_for(officer)
+    created = api.post("/api/v1/leads/", {"name": "周强", "mobile": "13700001234", "channel": "street"}, format="json")
+    assert created.status_code == 201 and created.data["mobile"] == "137****1234"
+    listed = api.get("/api/v1/leads/").data["results"]
+    assert [row["mobile"] for row in listed] == ["137****1234"]
+    given = {"full_name": "周强", "id_number": id_number(41), "mobile": "137****1234", "segment": "salaried"}
+    body = {"borrower": given}
+    r = api.post(f"/api/v1/leads/{created.data['id']}/convert/", body, format="json")
+    assert r.status_code == 201, r.data
+    assert Borrower.objects.get(pk=r.data["borrower"]).mobile == "13700001234"
