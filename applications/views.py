@@ -12,7 +12,7 @@ from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError
 from microloan.permissions import page
-from microloan.pii import id_number_lookup, masked_values
+from microloan.pii import id_number_lookup, mask, masked_values
 from microloan.web import report_domain_error
 
 from . import selectors, services
@@ -225,7 +225,12 @@ def lead_convert(request, pk):
     if not any(t.action == "convert" for t in LEAD_WORKFLOW.available(obj=lead, actor=request.user)):
         messages.error(request, _("You cannot convert this lead."))
         return redirect("lead-list")
-    form = LeadConvertForm(request.POST or None, initial={"full_name": lead.name, "mobile": lead.mobile})
+    data = request.POST or None
+    if data is not None and data.get("mobile") == mask("mobile", lead.mobile):
+        # The form shows the lead's mobile masked (microloan/pii.py); kept, it is the lead's.
+        data = data.copy()
+        data["mobile"] = lead.mobile
+    form = LeadConvertForm(data, initial={"full_name": lead.name, "mobile": mask("mobile", lead.mobile)})
     if request.method == "POST" and form.is_valid():
         try:
             borrower, _app = services.lead_convert(actor=request.user, lead=lead, borrower_data=dict(form.cleaned_data))
