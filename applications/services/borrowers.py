@@ -115,7 +115,7 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
         entity="borrower",
         entity_id=borrower.pk,
         action="create",
-        data={"id_number": f"{rid.number[:6]}…{rid.number[-4:]}"},
+        data={"id_number": mask("id_number", rid.number)},
     )
     return borrower
 
