@@ -71,7 +71,9 @@ class Borrower(models.Model):
         verbose_name = _("borrower")
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.id_number[:6]}…{self.id_number[-4:]})"
+        from microloan.pii import mask_id_number
+
+        return f"{self.full_name} ({mask_id_number(self.id_number)})"
 
 
 class LeadChannel(models.TextChoices):
@@ -106,7 +108,9 @@ class Lead(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.mobile}"
+        from microloan.pii import mask_mobile
+
+        return f"{self.name} {mask_mobile(self.mobile)}"
 
 
 class ProductCategory(models.TextChoices):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("borrowers/", views.borrower_list, name="borrower-list"),
     path("borrowers/new/", views.borrower_create, name="borrower-create"),
     path("borrowers/<int:pk>/", views.borrower_detail, name="borrower-detail"),
+    path("borrowers/<int:pk>/reveal/", views.borrower_reveal, name="borrower-reveal"),
     path("borrowers/<int:borrower_pk>/apply/", views.application_create, name="application-create"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),

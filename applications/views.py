@@ -12,6 +12,7 @@ from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError
 from microloan.permissions import page
+from microloan.pii import id_number_lookup, mask, masked_values
 from microloan.web import report_domain_error
 
 from . import selectors, services
@@ -29,7 +30,7 @@ def borrower_list(request):
     qs = selectors.borrower_list(user=request.user)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(full_name__icontains=q) | Q(id_number__startswith=q.upper()) | Q(mobile__startswith=q))
+        qs = qs.filter(Q(full_name__icontains=q) | id_number_lookup(request.user, q) | Q(mobile__startswith=q))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "applications/borrower_list.html", {"page": page, "q": q})
 
@@ -52,6 +53,25 @@ def borrower_create(request):
 @page("borrower.view")
 def borrower_detail(request, pk):
     borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
+    return _borrower_page(request, borrower, masked_values(borrower), revealed=False)
+
+
+@page("borrower.reveal")
+@require_POST
+def borrower_reveal(request, pk):
+    """The borrower page with the personal fields in clear, for this answer only (audited)."""
+    borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
+    try:
+        personal = services.borrower_reveal(actor=request.user, borrower=borrower)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect("borrower-detail", pk=borrower.pk)
+    response = _borrower_page(request, borrower, personal, revealed=True)
+    response["Cache-Control"] = "no-store"  # the clear values stay out of caches and history
+    return response
+
+
+def _borrower_page(request, borrower, personal: dict, *, revealed: bool):
     apps = selectors.application_list(user=request.user).filter(borrower=borrower)
     products = selectors.product_list(user=request.user).filter(is_active=True)
     on = business_date()
@@ -59,7 +79,13 @@ def borrower_detail(request, pk):
     return render(
         request,
         "applications/borrower_detail.html",
-        {"borrower": borrower, "applications": apps, "admission": admission},
+        {
+            "borrower": borrower,
+            "personal": personal,
+            "revealed": revealed,
+            "applications": apps,
+            "admission": admission,
+        },
     )
 
 
@@ -199,7 +225,12 @@ def lead_convert(request, pk):
     if not any(t.action == "convert" for t in LEAD_WORKFLOW.available(obj=lead, actor=request.user)):
         messages.error(request, _("You cannot convert this lead."))
         return redirect("lead-list")
-    form = LeadConvertForm(request.POST or None, initial={"full_name": lead.name, "mobile": lead.mobile})
+    data = request.POST or None
+    if data is not None and data.get("mobile") == mask("mobile", lead.mobile):
+        # The form shows the lead's mobile masked (microloan/pii.py); kept, it is the lead's.
+        data = data.copy()
+        data["mobile"] = lead.mobile
+    form = LeadConvertForm(data, initial={"full_name": lead.name, "mobile": mask("mobile", lead.mobile)})
     if request.method == "POST" and form.is_valid():
         try:
             borrower, _app = services.lead_convert(actor=request.user, lead=lead, borrower_data=dict(form.cleaned_data))

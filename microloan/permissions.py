@@ -72,6 +72,14 @@ TABLE: dict[str, Permission] = {
     "borrower.view": _p(EVERYONE, gettext_lazy("see borrowers")),  # a borrower: their own
     "borrower.create": _p(FIELD, gettext_lazy("register borrowers")),
     "borrower.change": _p(FIELD, gettext_lazy("change borrowers")),
+    # Personal information (microloan/pii.py) is masked for everyone; revealing it in clear
+    # (audited) is for those who take the borrower's KYC and meet them: the officer and the
+    # manager — and a borrower, their own. Not the reviewer (the file's documents carry what a
+    # desk review checks), the collector (calls go through the case, the mobile masked), the
+    # supervisor (releases against the prepared account), the auditor (audits who revealed,
+    # not the values) nor the administrator (runs the system, sees no customer data). The
+    # same entry allows searching by the beginning of an ID number.
+    "borrower.reveal": _p(FIELD | {BOR}, gettext_lazy("reveal borrowers' personal information")),
     "product.view": _p(EVERYONE, gettext_lazy("see products")),
     "application.view": _p(EVERYONE, gettext_lazy("see applications")),
     "application.create": _p(INTAKE, gettext_lazy("create applications")),

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from microloan.api import ScopedQueryset
+from microloan.pii import id_number_lookup
 
 from .. import selectors, services
 from ..models import Borrower, Product
-from .serializers import BorrowerSerializer, BorrowerUpdateSerializer
+from .serializers import BorrowerRevealSerializer, BorrowerSerializer, BorrowerUpdateSerializer
 
 
 @extend_schema(tags=["borrowers"])
@@ -29,6 +30,7 @@ class BorrowerViewSet(
         "list": "borrower.view",
         "retrieve": "borrower.view",
         "admission": "borrower.view",
+        "reveal": "borrower.reveal",
         "create": "borrower.create",
         "update": "borrower.change",
         "partial_update": "borrower.change",
@@ -43,7 +45,7 @@ class BorrowerViewSet(
         qs = selectors.borrower_list(user=self.request.user)
         q = self.request.query_params.get("q")
         if q:
-            qs = qs.filter(Q(full_name__icontains=q) | Q(id_number__startswith=q.upper()) | Q(mobile__startswith=q))
+            qs = qs.filter(Q(full_name__icontains=q) | id_number_lookup(self.request.user, q) | Q(mobile__startswith=q))
         return qs
 
     def get_serializer_class(self):
@@ -56,6 +58,16 @@ class BorrowerViewSet(
         serializer.instance = services.borrower_update(
             actor=self.request.user, borrower=serializer.instance, **serializer.validated_data
         )
+
+    @extend_schema(request=None, responses=BorrowerRevealSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The borrower's resident ID number, mobile, address and spouse data in clear (every
+        other answer masks them), for the roles that may; each reveal is audited (who, whose,
+        when; never the values)."""
+        borrower = self.get_object()
+        values = services.borrower_reveal(actor=request.user, borrower=borrower)
+        return Response(BorrowerRevealSerializer({"id": borrower.pk, **values}).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("product", int, required=True)],

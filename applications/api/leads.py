@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from microloan import fields
 from microloan.api import ScopedQueryset
+from microloan.pii import mask
 
 from .. import selectors, services
 from ..models import Lead
@@ -40,7 +41,12 @@ class LeadViewSet(
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         lead = self.get_object()
-        s = LeadConvertSerializer(data=request.data)
+        data = request.data
+        given = data.get("borrower") if hasattr(data, "get") else None
+        if isinstance(given, dict) and given.get("mobile") == mask("mobile", lead.mobile):
+            # The lead's mobile as the API showed it (masked): the lead's own number.
+            data = {**data, "borrower": {**given, "mobile": lead.mobile}}
+        s = LeadConvertSerializer(data=data)
         s.is_valid(raise_exception=True)
         app_data = s.validated_data.get("application")
         if app_data:

@@ -7,6 +7,7 @@ from microloan import fields
 from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
 from microloan.models import AuditEvent
+from microloan.pii import MaskedFieldsMixin
 
 from .. import services
 from ..models import (
@@ -25,7 +26,8 @@ from ..models import (
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
-class BorrowerSerializer(fields.ModelSerializer):
+# A borrower, their personal fields masked (microloan/pii.py); writes take clear values.
+class BorrowerSerializer(MaskedFieldsMixin, fields.ModelSerializer):
     class Meta:
         model = Borrower
         fields = [
@@ -50,6 +52,17 @@ class BorrowerSerializer(fields.ModelSerializer):
 class BorrowerUpdateSerializer(BorrowerSerializer):
     class Meta(BorrowerSerializer.Meta):
         read_only_fields = [*BorrowerSerializer.Meta.read_only_fields, "id_number"]
+
+
+class BorrowerRevealSerializer(serializers.Serializer):
+    """A borrower's personal fields in clear: the answer of an audited reveal."""
+
+    id = fields.IntegerField()
+    id_number = serializers.CharField()
+    mobile = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    spouse_name = serializers.CharField(allow_blank=True)
+    spouse_id_number = serializers.CharField(allow_blank=True)
 
 
 class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
@@ -187,7 +200,10 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class LeadSerializer(fields.ModelSerializer):
+# A lead, its mobile masked (microloan/pii.py).
+class LeadSerializer(MaskedFieldsMixin, fields.ModelSerializer):
+    pii_fields = ("mobile",)
+
     class Meta:
         model = Lead
         fields = [

@@ -21,6 +21,7 @@ from .borrowers import (
     admission_check,
     borrower_clean,
     borrower_create,
+    borrower_reveal,
     borrower_update,
 )
 from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload, document_upload_open
@@ -39,6 +40,7 @@ __all__ = [
     "application_withdraw",
     "borrower_clean",
     "borrower_create",
+    "borrower_reveal",
     "borrower_update",
     "check_owner",
     "document_checklist",

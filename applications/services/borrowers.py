@@ -12,6 +12,8 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput
 from microloan.permissions import require
+from microloan.pii import FIELDS as PERSONAL_FIELDS
+from microloan.pii import REVEAL_ACTION, clear_values, mask
 
 from ..models import Borrower, Product
 from ..residentid import ResidentIdError, age_on, parse_resident_id
@@ -113,7 +115,7 @@ def borrower_create(*, actor, id_number: str, branch=None, **fields) -> Borrower
         entity="borrower",
         entity_id=borrower.pk,
         action="create",
-        data={"id_number": f"{rid.number[:6]}…{rid.number[-4:]}"},
+        data={"id_number": mask("id_number", rid.number)},
     )
     return borrower
 
@@ -135,8 +137,27 @@ def borrower_update(*, actor, borrower: Borrower, **fields) -> Borrower:
     if not changed:
         return borrower
     borrower.save(update_fields=[*changed, "updated_at"])
+    # The audit trail keeps references, not clear personal values: those changes masked.
+    for name in set(changed) & set(PERSONAL_FIELDS):
+        changed[name] = [mask(name, v) for v in changed[name]]
     audit_record(actor=actor, entity="borrower", entity_id=borrower.pk, action="update", data=changed)
     return borrower
+
+
+def borrower_reveal(*, actor, borrower: Borrower) -> dict[str, str]:
+    """The borrower's personal fields in clear, for the roles of ``borrower.reveal``, each
+    reveal audited: who saw whose data (the borrower's id), when, and which fields — never the
+    values. The borrower page's Reveal button and the API's reveal call this."""
+    require(actor, REVEAL_ACTION)
+    values = clear_values(borrower)
+    audit_record(
+        actor=actor,
+        entity="borrower",
+        entity_id=borrower.pk,
+        action="reveal",
+        data={"fields": [f for f in PERSONAL_FIELDS if values[f]]},
+    )
+    return values
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,18 @@ class SmsBackend:
 
 
 class ConsoleSmsBackend(SmsBackend):
-    """Prints each message to standard output (development and demos)."""
+    """Prints each message to standard output (development and demos). With
+    ``SMS_CONSOLE_CLEAR`` off (the production settings' default) the line holds the mobile
+    masked and the body's length only: a log line carries no personal data."""
 
     def send(self, to: str, text: str) -> None:
-        sys.stdout.write(f"[SMS to {to}] {text}\n")
+        if getattr(settings, "SMS_CONSOLE_CLEAR", True):
+            line = f"[SMS to {to}] {text}"
+        else:
+            from microloan.pii import mask_mobile
+
+            line = f"[SMS to {mask_mobile(to)}] ({len(text)} characters)"
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
 

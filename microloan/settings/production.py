@@ -32,6 +32,9 @@ REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRend
 if not env.bool("API_DOCS_PUBLIC", default=False):
     SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# The console SMS backend prints the mobile masked and no body (PIPL: no personal data on
+# stdout, which the container's log collector keeps); set it to see them on a test system.
+SMS_CONSOLE_CLEAR = env.bool("SMS_CONSOLE_CLEAR", default=False)
 # Keep each worker's database connection between requests: opening one costs PostgreSQL a
 # backend process and cold catalog caches, several times a small API request's own queries
 # (bench/API_RESULTS.md). Not in local settings: runserver's thread per request defeats it.

@@ -20,3 +20,11 @@ def can_filter(user, action: str) -> bool:
     from microloan.permissions import can
 
     return can(user, action)
+
+
+@register.filter(name="masked")
+def masked_filter(value, field: str) -> str:
+    """``{{ b.mobile|masked:"mobile" }}``: a personal field as every page shows it (microloan/pii.py)."""
+    from microloan.pii import mask
+
+    return mask(field, value)

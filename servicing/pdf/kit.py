@@ -70,13 +70,11 @@ def check_language(language: str) -> None:
 
 
 def mask_id(value: str) -> str:
-    """An ID number with all but the first 4 and last 4 characters starred (short ones: all but
-    the last 4): a receipt or a statement travels by e-mail and app."""
-    if len(value) > 8:
-        return value[:4] + "*" * (len(value) - 8) + value[-4:]
-    if len(value) > 4:
-        return "*" * (len(value) - 4) + value[-4:]
-    return value
+    """An ID number masked as everywhere (microloan/pii.py: the first 6 and last 4 kept): a
+    receipt or a statement travels by e-mail and app."""
+    from microloan.pii import mask_id_number
+
+    return mask_id_number(value)
 
 
 # --- the page -------------------------------------------------------------------------------

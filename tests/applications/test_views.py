@@ -229,14 +229,17 @@ def test_posting_the_convert_form_converts_the_lead(web, officer):
     lead = LeadFactory(officer=officer, name="王芳", mobile="13800138000")
     page = web.get(f"/leads/{lead.pk}/convert/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "Convert lead 王芳" in page.content.decode()
-    assert page.context["form"].initial == {"full_name": "王芳", "mobile": "13800138000"}
+    assert page.context["form"].initial == {"full_name": "王芳", "mobile": "138****8000"}  # masked (microloan/pii.py)
+    assert "13800138000" not in page.content.decode()
     assert (
         "转化营销线索：王芳" in web.get(f"/leads/{lead.pk}/convert/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     )
 
-    r = web.post(f"/leads/{lead.pk}/convert/", {**FORM, "full_name": "王芳", "mobile": "13800138000"})
+    # The masked mobile kept as the form showed it: the lead's own number.
+    r = web.post(f"/leads/{lead.pk}/convert/", {**FORM, "full_name": "王芳", "mobile": "138****8000"})
 
     borrower = Borrower.objects.get(id_number=FORM["id_number"])
+    assert borrower.mobile == "13800138000"
     assert r.status_code == 302 and r["Location"] == f"/borrowers/{borrower.pk}/"
     lead.refresh_from_db()
     assert (lead.status, lead.borrower, borrower.full_name) == (LeadStatus.CONVERTED, borrower, "王芳")

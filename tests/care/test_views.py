@@ -297,3 +297,20 @@ def test_pages_cost_the_same_whatever_the_length_of_their_lists(client, officer,
     )
     assert Complaint.objects.count() == 7 and CreditReview.objects.count() >= 7
     assert {url: measure(url) for url in small} == small
+
+
+def test_the_complaint_and_visit_pages_mask_the_borrowers_mobile_and_address(client, desk, officer, manager):
+    """PIPL (#11 point 4, microloan/pii.py): masked for every role, the officer's too."""
+    from microloan.pii import mask
+
+    b = desk["visit"].borrower
+    b.address = "北京市朝阳区建国路88号"
+    b.save(update_fields=["address"])
+    for user in (officer, manager):
+        client.force_login(user)
+        for url in (f"/care/complaints/{desk['complaint'].pk}/", f"/care/visits/{desk['visit'].pk}/"):
+            html = client.get(url).content.decode()
+            borrower = desk["complaint"].borrower if "complaints" in url else b
+            assert borrower.mobile not in html and mask("mobile", borrower.mobile) in html, url
+        visit = client.get(f"/care/visits/{desk['visit'].pk}/").content.decode()
+        assert "建国路" not in visit and "北京市朝阳区***" in visit

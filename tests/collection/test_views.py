@@ -106,3 +106,13 @@ def test_proposing_a_write_off_from_the_case_page(client, case, collectors, loan
     r = client.post(f"/collections/{case.pk}/", {"step": "write_off", "reason": "absconded"})
     assert r.status_code == 302
     assert WriteOff.objects.get(loan=loan).requested_by == collectors[0]
+
+
+def test_the_case_page_masks_the_borrowers_mobile(client, case, collectors):
+    """PIPL (#11 point 4, microloan/pii.py): the collector sees the mobile masked."""
+    from microloan.pii import mask
+
+    client.force_login(collectors[0])
+    html = client.get(f"/collections/{case.pk}/").content.decode()
+    mobile = case.loan.borrower.mobile
+    assert mobile and mobile not in html and mask("mobile", mobile) in html

@@ -283,3 +283,25 @@ def test_pages_render_in_both_languages(book, manager, web, language, expected, 
             "/reports/turnaround/?date_from=2026-10-01&date_to=2026-10-10", HTTP_ACCEPT_LANGUAGE=language
         ).content.decode()
         assert "审批时效" in html and "超过 48 小时时效" in html
+
+
+def test_no_report_page_or_csv_holds_a_borrowers_clear_personal_data(book, manager, web):
+    """PIPL (#11 point 4, microloan/pii.py): the reports show portfolios, not people — neither
+    a page nor any table's CSV carries a borrower's ID number, mobile or address in clear."""
+    from applications.models import Borrower
+
+    client = web(manager)
+    borrowers = list(Borrower.objects.all())
+    assert borrowers
+    values = {v for b in borrowers for v in (b.id_number, b.mobile, b.address) if v}
+    checked = 0
+    for url in REPORT_URLS[1:]:
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        assert not [v for v in values if v in html], url
+        for name in re.findall(r'id="csv-([\w-]+)"', html):
+            body = client.get(url, {"format": "csv", "table": name}).content.decode("utf-8-sig")
+            assert not [v for v in values if v in body], (url, name)
+            checked += 1
+    assert checked >= 5

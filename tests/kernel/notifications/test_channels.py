@@ -50,3 +50,26 @@ def test_the_sms_backend_is_the_console_by_default_and_the_package_path_still_na
     # the path a deployment may have set before the module became a package
     settings.SMS_BACKEND = "microloan.notifications.FileSmsBackend"
     assert type(sms_backend()) is FileSmsBackend
+
+
+def test_the_console_backend_keeps_personal_data_off_stdout_unless_allowed(settings, capsys):
+    settings.SMS_CONSOLE_CLEAR = False  # the production settings' default
+    ConsoleSmsBackend().send("13812345678", "您的验证码是 1234")
+    out = capsys.readouterr().out
+    assert out == "[SMS to 138****5678] (11 characters)\n"
+    settings.SMS_CONSOLE_CLEAR = True  # local and test settings: the demo reads its messages
+    ConsoleSmsBackend().send("13812345678", "您的验证码是 1234")
+    assert capsys.readouterr().out == "[SMS to 13812345678] 您的验证码是 1234\n"
+
+
+def test_the_production_settings_mask_the_console_sms():
+    import os
+    import subprocess
+    import sys
+
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SMS_CONSOLE_CLEAR)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "microloan.settings.production", "SECRET_KEY": "k" * 60}
+    env.pop("SMS_CONSOLE_CLEAR", None)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "False"

@@ -35,9 +35,9 @@ def test_unknown_language_is_refused(language: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "masked"),
-    [("11010519491231002X", "1101**********002X"), ("123456", "**3456"), ("1234", "1234"), ("", "")],
+    [("11010519491231002X", "110105********002X"), ("123456", "****56"), ("1234", "**34"), ("", "")],
 )
-def test_mask_id_keeps_the_first_and_last_four(value: str, masked: str) -> None:
+def test_mask_id_keeps_the_first_six_and_last_four(value: str, masked: str) -> None:
     assert mask_id(value) == masked
 
 

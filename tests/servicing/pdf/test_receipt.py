@@ -63,7 +63,7 @@ def test_receipt_text_has_parties_amount_and_allocations(language: str) -> None:
     assert data.reference in text
     assert data.channel in text
     assert "1,234.50" in text
-    assert "1101**********002X" in text  # the ID number masked
+    assert "110105********002X" in text  # the ID number masked
     assert BORROWER_ID not in text
     for row in ALLOCATIONS:
         # One table row each: number, due date, penalty, fees, interest, principal, total.
