@@ -117,7 +117,7 @@ class DateFormField(forms.DateField):
         return result
 
 
-_FORM_FIELDS = {
+_FORM_FIELDS: dict[type, type] = {
     models.DecimalField: DecimalFormField,
     models.DateField: DateFormField,
     **{column: IntegerFormField for column in INTEGER_COLUMNS},

@@ -119,7 +119,7 @@ def id_number_lookup(user, q: str, field: str = "id_number") -> Q:
 # unless it is the current value's own mask (a client echoing what it was given), which is
 # ignored. (A comment, not a docstring: the schema would take it as every serializer's
 # description.)
-class MaskedFieldsMixin:
+class MaskedFieldsMixin(serializers.Serializer):
     pii_fields: tuple[str, ...] = FIELDS
 
     def to_representation(self, instance):
