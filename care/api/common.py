@@ -1,11 +1,8 @@
-"""What the customer-service API modules share: choice fields documented as patterns (see
-care/api/__init__.py), the permissions, picking the objects the caller may see, reading a
-request body, the history, and the viewset base the staff's and the borrower's views build on."""
-
-import re
+"""What the customer-service API modules share: the borrower behind a login, picking the
+objects the caller may see, the history, and the viewset base the staff's and the borrower's
+views build on. (Choice fields, reading a body and the query parameters: microloan/api.py.)"""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -15,39 +12,11 @@ from microloan.business_date import business_date
 from microloan.errors import InvalidInput, NotAllowed
 
 
-def code_field(choices, **kwargs) -> serializers.ChoiceField:
-    """A choice input documented as a string of the listed codes (see the module note)."""
-    values = [str(v) for v, _label in choices]
-    schema = {
-        "type": "string",
-        "pattern": "^(" + "|".join(re.escape(v) for v in values) + ")$",
-        "description": "One of: " + ", ".join(values),
-    }
-    field_class = extend_schema_field(schema)(type("CodeField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
-
-
-def code_out(choices) -> serializers.CharField:
-    return serializers.CharField(read_only=True, help_text="One of: " + ", ".join(str(v) for v, _l in choices))
-
-
 def my_borrower(user) -> Borrower:
     borrower = Borrower.objects.select_related("branch").filter(user=user).first()
     if borrower is None:
         raise NotAllowed(_("Your login is not linked to a borrower profile."))
     return borrower
-
-
-def id_param(params, name: str, message: str) -> int | None:
-    """A query parameter that names an object by its id: None when absent, else the id, or a
-    400 naming the parameter. ASCII digits only: ``str.isdigit`` also accepts "²" and other
-    digits that ``int`` refuses, or reads as a number nobody typed."""
-    value = params.get(name)
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit()) or int(value) > 2**63 - 1:
-        raise InvalidInput({name: [message]})
-    return int(value)
 
 
 def pick(qs, pk, field: str, message: str):
@@ -67,13 +36,6 @@ class HistoryOut(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()
-
-
-def read(serializer_class, request) -> dict:
-    """The request body validated by ``serializer_class`` (a 400 naming the fields otherwise)."""
-    s = serializer_class(data=request.data)
-    s.is_valid(raise_exception=True)
-    return dict(s.validated_data)
 
 
 def exact_filters(qs, params, names):

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 
 from applications.selectors import borrower_list
 from microloan import fields
+from microloan.api import code_field, code_out, id_param, read
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.models import User
@@ -17,16 +18,7 @@ from servicing.selectors import loan_list
 from .. import selectors, services
 from ..models import OPEN_COMPLAINT_STATUSES, Complaint, ComplaintCategory, ComplaintChannel, ComplaintStatus
 from ..workflow import COMPLAINT_WORKFLOW
-from .common import (
-    CareViewSet,
-    HistoryOut,
-    code_field,
-    code_out,
-    id_param,
-    my_borrower,
-    pick,
-    read,
-)
+from .common import CareViewSet, HistoryOut, my_borrower, pick
 
 
 class ComplaintSlaOut(serializers.Serializer):

@@ -8,11 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from microloan import fields
+from microloan.api import read
 from microloan.errors import InvalidInput
 
 from .. import selectors, services
 from ..models import Feedback
-from .common import CareListViewSet, my_borrower, pick, read
+from .common import CareListViewSet, my_borrower, pick
 
 
 class FeedbackOut(fields.ModelSerializer):

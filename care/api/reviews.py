@@ -6,11 +6,12 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from microloan import fields
+from microloan.api import code_field, code_out, id_param, read
 from microloan.business_date import business_date
 
 from .. import selectors, services
 from ..models import CreditReview, ReviewRecommendation, ReviewStatus, ReviewTrigger
-from .common import CareViewSet, code_field, code_out, id_param, read
+from .common import CareViewSet
 
 
 class CreditReviewOut(fields.ModelSerializer):

@@ -7,13 +7,14 @@ from rest_framework.decorators import action
 
 from applications.selectors import borrower_list
 from microloan import fields
+from microloan.api import code_field, code_out, read
 from microloan.business_date import business_date
 from microloan.models import User
 from servicing.selectors import loan_list
 
 from .. import selectors, services
 from ..models import FollowUpVisit, VisitKind, VisitMethod, VisitStatus
-from .common import CareViewSet, code_field, code_out, pick, read
+from .common import CareViewSet, pick
 
 
 class VisitOut(fields.ModelSerializer):
