@@ -73,6 +73,18 @@ class ContactChannel(models.TextChoices):
     LETTER = "letter", _("Letter")
 
 
+# Whom a contact reached (the conduct rules refuse a third party) and what came of it: the
+# contact form's and the API's choices, the attempt's columns.
+CONTACT_PARTIES = [("borrower", _("Borrower")), ("guarantor", _("Guarantor")), ("third_party", _("Third party"))]
+CONTACT_OUTCOMES = [
+    ("promise", _("Promised to pay")),
+    ("no_answer", _("No answer")),
+    ("refused", _("Refused to pay")),
+    ("wrong_number", _("Wrong number")),
+    ("paid", _("Says paid")),
+]
+
+
 class ContactAttempt(models.Model):
     """Every attempt is logged, including the ones the conduct rules refused (with why)."""
 
@@ -85,7 +97,7 @@ class ContactAttempt(models.Model):
         _("contacted party"),
         max_length=20,
         default="borrower",
-        choices=[("borrower", _("Borrower")), ("guarantor", _("Guarantor")), ("third_party", _("Third party"))],
+        choices=CONTACT_PARTIES,
     )
     party_name = models.CharField(max_length=100, blank=True, default="")
     connected = models.BooleanField(default=False)

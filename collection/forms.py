@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from microloan import fields
 
-from .case_models import ContactChannel
+from .case_models import CONTACT_OUTCOMES, CONTACT_PARTIES, ContactChannel
 from .services.sandbox import MAX_DAYS
 
 
@@ -14,25 +14,14 @@ class ContactForm(forms.Form):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=ContactChannel.choices)
     party = forms.ChoiceField(
         label=gettext_lazy("Contacted party"),
-        choices=[
-            ("borrower", gettext_lazy("Borrower")),
-            ("guarantor", gettext_lazy("Guarantor")),
-            ("third_party", gettext_lazy("Third party")),
-        ],
+        choices=CONTACT_PARTIES,
     )
     party_name = forms.CharField(label=gettext_lazy("Name (guarantor)"), required=False, max_length=100)
     connected = forms.BooleanField(label=gettext_lazy("Connected"), required=False)
     outcome = forms.ChoiceField(
         label=gettext_lazy("Outcome"),
         required=False,
-        choices=[
-            ("", "—"),
-            ("promise", gettext_lazy("Promised to pay")),
-            ("no_answer", gettext_lazy("No answer")),
-            ("refused", gettext_lazy("Refused to pay")),
-            ("wrong_number", gettext_lazy("Wrong number")),
-            ("paid", gettext_lazy("Says paid")),
-        ],
+        choices=[("", "—"), *CONTACT_OUTCOMES],
     )
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -1,12 +1,12 @@
 """Collection's reads: the collector's worklist, the promises to follow up, a case page's
-facts and the moves its viewer may make."""
+facts and the moves its viewer may make, the write-offs to decide."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from care.models import Complaint
 from microloan.scoping import branch_q
 
-from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay
+from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay, WriteOff
 from .workflow import WRITE_OFF_WORKFLOW
 
 # Worst first: the worklist's order and its bucket filter.
@@ -18,11 +18,14 @@ def cases_visible(*, user) -> QuerySet[CollectionCase]:
     return CollectionCase.objects.filter(branch_q(user)).select_related("loan__borrower", "assigned_to")
 
 
-def worklist(*, user, bucket: str = "") -> QuerySet[CollectionCase]:
-    """Open cases: the user's own first, then the worst bucket, the most days past due."""
+def worklist(
+    *, user, bucket: str = "", status: str = CaseStatus.OPEN, assigned_to: int | None = None
+) -> QuerySet[CollectionCase]:
+    """The cases in ``status`` (open: the collector's worklist), optionally of one bucket and
+    one collector: the user's own first, then the worst bucket, the most days past due."""
     qs = (
         cases_visible(user=user)
-        .filter(status=CaseStatus.OPEN)
+        .filter(status=status)
         .annotate(
             mine=Case(When(assigned_to=user, then=Value(0)), default=Value(1), output_field=IntegerField()),
             bucket_rank=Case(
@@ -33,7 +36,23 @@ def worklist(*, user, bucket: str = "") -> QuerySet[CollectionCase]:
         )
         .order_by("mine", "bucket_rank", "-loan__days_past_due", "id")
     )
+    if assigned_to is not None:
+        qs = qs.filter(assigned_to_id=assigned_to)
     return qs.filter(loan__bucket=bucket) if bucket else qs
+
+
+def write_offs_visible(*, user) -> QuerySet[WriteOff]:
+    """The write-offs of the loans of the user's branch and its children, newest first."""
+    return WriteOff.objects.filter(branch_q(user, "loan__branch")).select_related("requested_by", "decided_by")
+
+
+def write_off_actions(*, write_offs, user) -> list[WriteOff]:
+    """Each of ``write_offs`` with ``actions``: the moves ``user`` may make on it now (role,
+    status and four eyes), read with one audit query for them all."""
+    moves = WRITE_OFF_WORKFLOW.available_many(objs=write_offs, actor=user)
+    for w in write_offs:
+        w.actions = moves[w.pk]
+    return list(write_offs)
 
 
 def promises_due(*, user, on) -> QuerySet[PromiseToPay]:
@@ -53,9 +72,9 @@ def case_page(*, case: CollectionCase, user) -> dict:
     """What the case page shows: the ladder's steps, contacts, promises, write-offs (each with
     the moves ``user`` may make on it) and the borrower's complaints, collection-conduct ones
     first, so whoever works the case knows of a dispute about it."""
-    write_offs = list(case.loan.write_offs.select_related("requested_by", "decided_by"))
-    for w in write_offs:
-        w.actions = WRITE_OFF_WORKFLOW.available(obj=w, actor=user)
+    write_offs = write_off_actions(
+        write_offs=list(case.loan.write_offs.select_related("requested_by", "decided_by")), user=user
+    )
     return {
         "steps": list(case.steps.all()),
         "contacts": list(case.contacts.select_related("actor")[:100]),

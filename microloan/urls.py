@@ -11,6 +11,7 @@ from applications import api as intake_api
 from applications import document_views as intake_documents
 from applications import views as intake_views
 from care import api as care_api
+from collection.api import cases as collection_api
 from servicing import api as servicing_api
 from underwriting import api as underwriting_api
 
@@ -43,6 +44,8 @@ router.register("credit-reviews", care_api.CreditReviewViewSet, basename="credit
 router.register("feedback", care_api.FeedbackViewSet, basename="feedback")
 router.register("me/complaints", care_api.MyComplaintViewSet, basename="my-complaint")
 router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback")
+router.register("collection/cases", collection_api.CollectionCaseViewSet, basename="collection-case")
+router.register("collection/write-offs", collection_api.WriteOffViewSet, basename="write-off")
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
