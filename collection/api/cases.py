@@ -16,7 +16,9 @@ from servicing.models import Bucket
 
 from .. import selectors
 from ..case_models import CaseStatus, CollectionCase, WriteOff, WriteOffStatus
-from ..services import contacts, promises, writeoffs
+from ..services.contacts import contact_log
+from ..services.promises import promise_create
+from ..services.writeoffs import writeoff_approve, writeoff_reject, writeoff_request
 from .serializers import (
     CaseDetailOut,
     CaseOut,
@@ -103,7 +105,7 @@ class CollectionCaseViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"])
     @idempotent
     def contacts(self, request, pk=None):
-        attempt = contacts.contact_log(actor=request.user, case=self.get_object(), **read(ContactIn, request))
+        attempt = contact_log(actor=request.user, case=self.get_object(), **read(ContactIn, request))
         body = ContactOut(attempt).data
         if attempt.refused:
             return Response({"detail": attempt.refusal_reason, "contact": body}, status=status.HTTP_403_FORBIDDEN)
@@ -118,7 +120,7 @@ class CollectionCaseViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"])
     @idempotent
     def promises(self, request, pk=None):
-        promise = promises.promise_create(actor=request.user, case=self.get_object(), **read(PromiseIn, request))
+        promise = promise_create(actor=request.user, case=self.get_object(), **read(PromiseIn, request))
         return Response(PromiseOut(promise).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -131,7 +133,7 @@ class CollectionCaseViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrie
     @idempotent
     def write_offs(self, request, pk=None):
         case = self.get_object()
-        w = writeoffs.writeoff_request(actor=request.user, loan=case.loan, **read(WriteOffRequestIn, request))
+        w = writeoff_request(actor=request.user, loan=case.loan, **read(WriteOffRequestIn, request))
         return Response(write_off_body(w, request.user), status=status.HTTP_201_CREATED)
 
 
@@ -182,9 +184,7 @@ class WriteOffViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMode
     @action(detail=True, methods=["post"])
     @idempotent
     def approve(self, request, pk=None):
-        w = writeoffs.writeoff_approve(
-            actor=request.user, write_off=self.get_object(), **read(WriteOffApproveIn, request)
-        )
+        w = writeoff_approve(actor=request.user, write_off=self.get_object(), **read(WriteOffApproveIn, request))
         return Response(write_off_body(w, request.user))
 
     @extend_schema(
@@ -197,5 +197,5 @@ class WriteOffViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveMode
     @idempotent
     def reject(self, request, pk=None):
         reason = read(WriteOffRejectIn, request)["reason"]
-        w = writeoffs.writeoff_reject(actor=request.user, write_off=self.get_object(), comment=reason)
+        w = writeoff_reject(actor=request.user, write_off=self.get_object(), comment=reason)
         return Response(write_off_body(w, request.user))

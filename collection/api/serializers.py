@@ -27,9 +27,6 @@ from ..case_models import (
     WriteOffStatus,
 )
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
-
 # --- out ------------------------------------------------------------------------------------
 
 
@@ -223,7 +220,7 @@ class ContactIn(serializers.Serializer):
 
 
 class PromiseIn(serializers.Serializer):
-    amount = fields.DecimalField(**MONEY)
+    amount = fields.DecimalField(max_digits=18, decimal_places=2)
     promised_on = fields.DateField(help_text="The business date or later.")
 
 
