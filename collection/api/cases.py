@@ -93,8 +93,8 @@ class CollectionCaseViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrie
 
     def retrieve(self, request, pk=None):
         case = self.get_object()
-        page = selectors.case_page(case=case, user=request.user)
-        return Response(CaseDetailOut(case, context={**self.get_serializer_context(), "page": page}).data)
+        case.page = selectors.case_page(case=case, user=request.user)
+        return Response(CaseDetailOut(case, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Log a contact (refused with the reason, and logged, when the conduct rules forbid it)",

@@ -1,9 +1,8 @@
-"""The collection API's shapes: what a case, its loan, borrower, contacts, promises and
-write-offs look like on the wire, and what each POST takes. Choices are documented as code
+"""The collection API's shapes: what a case, its borrower, contacts, promises and write-offs
+look like on the wire (its loan as the loans API shows it), and what each POST takes. Choices are documented as code
 strings (``code_field``/``code_out``), so no enum collides with another app's ``status`` or
 ``channel``; the borrower's personal fields are masked (microloan/pii.py)."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications.models import Borrower
@@ -11,7 +10,7 @@ from care.models import Complaint, ComplaintCategory, ComplaintStatus
 from microloan import fields
 from microloan.api import code_field, code_out
 from microloan.pii import MaskedFieldsMixin
-from servicing.models import Bucket, Classification, Loan, LoanStatus
+from servicing.api import LoanSerializer
 
 from ..case_models import (
     CONTACT_OUTCOMES,
@@ -37,33 +36,11 @@ class CaseBorrowerOut(MaskedFieldsMixin, fields.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseLoanOut(fields.ModelSerializer):
-    status = code_out(LoanStatus.choices)
-    bucket = code_out(Bucket.choices)
-    classification = code_out(Classification.choices)
-
-    class Meta:
-        model = Loan
-        fields = [
-            "id",
-            "status",
-            "principal",
-            "outstanding_principal",
-            "days_past_due",
-            "overdue_amount",
-            "penalty_outstanding",
-            "bucket",
-            "classification",
-            "business_date",
-        ]
-        read_only_fields = fields
-
-
 class CaseOut(fields.ModelSerializer):
     status = code_out(CaseStatus.choices)
     outcome = serializers.CharField(read_only=True, help_text="cured, repaid or written_off once closed.")
     assigned_to_name = serializers.CharField(source="assigned_to.username", default=None, read_only=True)
-    loan = CaseLoanOut(read_only=True)
+    loan = LoanSerializer(read_only=True, help_text="The loan as GET /loans/{id}/ shows it.")
     borrower = CaseBorrowerOut(source="loan.borrower", read_only=True)
 
     class Meta:
@@ -167,37 +144,21 @@ class CaseComplaintOut(fields.ModelSerializer):
 
 
 class CaseDetailOut(CaseOut):
-    steps = serializers.SerializerMethodField()
-    contacts = serializers.SerializerMethodField()
-    promises = serializers.SerializerMethodField()
-    write_offs = serializers.SerializerMethodField()
-    complaints = serializers.SerializerMethodField()
+    # The lists are the case page's (``selectors.case_page``, set on the case as ``page``).
+    steps = CaseStepOut(source="page.steps", many=True, read_only=True)
+    contacts = ContactOut(source="page.contacts", many=True, read_only=True)
+    promises = PromiseOut(source="page.promises", many=True, read_only=True)
+    write_offs = WriteOffOut(source="page.write_offs", many=True, read_only=True)
+    complaints = CaseComplaintOut(
+        source="page.complaints",
+        many=True,
+        read_only=True,
+        help_text="The borrower's complaints, collection-conduct ones first: a dispute about the case.",
+    )
 
     class Meta(CaseOut.Meta):
         fields = [*CaseOut.Meta.fields, "steps", "contacts", "promises", "write_offs", "complaints"]
         read_only_fields = fields
-
-    # The lists come from the case page's selector (``context["page"]``), as the page shows them.
-    @extend_schema_field(CaseStepOut(many=True))
-    def get_steps(self, obj) -> list[dict]:
-        return CaseStepOut(self.context["page"]["steps"], many=True).data
-
-    @extend_schema_field(ContactOut(many=True))
-    def get_contacts(self, obj) -> list[dict]:
-        return ContactOut(self.context["page"]["contacts"], many=True).data
-
-    @extend_schema_field(PromiseOut(many=True))
-    def get_promises(self, obj) -> list[dict]:
-        return PromiseOut(self.context["page"]["promises"], many=True).data
-
-    @extend_schema_field(WriteOffOut(many=True))
-    def get_write_offs(self, obj) -> list[dict]:
-        return WriteOffOut(self.context["page"]["write_offs"], many=True).data
-
-    @extend_schema_field(CaseComplaintOut(many=True))
-    def get_complaints(self, obj) -> list[dict]:
-        """The borrower's complaints, collection-conduct ones first: a dispute about the case."""
-        return CaseComplaintOut(self.context["page"]["complaints"], many=True).data
 
 
 class ContactRefusedOut(serializers.Serializer):
