@@ -30,13 +30,18 @@ class ComplaintSlaOut(serializers.Serializer):
     )
 
 
-class ComplaintOut(fields.ModelSerializer):
+class ComplaintCodesOut(serializers.Serializer):
+    # What the staff's and the borrower's complaint share: the reference and the codes with
+    # their words. (A comment, not a docstring: the schema would show it on both.)
     reference = serializers.CharField(read_only=True)
     status = code_out(ComplaintStatus.choices)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     channel = code_out(ComplaintChannel.choices)
     category = code_out(ComplaintCategory.choices)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
+
+
+class ComplaintOut(ComplaintCodesOut, fields.ModelSerializer):
     borrower_name = serializers.CharField(source="borrower.full_name", read_only=True)
     handler_name = serializers.CharField(source="handler.username", default=None, read_only=True)
     sla = serializers.SerializerMethodField()
@@ -249,13 +254,7 @@ class ComplaintViewSet(CareViewSet):
         return self.answer(complaint.pk)
 
 
-class MyComplaintOut(fields.ModelSerializer):
-    reference = serializers.CharField(read_only=True)
-    status = code_out(ComplaintStatus.choices)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    channel = code_out(ComplaintChannel.choices)
-    category = code_out(ComplaintCategory.choices)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+class MyComplaintOut(ComplaintCodesOut, fields.ModelSerializer):
     can_rate = serializers.SerializerMethodField()
 
     class Meta:

@@ -12,6 +12,7 @@ from microloan.api import FieldsBuiltOnce, ScopedQueryset
 from .. import selectors
 from ..models import Loan
 from .documents import LoanDocumentsMixin
+from .quotes import InstallmentOut
 from .repayments import LoanRepaymentsMixin
 from .restructurings import LoanRestructuringMixin
 
@@ -55,13 +56,8 @@ class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
         return data
 
 
-class ScheduleRowOut(serializers.Serializer):
-    number = fields.IntegerField()
-    due_date = fields.DateField()
-    principal = serializers.CharField()
-    interest = serializers.CharField()
-    total = serializers.CharField()
-    balance_after = serializers.CharField()
+class ScheduleRowOut(InstallmentOut):
+    # A quote's instalment (API.md: "each as in the quote") plus the paid parts and the status.
     fee = serializers.CharField()
     penalty = serializers.CharField()
     paid_principal = serializers.CharField()
