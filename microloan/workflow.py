@@ -159,14 +159,26 @@ class Workflow:
         extra_update_fields: Iterable[str] = (),
     ) -> str:
         t = self.check(obj=obj, action=action, actor=actor, reason=reason)
+        return self._move(
+            obj=obj,
+            t=t,
+            actor=actor,
+            reason=reason,
+            data=data,
+            update_fields=[self.status_field, *extra_update_fields],
+        )
+
+    def _move(self, *, obj, t: Transition, actor, reason: str, data: dict | None, update_fields) -> str:
+        """The checked move ``t``: the status set and saved (``update_fields`` None: the first
+        save), and its audit row from the status it had."""
         current = getattr(obj, self.status_field)
         setattr(obj, self.status_field, t.target)
-        obj.save(update_fields=[self.status_field, *extra_update_fields])
+        obj.save(update_fields=update_fields)
         audit_record(
             actor=actor,
             entity=self.entity,
             entity_id=obj.pk,
-            action=action,
+            action=t.action,
             from_state=current,
             to_state=t.target,
             reason=reason,
@@ -227,16 +239,4 @@ class Workflow:
         and the audit row (from NEW to the target) in the caller's transaction."""
         setattr(obj, self.status_field, NEW)
         t = self.check(obj=obj, action=action, actor=actor, reason=reason)
-        setattr(obj, self.status_field, t.target)
-        obj.save()
-        audit_record(
-            actor=actor,
-            entity=self.entity,
-            entity_id=obj.pk,
-            action=action,
-            from_state=NEW,
-            to_state=t.target,
-            reason=reason,
-            data=data,
-        )
-        return t.target
+        return self._move(obj=obj, t=t, actor=actor, reason=reason, data=data, update_fields=None)
