@@ -37,7 +37,6 @@ from .kit import (
     Party,
     check_language,
     content_width,
-    render_document,
 )
 
 # The APR figure: larger than every other rate on the page (they are all body size).
@@ -428,11 +427,4 @@ def render_contract_pdf(data: ContractData, *, language: str) -> bytes:
     with translation.override(language):
         builder = _ContractBuilder(data, language, content_width())
         title = pgettext("contract", "Loan Contract")
-        return render_document(
-            builder.build(),
-            builder.footer(builder.number_line()),
-            language=language,
-            title=f"{title} {data.contract_number}",
-            author=data.lender.name,
-            subject=title,
-        )
+        return builder.render(title=title, number=data.contract_number, author=data.lender.name)

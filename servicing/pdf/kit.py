@@ -303,6 +303,29 @@ class DocumentBuilder:
         box.setStyle(self.table_style(_FIGURE_BOX_STYLE))
         return KeepTogether([box, Spacer(1, space_after)])
 
+    # The document: each builds its story and names its number; rendering is the same for all.
+
+    def number_line(self) -> str:
+        """The document's number, as its title and its footer show it."""
+        raise NotImplementedError
+
+    def build(self) -> list[Flowable]:
+        """The story: every flowable of the document, in order."""
+        raise NotImplementedError
+
+    def render(self, *, title: str, number: str, author: str, mark: str | None = None) -> bytes:
+        """The document as PDF bytes: the story and the footer (``mark``: see ``footer``), the
+        PDF's title "<title> <number>", ``author`` (the lender) and ``title`` as its subject.
+        Called under the document's language (``translation.override``)."""
+        return render_document(
+            self.build(),
+            self.footer(self.number_line(), mark=mark),
+            language=self.language,
+            title=f"{title} {number}",
+            author=author,
+            subject=title,
+        )
+
     # The footer.
 
     def footer(self, left: str, *, mark: str | None = None) -> Footer:

@@ -37,7 +37,6 @@ from .kit import (
     check_language,
     content_width,
     mask_id,
-    render_document,
 )
 
 AMOUNT_SIZE: Final = 18
@@ -299,13 +298,10 @@ def render_receipt_pdf(data: ReceiptData, *, language: str) -> bytes:
     _check(data)
     with translation.override(language):
         builder = _ReceiptBuilder(data, language, content_width())
-        footer = builder.footer(builder.number_line(), mark=_reversed_mark() if data.reversed else None)
         title = pgettext("receipt", "Repayment Receipt")
-        return render_document(
-            builder.build(),
-            footer,
-            language=language,
-            title=f"{title} {data.receipt_number}",
+        return builder.render(
+            title=title,
+            number=data.receipt_number,
             author=data.lender.name,
-            subject=title,
+            mark=_reversed_mark() if data.reversed else None,
         )

@@ -26,7 +26,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from microloan.lending.money import ZERO
 
 from .formats import format_apr, format_money, format_percent
-from .kit import DocumentBuilder, Party, check_language, content_width, mask_id, render_document
+from .kit import DocumentBuilder, Party, check_language, content_width, mask_id
 
 APR_SIZE: Final = 18
 OVERDUE_BACKGROUND: Final = colors.HexColor("#fde8e8")
@@ -305,11 +305,4 @@ def render_statement_pdf(data: StatementData, *, language: str) -> bytes:
     with translation.override(language):
         builder = _StatementBuilder(data, language, content_width())
         title = pgettext("statement", "Loan Statement")
-        return render_document(
-            builder.build(),
-            builder.footer(builder.number_line()),
-            language=language,
-            title=f"{title} {data.statement_number}",
-            author=data.lender.name,
-            subject=title,
-        )
+        return builder.render(title=title, number=data.statement_number, author=data.lender.name)
