@@ -12,6 +12,8 @@ from ..kernel.factories import UserFactory
 from ..underwriting.factories import submitted_app, to_pending
 
 BUSINESS_DATE = date(2026, 11, 20)
+# What the fixture application is approved for (the loan: 10,000.00 over 12 months at 12%).
+APPROVED_TERMS = dict(approved_amount=Decimal("10000.00"), approved_term=12, approved_rate=Decimal("0.1200"))
 
 
 @pytest.fixture
@@ -46,9 +48,7 @@ def approved_app(biz_date, officer, reviewer, approver, sv_product):
         reviewer=reviewer,
         approver=approver,
         on=biz_date,
-        approved_amount=Decimal("10000.00"),
-        approved_term=12,
-        approved_rate=Decimal("0.1200"),
+        **APPROVED_TERMS,
     )
 
 

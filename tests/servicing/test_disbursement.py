@@ -20,6 +20,19 @@ from .conftest import BUSINESS_DATE
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 
 
+def approved_schedule():
+    """The schedule of the fixture application's approved terms (tests/servicing/conftest.py)."""
+    return build_schedule(
+        principal=Decimal("10000.00"),
+        annual_rate=Decimal("0.12"),
+        term=12,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=BUSINESS_DATE,
+        fee=Decimal("100.00"),
+    )
+
+
 def post(user, app, action, body=None, **headers):
     return client_for(user).post(f"/api/v1/applications/{app.pk}/{action}/", body or {}, format="json", **headers)
 
@@ -106,15 +119,7 @@ def test_contract_pdf_in_both_languages_has_parties_apr_and_every_instalment(off
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     content = b"".join(pdf.streaming_content)
     text = pdf_text(content)
-    schedule = build_schedule(
-        principal=Decimal("10000.00"),
-        annual_rate=Decimal("0.12"),
-        term=12,
-        frequency="monthly",
-        method="annuity",
-        disbursement_date=BUSINESS_DATE,
-        fee=Decimal("100.00"),
-    )
+    schedule = approved_schedule()
     assert title in text and approved_app.borrower.full_name in text and approved_app.borrower.id_number in text
     assert f"{schedule.apr * 100:.2f}%" in text
     for i in schedule.installments:
@@ -161,15 +166,7 @@ def test_disbursement_creates_the_loan_schedule_and_journal(officer, supervisor,
         Decimal("9900.00"),
     )
     assert loan.penalty_rate == Decimal("0.18")  # contract rate × 1.5 by default
-    expected = build_schedule(
-        principal=Decimal("10000.00"),
-        annual_rate=Decimal("0.12"),
-        term=12,
-        frequency="monthly",
-        method="annuity",
-        disbursement_date=BUSINESS_DATE,
-        fee=Decimal("100.00"),
-    )
+    expected = approved_schedule()
     rows = list(Installment.objects.filter(loan=loan).order_by("number"))
     assert [(i.due_date, i.principal_due, i.interest_due) for i in rows] == [
         (e.due_date, e.principal, e.interest) for e in expected.installments

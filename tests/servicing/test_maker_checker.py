@@ -21,7 +21,7 @@ from ..applications.factories import ApplicationFactory, DocumentFactory
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
 from ..underwriting.factories import submitted_app, to_pending
-from .conftest import BUSINESS_DATE
+from .conftest import APPROVED_TERMS, BUSINESS_DATE
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +56,7 @@ def conditional_app(biz_date, officer, reviewer, approver, sv_product):
         reviewer=reviewer,
         approver=approver,
         on=biz_date,
-        approved_amount=Decimal("10000.00"),
-        approved_term=12,
-        approved_rate=Decimal("0.1200"),
+        **APPROVED_TERMS,
         conditions=CONDITIONS,
     )
     assert app.status == "contracted"
