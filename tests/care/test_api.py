@@ -19,22 +19,11 @@ from servicing.models import Loan
 from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
-from .factories import move
+from .conftest import FRIDAY
+from .factories import file_complaint, move
 
-pytestmark = pytest.mark.django_db
-
-FRIDAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def today(db):
-    business_date_set(value=FRIDAY)
-    return FRIDAY
-
-
-def file(actor, borrower, **kw):
-    data = {"category": "fees", "description": "Charged twice.", "channel": "phone", **kw}
-    return services.complaint_file(actor=actor, borrower=borrower, **data)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]  # every test on FRIDAY
+file = file_complaint
 
 
 def resolved(officer, borrower) -> Complaint:

@@ -16,22 +16,16 @@ from microloan.models import Role
 
 from ..applications.factories import BorrowerFactory
 from ..kernel.factories import UserFactory
-from .factories import move
+from .conftest import FRIDAY
+from .factories import file_complaint, move
 
-pytestmark = pytest.mark.django_db
-
-FRIDAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def today(db):
-    business_date_set(value=FRIDAY)
-    return FRIDAY
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]  # every test on FRIDAY
 
 
 def file(actor, borrower, **kw):
-    data = {"category": "collection_conduct", "description": "Called at night.", "channel": "phone", **kw}
-    return services.complaint_file(actor=actor, borrower=borrower, **data)
+    return file_complaint(
+        actor, borrower, **{"category": "collection_conduct", "description": "Called at night.", **kw}
+    )
 
 
 @pytest.fixture
