@@ -22,6 +22,7 @@ from care.models import (
     VisitKind,
     VisitStatus,
 )
+from microloan.business_date import business_date_set
 
 from ..applications.factories import BorrowerFactory
 
@@ -105,3 +106,16 @@ def move(*, actor, complaint, action: str, reason: str = "", resolution: str = "
     if action == "resolve":
         return service(actor=actor, complaint=complaint, resolution=resolution)
     return service(actor=actor, complaint=complaint, reason=reason)
+
+
+def reopened_after_a_late_resolution(*, officer, manager, borrower, **kw) -> Complaint:
+    """A letter of 2026-11-02 resolved late (its 15 days past), then reopened on 2026-11-25
+    with a new deadline not yet past: the breach before the reopening still counts. Leaves
+    the business date on 2026-11-25."""
+    c = file_complaint(officer, borrower, channel="letter", received_on=date(2026, 11, 2), **kw)
+    for action in ("acknowledge", "investigate"):
+        move(actor=officer, complaint=c, action=action)
+    services.complaint_resolve(actor=officer, complaint=c, resolution="Explained.")
+    business_date_set(value=date(2026, 11, 25))
+    services.complaint_reopen(actor=manager, complaint=c, reason="Disputed.")
+    return c

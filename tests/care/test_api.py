@@ -20,7 +20,7 @@ from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
 from .conftest import FRIDAY
-from .factories import file_complaint, move
+from .factories import file_complaint, move, reopened_after_a_late_resolution
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]  # every test on FRIDAY
 file = file_complaint
@@ -256,12 +256,7 @@ def test_the_breached_filter(officer, borrower):
 
 def test_the_breached_filter_keeps_a_deadline_missed_before_a_reopening(officer, manager, borrower):
     # given a complaint resolved late, then reopened with a new (not yet past) deadline
-    c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
-    for action in ("acknowledge", "investigate"):
-        move(actor=officer, complaint=c, action=action)
-    services.complaint_resolve(actor=officer, complaint=c, resolution="Explained.")
-    business_date_set(value=date(2026, 11, 25))
-    services.complaint_reopen(actor=manager, complaint=c, reason="Disputed.")
+    c = reopened_after_a_late_resolution(officer=officer, manager=manager, borrower=borrower)
     on_time = file(officer, borrower)
     # then the breached filter still lists it, flagged, and nothing else
     r = client_for(officer).get("/api/v1/complaints/?breached=true")

@@ -17,7 +17,7 @@ from microloan.models import Role
 from ..applications.factories import BorrowerFactory
 from ..kernel.factories import UserFactory
 from .conftest import FRIDAY
-from .factories import file_complaint, move
+from .factories import file_complaint, reopened_after_a_late_resolution
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("today")]  # every test on FRIDAY
 
@@ -211,12 +211,9 @@ def test_a_borrower_number_in_other_digits_is_not_found_rather_than_an_error(cli
 
 
 def test_the_worklist_flags_a_deadline_missed_before_a_reopening(client, officer, manager, borrower):
-    c = file(officer, borrower, channel="letter", received_on=date(2026, 11, 2))
-    for action in ("acknowledge", "investigate"):
-        move(actor=officer, complaint=c, action=action)
-    services.complaint_resolve(actor=officer, complaint=c, resolution="Explained.")
-    business_date_set(value=date(2026, 11, 25))
-    services.complaint_reopen(actor=manager, complaint=c, reason="Disputed.")
+    c = reopened_after_a_late_resolution(
+        officer=officer, manager=manager, borrower=borrower, category="collection_conduct"
+    )
     client.force_login(officer)
     html = client.get("/care/").content.decode()
     row = re.search(rf'<tr class="([^"]*)" data-complaint="{c.pk}">(.*?)</tr>', html, re.S)

@@ -5,6 +5,7 @@ import pytest
 
 from microloan import scenarios
 from microloan.business_date import business_date_set
+from microloan.lending.schedule import build_schedule
 from microloan.models import Role
 
 from ..applications.factories import ProductFactory
@@ -14,6 +15,20 @@ from ..underwriting.factories import submitted_app, to_pending
 BUSINESS_DATE = date(2026, 11, 20)
 # What the fixture application is approved for (the loan: 10,000.00 over 12 months at 12%).
 APPROVED_TERMS = dict(approved_amount=Decimal("10000.00"), approved_term=12, approved_rate=Decimal("0.1200"))
+
+
+def approved_schedule(*, on: date = BUSINESS_DATE, fee: Decimal = Decimal("100.00")):
+    """The schedule of those terms (annuity, monthly) from ``on`` with ``fee``: the fixture
+    loan's own by default (sv_product's 1 % fee)."""
+    return build_schedule(
+        principal=APPROVED_TERMS["approved_amount"],
+        annual_rate=APPROVED_TERMS["approved_rate"],
+        term=APPROVED_TERMS["approved_term"],
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=on,
+        fee=fee,
+    )
 
 
 @pytest.fixture

@@ -8,29 +8,15 @@ import pytest
 
 from applications.models import ApplicationStatus
 from microloan.ledger import Acct, balances_by_loan, trial_balance
-from microloan.lending.schedule import build_schedule
 from microloan.models import Role
 from servicing.models import Contract, Disbursement, Installment, Loan
 
 from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
-from .conftest import BUSINESS_DATE
+from .conftest import BUSINESS_DATE, approved_schedule
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
-
-
-def approved_schedule():
-    """The schedule of the fixture application's approved terms (tests/servicing/conftest.py)."""
-    return build_schedule(
-        principal=Decimal("10000.00"),
-        annual_rate=Decimal("0.12"),
-        term=12,
-        frequency="monthly",
-        method="annuity",
-        disbursement_date=BUSINESS_DATE,
-        fee=Decimal("100.00"),
-    )
 
 
 def post(user, app, action, body=None, **headers):

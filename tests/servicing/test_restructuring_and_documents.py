@@ -11,27 +11,14 @@ from hypothesis import strategies as st
 
 from microloan.business_date import business_date_set
 from microloan.ledger import Acct, assert_ledger_balanced, balances_by_loan
-from microloan.lending.schedule import build_schedule
 from servicing.models import Installment, Loan, Repayment
 
 from ..conftest import client_for
+from .conftest import approved_schedule
 
 pytestmark = pytest.mark.django_db  # (the ledger is checked after every test: tests/conftest.py)
 D = Decimal
 DUE1 = date(2026, 12, 20)
-
-
-def fresh_schedule(*, on: date):
-    """A new 12-month schedule of the fixture loan's principal and rate from ``on``: what an
-    extension would be without the interest kept from the current instalment."""
-    return build_schedule(
-        principal=D("10000.00"),
-        annual_rate=D("0.12"),
-        term=12,
-        frequency="monthly",
-        method="annuity",
-        disbursement_date=on,
-    )
 
 
 def text(content: bytes) -> str:
@@ -217,7 +204,7 @@ def test_extension_keeps_the_interest_of_the_period_in_progress(officer, approve
     decide(approver, loan, r.data["id"])
     new = list(Installment.objects.filter(loan=loan, is_current=True).order_by("number"))
     assert len(new) == 12
-    plain = fresh_schedule(on=date(2026, 12, 5))
+    plain = approved_schedule(on=date(2026, 12, 5), fee=D(0))  # fresh, nothing kept
     assert new[0].interest_due == plain.installments[0].interest + D("50.00")
 
 
@@ -228,5 +215,5 @@ def test_the_kept_interest_rounds_half_up_like_every_amount(officer, approver, l
     r = request(officer, loan, kind="extension", periods=12)
     assert decide(approver, loan, r.data["id"]).status_code == 200
     first = Installment.objects.filter(loan=loan, is_current=True).order_by("number").first()
-    plain = fresh_schedule(on=date(2026, 12, 5))
+    plain = approved_schedule(on=date(2026, 12, 5), fee=D(0))  # fresh, nothing kept
     assert first.interest_due == plain.installments[0].interest + D("50.01")
