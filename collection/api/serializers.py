@@ -61,7 +61,8 @@ class CaseOut(fields.ModelSerializer):
 
 
 class CaseStepOut(fields.ModelSerializer):
-    label = serializers.CharField(read_only=True)
+    # DRF takes declared fields out of the class, so "label" does not shadow Field.label.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = CaseStep
