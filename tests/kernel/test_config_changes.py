@@ -1,0 +1,188 @@
+"""microloan/config: the maker-checker of configuration changes, on the kernel's side: the
+transition table whole, propose / apply / reject / withdraw through a toy kind (a branch's
+name), four eyes, the proposer alone withdraws, the registry, an invalid payload."""
+
+import pytest
+from django import forms
+
+from microloan.config import registry
+from microloan.config import services as config
+from microloan.config.models import ConfigChange, ConfigChangeStatus
+from microloan.config.selectors import config_change_moves
+from microloan.config.workflow import CONFIG_CHANGE_WORKFLOW
+from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
+from microloan.fields import model_formfield
+from microloan.models import AuditEvent, Branch, Role
+
+from ..workflow_cases import check_four_eyes, check_one_move, every_move, statuses_are_the_enums
+from .factories import BranchFactory, UserFactory, administrators
+
+pytestmark = pytest.mark.django_db
+
+
+class BranchNameForm(forms.ModelForm):
+    class Meta:
+        model = Branch
+        fields = ["name", "timezone"]
+        formfield_callback = model_formfield
+
+
+@pytest.fixture
+def toy_kind():
+    kind = registry.register(registry.ModelFormKind(name="toy_branch", label="branch", form_class=BranchNameForm))
+    yield kind
+    registry.REGISTRY.pop("toy_branch")
+
+
+@pytest.fixture
+def admins(branch):
+    return administrators(branch)
+
+
+def propose(maker, target, **payload):
+    return config.config_change_propose(
+        actor=maker, kind="toy_branch", operation="update", target_id=target.pk, payload=payload
+    )
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workflow,action,status,role", every_move(CONFIG_CHANGE_WORKFLOW, ConfigChangeStatus.values))
+def test_every_move_of_the_table(workflow, action, status, role):
+    check_one_move(workflow, ConfigChange, action, status, role)
+
+
+@pytest.mark.parametrize("action", ["apply", "reject"])
+def test_four_eyes_on_apply_and_reject(action):
+    check_four_eyes(CONFIG_CHANGE_WORKFLOW, ConfigChange, action, lambda role: UserFactory(role=role))
+
+
+def test_the_statuses_are_the_enums():
+    statuses_are_the_enums(CONFIG_CHANGE_WORKFLOW, ConfigChangeStatus.values)
+
+
+def test_only_the_administrator_proposes_and_decides():
+    from microloan.permissions import TABLE
+
+    for action in ("propose", "apply", "reject", "withdraw"):
+        assert TABLE[f"config_change.{action}"].roles == {Role.ADMIN}
+    assert TABLE["config_change.view"].roles == {Role.ADMIN, Role.MANAGER, Role.AUDITOR}
+
+
+# --- the services ---------------------------------------------------------------------------
+
+
+def test_a_proposal_changes_nothing_until_another_administrator_applies_it(toy_kind, admins, branch):
+    maker, checker = admins
+    change = propose(maker, branch, name="Renamed")
+    assert change.status == "pending" and change.before["name"] == "Branch A"
+    assert change.payload == {"name": "Renamed"}
+    branch.refresh_from_db()
+    assert branch.name == "Branch A"
+
+    config.config_change_apply(actor=checker, change=change)
+
+    branch.refresh_from_db()
+    change.refresh_from_db()
+    assert branch.name == "Renamed"
+    assert (change.status, change.decided_by, change.after["name"]) == ("applied", checker, "Renamed")
+    applied = AuditEvent.objects.get(entity="config_change", entity_id=change.pk, action="apply")
+    assert applied.data["before"]["name"] == "Branch A" and applied.data["after"]["name"] == "Renamed"
+    assert AuditEvent.objects.filter(entity="config_change", entity_id=change.pk, action="propose").exists()
+
+
+def test_the_proposer_may_not_apply_or_reject_their_own(toy_kind, admins, branch):
+    maker, _checker = admins
+    change = propose(maker, branch, name="Mine")
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        config.config_change_apply(actor=maker, change=change)
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        config.config_change_reject(actor=maker, change=change, reason="no")
+    branch.refresh_from_db()
+    assert branch.name == "Branch A"
+
+
+def test_a_rejection_needs_a_reason_and_changes_nothing(toy_kind, admins, branch):
+    maker, checker = admins
+    change = propose(maker, branch, name="Nope")
+    with pytest.raises(InvalidInput) as exc:
+        config.config_change_reject(actor=checker, change=change, reason=" ")
+    assert list(exc.value.errors) == ["reason"]
+    config.config_change_reject(actor=checker, change=change, reason="not now")
+    change.refresh_from_db()
+    branch.refresh_from_db()
+    assert (change.status, change.reason, branch.name) == ("rejected", "not now", "Branch A")
+    with pytest.raises(TransitionNotAllowed):
+        config.config_change_apply(actor=checker, change=change)
+
+
+def test_only_the_proposer_withdraws(toy_kind, admins, branch):
+    maker, checker = admins
+    change = propose(maker, branch, name="Later")
+    with pytest.raises(NotAllowed, match="Only the person who proposed"):
+        config.config_change_withdraw(actor=checker, change=change)
+    assert [t.action for t in config_change_moves(changes=[change], actor=checker)[change.pk]] == ["apply", "reject"]
+    assert [t.action for t in config_change_moves(changes=[change], actor=maker)[change.pk]] == ["withdraw"]
+    config.config_change_withdraw(actor=maker, change=change)
+    change.refresh_from_db()
+    assert change.status == "withdrawn"
+    assert config_change_moves(changes=[change], actor=checker)[change.pk] == []
+
+
+def test_an_invalid_payload_is_refused_naming_the_field(toy_kind, admins, branch):
+    maker, _checker = admins
+    with pytest.raises(InvalidInput) as exc:
+        propose(maker, branch, name="x" * 101)
+    assert list(exc.value.errors) == ["name"]
+    with pytest.raises(InvalidInput) as exc:
+        propose(maker, branch, code="NEW")  # not a field of the kind's form
+    assert list(exc.value.errors) == ["code"]
+    assert not ConfigChange.objects.exists()
+
+
+def test_the_operation_and_the_target_are_checked(toy_kind, admins, branch):
+    maker, _checker = admins
+    cases = [
+        (dict(kind="nope", operation="update", target_id=branch.pk, payload={"name": "n"}), "kind"),
+        (dict(kind="toy_branch", operation="update", payload={"name": "n"}), "target_id"),
+        (dict(kind="toy_branch", operation="create", target_id=branch.pk, payload={"name": "n"}), "target_id"),
+        (dict(kind="toy_branch", operation="update", target_id=987654, payload={"name": "n"}), "target_id"),
+        (dict(kind="toy_branch", operation="update", target_id=branch.pk, payload={}), "payload"),
+        (dict(kind="toy_branch", operation="merge", target_id=branch.pk, payload={"name": "n"}), "operation"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(InvalidInput) as exc:
+            config.config_change_propose(actor=maker, **kwargs)
+        assert list(exc.value.errors) == [field], kwargs
+
+
+def test_only_the_administrator_proposes(toy_kind, branch, manager):
+    with pytest.raises(NotAllowed):
+        propose(manager, branch, name="x")
+
+
+def test_the_payload_is_validated_again_when_applied(toy_kind, admins, branch):
+    maker, checker = admins
+    change = propose(maker, branch, timezone="Asia/Shanghai", name="Fine")
+    ConfigChange.objects.filter(pk=change.pk).update(payload={"name": "y" * 200})  # as if the rules had moved
+    change.refresh_from_db()
+    with pytest.raises(InvalidInput):
+        config.config_change_apply(actor=checker, change=change)
+
+
+def test_a_change_proposed_on_other_values_is_not_applied(toy_kind, admins, branch):
+    maker, checker = admins
+    first, second = propose(maker, branch, name="First"), propose(maker, branch, name="Second")
+    config.config_change_apply(actor=checker, change=first)
+    with pytest.raises(TransitionNotAllowed, match="changed since"):
+        config.config_change_apply(actor=checker, change=second)
+
+
+def test_a_deletion(toy_kind, admins):
+    maker, checker = admins
+    other = BranchFactory(name="Doomed")
+    gone = config.config_change_propose(actor=maker, kind="toy_branch", operation="delete", target_id=other.pk)
+    assert gone.before["name"] == "Doomed"
+    config.config_change_apply(actor=checker, change=gone)
+    assert not Branch.objects.filter(pk=other.pk).exists()

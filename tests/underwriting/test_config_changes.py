@@ -1,0 +1,160 @@
+"""underwriting/configkinds.py: authority limits, the credit committee, a staff member's own
+approval limit and the scorecard change only through a proposal another administrator
+applies (microloan.config)."""
+
+import copy
+from decimal import Decimal
+
+import pytest
+
+from microloan.config import services as config
+from microloan.errors import InvalidInput, NotAllowed
+from microloan.models import Role
+from underwriting import scoring
+from underwriting.models import AuthorityLimit, CommitteeMember, Scorecard
+from underwriting.services import authority_limit, scorecard_active
+
+from ..kernel.factories import administrators
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admins(branch):
+    return administrators(branch)
+
+
+def propose(actor, kind, operation, **kwargs):
+    return config.config_change_propose(actor=actor, kind=kind, operation=operation, **kwargs)
+
+
+def test_an_authority_limit_is_created_changed_and_deleted(admins, branch, approver):
+    maker, checker = admins
+    approver.approval_limit = None
+    approver.save(update_fields=["approval_limit"])
+    made = propose(
+        maker, "authority_limit", "create", payload={"role": "manager", "branch": branch.pk, "max_amount": "80000"}
+    )
+    assert authority_limit(approver) == Decimal("0.00")
+    config.config_change_apply(actor=checker, change=made)
+    made.refresh_from_db()
+    assert authority_limit(approver) == Decimal("80000.00")
+
+    raised = propose(maker, "authority_limit", "update", target_id=made.target_id, payload={"max_amount": "90000.00"})
+    config.config_change_apply(actor=checker, change=raised)
+    assert authority_limit(approver) == Decimal("90000.00")
+
+    gone = propose(maker, "authority_limit", "delete", target_id=made.target_id)
+    config.config_change_apply(actor=checker, change=gone)
+    assert not AuthorityLimit.objects.exists()
+
+
+def test_an_authority_limit_rejected_or_withdrawn_changes_nothing(admins, branch):
+    maker, checker = admins
+    limit = AuthorityLimit.objects.create(role=Role.MANAGER, branch=None, max_amount=Decimal("10000.00"))
+    rejected = propose(maker, "authority_limit", "update", target_id=limit.pk, payload={"max_amount": "1"})
+    config.config_change_reject(actor=checker, change=rejected, reason="too low")
+    withdrawn = propose(maker, "authority_limit", "update", target_id=limit.pk, payload={"max_amount": "2"})
+    with pytest.raises(NotAllowed):
+        config.config_change_withdraw(actor=checker, change=withdrawn)
+    config.config_change_withdraw(actor=maker, change=withdrawn)
+    limit.refresh_from_db()
+    assert limit.max_amount == Decimal("10000.00")
+
+
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"role": "manager", "max_amount": "-1"}, "max_amount"),
+        ({"role": "manager", "max_amount": "１０"}, "max_amount"),
+        ({"role": "wizard", "max_amount": "10"}, "role"),
+        ({"role": "manager", "branch": 987654, "max_amount": "10"}, "branch"),
+    ],
+)
+def test_an_invalid_authority_limit_names_the_field(admins, payload, field):
+    with pytest.raises(InvalidInput) as exc:
+        propose(admins[0], "authority_limit", "create", payload=payload)
+    assert list(exc.value.errors) == [field]
+
+
+def test_a_second_limit_for_the_same_role_and_branch_is_refused(admins, branch):
+    AuthorityLimit.objects.create(role=Role.MANAGER, branch=branch, max_amount=Decimal("10"))
+    with pytest.raises(InvalidInput) as exc:
+        propose(
+            admins[0], "authority_limit", "create", payload={"role": "manager", "branch": branch.pk, "max_amount": "5"}
+        )
+    assert list(exc.value.errors) == ["branch"]
+
+
+def test_the_proposer_may_not_apply_their_own_limit(admins):
+    maker, _checker = admins
+    change = propose(maker, "authority_limit", "create", payload={"role": "manager", "max_amount": "5"})
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        config.config_change_apply(actor=maker, change=change)
+
+
+def test_a_committee_member_joins_and_leaves(admins, approver, officer):
+    maker, checker = admins
+    join = propose(maker, "committee_member", "create", payload={"user": approver.pk})
+    assert not CommitteeMember.objects.exists()
+    config.config_change_apply(actor=checker, change=join)
+    member = CommitteeMember.objects.get(user=approver)
+    leave = propose(maker, "committee_member", "delete", target_id=member.pk)
+    config.config_change_reject(actor=checker, change=leave, reason="keep")
+    assert CommitteeMember.objects.filter(pk=member.pk).exists()
+    leave = propose(maker, "committee_member", "delete", target_id=member.pk)
+    config.config_change_withdraw(actor=maker, change=leave)
+    leave = propose(maker, "committee_member", "delete", target_id=member.pk)
+    config.config_change_apply(actor=checker, change=leave)
+    assert not CommitteeMember.objects.exists()
+    with pytest.raises(InvalidInput) as exc:  # an officer decides nothing
+        propose(maker, "committee_member", "create", payload={"user": officer.pk})
+    assert list(exc.value.errors) == ["user"]
+
+
+def test_a_scorecard_proposal_publishes_a_version_when_applied(admins):
+    maker, checker = admins
+    v1 = scorecard_active()
+    new = copy.deepcopy(scoring.DEFAULT_CONFIG)
+    new["base"] = int(new["base"]) + 10
+    change = propose(maker, "scorecard", "create", payload={"config": new, "note": "base +10"})
+    assert change.before["version"] == v1.version
+    assert scorecard_active().pk == v1.pk
+    config.config_change_apply(actor=checker, change=change)
+    card = scorecard_active()
+    change.refresh_from_db()
+    assert card.version == v1.version + 1 and card.config["base"] == new["base"] and change.target_id == card.pk
+    rejected = propose(maker, "scorecard", "create", payload={"config": new, "note": "again"})
+    config.config_change_reject(actor=checker, change=rejected, reason="same")
+    withdrawn = propose(maker, "scorecard", "create", payload={"config": new, "note": "again"})
+    config.config_change_withdraw(actor=maker, change=withdrawn)
+    assert Scorecard.objects.count() == 2
+
+
+def test_a_malformed_scorecard_is_refused_on_config(admins):
+    bad = copy.deepcopy(scoring.DEFAULT_CONFIG)
+    bad["grades"] = list(reversed(bad["grades"]))
+    with pytest.raises(InvalidInput) as exc:
+        propose(admins[0], "scorecard", "create", payload={"config": bad, "note": ""})
+    assert list(exc.value.errors) == ["config"]
+    with pytest.raises(InvalidInput) as exc:
+        propose(admins[0], "scorecard", "update", target_id=scorecard_active().pk, payload={"note": "x"})
+    assert list(exc.value.errors) == ["operation"]
+
+
+def test_a_staff_members_own_approval_limit(admins, approver, borrower_user):
+    maker, checker = admins
+    change = propose(maker, "approval_limit", "update", target_id=approver.pk, payload={"approval_limit": "70000"})
+    assert change.before == {"approval_limit": "50000.00"}
+    config.config_change_apply(actor=checker, change=change)
+    approver.refresh_from_db()
+    assert approver.approval_limit == Decimal("70000.00")
+    cleared = propose(maker, "approval_limit", "update", target_id=approver.pk, payload={"approval_limit": None})
+    config.config_change_reject(actor=checker, change=cleared, reason="keep it")
+    for payload, field in [({"approval_limit": "-5"}, "approval_limit"), ({"limit": "5"}, "limit")]:
+        with pytest.raises(InvalidInput) as exc:
+            propose(maker, "approval_limit", "update", target_id=approver.pk, payload=payload)
+        assert list(exc.value.errors) == [field]
+    with pytest.raises(InvalidInput) as exc:  # a borrower has no approval limit
+        propose(maker, "approval_limit", "update", target_id=borrower_user.pk, payload={"approval_limit": "5"})
+    assert list(exc.value.errors) == ["target_id"]
