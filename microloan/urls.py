@@ -16,6 +16,7 @@ from underwriting import api as underwriting_api
 
 from . import auth_api, views
 from . import auth_views as login_views
+from .config import api as config_api
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
 
@@ -43,6 +44,7 @@ router.register("credit-reviews", care_api.CreditReviewViewSet, basename="credit
 router.register("feedback", care_api.FeedbackViewSet, basename="feedback")
 router.register("me/complaints", care_api.MyComplaintViewSet, basename="my-complaint")
 router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback")
+router.register("config-changes", config_api.ConfigChangeViewSet, basename="config-change")
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),

@@ -127,3 +127,18 @@ def test_a_product_is_not_deleted(admins, product):
     with pytest.raises(InvalidInput) as exc:
         config.config_change_propose(actor=admins[0], kind="product", operation="delete", target_id=product.pk)
     assert list(exc.value.errors) == ["operation"]
+
+
+def test_the_api_proposes_a_product_change_and_refuses_the_proposer(admins, product, api):
+    maker, checker = admins
+    body = {"kind": "product", "operation": "update", "target_id": product.pk, "payload": {"max_rate": "0.2000"}}
+    r = api(maker).post("/api/v1/config-changes/", body, format="json")
+    assert r.status_code == 201 and r.data["payload"] == {"max_rate": "0.200000"}
+    pk = r.data["id"]
+    refused = api(maker).post(f"/api/v1/config-changes/{pk}/apply/", {}, format="json")
+    assert refused.status_code == 403 and "Four eyes" in refused.data["detail"]
+    assert api(checker).post(f"/api/v1/config-changes/{pk}/apply/", {}, format="json").status_code == 200
+    product.refresh_from_db()
+    assert product.max_rate == Decimal("0.2")
+    bad = api(maker).post("/api/v1/config-changes/", {**body, "payload": {"min_term": 0}}, format="json")
+    assert bad.status_code == 400 and list(bad.data) == ["min_term"]

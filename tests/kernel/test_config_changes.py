@@ -186,3 +186,71 @@ def test_a_deletion(toy_kind, admins):
     assert gone.before["name"] == "Doomed"
     config.config_change_apply(actor=checker, change=gone)
     assert not Branch.objects.filter(pk=other.pk).exists()
+
+
+# --- the API --------------------------------------------------------------------------------
+
+URL = "/api/v1/config-changes/"
+
+
+def test_the_api_proposes_and_another_administrator_applies(toy_kind, admins, branch, api):
+    maker, checker = admins
+    body = {"kind": "toy_branch", "operation": "update", "target_id": branch.pk, "payload": {"name": "Via API"}}
+    r = api(maker).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert r.status_code == 201, r.content
+    assert r.data["status"] == "pending" and r.data["available_actions"] == ["withdraw"]
+    again = api(maker).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 201 and again.data["id"] == r.data["id"] and ConfigChange.objects.count() == 1
+    pk = r.data["id"]
+
+    refused = api(maker).post(f"{URL}{pk}/apply/", {}, format="json")
+    assert refused.status_code == 403 and "Four eyes" in refused.data["detail"]
+    branch.refresh_from_db()
+    assert branch.name == "Branch A"
+
+    shown = api(checker).get(f"{URL}{pk}/")
+    assert shown.data["available_actions"] == ["apply", "reject"] and shown.data["before"]["name"] == "Branch A"
+    done = api(checker).post(f"{URL}{pk}/apply/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert done.status_code == 200 and done.data["status"] == "applied" and done.data["after"]["name"] == "Via API"
+    branch.refresh_from_db()
+    assert branch.name == "Via API"
+    assert api(checker).post(f"{URL}{pk}/apply/", {}, format="json").status_code == 409
+
+
+def test_the_api_rejects_with_a_reason_and_withdraws_for_the_proposer(toy_kind, admins, branch, api):
+    maker, checker = admins
+    first, second = propose(maker, branch, name="One"), propose(maker, branch, name="Two")
+    assert api(checker).post(f"{URL}{first.pk}/reject/", {}, format="json").status_code == 400
+    r = api(checker).post(f"{URL}{first.pk}/reject/", {"reason": "no"}, format="json")
+    assert r.status_code == 200 and (r.data["status"], r.data["reason"]) == ("rejected", "no")
+    refused = api(checker).post(f"{URL}{second.pk}/withdraw/", {}, format="json")
+    assert refused.status_code == 403 and "Only the person who proposed" in refused.data["detail"]
+    assert api(maker).post(f"{URL}{second.pk}/withdraw/", {}, format="json").data["status"] == "withdrawn"
+
+
+def test_the_api_names_the_field_of_an_invalid_payload(toy_kind, admins, branch, api):
+    body = {"kind": "toy_branch", "operation": "update", "target_id": branch.pk, "payload": {"name": "x" * 101}}
+    r = api(admins[0]).post(URL, body, format="json")
+    assert r.status_code == 400 and list(r.data) == ["name"]
+    r = api(admins[0]).post(URL, {**body, "payload": ["name"]}, format="json")
+    assert r.status_code == 400 and list(r.data) == ["payload"]
+    r = api(admins[0]).post(URL, {**body, "target_id": "１"}, format="json")
+    assert r.status_code == 400 and list(r.data) == ["target_id"]
+
+
+def test_the_list_filters_and_its_queries_are_constant(toy_kind, admins, branch, api, django_assert_max_num_queries):
+    maker, checker = admins
+    for n in range(5):
+        propose(maker, branch, name=f"N{n}")
+    config.config_change_withdraw(actor=maker, change=ConfigChange.objects.order_by("id").first())
+    with django_assert_max_num_queries(6):
+        r = api(checker).get(URL, {"status": "pending"})
+    assert r.data["count"] == 4 and all(c["available_actions"] == ["apply", "reject"] for c in r.data["results"])
+
+
+def test_who_sees_the_changes(toy_kind, admins, branch, api, manager, officer):
+    propose(admins[0], branch, name="Seen")
+    assert api(manager).get(URL).data["count"] == 1
+    assert api(officer).get(URL).status_code == 403
+    r = api(manager).post(URL, {"kind": "toy_branch", "operation": "update"}, format="json")
+    assert r.status_code == 403 and r.data["detail"] == "Role 'Branch manager' may not propose configuration changes."

@@ -158,3 +158,16 @@ def test_a_staff_members_own_approval_limit(admins, approver, borrower_user):
     with pytest.raises(InvalidInput) as exc:  # a borrower has no approval limit
         propose(maker, "approval_limit", "update", target_id=borrower_user.pk, payload={"approval_limit": "5"})
     assert list(exc.value.errors) == ["target_id"]
+
+
+def test_the_api_proposes_a_limit_and_refuses_the_proposer(admins, api):
+    maker, checker = admins
+    body = {"kind": "authority_limit", "operation": "create", "payload": {"role": "manager", "max_amount": "5000"}}
+    r = api(maker).post("/api/v1/config-changes/", body, format="json")
+    assert r.status_code == 201, r.content
+    refused = api(maker).post(f"/api/v1/config-changes/{r.data['id']}/apply/", {}, format="json")
+    assert refused.status_code == 403 and "Four eyes" in refused.data["detail"]
+    rejected = api(checker).post(f"/api/v1/config-changes/{r.data['id']}/reject/", {"reason": "no"}, format="json")
+    assert rejected.data["status"] == "rejected" and not AuthorityLimit.objects.exists()
+    bad = api(maker).post("/api/v1/config-changes/", {**body, "payload": {"role": "manager"}}, format="json")
+    assert bad.status_code == 400 and list(bad.data) == ["max_amount"]
