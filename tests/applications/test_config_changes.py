@@ -142,3 +142,46 @@ def test_the_api_proposes_a_product_change_and_refuses_the_proposer(admins, prod
     assert product.max_rate == Decimal("0.2")
     bad = api(maker).post("/api/v1/config-changes/", {**body, "payload": {"min_term": 0}}, format="json")
     assert bad.status_code == 400 and list(bad.data) == ["min_term"]
+
+
+# --- the Django admin -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(branch):
+    from django.test import Client
+
+    from ..kernel.factories import UserFactory, login_verified
+
+    user = UserFactory(role="admin", branch=branch, is_staff=True, is_superuser=True)
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_verified(c, user)
+    return c
+
+
+def _form(product, **changes):
+    data = {k: v for k, v in NEW_PRODUCT.items() if v is not None}
+    data.update({k: getattr(product, k) for k in ("code", "name", "min_amount", "max_amount")} if product else {})
+    data.update(changes)
+    data["is_active"] = "on" if data.get("is_active") else ""
+    return data
+
+
+def test_saving_a_product_in_the_admin_proposes_and_changes_nothing(admin_client, product):
+    from django.urls import reverse
+
+    before = Product.objects.values().get(pk=product.pk)
+    r = admin_client.post(
+        reverse("admin:applications_product_change", args=[product.pk]), _form(product, max_amount="40000.00")
+    )
+    change = ConfigChange.objects.get()
+    assert r.status_code == 302 and r.url == f"/config/changes/{change.pk}/"
+    assert Product.objects.values().get(pk=product.pk) == before
+    assert change.operation == "update" and change.payload["max_amount"] == "40000.00"
+    assert "max_amount" in change.payload and "code" not in change.payload
+    r = admin_client.post(reverse("admin:applications_product_add"), _form(None, code="ADM-NEW"))
+    assert r.status_code == 302 and not Product.objects.filter(code="ADM-NEW").exists()
+    assert ConfigChange.objects.filter(operation="create", kind="product").count() == 1
+    from django.contrib.admin.models import LogEntry
+
+    assert not LogEntry.objects.exists()  # nothing was changed, so the admin's log says nothing

@@ -254,3 +254,74 @@ def test_who_sees_the_changes(toy_kind, admins, branch, api, manager, officer):
     assert api(officer).get(URL).status_code == 403
     r = api(manager).post(URL, {"kind": "toy_branch", "operation": "update"}, format="json")
     assert r.status_code == 403 and r.data["detail"] == "Role 'Branch manager' may not propose configuration changes."
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages(admins):
+    from django.test import Client
+
+    made = []
+    for user in admins:
+        c = Client(HTTP_ACCEPT_LANGUAGE="en")
+        c.force_login(user)
+        made.append(c)
+    return made
+
+
+def test_the_list_shows_each_person_their_moves(toy_kind, admins, pages, branch, django_assert_max_num_queries):
+    maker, checker = admins
+    for n in range(3):
+        propose(maker, branch, name=f"N{n}")
+    with django_assert_max_num_queries(12):
+        r = pages[1].get("/config/changes/", {"status": "pending"})
+    body = r.content.decode()
+    assert r.status_code == 200 and body.count('class="apply"') == 3 and body.count('class="reject"') == 3
+    mine = pages[0].get("/config/changes/").content.decode()
+    assert 'class="apply"' not in mine and mine.count('class="withdraw"') == 3
+    assert "another administrator applies it" in mine
+
+
+def test_the_page_applies_and_shows_the_diff(toy_kind, admins, pages, branch):
+    maker, checker = admins
+    change = propose(maker, branch, name="Paged")
+    r = pages[1].get(f"/config/changes/{change.pk}/")
+    assert r.status_code == 200
+    row = [x for x in r.context["rows"] if x["field"] == "name"][0]
+    assert (row["before"], row["proposed"], row["changed"]) == ("Branch A", "Paged", True)
+    r = pages[1].post(f"/config/changes/{change.pk}/", {"step": "apply"})
+    assert r.status_code == 302
+    branch.refresh_from_db()
+    assert branch.name == "Paged"
+
+
+def test_the_proposer_applying_on_the_page_is_403_with_the_reason(toy_kind, admins, pages, branch):
+    maker, _checker = admins
+    change = propose(maker, branch, name="Mine")
+    r = pages[0].post(f"/config/changes/{change.pk}/", {"step": "apply"})
+    assert r.status_code == 403 and "Four eyes" in r.content.decode()
+    branch.refresh_from_db()
+    assert branch.name == "Branch A"
+    r = pages[1].post(f"/config/changes/{change.pk}/", {"step": "withdraw"})
+    assert r.status_code == 403 and "Only the person who proposed" in r.content.decode()
+
+
+def test_the_page_rejects_with_a_reason(toy_kind, admins, pages, branch):
+    maker, _checker = admins
+    change = propose(maker, branch, name="No")
+    assert pages[1].post(f"/config/changes/{change.pk}/", {"step": "reject"}).status_code == 200
+    change.refresh_from_db()
+    assert change.status == "pending"
+    assert pages[1].post(f"/config/changes/{change.pk}/", {"step": "reject", "reason": "not now"}).status_code == 302
+    change.refresh_from_db()
+    assert change.status == "rejected"
+    assert pages[0].post(f"/config/changes/{change.pk}/", {"step": "withdraw"}).status_code == 200  # 409's message
+
+
+def test_the_nav_shows_the_link_to_those_who_may_see(admins, pages, officer, client):
+    assert 'id="nav-config"' in pages[0].get("/").content.decode()
+    client.force_login(officer)
+    assert 'id="nav-config"' not in client.get("/").content.decode()
+    assert client.get("/config/changes/").status_code == 403

@@ -171,3 +171,75 @@ def test_the_api_proposes_a_limit_and_refuses_the_proposer(admins, api):
     assert rejected.data["status"] == "rejected" and not AuthorityLimit.objects.exists()
     bad = api(maker).post("/api/v1/config-changes/", {**body, "payload": {"role": "manager"}}, format="json")
     assert bad.status_code == 400 and list(bad.data) == ["max_amount"]
+
+
+# --- the Django admin -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(branch):
+    from django.test import Client
+
+    from ..kernel.factories import UserFactory, login_verified
+
+    user = UserFactory(role="admin", branch=branch, is_staff=True, is_superuser=True)
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    login_verified(c, user)
+    return c
+
+
+def test_the_admin_proposes_limits_members_and_scorecards_and_changes_nothing(admin_client, approver, branch):
+    import json
+
+    from django.urls import reverse
+
+    from microloan.config.models import ConfigChange
+
+    limit = AuthorityLimit.objects.create(role=Role.MANAGER, branch=None, max_amount=Decimal("10000.00"))
+    r = admin_client.post(
+        reverse("admin:underwriting_authoritylimit_change", args=[limit.pk]),
+        {"role": "manager", "branch": "", "max_amount": "20000.00"},
+    )
+    assert r.status_code == 302
+    limit.refresh_from_db()
+    assert limit.max_amount == Decimal("10000.00")
+    assert ConfigChange.objects.get(kind="authority_limit").payload == {"max_amount": "20000.00"}
+
+    admin_client.post(reverse("admin:underwriting_authoritylimit_delete", args=[limit.pk]), {"post": "yes"})
+    assert AuthorityLimit.objects.filter(pk=limit.pk).exists()
+    assert ConfigChange.objects.filter(kind="authority_limit", operation="delete").count() == 1
+
+    admin_client.post(reverse("admin:underwriting_committeemember_add"), {"user": approver.pk})
+    assert not CommitteeMember.objects.exists() and ConfigChange.objects.filter(kind="committee_member").exists()
+
+    v = scorecard_active()
+    admin_client.post(
+        reverse("admin:underwriting_scorecard_add"), {"config": json.dumps(scoring.DEFAULT_CONFIG), "note": "same"}
+    )
+    assert scorecard_active().pk == v.pk and ConfigChange.objects.filter(kind="scorecard").exists()
+
+
+def test_the_user_admin_proposes_an_approval_limit(admin_client, approver):
+    from django.urls import reverse
+
+    from microloan.config.models import ConfigChange
+
+    url = reverse("admin:microloan_user_change", args=[approver.pk])
+    data = {
+        "username": approver.username,
+        "first_name": "New",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "role": "manager",
+        "branch": approver.branch_id,
+        "language": "zh-hans",
+        "approval_limit": "99000.00",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    r = admin_client.post(url, data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    approver.refresh_from_db()
+    assert approver.approval_limit == Decimal("50000.00") and approver.first_name == "New"
+    assert ConfigChange.objects.get(kind="approval_limit").payload == {"approval_limit": "99000.00"}

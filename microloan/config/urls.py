@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("config/changes/", views.change_list, name="config-change-list"),
+    path("config/changes/<int:pk>/", views.change_detail, name="config-change-detail"),
+]
