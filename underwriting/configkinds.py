@@ -14,7 +14,7 @@ from microloan.models import STAFF_ROLES, User
 class ScorecardKind(ModelFormKind):
     """A new version; ``before`` is the active one."""
 
-    def current(self, target_id):
+    def current(self, target_id, payload=None):
         from .services import scorecard_active
 
         if target_id:
@@ -48,7 +48,7 @@ class ApprovalLimitKind(Kind):
             raise InvalidInput({"target_id": [_("No such staff member.")]})
         return user
 
-    def current(self, target_id):
+    def current(self, target_id, payload=None):
         user = User.objects.filter(pk=target_id).first() if target_id else None
         return json_safe({"approval_limit": user.approval_limit}) if user is not None else {}
 

@@ -18,3 +18,46 @@ class DecideForm(forms.Form):
 
     step = forms.ChoiceField(choices=[("apply", "apply"), ("reject", "reject"), ("withdraw", "withdraw")])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class PolicyChangeForm(forms.Form):
+    """One policy setting's key, proposed at a new value or back to the settings' value."""
+
+    key = forms.ChoiceField(label=_("Setting"))
+    value = forms.CharField(
+        label=_("New value"),
+        required=False,
+        max_length=4000,
+        help_text=_("As the setting takes it: 0.20, 5, 08:00, or JSON for a list or a table."),
+    )
+    reset = forms.BooleanField(label=_("Back to the installation's setting"), required=False)
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(f"{s}:{k}", f"{s} {k}") for s, k in keys]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("reset") and not (data.get("value") or "").strip():
+            self.add_error("value", _("Give the new value, or choose to go back to the setting."))
+        return data
+
+    def payload(self) -> dict:
+        """The proposal's payload: a list or a table written in JSON is read as JSON; anything
+        else stays text, which the policy's reader converts (so 0.20 stays exact)."""
+        import json
+
+        setting, key = self.cleaned_data["key"].split(":", 1)
+        if self.cleaned_data["reset"]:
+            return {"setting": setting, "key": key, "value": None}
+        text = self.cleaned_data["value"].strip()
+        value = text
+        if text[:1] in "[{":
+            try:
+                value = json.loads(text)
+            except ValueError:
+                pass
+        return {"setting": setting, "key": key, "value": value}

@@ -4,7 +4,7 @@ kernel registers ``policy`` itself.
 
 A kind answers, each in the terms of its own model and form:
 
-- ``current(target_id)``: the target as it is now, JSON-safe (the change's ``before``);
+- ``current(target_id, payload)``: the target as it is now, JSON-safe (the change's ``before``);
 - ``clean(operation=, target_id=, payload=)``: the payload validated by the model's or the
   form's own validation (``InvalidInput`` naming the field: a 400), returned JSON-safe;
 - ``apply(operation=, target_id=, payload=, actor=)``: in the caller's transaction, the
@@ -56,7 +56,7 @@ class Kind:
     def needs_target(self, operation: str) -> bool:
         return operation != CREATE
 
-    def current(self, target_id: int | None) -> dict:
+    def current(self, target_id: int | None, payload: dict | None = None) -> dict:
         raise NotImplementedError
 
     def clean(self, *, operation: str, target_id: int | None, payload: dict) -> dict:
@@ -95,7 +95,7 @@ class ModelFormKind(Kind):
     def snapshot(self, obj: models.Model) -> dict:
         return json_safe(model_to_dict(obj, fields=self.fields))
 
-    def current(self, target_id):
+    def current(self, target_id, payload=None):
         if not target_id:
             return {}
         obj = self.model._default_manager.filter(pk=target_id).first()

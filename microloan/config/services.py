@@ -52,7 +52,7 @@ def config_change_propose(
         operation=operation,
         target_id=target_id,
         payload=clean,
-        before=k.current(target_id) if k.needs_target(operation) else k.current(None),
+        before=k.current(target_id, payload=clean),
         comment=comment or "",
         proposed_by=actor,
     )
@@ -79,7 +79,7 @@ def config_change_apply(*, actor, change: ConfigChange) -> ConfigChange:
     change = _lock(change)
     WORKFLOW.check(obj=change, action="apply", actor=actor)
     k = registry.get(change.kind)
-    before = k.current(change.target_id)
+    before = k.current(change.target_id, payload=change.payload)
     if _stale(change, before):
         raise TransitionNotAllowed(
             entity="config_change",
@@ -88,7 +88,7 @@ def config_change_apply(*, actor, change: ConfigChange) -> ConfigChange:
             message=_("The record has changed since this proposal: reject it and propose the change again."),
         )
     target_id = k.apply(operation=change.operation, target_id=change.target_id, payload=change.payload, actor=actor)
-    after = {} if change.operation == ConfigOperation.DELETE else k.current(target_id)
+    after = {} if change.operation == ConfigOperation.DELETE else k.current(target_id, payload=change.payload)
     change.target_id, change.after = target_id, after
     change.decided_by, change.decided_at = actor, timezone.now()
     WORKFLOW.apply(

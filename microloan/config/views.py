@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 
 from ..errors import DomainError, NotAllowed
 from ..permissions import page
+from ..policy import policy, policy_keys, policy_value
 from ..web import report_domain_error
 from . import registry, selectors, services
-from .forms import ChangeFilterForm, DecideForm
+from .forms import ChangeFilterForm, DecideForm, PolicyChangeForm
+from .models import ConfigOperation
+from .overrides import current_overrides
+from .policykind import plain
 
 
 def _kinds():
@@ -110,3 +114,32 @@ def change_detail(request, pk):
         },
         status=403 if getattr(request, "refused", False) else 200,
     )
+
+
+@page("config_change.propose")
+def policy_propose(request):
+    """The policy's every key with its value now (the settings and the applied overrides), and
+    the form proposing a new value for one of them (applied by another administrator)."""
+    keys = policy_keys()
+    form = PolicyChangeForm(request.POST or None, keys=keys)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.config_change_propose(
+                actor=request.user,
+                kind="policy",
+                operation=ConfigOperation.UPDATE,
+                payload=form.payload(),
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Proposed: the policy changes when another administrator applies it."))
+            return redirect("config-change-detail", pk=change.pk)
+    now = policy()
+    overridden = {(s, k) for s, k, _v in current_overrides()}
+    rows = [
+        {"setting": s, "key": k, "value": _shown(plain(policy_value(now, s, k))), "overridden": (s, k) in overridden}
+        for s, k in keys
+    ]
+    return render(request, "config/policy.html", {"form": form, "rows": rows})

@@ -325,3 +325,119 @@ def test_the_nav_shows_the_link_to_those_who_may_see(admins, pages, officer, cli
     client.force_login(officer)
     assert 'id="nav-config"' not in client.get("/").content.decode()
     assert client.get("/config/changes/").status_code == 403
+
+
+# --- the policy -----------------------------------------------------------------------------
+
+
+def propose_policy(maker, setting="UNDERWRITING", key="APR_CAP", value="0.20"):
+    return config.config_change_propose(
+        actor=maker, kind="policy", operation="update", payload={"setting": setting, "key": key, "value": value}
+    )
+
+
+def test_a_policy_override_takes_effect_when_applied(admins):
+    from decimal import Decimal
+
+    from microloan.config.models import PolicyOverride
+    from microloan.policy import policy
+
+    maker, checker = admins
+    change = propose_policy(maker)
+    assert change.before == {"setting": "UNDERWRITING", "key": "APR_CAP", "value": "0.24"}
+    assert policy().underwriting.apr_cap == Decimal("0.24")
+    config.config_change_apply(actor=checker, change=change)
+    assert policy().underwriting.apr_cap == Decimal("0.20")
+    assert PolicyOverride.objects.get().value == "0.20"
+    event = AuditEvent.objects.get(entity="config_change", entity_id=change.pk, action="apply")
+    assert (event.data["before"]["value"], event.data["after"]["value"]) == ("0.24", "0.20")
+
+    nested = propose_policy(maker, "COLLECTION", "CONDUCT.MAX_DIAL_ATTEMPTS", "8")
+    config.config_change_apply(actor=checker, change=nested)
+    assert policy().collection.conduct.max_dial_attempts == 8
+
+    back = propose_policy(maker, value=None)
+    config.config_change_apply(actor=checker, change=back)
+    assert policy().underwriting.apr_cap == Decimal("0.24") and PolicyOverride.objects.count() == 1
+
+
+def test_a_policy_change_rejected_or_withdrawn_changes_nothing(admins):
+    from decimal import Decimal
+
+    from microloan.policy import policy
+
+    maker, checker = admins
+    config.config_change_reject(actor=checker, change=propose_policy(maker), reason="no")
+    config.config_change_withdraw(actor=maker, change=propose_policy(maker))
+    with pytest.raises(NotAllowed, match="Four eyes"):
+        config.config_change_apply(actor=maker, change=propose_policy(maker))
+    assert policy().underwriting.apr_cap == Decimal("0.24")
+
+
+@pytest.mark.parametrize(
+    "setting,key,value,field",
+    [
+        ("UNDERWRITING", "APR_CAP", "1.5", "value"),  # out of range
+        ("UNDERWRITING", "APR_CAP", "lots", "value"),  # not a decimal
+        ("UNDERWRITING", "APR_CAP", "０.２", "value"),  # not ASCII digits
+        ("COLLECTION", "CONDUCT.MAX_DIAL_ATTEMPTS", "1", "value"),  # fewer than the connected calls
+        ("COLLECTION", "PENALTY_DAY_BASIS", "300", "value"),
+        ("UNDERWRITING", "NOPE", "1", "key"),
+        ("NOPE", "APR_CAP", "1", "setting"),
+    ],
+)
+def test_an_invalid_policy_value_is_refused_naming_the_field(admins, setting, key, value, field):
+    with pytest.raises(InvalidInput) as exc:
+        propose_policy(admins[0], setting, key, value)
+    assert list(exc.value.errors) == [field]
+
+
+def test_other_processes_see_an_override_within_the_recheck_interval(admins, settings):
+    from decimal import Decimal
+
+    from microloan.config.models import PolicyOverride
+    from microloan.policy import policy
+
+    assert policy().underwriting.approval_sla_hours == 48
+    PolicyOverride.objects.create(setting="UNDERWRITING", key="APPROVAL_SLA_HOURS", value=24)  # another process's
+    assert policy().underwriting.approval_sla_hours == 48  # the test settings never recheck by the clock
+    settings.POLICY_RECHECK_SECONDS = 0
+    assert policy().underwriting.approval_sla_hours == 24
+    assert policy().underwriting.apr_cap == Decimal("0.24")
+
+
+def test_an_override_the_settings_no_longer_allow_is_ignored(admins, settings):
+    from microloan.config import overrides
+    from microloan.config.models import PolicyOverride
+    from microloan.policy import policy
+
+    PolicyOverride.objects.create(setting="COLLECTION", key="CONDUCT.MAX_DIAL_ATTEMPTS", value=4)
+    overrides.forget()
+    assert policy().collection.conduct.max_dial_attempts == 4
+    settings.COLLECTION = {"CONDUCT": {"MAX_CONNECTED_CALLS": 5, "MAX_DIAL_ATTEMPTS": 9}}
+    assert policy().collection.conduct.max_dial_attempts == 9  # the settings alone, and an error logged
+
+
+def test_the_policy_page_proposes_and_another_administrator_applies(admins, pages):
+    from decimal import Decimal
+
+    from microloan.policy import policy
+
+    r = pages[0].get("/config/policy/")
+    assert r.status_code == 200 and 'data-key="UNDERWRITING:APR_CAP"' in r.content.decode()
+    r = pages[0].post("/config/policy/", {"key": "UNDERWRITING:APR_CAP", "value": "2"})
+    assert r.status_code == 200 and "value" in r.context["form"].errors
+    r = pages[0].post("/config/policy/", {"key": "CUSTOMER_CARE:HOLIDAYS", "value": '["2026-10-01", "2026-10-02"]'})
+    change = ConfigChange.objects.get(kind="policy")
+    assert r.status_code == 302 and change.payload["value"] == ["2026-10-01", "2026-10-02"]
+    assert pages[0].post(f"/config/changes/{change.pk}/", {"step": "apply"}).status_code == 403
+    assert pages[1].post(f"/config/changes/{change.pk}/", {"step": "apply"}).status_code == 302
+    from datetime import date
+
+    assert date(2026, 10, 2) in policy().care.holidays
+    assert policy().underwriting.apr_cap == Decimal("0.24")
+
+
+def test_the_policy_page_is_the_proposers(manager, client):
+    client.force_login(manager)
+    assert client.get("/config/policy/").status_code == 403
