@@ -10,7 +10,9 @@ class ChangeFilterForm(forms.Form):
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All")), *kinds]
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All")), *kinds]
 
 
 class DecideForm(forms.Form):
@@ -37,10 +39,12 @@ class PolicyChangeForm(forms.Form):
 
     def __init__(self, *args, keys=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(f"{s}:{k}", f"{s} {k}") for s, k in keys]
+        field = self.fields["key"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(f"{s}:{k}", f"{s} {k}") for s, k in keys]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("reset") and not (data.get("value") or "").strip():
             self.add_error("value", _("Give the new value, or choose to go back to the setting."))
         return data

@@ -62,7 +62,11 @@ class PolicyKind(Kind):
 
     def current(self, target_id, payload=None):
         setting, key = (payload or {}).get("setting"), (payload or {}).get("key")
-        if (setting, key) not in policy_module.policy_keys():
+        if (
+            not isinstance(setting, str)
+            or not isinstance(key, str)
+            or (setting, key) not in policy_module.policy_keys()
+        ):
             return {}
         value = policy_module.policy_value(policy_module.policy(), setting, key)
         return {"setting": setting, "key": key, "value": plain(value)}

