@@ -358,6 +358,9 @@ def policy() -> Policy:
         return policy_from()
 
 
+policy.cache_clear = policy_from.cache_clear  # type: ignore[attr-defined]  # for callers of the old cached policy()
+
+
 def policy_value(read: Policy, setting: str, key: str) -> Any:
     """One value of ``read`` by its setting and key (``COLLECTION``, ``CONDUCT.MAX_DIAL_ATTEMPTS``)."""
     area_name = {"CUSTOMER_CARE": "care"}.get(setting, setting.lower())

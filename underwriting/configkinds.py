@@ -48,6 +48,9 @@ class ApprovalLimitKind(Kind):
             raise InvalidInput({"target_id": [_("No such staff member.")]})
         return user
 
+    def lock(self, target_id, payload=None):
+        self._user(target_id, lock=True)
+
     def current(self, target_id, payload=None):
         user = User.objects.filter(pk=target_id).first() if target_id else None
         return json_safe({"approval_limit": user.approval_limit}) if user is not None else {}

@@ -39,6 +39,11 @@ class ProposeInsteadAdmin:
     def _propose(self, request, **kwargs) -> None:
         propose(request, kind=self.config_kind, **kwargs)
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)  # it would say "deleted": delete one by one, proposing
+        return actions
+
     def save_model(self, request, obj, form, change):
         if change:
             payload = {f: form.cleaned_data.get(f) for f in form.changed_data}

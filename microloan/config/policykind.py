@@ -60,6 +60,10 @@ class PolicyKind(Kind):
     def _others(self, setting: str, key: str) -> tuple:
         return tuple(r for r in overrides.current_overrides() if (r[0], r[1]) != (setting, key))
 
+    def lock(self, target_id, payload=None):
+        p = payload or {}
+        list(PolicyOverride.objects.select_for_update().filter(setting=p.get("setting"), key=p.get("key")))
+
     def current(self, target_id, payload=None):
         setting, key = (payload or {}).get("setting"), (payload or {}).get("key")
         if (

@@ -10,7 +10,9 @@ A kind answers, each in the terms of its own model and form:
 - ``apply(operation=, target_id=, payload=, actor=)``: in the caller's transaction, the
   target locked (``select_for_update``), the payload validated again (the record or the
   rules may have moved since the proposal) and written; returns the target's id;
-- ``label(target_id)``: what the pages show for the target.
+- ``label(target_id)``: what the pages show for the target;
+- ``lock(target_id, payload)``: locks the target before the apply compares it with the
+  proposal's ``before`` (a concurrent apply of another change waits, then finds it moved).
 
 ``ModelFormKind`` answers them for a model edited through a ``ModelForm``."""
 
@@ -59,6 +61,9 @@ class Kind:
     def current(self, target_id: int | None, payload: dict | None = None) -> dict:
         raise NotImplementedError
 
+    def lock(self, target_id: int | None, payload: dict | None = None) -> None:
+        """Locks the target (``select_for_update``) before the apply compares and writes it."""
+
     def clean(self, *, operation: str, target_id: int | None, payload: dict) -> dict:
         raise NotImplementedError
 
@@ -94,6 +99,10 @@ class ModelFormKind(Kind):
 
     def snapshot(self, obj: models.Model) -> dict:
         return json_safe(model_to_dict(obj, fields=self.fields))
+
+    def lock(self, target_id, payload=None):
+        if target_id:
+            list(self.model._default_manager.select_for_update().filter(pk=target_id).values_list("pk"))
 
     def current(self, target_id, payload=None):
         if not target_id:

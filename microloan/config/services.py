@@ -79,6 +79,7 @@ def config_change_apply(*, actor, change: ConfigChange) -> ConfigChange:
     change = _lock(change)
     WORKFLOW.check(obj=change, action="apply", actor=actor)
     k = registry.get(change.kind)
+    k.lock(change.target_id, payload=change.payload)
     before = k.current(change.target_id, payload=change.payload)
     if _stale(change, before):
         raise TransitionNotAllowed(

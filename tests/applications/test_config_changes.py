@@ -185,3 +185,19 @@ def test_saving_a_product_in_the_admin_proposes_and_changes_nothing(admin_client
     from django.contrib.admin.models import LogEntry
 
     assert not LogEntry.objects.exists()  # nothing was changed, so the admin's log says nothing
+
+
+def test_the_proposer_applying_a_product_change_on_the_page_is_403_with_the_reason(admins, product, client):
+    maker, checker = admins
+    change = config.config_change_propose(
+        actor=maker, kind="product", operation="update", target_id=product.pk, payload={"grace_days": 7}
+    )
+    client.force_login(maker)
+    r = client.post(f"/config/changes/{change.pk}/", {"step": "apply"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 403 and "Four eyes" in r.content.decode()
+    shown = client.get(f"/config/changes/{change.pk}/").content.decode()
+    assert 'id="apply"' not in shown and product.code in shown  # the target's label
+    client.force_login(checker)
+    assert client.post(f"/config/changes/{change.pk}/", {"step": "apply"}).status_code == 302
+    product.refresh_from_db()
+    assert product.grace_days == 7

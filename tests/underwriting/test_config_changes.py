@@ -151,6 +151,10 @@ def test_a_staff_members_own_approval_limit(admins, approver, borrower_user):
     assert approver.approval_limit == Decimal("70000.00")
     cleared = propose(maker, "approval_limit", "update", target_id=approver.pk, payload={"approval_limit": None})
     config.config_change_reject(actor=checker, change=cleared, reason="keep it")
+    later = propose(maker, "approval_limit", "update", target_id=approver.pk, payload={"approval_limit": "1"})
+    config.config_change_withdraw(actor=maker, change=later)
+    approver.refresh_from_db()
+    assert approver.approval_limit == Decimal("70000.00")
     for payload, field in [({"approval_limit": "-5"}, "approval_limit"), ({"limit": "5"}, "limit")]:
         with pytest.raises(InvalidInput) as exc:
             propose(maker, "approval_limit", "update", target_id=approver.pk, payload=payload)
@@ -243,3 +247,9 @@ def test_the_user_admin_proposes_an_approval_limit(admin_client, approver):
     approver.refresh_from_db()
     assert approver.approval_limit == Decimal("50000.00") and approver.first_name == "New"
     assert ConfigChange.objects.get(kind="approval_limit").payload == {"approval_limit": "99000.00"}
+
+
+def test_the_admin_offers_no_bulk_delete(admin_client):
+    AuthorityLimit.objects.create(role=Role.MANAGER, branch=None, max_amount=Decimal("1"))
+    r = admin_client.get("/admin/underwriting/authoritylimit/")
+    assert r.status_code == 200 and "delete_selected" not in r.content.decode()
