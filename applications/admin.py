@@ -1,14 +1,23 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from microloan.config.admin import ProposeInsteadAdmin
 from microloan.pii import FIELDS, mask
 
+from .forms import ProductForm
 from .models import Application, Borrower, Document, Lead, Product
 
 
+# Saving proposes a configuration change another administrator applies (microloan.config); a
+# product is retired (is_active off), never deleted.
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ProposeInsteadAdmin, admin.ModelAdmin):
+    config_kind = "product"
+    form = ProductForm
     list_display = ("code", "name", "category", "min_amount", "max_amount", "min_term", "max_term", "is_active")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The personal fields (microloan/pii.py) are not the system administrator's to see: the

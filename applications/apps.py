@@ -8,4 +8,7 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         # The scanner's system check (manage.py check) registers on import.
+        from .configkinds import register_kinds
         from .documents import scanning  # noqa: F401
+
+        register_kinds()  # the product as a kind of configuration change (microloan.config)

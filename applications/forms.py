@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan import fields
 from microloan.fields import model_formfield
 
-from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product
+from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product, SalesChannel
 from .services import BORROWER_DETAILS
 
 
@@ -46,3 +46,46 @@ class LeadForm(forms.ModelForm):
 
 class LeadConvertForm(BorrowerForm):
     """What converting a lead needs: the borrower it becomes (or the one with that ID number)."""
+
+
+class ProductForm(forms.ModelForm):
+    """A product's every attribute, the one form of its validation: the configuration
+    change's ``product`` kind (applications/configkinds.py) and the Django admin use it."""
+
+    methods = forms.MultipleChoiceField(label=_("Repayment methods"), choices=Method.choices)
+    frequencies = forms.MultipleChoiceField(label=_("Frequencies"), choices=Frequency.choices)
+    required_documents = forms.MultipleChoiceField(
+        label=_("Required documents"), choices=DocumentKind.choices, required=False
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=SalesChannel.choices, required=False, help_text=_("None: every channel.")
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "category",
+            "min_amount",
+            "max_amount",
+            "min_term",
+            "max_term",
+            "min_rate",
+            "max_rate",
+            "methods",
+            "frequencies",
+            "guarantee_type",
+            "required_documents",
+            "fee_rate",
+            "fee_fixed",
+            "penalty_rate",
+            "grace_days",
+            "channels",
+            "prepayment_mode",
+            "min_age",
+            "max_age",
+            "is_active",
+        ]
+        formfield_callback = model_formfield

@@ -1,6 +1,7 @@
 """Intake: borrowers (KYC), leads, loan products, applications and their documents."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,27 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.display_name}"
+
+    def clean(self):
+        """The ranges, as errors on the field that breaks them (the constraints below hold
+        the same in the database)."""
+        errors = {}
+        pairs = [
+            ("min_amount", "max_amount", _("The maximum amount must be at least the minimum.")),
+            ("min_term", "max_term", _("The maximum term must be at least the minimum.")),
+            ("min_rate", "max_rate", _("The maximum rate must be at least the minimum.")),
+            ("min_age", "max_age", _("The maximum age must be at least the minimum.")),
+        ]
+        for low, high, message in pairs:
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and b < a:
+                errors[high] = message
+        if self.min_amount is not None and self.min_amount <= 0:
+            errors["min_amount"] = _("The minimum amount must be above 0.")
+        if self.min_term is not None and self.min_term < 1:
+            errors["min_term"] = _("The minimum term is at least 1 period.")
+        if errors:
+            raise ValidationError(errors)
 
     def name_in(self, language: str | None) -> str:
         """The name a reader of ``language`` sees (see ``product_name``)."""

@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from . import twofactor
+from .config.admin import propose
+from .config.registry import UPDATE, json_safe
 from .models import AuditEvent, Branch, BusinessCalendar, User
 
 
@@ -42,6 +44,21 @@ class UserAdmin(BaseUserAdmin):
         *(BaseUserAdmin.fieldsets or ()),
         ("Microloan", {"fields": ("role", "branch", "language", "approval_limit")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        """A changed approval limit is proposed (kind ``approval_limit``, applied by another
+        administrator), not saved; the rest of the user is saved as before."""
+        if change and "approval_limit" in form.changed_data:
+            proposed = form.cleaned_data.get("approval_limit")
+            obj.approval_limit = User.objects.values_list("approval_limit", flat=True).get(pk=obj.pk)
+            propose(
+                request,
+                kind="approval_limit",
+                operation=UPDATE,
+                target_id=obj.pk,
+                payload={"approval_limit": json_safe(proposed)},
+            )
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Branch)

@@ -14,3 +14,8 @@ class KernelConfig(AppConfig):
             logins,  # noqa: F401 - connects the login audit receivers
             policy,  # noqa: F401 - registers the policy's system check
         )
+        from .config import workflow  # noqa: F401 - the configuration change's transition table
+        from .config.policykind import PolicyKind
+        from .config.registry import register
+
+        register(PolicyKind())  # policy settings as a kind of configuration change

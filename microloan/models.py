@@ -146,6 +146,7 @@ class BusinessCalendar(models.Model):
         return f"business date {self.current_date or 'today'}"
 
 
+from .config.models import ConfigChange, PolicyOverride  # noqa: E402,F401 - configuration changes live in their own package
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
 from .notifications.models import Notification  # noqa: E402,F401 - the outbox model lives in its own package

@@ -68,6 +68,17 @@ TABLE: dict[str, Permission] = {
     "dashboard.view": _p(STAFF, gettext_lazy("see the dashboard")),
     "ledger.trial_balance": _p(REPORTERS, gettext_lazy("see the trial balance")),
     "sandbox.use": _p({MGR, ADM}, gettext_lazy("use the training sandbox")),
+    # Configuration changes, a maker-checker pair (microloan/config): an administrator
+    # proposes, another administrator applies or rejects (four eyes: the workflow's not_by),
+    # only the proposer withdraws. Not the manager: the authority limits, the committee and
+    # the approval limits are the manager's own powers, which nobody approves for themselves,
+    # and configuration is the system's side of the separation of duties. The manager and the
+    # auditor read what changed.
+    "config_change.view": _p(REPORTERS, gettext_lazy("see configuration changes")),
+    "config_change.propose": _p({ADM}, gettext_lazy("propose configuration changes")),
+    "config_change.apply": _p({ADM}, gettext_lazy("apply configuration changes")),
+    "config_change.reject": _p({ADM}, gettext_lazy("reject configuration changes")),
+    "config_change.withdraw": _p({ADM}, gettext_lazy("withdraw configuration changes")),
     # -- intake -------------------------------------------------------------------------
     "borrower.view": _p(EVERYONE, gettext_lazy("see borrowers")),  # a borrower: their own
     "borrower.create": _p(FIELD, gettext_lazy("register borrowers")),

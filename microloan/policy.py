@@ -15,7 +15,9 @@ Settings (each a dict; a key missing there takes the default below):
 
 ``policy()`` is the reader: ``policy().underwriting.apr_cap``, ``policy().collection.conduct
 .max_dial_attempts``, ``policy().care.holidays``. It reads the settings once and again only
-when one of them changes (tests override them); a value of the wrong kind or out of range
+when one of them changes (tests override them), and merges over them the overrides that
+applied configuration changes wrote (``microloan.config``, kind ``policy``: proposed by one
+administrator, applied by another), re-read every ``POLICY_RECHECK_SECONDS``; a value of the wrong kind or out of range
 raises ``ImproperlyConfigured`` naming the setting and the key, and ``manage.py check``
 reports it before the first request does. The kernel imports no app, so the areas' names for
 the classes (normal ... loss) are plain strings here, in the order the close ranks them.
@@ -56,6 +58,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -75,6 +79,7 @@ SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS", "SERVICI
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 T = TypeVar("T", bound="DataclassInstance")
+log = logging.getLogger(__name__)
 
 
 def _frozen(mapping: Mapping) -> Mapping:
@@ -295,15 +300,36 @@ def _read(cls: type[T], setting: str, configured: Mapping, prefix: str = "") -> 
     return cls(**values)
 
 
+AREAS: dict[str, type] = {
+    "UNDERWRITING": UnderwritingPolicy,
+    "COLLECTION": CollectionPolicy,
+    "CUSTOMER_CARE": CarePolicy,
+    "DOCUMENTS": DocumentsPolicy,
+    "SERVICING": ServicingPolicy,
+}
+
+
+def with_override(configured: Mapping[str, Any], key: str, value: Any) -> dict:
+    """A setting's dict with ``key`` set to ``value`` (``CONDUCT.MAX_DIAL_ATTEMPTS``: nested)."""
+    out = dict(configured)
+    head, _dot, rest = key.partition(".")
+    out[head] = with_override(out.get(head) or {}, rest, value) if rest else value
+    return out
+
+
 @functools.cache
-def policy() -> Policy:
-    """The policy as the settings give it now (cached until a setting changes)."""
+def policy_from(overrides: tuple[tuple[str, str, str], ...] = ()) -> Policy:
+    """The policy the settings give, each override ``(setting, key, value as JSON)`` merged
+    over them and read by the same typed reader (cached per set of overrides)."""
+    configured = {name: dict(getattr(settings, name, {}) or {}) for name in SETTINGS}
+    for setting, key, value in overrides:
+        configured[setting] = with_override(configured[setting], key, json.loads(value))
     read = Policy(
-        underwriting=_read(UnderwritingPolicy, "UNDERWRITING", getattr(settings, "UNDERWRITING", {}) or {}),
-        collection=_read(CollectionPolicy, "COLLECTION", getattr(settings, "COLLECTION", {}) or {}),
-        care=_read(CarePolicy, "CUSTOMER_CARE", getattr(settings, "CUSTOMER_CARE", {}) or {}),
-        documents=_read(DocumentsPolicy, "DOCUMENTS", getattr(settings, "DOCUMENTS", {}) or {}),
-        servicing=_read(ServicingPolicy, "SERVICING", getattr(settings, "SERVICING", {}) or {}),
+        underwriting=_read(UnderwritingPolicy, "UNDERWRITING", configured["UNDERWRITING"]),
+        collection=_read(CollectionPolicy, "COLLECTION", configured["COLLECTION"]),
+        care=_read(CarePolicy, "CUSTOMER_CARE", configured["CUSTOMER_CARE"]),
+        documents=_read(DocumentsPolicy, "DOCUMENTS", configured["DOCUMENTS"]),
+        servicing=_read(ServicingPolicy, "SERVICING", configured["SERVICING"]),
     )
     Area = UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy | ServicingPolicy
     areas: list[tuple[str, Area]] = list(
@@ -315,17 +341,60 @@ def policy() -> Policy:
     return read
 
 
+def policy() -> Policy:
+    """The policy now: the settings with the applied overrides (``microloan.config``:
+    ``PolicyOverride`` rows, re-read every ``POLICY_RECHECK_SECONDS``) merged over them. An
+    override the settings have since made invalid is ignored, with an error in the log,
+    rather than stopping every reader."""
+    from .config.overrides import current_overrides
+
+    overrides = current_overrides()
+    if not overrides:
+        return policy_from()
+    try:
+        return policy_from(overrides)
+    except ImproperlyConfigured:
+        log.exception("The policy overrides no longer fit the settings; the settings alone apply.")
+        return policy_from()
+
+
+policy.cache_clear = policy_from.cache_clear  # type: ignore[attr-defined]  # for callers of the old cached policy()
+
+
+def policy_value(read: Policy, setting: str, key: str) -> Any:
+    """One value of ``read`` by its setting and key (``COLLECTION``, ``CONDUCT.MAX_DIAL_ATTEMPTS``)."""
+    area_name = {"CUSTOMER_CARE": "care"}.get(setting, setting.lower())
+    value: Any = getattr(read, area_name)
+    for part in key.split("."):
+        value = getattr(value, part.lower())
+    return value
+
+
+def policy_keys() -> list[tuple[str, str]]:
+    """Every (setting, key) an installation may set, nested areas' keys dotted."""
+
+    def keys(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            default = getattr(cls(), f.name)
+            if dataclasses.is_dataclass(default):
+                yield from keys(type(default), f"{prefix}{f.name.upper()}.")
+            else:
+                yield f"{prefix}{f.name.upper()}"
+
+    return [(setting, key) for setting, cls in AREAS.items() for key in keys(cls)]
+
+
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
     if setting in SETTINGS:
-        policy.cache_clear()
+        policy_from.cache_clear()
 
 
 @checks.register(checks.Tags.compatibility)
 def policy_check(app_configs=None, **kwargs):
     """``manage.py check`` (and every server start) reports a bad policy setting."""
     try:
-        policy()
+        policy_from()  # the settings alone: the overrides were checked when applied
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="microloan.E001")]
     return []

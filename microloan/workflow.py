@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import permissions
@@ -27,7 +28,7 @@ class Transition:
     # Who may take it: filled by the Workflow from the permission table's entry
     # "<entity>.<action>" (microloan.permissions), the one source of roles.
     roles: frozenset[str] = frozenset()
-    label: str = ""  # a gettext_lazy string for the button; the action name when empty
+    label: str | Promise = ""  # a gettext_lazy string for the button; the action name when empty
     needs_reason: bool = False
     # Four eyes: actions on the same object whose actors may not take this one.
     not_by: frozenset[str] = field(default_factory=frozenset)

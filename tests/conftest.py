@@ -40,6 +40,17 @@ def now(pinned_clock):
 
 
 @pytest.fixture(autouse=True)
+def no_policy_overrides():
+    """Every test starts with no policy override in memory, as its database has none
+    (microloan/config/overrides.py; the test settings never recheck by the clock)."""
+    from microloan.config import overrides
+
+    overrides.forget(())
+    yield
+    overrides.forget(())
+
+
+@pytest.fixture(autouse=True)
 def english_messages():
     """Service-level assertions read English messages; requests choose their own language
     (Accept-Language, the language switch), as in production."""

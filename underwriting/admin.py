@@ -1,38 +1,40 @@
 """Administrators change lending policy here: authority limits, the committee and the
-scorecard. A scorecard is never edited in place: saving publishes a new version."""
+scorecard. Nothing is saved here: every add, change or delete is proposed as a configuration
+change another administrator applies (microloan.config, ``/config/changes/``). A scorecard is
+never edited in place: a proposal publishes a new version when applied."""
 
 import json
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from microloan.errors import DomainError
+from microloan.config.admin import ProposeInsteadAdmin
 
 from . import services
+from .forms import AuthorityLimitForm, CommitteeMemberForm, ScorecardForm
 from .models import AuthorityLimit, CommitteeMember, CreditRecord, Scorecard
 
 
 @admin.register(AuthorityLimit)
-class AuthorityLimitAdmin(admin.ModelAdmin):
+class AuthorityLimitAdmin(ProposeInsteadAdmin, admin.ModelAdmin):
+    config_kind = "authority_limit"
+    form = AuthorityLimitForm
     list_display = ("role", "branch", "max_amount")
     list_filter = ("role",)
 
 
 @admin.register(CommitteeMember)
-class CommitteeMemberAdmin(admin.ModelAdmin):
+class CommitteeMemberAdmin(ProposeInsteadAdmin, admin.ModelAdmin):
+    config_kind = "committee_member"
+    form = CommitteeMemberForm
     list_display = ("user",)
 
-
-class ScorecardForm(forms.ModelForm):
-    config = forms.JSONField(help_text="Weights, bands, grades and policy. Saving publishes a new version.")
-
-    class Meta:
-        model = Scorecard
-        fields = ["config", "note"]
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # a member joins or leaves; nothing of a membership changes
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(ProposeInsteadAdmin, admin.ModelAdmin):
+    config_kind = "scorecard"
     form = ScorecardForm
     list_display = ("version", "is_active", "note", "created_by", "created_at")
 
@@ -45,16 +47,6 @@ class ScorecardAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        try:
-            card = services.scorecard_publish(
-                actor=request.user, config=form.cleaned_data["config"], note=form.cleaned_data["note"]
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            raise
-        obj.pk, obj.version = card.pk, card.version
 
 
 admin.site.register(CreditRecord)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class UnderwritingConfig(AppConfig):
     name = "underwriting"
     verbose_name = _("Underwriting and approval")
+
+    def ready(self):
+        from .configkinds import register_kinds
+
+        register_kinds()  # limits, the committee, the scorecard (microloan.config)

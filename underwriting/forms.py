@@ -3,8 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Product
 from microloan import fields
+from microloan.fields import model_formfield
+from microloan.models import Role, User
 
-from .models import DecisionKind, Opinion, ReasonCode, WorstStatus
+from . import scoring
+from .models import AuthorityLimit, CommitteeMember, DecisionKind, Opinion, ReasonCode, Scorecard, WorstStatus
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": 0}
 
@@ -77,4 +80,69 @@ class CreditImportForm(forms.Form):
             "Columns: id_number, as_of, overdue_count_24m, worst_status_24m, current_debt, current_installments, "
             "inquiries_6m"
         ),
+    )
+
+
+# --- configuration (proposed and applied through microloan.config; underwriting/configkinds.py)
+
+
+class AuthorityLimitForm(forms.ModelForm):
+    class Meta:
+        model = AuthorityLimit
+        fields = ["role", "branch", "max_amount"]
+        formfield_callback = model_formfield
+
+    def clean_max_amount(self):
+        amount = self.cleaned_data["max_amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(_("An amount of 0 or more."))
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        role, branch = data.get("role"), data.get("branch")
+        if role and AuthorityLimit.objects.filter(role=role, branch=branch).exclude(pk=self.instance.pk).exists():
+            self.add_error("branch", _("This role already has a limit for this branch: change that one."))
+        return data
+
+
+class CommitteeMemberForm(forms.ModelForm):
+    """A member of the credit committee: a staff member who decides (a branch manager)."""
+
+    user = forms.ModelChoiceField(
+        label=_("Member"), queryset=User.objects.filter(role=Role.MANAGER, is_active=True).order_by("username")
+    )
+
+    class Meta:
+        model = CommitteeMember
+        fields = ["user"]
+        formfield_callback = model_formfield
+
+
+class ScorecardForm(forms.ModelForm):
+    config = forms.JSONField(
+        label=_("Scorecard"), help_text=_("Weights, bands, grades and policy. Applying publishes a new version.")
+    )
+
+    class Meta:
+        model = Scorecard
+        fields = ["config", "note"]
+        formfield_callback = model_formfield
+
+    def clean_config(self):
+        config = self.cleaned_data["config"]
+        if not isinstance(config, dict):
+            raise forms.ValidationError(_("The scorecard is a JSON object."))
+        try:
+            scoring.validate_config(config)
+        except scoring.ScorecardConfigError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return config
+
+
+class ApprovalLimitForm(forms.Form):
+    """A staff member's own approval limit (``User.approval_limit``); empty means none."""
+
+    approval_limit = fields.DecimalFormField(
+        label=_("Approval limit"), max_digits=18, decimal_places=2, min_value=0, required=False
     )

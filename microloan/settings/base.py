@@ -294,4 +294,7 @@ LENDER = {
 IDEMPOTENCY_WAIT_SECONDS = env.int("IDEMPOTENCY_WAIT_SECONDS", default=15)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 # Lending policy (see microloan/policy.py for every setting and its default).
+# How often a process reads again the policy overrides applied through configuration changes
+# (microloan.config): one small query at most that often; the applying process sees them at once.
+POLICY_RECHECK_SECONDS = env.int("POLICY_RECHECK_SECONDS", default=5)
 UNDERWRITING: dict[str, object] = {}

@@ -18,3 +18,7 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"quote": "10000/min", "auth": "10000/min"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
 CELERY_RESULT_BACKEND = REDIS_URL
+# No timed recheck of the policy overrides: every test starts with none (tests/conftest.py) and
+# an apply forgets them in the process itself, so a test sees the change at once and no query
+# count depends on the clock.
+POLICY_RECHECK_SECONDS = None

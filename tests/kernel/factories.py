@@ -50,3 +50,8 @@ def login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def administrators(branch=None, n: int = 2):
+    """``n`` system administrators: one proposes a configuration change, another applies it."""
+    return [UserFactory(role=Role.ADMIN, branch=branch or BranchFactory()) for _ in range(n)]

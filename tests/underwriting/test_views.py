@@ -252,6 +252,13 @@ def test_admin_publishes_a_new_scorecard_version_without_touching_the_old(client
     config = {**DEFAULT_CONFIG, "base": 250}
     r = client.post("/admin/underwriting/scorecard/add/", {"config": json.dumps(config), "note": "v2"})
     assert r.status_code == 302, r.content.decode()[:2000]
+    # The admin proposes (microloan.config): another administrator's apply publishes it.
+    from microloan.config.models import ConfigChange
+    from microloan.config.services import config_change_apply
+
+    assert scorecard_active().pk == v1.pk
+    checker = UserFactory(role=Role.ADMIN, branch=branch)
+    config_change_apply(actor=checker, change=ConfigChange.objects.get(kind="scorecard"))
     v1.refresh_from_db()
     assert v1.config["base"] == 300 and not v1.is_active
     assert Scorecard.objects.get(is_active=True).config["base"] == 250

@@ -50,7 +50,9 @@ USERS = [
     # Releases the disbursements the officer prepares (maker-checker).
     DemoUser("supervisor", Role.SUPERVISOR, "作业监督岗", "周"),
     DemoUser("auditor", Role.AUDITOR, "稽核", "钱"),
-    DemoUser("admin", Role.ADMIN, "管理员", "孙"),
+    DemoUser("admin", Role.ADMIN, "管理员", "孙", note=" (proposes configuration changes)"),
+    # A second administrator: configuration changes need four eyes (admin proposes, admin2 applies).
+    DemoUser("admin2", Role.ADMIN, "管理员（复核）", "吴", note=" (applies what admin proposes)"),
     # The mobile demo login is the first borrower (linked to it below).
     DemoUser("borrower", Role.BORROWER, BORROWERS[0][0], note=" (mobile API)"),
 ]
@@ -168,7 +170,7 @@ class Command(BaseCommand):
         for spec in USERS:
             self.stdout.write(f"  {spec.username:<10} {spec.role.label}{spec.note}")
         self.stdout.write(
-            f"  manager and admin also give an authenticator code: secret {DEMO_TOTP_SECRET}"
+            f"  manager, admin and admin2 also give an authenticator code: secret {DEMO_TOTP_SECRET}"
             " (or: manage.py demo_totp manager)"
         )
 

@@ -1,0 +1,145 @@
+"""The configuration changes' pages: the list (filters; each pending change with the moves
+the table allows the person), a change with its diff and its moves. A refused move (four
+eyes, the proposer withdrawing alone) answers 403 with the reason, as the API does."""
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from ..errors import DomainError, NotAllowed
+from ..permissions import page
+from ..policy import policy, policy_keys, policy_value
+from ..web import report_domain_error
+from . import registry, selectors, services
+from .forms import ChangeFilterForm, DecideForm, PolicyChangeForm
+from .models import ConfigOperation
+from .overrides import current_overrides
+from .policykind import plain
+
+
+def _kinds():
+    return sorted((name, str(k.label_text)) for name, k in registry.REGISTRY.items())
+
+
+@page("config_change.view")
+def change_list(request):
+    form = ChangeFilterForm(request.GET or None, kinds=_kinds())
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.config_change_list(user=request.user, status=filters.get("status", ""), kind=filters.get("kind", ""))
+    changes = Paginator(qs, 50).get_page(request.GET.get("page"))
+    moves = selectors.config_change_moves(changes=changes.object_list, actor=request.user)
+    labels = dict(_kinds())
+    for c in changes.object_list:
+        setattr(c, "moves", {t.action for t in moves.get(c.pk, [])})  # noqa: B010 - for the template
+        setattr(c, "kind_label", labels.get(c.kind, c.kind))  # noqa: B010
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(request, "config/change_list.html", {"page": changes, "form": form, "query": query})
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def diff_rows(change) -> list[dict]:
+    """Field by field: as it was when proposed, as proposed, as the apply left it."""
+    keys = list(dict.fromkeys([*change.payload, *change.before, *change.after]))
+    return [
+        {
+            "field": k,
+            "before": _shown(change.before.get(k)),
+            "proposed": _shown(change.payload.get(k)) if k in change.payload else "",
+            "after": _shown(change.after.get(k)) if change.after else "",
+            "changed": k in change.payload and change.payload.get(k) != change.before.get(k),
+        }
+        for k in keys
+    ]
+
+
+def _decide(request, change, form):
+    """Runs the move; a redirect when done, None to show the page again (with the refusal)."""
+    if not form.is_valid():
+        return None
+    step, reason = form.cleaned_data["step"], form.cleaned_data["reason"]
+    moves = {
+        "apply": lambda: services.config_change_apply(actor=request.user, change=change),
+        "reject": lambda: services.config_change_reject(actor=request.user, change=change, reason=reason),
+        "withdraw": lambda: services.config_change_withdraw(actor=request.user, change=change, reason=reason),
+    }
+    try:
+        moves[step]()
+    except NotAllowed as exc:
+        report_domain_error(request, exc, form)
+        request.refused = True
+        return None
+    except DomainError as exc:
+        report_domain_error(request, exc, form)
+        return None
+    done = {
+        "apply": _("Applied: the configuration has changed."),
+        "reject": _("Rejected: nothing changes."),
+        "withdraw": _("Withdrawn: nothing changes."),
+    }
+    messages.success(request, done[step])
+    return redirect("config-change-detail", pk=change.pk)
+
+
+@page("config_change.view")
+def change_detail(request, pk):
+    change = get_object_or_404(selectors.config_change_list(user=request.user), pk=pk)
+    form = DecideForm(request.POST or None)
+    if request.method == "POST":
+        done = _decide(request, change, form)
+        if done is not None:
+            return done
+        change.refresh_from_db()
+    kind = registry.REGISTRY.get(change.kind)
+    moves = {t.action for t in selectors.config_change_moves(changes=[change], actor=request.user)[change.pk]}
+    return render(
+        request,
+        "config/change_detail.html",
+        {
+            "change": change,
+            "kind_label": kind.label_text if kind else change.kind,
+            "target_label": kind.label(change.target_id) if kind else change.target_id,
+            "rows": diff_rows(change),
+            "moves": moves,
+            "form": form,
+        },
+        status=403 if getattr(request, "refused", False) else 200,
+    )
+
+
+@page("config_change.propose")
+def policy_propose(request):
+    """The policy's every key with its value now (the settings and the applied overrides), and
+    the form proposing a new value for one of them (applied by another administrator)."""
+    keys = policy_keys()
+    form = PolicyChangeForm(request.POST or None, keys=keys)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.config_change_propose(
+                actor=request.user,
+                kind="policy",
+                operation=ConfigOperation.UPDATE,
+                payload=form.payload(),
+                comment=form.cleaned_data["comment"],
+            )
+        except DomainError as exc:
+            report_domain_error(request, exc, form)
+        else:
+            messages.success(request, _("Proposed: the policy changes when another administrator applies it."))
+            return redirect("config-change-detail", pk=change.pk)
+    now = policy()
+    overridden = {(s, k) for s, k, _v in current_overrides()}
+    rows = [
+        {"setting": s, "key": k, "value": _shown(plain(policy_value(now, s, k))), "overridden": (s, k) in overridden}
+        for s, k in keys
+    ]
+    return render(request, "config/policy.html", {"form": form, "rows": rows})
