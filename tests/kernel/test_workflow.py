@@ -56,7 +56,10 @@ def lifecycle_markdown(workflows: list[Workflow]) -> str:
     for w in workflows:
         for t in w.transitions.values():
             sources = ", ".join("(new)" if s == NEW else s for s in sorted(t.sources))
-            four_eyes = "not by whoever did " + ", ".join(sorted(t.not_by)) if t.not_by else ""
+            four_eyes = "; ".join(
+                [f"not by whoever did {', '.join(sorted(t.not_by))}"] * bool(t.not_by)
+                + [f"nor by whoever did {', '.join(sorted(r.actions))} on its {r.entity}" for r in t.not_by_related]
+            )
             rows.append(
                 f"| {w.entity} | {t.action} | {sources} | {t.target} | {_roles(t)} | "
                 f"{'yes' if t.needs_reason else ''} | {four_eyes} |"
