@@ -3,7 +3,8 @@ recovery after write-off.
 
 Each object is born in its first status by its service (a case ``open`` by the close, a
 promise ``open`` by the collector, a write-off ``requested`` by its proposer), audited with the
-creation action named here; every later move goes through these tables, one by one
+creation action named here (a recovery is born ``pending`` through its table's own creation
+move, ``record``, with ``Workflow.start``); every later move goes through these tables, one by one
 (``Workflow.apply``) or set-based for the close (``Workflow.apply_many``), each audited."""
 
 from django.utils.translation import gettext_lazy as _
