@@ -158,13 +158,45 @@ class WriteOff(models.Model):
         ]
 
 
+class RecoveryChannel(models.TextChoices):
+    """How money on a written-off loan came in (the form and the API offer these)."""
+
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer")
+    WALLET = "wallet", _("Wallet")
+    COURT = "court", _("Court enforcement")
+    COLLATERAL = "collateral", _("Sale of collateral")
+    GUARANTOR = "guarantor", _("Paid by the guarantor")
+
+
+class RecoveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    RETURNED = "returned", _("Returned")
+
+
 class Recovery(models.Model):
-    """Money received on a written-off loan: income, not a repayment of a live loan."""
+    """Money received on a written-off loan: income, not a repayment of a live loan. A
+    maker-checker pair: one person records it (``pending``), another confirms it (its journal
+    entry is posted then, never before) or returns it with a reason."""
 
     loan = models.ForeignKey("servicing.Loan", on_delete=models.PROTECT, related_name="recoveries")
     amount = MoneyField()
     received_on = models.DateField()
     channel = models.CharField(max_length=30)
     reference = models.CharField(max_length=100, blank=True, default="")
-    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.PENDING)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="recovery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"recovery {self.pk} loan {self.loan_id}"

@@ -1,12 +1,12 @@
-"""The collector's forms: a contact, a promise to pay, a write-off proposal; the sandbox's
-day advance."""
+"""The collector's forms: a contact, a promise to pay, a write-off proposal, a recovery and
+its confirmation or return; the sandbox's day advance."""
 
 from django import forms
 from django.utils.translation import gettext_lazy
 
 from microloan import fields
 
-from .case_models import CONTACT_OUTCOMES, CONTACT_PARTIES, ContactChannel
+from .case_models import CONTACT_OUTCOMES, CONTACT_PARTIES, ContactChannel, RecoveryChannel
 from .services.sandbox import MAX_DAYS
 
 
@@ -42,6 +42,22 @@ class WriteOffDecisionForm(forms.Form):
     write_off = fields.IntegerFormField()
     action = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     comment = forms.CharField(required=False)
+
+
+class RecoveryForm(forms.Form):
+    amount = fields.DecimalFormField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
+    received_on = fields.DateFormField(
+        label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=RecoveryChannel.choices)
+    reference = forms.CharField(label=gettext_lazy("Reference"), required=False, max_length=100)
+
+
+class RecoveryDecisionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("confirm", "confirm"), ("return", "return")])
+    # Empty passes here: the table says a return needs a reason ("A reason is required."), for
+    # the API too.
+    reason = forms.CharField(required=False, max_length=2000)
 
 
 class SandboxAdvanceForm(forms.Form):

@@ -164,5 +164,6 @@ from .case_models import (  # noqa: E402,F401 - cases, steps, contacts, promises
     ContactAttempt,
     PromiseToPay,
     Recovery,
+    RecoveryStatus,
     WriteOff,
 )

@@ -1,13 +1,14 @@
 """Collection's reads: the collector's worklist, the promises to follow up, a case page's
-facts and the moves its viewer may make, the write-offs to decide."""
+facts and the moves its viewer may make, the write-offs to decide, the recoveries waiting for
+confirmation."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from care.models import Complaint
 from microloan.scoping import branch_q
 
-from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay, WriteOff
-from .workflow import WRITE_OFF_WORKFLOW
+from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay, Recovery, RecoveryStatus, WriteOff
+from .workflow import RECOVERY_WORKFLOW, WRITE_OFF_WORKFLOW
 
 # Worst first: the worklist's order and its bucket filter.
 BUCKET_ORDER = ["180+", "91-180", "61-90", "31-60", "1-30", "current"]
@@ -75,7 +76,10 @@ def case_page(*, case: CollectionCase, user) -> dict:
     write_offs = write_off_actions(
         write_offs=list(case.loan.write_offs.select_related("requested_by", "decided_by")), user=user
     )
+    recoveries = list(case.loan.recoveries.select_related("recorded_by", "decided_by"))
+    recovery_moves(recoveries=recoveries, user=user)
     return {
+        "recoveries": recoveries,
         "steps": list(case.steps.all()),
         "contacts": list(case.contacts.select_related("actor")[:100]),
         "promises": list(case.promises.all()),
@@ -86,3 +90,24 @@ def case_page(*, case: CollectionCase, user) -> dict:
             )
         ),
     }
+
+
+def recoveries_visible(*, user) -> QuerySet[Recovery]:
+    """The recoveries on the loans of the user's branch tree."""
+    return Recovery.objects.filter(branch_q(user, "loan__branch")).select_related(
+        "loan__borrower", "loan__branch", "recorded_by", "decided_by"
+    )
+
+
+def recoveries_pending(*, user) -> QuerySet[Recovery]:
+    """The checker's queue: recoveries waiting for confirmation in the user's branch tree,
+    oldest first."""
+    return recoveries_visible(user=user).filter(status=RecoveryStatus.PENDING).order_by("created_at", "id")
+
+
+def recovery_moves(*, recoveries, user) -> None:
+    """Sets ``moves`` on each recovery: the actions the table allows ``user`` on it now (none on
+    one they recorded), with one audit query for them all."""
+    moves = RECOVERY_WORKFLOW.available_many(objs=recoveries, actor=user)
+    for r in recoveries:
+        r.moves = moves.get(r.pk, [])

@@ -1,5 +1,7 @@
-"""Collector screens: the worklist and the case page; the training sandbox's day advance.
-Each view reads its form, calls a service and renders or redirects."""
+"""Collector screens: the worklist and the case page (where a recovery on a written-off loan is
+recorded); the checker's queue of recoveries and its decision; the training sandbox's day
+advance. Each view reads its form, calls a service and renders or redirects; a refused move
+answers 403 with the reason (``microloan.web.report_domain_error``)."""
 
 from datetime import timedelta
 
@@ -11,14 +13,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microloan.business_date import business_date
-from microloan.errors import DomainError
+from microloan.errors import DomainError, InvalidInput
 from microloan.models import BusinessCalendar
 from microloan.permissions import page
 from microloan.web import report_domain_error
 
 from . import selectors
-from .forms import ContactForm, PromiseForm, SandboxAdvanceForm, WriteOffDecisionForm, WriteOffForm
-from .services import contacts, promises, writeoffs
+from .forms import (
+    ContactForm,
+    PromiseForm,
+    RecoveryDecisionForm,
+    RecoveryForm,
+    SandboxAdvanceForm,
+    WriteOffDecisionForm,
+    WriteOffForm,
+)
+from .services import contacts, promises, recoveries, writeoffs
 from .services import sandbox as sandbox_service
 
 
@@ -39,9 +49,10 @@ def worklist(request):
     )
 
 
-def _case_post(request, case, step: str, contact_form: ContactForm, promise_form: PromiseForm) -> int | None:
+def _case_post(request, case, step: str, forms: dict) -> int | None:
     """One POST of the case page: None when it is done (the page redirects), else the status
     to show the page again with (403 for a contact the conduct rules refused)."""
+    contact_form, promise_form, recovery_form = forms["contact"], forms["promise"], forms["recovery"]
     if step == "contact" and contact_form.is_valid():
         attempt = contacts.contact_log(actor=request.user, case=case, **contact_form.cleaned_data)
         if attempt.refused:
@@ -54,6 +65,9 @@ def _case_post(request, case, step: str, contact_form: ContactForm, promise_form
     elif step == "write_off" and (form := WriteOffForm(request.POST)).is_valid():
         writeoffs.writeoff_request(actor=request.user, loan=case.loan, reason=form.cleaned_data["reason"])
         messages.success(request, _("Write-off proposed; a manager approves it."))
+    elif step == "recovery" and recovery_form.is_valid():
+        recoveries.recovery_record(actor=request.user, loan=case.loan, **recovery_form.cleaned_data)
+        messages.success(request, _("Recovery recorded: it waits for confirmation by another person."))
     elif step == "write_off_decision" and (form := WriteOffDecisionForm(request.POST)).is_valid():
         w = get_object_or_404(case.loan.write_offs, pk=form.cleaned_data["write_off"])
         decide = writeoffs.writeoff_approve if form.cleaned_data["action"] == "approve" else writeoffs.writeoff_reject
@@ -69,19 +83,21 @@ def case_detail(request, pk):
     case = get_object_or_404(
         selectors.cases_visible(user=request.user).select_related("loan__application", "loan__product"), pk=pk
     )
-    contact_form, promise_form = ContactForm(), PromiseForm(initial={"promised_on": business_date()})
+    step = request.POST.get("step") if request.method == "POST" else None
+    forms = {
+        "contact": ContactForm(request.POST if step == "contact" else None),
+        "promise": PromiseForm(request.POST if step == "promise" else None, initial={"promised_on": business_date()}),
+        "recovery": RecoveryForm(
+            request.POST if step == "recovery" else None, initial={"received_on": business_date()}
+        ),
+    }
     status = 200
-    if request.method == "POST":
-        step = request.POST.get("step")
-        if step == "contact":
-            contact_form = ContactForm(request.POST)
-        elif step == "promise":
-            promise_form = PromiseForm(request.POST)
+    if step is not None:
         try:
-            status = _case_post(request, case, step, contact_form, promise_form)
+            status = _case_post(request, case, step, forms)
         except DomainError as exc:
-            report_domain_error(request, exc)
-            status = 200
+            # A refusal (four eyes, role) answers 403 with the reason, as the API does.
+            status = report_domain_error(request, exc, forms.get(step))
         if status is None:
             return redirect("collection-case", pk=case.pk)
     return render(
@@ -91,11 +107,49 @@ def case_detail(request, pk):
             "case": case,
             "loan": case.loan,
             **selectors.case_page(case=case, user=request.user),
-            "contact_form": contact_form,
-            "promise_form": promise_form,
+            "contact_form": forms["contact"],
+            "promise_form": forms["promise"],
+            "recovery_form": forms["recovery"],
         },
         status=status,
     )
+
+
+def _recovery_queue_page(request, *, status: int = 200, decision_form: RecoveryDecisionForm | None = None):
+    queue = Paginator(selectors.recoveries_pending(user=request.user), 50).get_page(request.GET.get("page"))
+    selectors.recovery_moves(recoveries=queue.object_list, user=request.user)
+    context = {"page": queue, "decision_form": decision_form or RecoveryDecisionForm()}
+    return render(request, "collection/recovery_queue.html", context, status=status)
+
+
+@page("recovery.view")
+def recovery_queue(request):
+    """The checker's queue: recoveries waiting for confirmation in the user's branch tree,
+    oldest first, each with the moves the table allows this person (none on their own)."""
+    return _recovery_queue_page(request)
+
+
+@page("recovery.confirm")
+@require_POST
+def recovery_decision(request, pk):
+    """Confirm (the journal entry is posted then) or return a recorded recovery. A refused move
+    (four eyes: the recorder's own) answers 403 with the reason, bad input 400 naming the field."""
+    r = get_object_or_404(selectors.recoveries_visible(user=request.user), pk=pk)
+    form = RecoveryDecisionForm(request.POST)
+    if not form.is_valid():
+        return _recovery_queue_page(request, status=400, decision_form=form)
+    try:
+        if form.cleaned_data["action"] == "confirm":
+            recoveries.recovery_confirm(actor=request.user, recovery=r)
+            messages.success(request, _("Recovery confirmed and posted."))
+        else:
+            recoveries.recovery_return(actor=request.user, recovery=r, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Recovery returned."))
+    except DomainError as exc:
+        status = report_domain_error(request, exc, form)
+        status = 400 if isinstance(exc, InvalidInput) else status
+        return _recovery_queue_page(request, status=status, decision_form=form)
+    return redirect("recovery-queue")
 
 
 @page("sandbox.use")

@@ -1,15 +1,17 @@
-"""Collection's legal moves, as data: the case, the promise to pay and the write-off.
+"""Collection's legal moves, as data: the case, the promise to pay, the write-off and the
+recovery after write-off.
 
 Each object is born in its first status by its service (a case ``open`` by the close, a
 promise ``open`` by the collector, a write-off ``requested`` by its proposer), audited with the
-creation action named here; every later move goes through these tables, one by one
+creation action named here (a recovery is born ``pending`` through its table's own creation
+move, ``record``, with ``Workflow.start``); every later move goes through these tables, one by one
 (``Workflow.apply``) or set-based for the close (``Workflow.apply_many``), each audited."""
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.workflow import Transition, Workflow
+from microloan.workflow import NEW, Transition, Workflow
 
-from .case_models import CaseStatus, PromiseStatus, WriteOffStatus
+from .case_models import CaseStatus, PromiseStatus, RecoveryStatus, WriteOffStatus
 
 # The creation actions written to the audit trail (the four-eyes rules read them).
 CASE_OPENED = "open"
@@ -80,6 +82,31 @@ WRITE_OFF_WORKFLOW = Workflow(
             WriteOffStatus.REJECTED,
             label=_("Reject"),
             not_by=frozenset({WRITE_OFF_REQUESTED}),
+        ),
+    ],
+)
+
+# Recovery after write-off as a maker-checker pair: a collector records the money received
+# (``pending``); another person confirms it, and only then is its journal entry posted, or
+# returns it with a reason. Nobody confirms or returns a recovery they recorded.
+RECOVERY_WORKFLOW = Workflow(
+    "recovery",
+    [
+        Transition("record", frozenset({NEW}), RecoveryStatus.PENDING, label=_("Record recovery")),
+        Transition(
+            "confirm",
+            frozenset({RecoveryStatus.PENDING}),
+            RecoveryStatus.CONFIRMED,
+            label=_("Confirm"),
+            not_by=frozenset({"record"}),
+        ),
+        Transition(
+            "return",
+            frozenset({RecoveryStatus.PENDING}),
+            RecoveryStatus.RETURNED,
+            label=_("Return"),
+            needs_reason=True,
+            not_by=frozenset({"record"}),
         ),
     ],
 )

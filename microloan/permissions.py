@@ -173,7 +173,13 @@ TABLE: dict[str, Permission] = {
     "write_off.request": _p(COLLECTORS, gettext_lazy("propose write-offs")),
     "write_off.approve": _p(DECIDERS, gettext_lazy("approve write-offs")),
     "write_off.reject": _p(DECIDERS, gettext_lazy("reject write-offs")),
-    "recovery.post": _p(COLLECTORS, gettext_lazy("post recoveries")),
+    # Recovery on a written-off loan, a maker-checker pair like the disbursement: the
+    # collectors record the money received, the manager or the operations supervisor confirms
+    # it (the journal entry is posted then) or returns it; nobody confirms what they recorded.
+    "recovery.view": _p(COLLECTORS | RELEASERS | {AUD}, gettext_lazy("see recoveries")),
+    "recovery.record": _p(COLLECTORS, gettext_lazy("record recoveries")),
+    "recovery.confirm": _p(RELEASERS, gettext_lazy("confirm recoveries")),
+    "recovery.return": _p(RELEASERS, gettext_lazy("return recoveries")),
     "collection_case.write_off": _p(DECIDERS, gettext_lazy("write loans off")),
     # Moves the close makes alone (no person takes them).
     "collection_case.cure": _p(set(), gettext_lazy("cure collection cases")),

@@ -68,6 +68,8 @@ api_v1: list[URLPattern | URLResolver] = [
         intake_documents.DocumentFileView.as_view(),
         name="document-file",
     ),
+    # Recoveries on written-off loans (the maker-checker pair's record, confirm, return).
+    path("", include("collection.api.recoveries")),
     path("", include(router.urls)),
 ]
 

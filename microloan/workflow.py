@@ -5,19 +5,34 @@ transaction. Callers lock the row (select_for_update) before calling ``apply``.
 A transition carries everything a page or a test needs to know about it: its label (shown on
 the button), whether it needs a reason, and its four-eyes rule: the actions on the same
 object whose actors may not take this one (read from the audit trail, so the rule holds on
-every path that goes through the table). ``apply_many`` is the set-based entry point for
+every path that goes through the table), and its four-eyes rule across entities: the actions
+on a related object (``NotByRelated``: the application a disbursement pays out) whose actors
+may not take it either. ``apply_many`` is the set-based entry point for
 jobs (the daily close): one UPDATE per chunk and one bulk insert of audit rows."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from django.db import models
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import permissions
 from .audit import audit_record, audit_record_many
 from .errors import InvalidInput, NotAllowed, TransitionNotAllowed
+
+
+@dataclass(frozen=True)
+class NotByRelated:
+    """Four eyes across entities: whoever took one of ``actions`` on the related object — the
+    ``entity`` row whose id is the moved object's attribute ``via`` — may not take the move
+    (the manager who approved an application does not release its disbursement too)."""
+
+    entity: str
+    via: str
+    actions: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class Transition:
     needs_reason: bool = False
     # Four eyes: actions on the same object whose actors may not take this one.
     not_by: frozenset[str] = field(default_factory=frozenset)
+    # Four eyes across entities: actions on a related object whose actors may not take this one.
+    not_by_related: tuple[NotByRelated, ...] = ()
     # Taken by the system (a job, a callback) as well as by the roles above.
     system: bool = False
 
@@ -39,6 +56,16 @@ class Transition:
     def display(self) -> str:
         return str(self.label) if self.label else self.action
 
+    @property
+    def guarded(self) -> bool:
+        """Has a four-eyes rule (the audit trail is read before the move)."""
+        return bool(self.not_by or self.not_by_related)
+
+
+# The refusal of a cross-entity four-eyes rule, in the reader's language.
+FOUR_EYES_RELATED = gettext_lazy(
+    "Four eyes: you may not %(action)s this %(entity)s, having done %(done)s on its %(related)s yourself."
+)
 
 # The status of an object that does not exist yet: the source of a creation transition
 # (disburse a loan, post a repayment, request a restructuring), taken with ``Workflow.start``.
@@ -87,7 +114,7 @@ class Workflow:
         out = []
         for action in self.available_actions(getattr(obj, self.status_field), getattr(actor, "role", None)):
             t = self.transitions[action]
-            if not t.not_by or not self._conflicting_actions(obj=obj, actor=actor, transition=t):
+            if not t.guarded or not self._conflicting_actions(obj=obj, actor=actor, transition=t):
                 out.append(t)
         return out
 
@@ -95,38 +122,52 @@ class Workflow:
         """``available`` for many objects of this entity with one audit query (a list page's
         buttons): object id -> the moves ``actor`` may take on it now."""
         role = getattr(actor, "role", None)
+        objs = list(objs)
         moves = {
             o.pk: [self.transitions[a] for a in self.available_actions(getattr(o, self.status_field), role)]
             for o in objs
         }
-        guarded = {pk for pk, ts in moves.items() if any(t.not_by for t in ts)}
+        guarded = [o for o in objs if any(t.guarded for t in moves[o.pk])]
         if not guarded or actor is None or not getattr(actor, "pk", None):
             return moves
+        # What the guarded moves read, by entity: the objects' own history and, for the
+        # cross-entity rules, their related objects' (one query for all).
+        ids: dict[str, set[int]] = {}
+        actions: dict[str, set[str]] = {}
+        for o in guarded:
+            for t in moves[o.pk]:
+                for entity, entity_id, names in self._guards(o, t):
+                    ids.setdefault(entity, set()).add(entity_id)
+                    actions.setdefault(entity, set()).update(names)
+        done = self._done(actor, [Q(entity=e, entity_id__in=ids[e], action__in=actions[e]) for e in ids])
+
+        def conflicts(o, t) -> bool:
+            return any((e, i, a) in done for e, i, names in self._guards(o, t) for a in names)
+
+        return {o.pk: [t for t in moves[o.pk] if not conflicts(o, t)] for o in objs}
+
+    def _guards(self, obj, t: Transition) -> list[tuple[str, int, frozenset[str]]]:
+        """(entity, id, actions) whose actors may not take ``t`` on ``obj``."""
+        out = [(self.entity, obj.pk, t.not_by)] if t.not_by else []
+        return out + [(r.entity, getattr(obj, r.via), r.actions) for r in t.not_by_related]
+
+    @staticmethod
+    def _done(actor, wanted: list[Q]) -> set[tuple[str, int, str]]:
         from .models import AuditEvent
 
-        done: dict[int, set[str]] = {}
-        actions = set().union(*(t.not_by for pk in guarded for t in moves[pk]))
-        for pk, action in AuditEvent.objects.filter(
-            entity=self.entity, entity_id__in=guarded, actor_id=actor.pk, action__in=actions
-        ).values_list("entity_id", "action"):
-            done.setdefault(pk, set()).add(action)
-        return {pk: [t for t in ts if not (t.not_by & done.get(pk, set()))] for pk, ts in moves.items()}
+        q = Q(pk__in=[])
+        for w in wanted:
+            q |= w
+        return set(AuditEvent.objects.filter(q, actor_id=actor.pk).values_list("entity", "entity_id", "action"))
 
-    def _conflicting_actions(self, *, obj, actor, transition: Transition) -> set[str]:
-        from .models import AuditEvent
-
+    def _conflicting_actions(self, *, obj, actor, transition: Transition) -> set[tuple[str, str]]:
+        """The guarded (entity, action) pairs ``actor`` took: on ``obj`` itself and on its
+        related objects, from one audit query."""
         if actor is None or not getattr(actor, "pk", None):
             return set()
-        return set(
-            AuditEvent.objects.filter(
-                entity=self.entity,
-                entity_id=obj.pk,
-                actor_id=actor.pk,
-                action__in=transition.not_by,
-            )
-            .values_list("action", flat=True)
-            .distinct()
-        )
+        guards = self._guards(obj, transition)
+        done = self._done(actor, [Q(entity=e, entity_id=i, action__in=names) for e, i, names in guards])
+        return {(e, a) for e, _i, a in done}
 
     def check(self, *, obj, action: str, actor, reason: str = "") -> Transition:
         t = self.transitions[action]
@@ -140,12 +181,24 @@ class Workflow:
             raise TransitionNotAllowed(entity=self.entity, action=action, status=current)
         if t.needs_reason and not (reason or "").strip():
             raise InvalidInput({"reason": _("A reason is required.")})
-        if t.not_by:
+        if t.guarded:
             done = self._conflicting_actions(obj=obj, actor=actor, transition=t)
-            if done:
+            own = sorted(a for e, a in done if e == self.entity)
+            if own:
                 raise NotAllowed(
                     _("Four eyes: you may not %(action)s this %(entity)s, having done %(done)s on it yourself.")
-                    % {"action": action, "entity": self.entity, "done": ", ".join(sorted(done))}
+                    % {"action": action, "entity": self.entity, "done": ", ".join(own)}
+                )
+            if done:
+                related = min(e for e, _a in done)
+                raise NotAllowed(
+                    str(FOUR_EYES_RELATED)
+                    % {
+                        "action": action,
+                        "entity": self.entity,
+                        "done": ", ".join(sorted(a for e, a in done if e == related)),
+                        "related": related,
+                    }
                 )
         return t
 

@@ -12,7 +12,7 @@ from applications.models import DocumentStatus
 from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
-from microloan.errors import DomainError, NotAllowed
+from microloan.errors import DomainError
 from microloan.ledger import JournalLine
 from microloan.permissions import can, page
 from microloan.web import report_domain_error
@@ -89,13 +89,9 @@ def _contract_post(request, app, forms):
     data = form.service_data() if step == "disburse" else form.cleaned_data
     try:
         result = handler(data)
-    except NotAllowed as exc:
-        # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
-        report_domain_error(request, exc, form)
-        request.refused = True
-        return None
     except DomainError as exc:
-        report_domain_error(request, exc, form)
+        # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
+        request.page_status = report_domain_error(request, exc, form)
         return None
     if step == "release":
         messages.success(request, _("Released: the loan is disbursed."))
@@ -141,7 +137,7 @@ def contract_page(request, pk):
             "returned": list(app.disbursements.filter(status=DisbursementStatus.RETURNED).select_related("decided_by")),
             "loan": getattr(app, "loan", None) if app.status == "disbursed" else None,
         },
-        status=403 if getattr(request, "refused", False) else 200,
+        status=getattr(request, "page_status", 200),
     )
 
 
@@ -177,10 +173,12 @@ def loan_list(request):
 def loan_detail(request, pk):
     loan = get_object_or_404(selectors.loan_list(user=request.user).select_related("officer", "contract"), pk=pk)
     forms = {"repay": RepaymentForm(initial={"paid_on": business_date()}), "restructure": RestructuringForm()}
+    status = 200
     if request.method == "POST":
         done = _loan_post(request, loan, forms)
-        if done is not None:
+        if not isinstance(done, int):
             return done
+        status = done
     installments = list(selectors.current_installments(loan))
     journal = list(
         JournalLine.objects.filter(loan_id=loan.pk)
@@ -212,11 +210,14 @@ def loan_detail(request, pk):
             "moves": moves,
             "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings),
         },
+        status=status,
     )
 
 
 def _loan_post(request, loan, forms):
-    """The loan page's actions: post a repayment, reverse one, request or decide restructuring."""
+    """The loan page's actions: post a repayment, reverse one, request or decide restructuring.
+    A redirect when done; else the status to show the page again with (a refused move — four
+    eyes, role — is a 403 with the reason, as the API answers)."""
     from .repayments import repayment_post, repayment_reverse
     from .restructuring import restructuring_decide, restructuring_request
 
@@ -254,5 +255,5 @@ def _loan_post(request, loan, forms):
             messages.success(request, _("Decision recorded."))
             return redirect("loan-detail", pk=loan.pk)
     except DomainError as exc:
-        report_domain_error(request, exc, forms.get(step if step in forms else "repay"))
-    return None
+        return report_domain_error(request, exc, forms.get(step if step in forms else "repay"))
+    return 200

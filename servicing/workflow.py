@@ -5,7 +5,7 @@ writes an audit row."""
 
 from django.utils.translation import gettext_lazy as _
 
-from microloan.workflow import NEW, Transition, Workflow
+from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
@@ -17,8 +17,9 @@ LIVE = L.LIVE  # the one definition: servicing.models.LoanStatus.LIVE
 
 # Disbursement as a maker-checker pair: one person prepares it, another releases it (the loan
 # and its journal entry are made then) or returns it with a reason to be prepared again. Nobody
-# releases or returns what they prepared. The application follows each move (its rows take
-# the same roles from the permission table).
+# releases or returns what they prepared, and nobody releases the disbursement of an application
+# they approved. The application follows each move (its rows take the same roles from the
+# permission table).
 DISBURSEMENT_WORKFLOW = Workflow(
     "disbursement",
     [
@@ -29,6 +30,9 @@ DISBURSEMENT_WORKFLOW = Workflow(
             D.RELEASED,
             label=_("Release"),
             not_by=frozenset({"prepare"}),
+            # Nor by whoever approved the application (alone or by a committee vote): the
+            # credit decision and the payment out are two people's, as the preparation is.
+            not_by_related=(NotByRelated("application", "application_id", frozenset({"approve", "committee_vote"})),),
         ),
         Transition(
             "return",

@@ -11,7 +11,7 @@ from applications.models import ApplicationStatus
 from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
-from microloan.errors import DomainError, NotAllowed
+from microloan.errors import DomainError
 from microloan.permissions import page
 from microloan.policy import policy
 from microloan.web import report_domain_error
@@ -103,12 +103,9 @@ def case_workbench(request, pk):
                 service(actor=request.user, application=app, **form.cleaned_data)
                 messages.success(request, _("Saved."))
                 return redirect("underwriting-case", pk=app.pk)
-            except NotAllowed as exc:
-                # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
-                report_domain_error(request, exc, form)
-                status = 403
             except DomainError as exc:
-                report_domain_error(request, exc, form)
+                # Four eyes or role: the same 403 and reason as the API gives, shown on the page.
+                status = report_domain_error(request, exc, form)
     actions = [t.action for t in APPLICATION_WORKFLOW.available(obj=app, actor=request.user)]
     return render(
         request,
@@ -137,12 +134,9 @@ def decision_page(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             r = services.application_decide(actor=request.user, application=app, **form.cleaned_data)
-        except NotAllowed as exc:
-            # Four eyes or authority: the same 403 and reason as the API gives, shown on the page.
-            report_domain_error(request, exc, form)
-            status = 403
         except DomainError as exc:
-            report_domain_error(request, exc, form)
+            # Four eyes or authority: the same 403 and reason as the API gives, shown on the page.
+            status = report_domain_error(request, exc, form)
         else:
             if r.committee_size and r.status == "pending_approval":
                 messages.info(

@@ -1,8 +1,6 @@
 """Write-off of a loss-class loan, proposed by one person and approved or rejected by a
-manager who did not propose it (four eyes, from the write-off's table); recoveries on
-written-off loans."""
-
-from datetime import date
+manager who did not propose it (four eyes, from the write-off's table). Recoveries on
+written-off loans: ``recoveries``."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,12 +9,12 @@ from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
-from microloan.lending.money import ZERO, money
+from microloan.lending.money import ZERO
 from microloan.permissions import require
-from servicing.models import Loan, LoanStatus
+from servicing.models import Loan
 from servicing.workflow import LOAN_WORKFLOW
 
-from ..case_models import CaseStatus, CollectionCase, Recovery, WriteOff, WriteOffStatus
+from ..case_models import CaseStatus, CollectionCase, WriteOff, WriteOffStatus
 from ..models import LoanProvision
 from ..workflow import WRITE_OFF_REQUESTED, WRITE_OFF_WORKFLOW
 from .cases import cases_close
@@ -146,33 +144,3 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
     open_cases = list(CollectionCase.objects.filter(loan=loan, status=CaseStatus.OPEN).values_list("pk", flat=True))
     cases_close(case_ids=open_cases, action="write_off", business_date=today, actor=actor)
     return w
-
-
-@transaction.atomic
-def recovery_post(*, actor, loan: Loan, amount, received_on: date, channel: str, reference: str = "") -> Recovery:
-    require(actor, "recovery.post")
-    loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if loan.status != LoanStatus.WRITTEN_OFF:
-        raise TransitionNotAllowed(entity="loan", action="recover", status=loan.status)
-    amount = money(amount)
-    if amount <= 0:
-        raise InvalidInput({"amount": [_("The amount must be positive.")]})
-    if received_on > business_date():
-        raise InvalidInput({"received_on": [_("Not after the business date.")]})
-    r = Recovery.objects.create(
-        loan=loan, amount=amount, received_on=received_on, channel=channel, reference=reference, posted_by=actor
-    )
-    journal_post(
-        kind="recovery",
-        business_date=received_on,
-        actor=actor,
-        reference=f"loan:{loan.pk}",
-        source_key=f"recovery:{r.pk}",
-        memo=reference,
-        lines=[
-            Line(Acct.CASH, debit=amount, loan_id=loan.pk),
-            Line(Acct.RECOVERY_INCOME, credit=amount, loan_id=loan.pk),
-        ],
-    )
-    audit_record(actor=actor, entity="loan", entity_id=loan.pk, action="recovery", data={"amount": str(amount)})
-    return r

@@ -16,7 +16,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from collection.case_models import Recovery, WriteOff, WriteOffStatus
+from collection.case_models import Recovery, RecoveryStatus, WriteOff, WriteOffStatus
 from microloan.lending.money import ZERO
 from microloan.models import User
 from microloan.permissions import require
@@ -94,7 +94,11 @@ def disbursements_collections(*, scope: ReportScope, date_from: date, date_to: d
         fee=Sum("fee"),
     )
     recovered = _by_period(
-        Recovery.objects.filter(scope.q("loan__"), received_on__range=(date_from, date_to)),
+        # Confirmed ones only: a recorded recovery is not money on the books until a second
+        # person confirms it (and one returned never is).
+        Recovery.objects.filter(
+            scope.q("loan__"), status=RecoveryStatus.CONFIRMED, received_on__range=(date_from, date_to)
+        ),
         "received_on",
         period,
         recoveries=Count("pk"),

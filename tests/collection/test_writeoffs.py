@@ -1,13 +1,15 @@
 """collection.services.writeoffs: a write-off of a loss-class loan, proposed by one person and
 decided by a manager who did not propose it, through the write-off's table; the ledger, the
-loan and its case follow; recoveries on written-off loans."""
+loan and its case follow; a recovery on the written-off loan (the maker-checker pair itself:
+test_recoveries.py)."""
 
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from collection.services.writeoffs import recovery_post, writeoff_approve, writeoff_reject, writeoff_request
+from collection.services.recoveries import recovery_confirm, recovery_record
+from collection.services.writeoffs import writeoff_approve, writeoff_reject, writeoff_request
 from collection.workflow import WRITE_OFF_WORKFLOW
 from microloan.business_date import business_date_set
 from microloan.errors import NotAllowed, TransitionNotAllowed
@@ -59,7 +61,10 @@ def test_write_off_needs_loss_class_and_another_approver_then_recoveries(case, c
         == 1
     )
     business_date_set(value=date(2027, 1, 5))
-    recovery_post(actor=collectors[0], loan=loan, amount=D("1234.00"), received_on=date(2027, 1, 5), channel="cash")
+    r = recovery_record(
+        actor=collectors[0], loan=loan, amount=D("1234.00"), received_on=date(2027, 1, 5), channel="cash"
+    )
+    recovery_confirm(actor=boss, recovery=r)  # a second person (tests/collection/test_recoveries.py)
     bal = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.RECOVERY_INCOME])
     assert bal[loan.pk][Acct.RECOVERY_INCOME] == D("1234.00")
 

@@ -20,7 +20,7 @@ from applications.workflow import APPLICATION_WORKFLOW
 from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.models import AuditEvent, Role
 from microloan.permissions import Permission
-from microloan.workflow import NEW, REGISTRY, Transition, Workflow
+from microloan.workflow import NEW, REGISTRY, NotByRelated, Transition, Workflow
 
 from ..applications.factories import ApplicationFactory
 from .factories import UserFactory
@@ -56,7 +56,10 @@ def lifecycle_markdown(workflows: list[Workflow]) -> str:
     for w in workflows:
         for t in w.transitions.values():
             sources = ", ".join("(new)" if s == NEW else s for s in sorted(t.sources))
-            four_eyes = "not by whoever did " + ", ".join(sorted(t.not_by)) if t.not_by else ""
+            four_eyes = "; ".join(
+                [f"not by whoever did {', '.join(sorted(t.not_by))}"] * bool(t.not_by)
+                + [f"nor by whoever did {', '.join(sorted(r.actions))} on its {r.entity}" for r in t.not_by_related]
+            )
             rows.append(
                 f"| {w.entity} | {t.action} | {sources} | {t.target} | {_roles(t)} | "
                 f"{'yes' if t.needs_reason else ''} | {four_eyes} |"
@@ -133,6 +136,45 @@ def test_available_many_reads_four_eyes_in_one_query(officer, branch, django_ass
     assert all(ts for ts in wf.available_many(objs=objs, actor=other).values())
     with pytest.raises(NotAllowed, match="Four eyes"):
         wf.check(obj=objs[1], action="check", actor=officer)
+
+
+@pytest.mark.django_db
+def test_a_rule_across_entities_reads_the_related_objects_trail(officer, branch, django_assert_num_queries):
+    """``not_by_related``: whoever took the named actions on the related object (``via``) may
+    not take the move; the buttons of one object and of a list read it with one query."""
+    from types import SimpleNamespace
+
+    officers = Permission(frozenset({Role.OFFICER}), "toy")
+    wf = Workflow(
+        "toy-related-test",
+        [
+            Transition(
+                "pay",
+                frozenset({"ready"}),
+                "paid",
+                not_by=frozenset({"make"}),
+                not_by_related=(NotByRelated("toy-parent", "parent_id", frozenset({"approve"})),),
+            )
+        ],
+        table={"toy-related-test.pay": officers},
+    )
+    REGISTRY.pop(wf.entity)
+    objs = [SimpleNamespace(pk=n, parent_id=n + 1000, status="ready") for n in (201, 202, 203)]
+    AuditEvent.objects.create(actor=officer, entity="toy-parent", entity_id=1202, action="approve")
+    AuditEvent.objects.create(actor=officer, entity="toy-parent", entity_id=1203, action="comment")  # not guarded
+    AuditEvent.objects.create(actor=officer, entity=wf.entity, entity_id=203, action="make")
+    with django_assert_num_queries(1):
+        moves = wf.available_many(objs=objs, actor=officer)
+    assert {pk: [t.action for t in ts] for pk, ts in moves.items()} == {201: ["pay"], 202: [], 203: []}
+    with django_assert_num_queries(1):
+        assert wf.available(obj=objs[1], actor=officer) == []
+    with pytest.raises(NotAllowed, match="having done approve on its toy-parent yourself"):
+        wf.check(obj=objs[1], action="pay", actor=officer)
+    with pytest.raises(NotAllowed, match="having done make on it yourself"):
+        wf.check(obj=objs[2], action="pay", actor=officer)
+    assert wf.check(obj=objs[0], action="pay", actor=officer).target == "paid"
+    other = UserFactory(role=Role.OFFICER, branch=branch)
+    assert all(ts for ts in wf.available_many(objs=objs, actor=other).values())
 
 
 @pytest.mark.django_db

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from collection.close import close_day
-from collection.services.writeoffs import recovery_post, writeoff_approve, writeoff_request
+from collection.services.recoveries import recovery_confirm, recovery_record
+from collection.services.writeoffs import writeoff_approve, writeoff_request
 from microloan.business_date import business_date_set
 from microloan.models import AuditEvent, Role
 from servicing.models import Installment, Loan
@@ -137,13 +138,19 @@ def web(client):
 
 def the_day_after(book, officer, approver):  # noqa: F811 - not the fixture
     """On D+1: l3's overdue instalment paid in full (0.39 penalty accrued at the close, 100.00
-    interest, 788.49 principal = 888.88), l6 written off and 1,234.00 recovered on it."""
+        interest, 788.49 principal = 888.88), l6 written off and 1,234.00 recovered on it (confirmed;
+    99.00 more recorded and not yet confirmed)."""
     business_date_set(value=D1)
     repayment_post(actor=officer, loan=Loan.objects.get(pk=book.l3.pk), amount=M("888.88"), paid_on=D1, channel="cash")
     w = writeoff_request(actor=officer, loan=Loan.objects.get(pk=book.l6.pk), reason="absconded")
     writeoff_approve(actor=approver, write_off=w)
-    recovery_post(
+    r = recovery_record(
         actor=officer, loan=Loan.objects.get(pk=book.l6.pk), amount=M("1234.00"), received_on=D1, channel="cash"
+    )
+    recovery_confirm(actor=approver, recovery=r)  # confirmed by a second person: counted
+    # Recorded and waiting for confirmation: not money on the books yet, counted nowhere.
+    recovery_record(
+        actor=officer, loan=Loan.objects.get(pk=book.l6.pk), amount=M("99.00"), received_on=D1, channel="cash"
     )
 
 
