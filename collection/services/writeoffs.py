@@ -119,6 +119,7 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
     ]
     journal_post(
         kind="write_off",
+        branch_id=loan.branch_id,
         business_date=today,
         actor=actor,
         reference=f"loan:{loan.pk}",
@@ -164,6 +165,7 @@ def recovery_post(*, actor, loan: Loan, amount, received_on: date, channel: str,
     )
     journal_post(
         kind="recovery",
+        branch_id=loan.branch_id,
         business_date=received_on,
         actor=actor,
         reference=f"loan:{loan.pk}",
