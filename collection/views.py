@@ -64,11 +64,15 @@ def _case_post(request, case, step: str, contact_form: ContactForm, promise_form
     return None
 
 
-@page("collection.view")
-def case_detail(request, pk):
-    case = get_object_or_404(
+def _case(request, pk):
+    return get_object_or_404(
         selectors.cases_visible(user=request.user).select_related("loan__application", "loan__product"), pk=pk
     )
+
+
+@page("collection.view")
+def case_detail(request, pk):
+    case = _case(request, pk)
     contact_form, promise_form = ContactForm(), PromiseForm(initial={"promised_on": business_date()})
     status = 200
     if request.method == "POST":
@@ -84,16 +88,33 @@ def case_detail(request, pk):
             status = 200
         if status is None:
             return redirect("collection-case", pk=case.pk)
+    return _case_page(request, case, contact_form, promise_form, status=status)
+
+
+@page("collection.reveal_contacts")
+@require_POST
+def case_reveal_contacts(request, pk):
+    """The case page with the contact sheet's numbers in clear, for this answer only (audited)."""
+    case = _case(request, pk)
+    try:
+        sheet = contacts.contact_sheet_reveal(actor=request.user, case=case)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect("collection-case", pk=case.pk)
+    contact_form, promise_form = ContactForm(), PromiseForm(initial={"promised_on": business_date()})
+    response = _case_page(request, case, contact_form, promise_form, sheet=sheet)
+    response["Cache-Control"] = "no-store"  # the numbers stay out of caches and history
+    return response
+
+
+def _case_page(request, case, contact_form, promise_form, *, status: int = 200, sheet: list | None = None):
+    context = selectors.case_page(case=case, user=request.user)
+    if sheet is not None:
+        context["contact_sheet"], context["revealed"] = sheet, True
     return render(
         request,
         "collection/case.html",
-        {
-            "case": case,
-            "loan": case.loan,
-            **selectors.case_page(case=case, user=request.user),
-            "contact_form": contact_form,
-            "promise_form": promise_form,
-        },
+        {"case": case, "loan": case.loan, **context, "contact_form": contact_form, "promise_form": promise_form},
         status=status,
     )
 
