@@ -131,6 +131,19 @@ def party_fields(parties) -> list[str]:
     return sorted({k for p in parties or [] if isinstance(p, dict) for k, v in p.items() if _party_mask(k) and v})
 
 
+# A mainland mobile number (11 digits from 1[3-9], maybe after +86) and a resident ID number
+# (17 digits and a check character) inside free text, not inside a longer run of digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def scrub(text) -> str:
+    """Free text (an error a gateway or a database sent back, a log message) with every mobile
+    and ID number in it masked: what a log line may carry of a value it did not choose."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text))
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group(0)), text)
+
+
 def mask(field: str, value) -> str:
     """The masked form of ``value`` of the personal field ``field``."""
     return MASKS[field](value)
