@@ -63,7 +63,7 @@ def test_no_log_line_through_a_loans_life_holds_a_clear_personal_value(
     approver,
     supervisor,
     sv_product,
-    biz_date,  # noqa: F811
+    biz_date,  # noqa: F811 - the fixtures
 ):
     caplog.set_level(logging.DEBUG)
     settings.SMS_BACKEND = f"{__name__}.RefusingSmsBackend"
