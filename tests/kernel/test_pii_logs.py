@@ -59,11 +59,11 @@ def test_no_log_line_through_a_loans_life_holds_a_clear_personal_value(
     caplog,
     settings,
     officer,
-    reviewer,
-    approver,
-    supervisor,
-    sv_product,
-    biz_date,  # noqa: F811 - the fixtures
+    reviewer,  # noqa: F811 - the fixture
+    approver,  # noqa: F811 - the fixture
+    supervisor,  # noqa: F811 - the fixture
+    sv_product,  # noqa: F811 - the fixture
+    biz_date,  # noqa: F811 - the fixture
 ):
     caplog.set_level(logging.DEBUG)
     settings.SMS_BACKEND = f"{__name__}.RefusingSmsBackend"
