@@ -4,11 +4,14 @@ for that answer only, to those who call (``collection.reveal_contacts``), each r
 row without the values; a constant number of queries either way."""
 
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from collection.services.contacts import contact_log
 from microloan.models import AuditEvent, Role
 from microloan.permissions import can
 
@@ -61,6 +64,16 @@ def test_the_contact_sheet_is_masked_and_only_those_who_call_may_show_the_number
     again = client.get(f"/collections/{sheet_case.pk}/").content.decode()
     assert loan.borrower.mobile not in again
     assert len(revealed_q) <= len(q) + 3  # the audit row (and its savepoint), no query per guarantor
+
+
+def test_the_contact_history_masks_a_guarantors_name_unless_revealed(client, sheet_case, loan, collectors):
+    ten = datetime(2026, 12, 22, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    contact_log(actor=collectors[0], case=sheet_case, channel="call", party="guarantor", party_name="王五", at=ten)
+    client.force_login(collectors[0])
+    html = client.get(f"/collections/{sheet_case.pk}/").content.decode()
+    assert "王五" not in html and "王*" in html
+    html = client.post(f"/collections/{sheet_case.pk}/contacts/reveal/").content.decode()
+    assert "王五" in html
 
 
 def test_another_branchs_case_is_404_and_not_audited(client, sheet_case, other_branch):
