@@ -39,28 +39,31 @@ def _branch_filter(scope, alias: str) -> tuple[str, list]:
 
     Staff see the lines of their branch's subtree, as everywhere (``branch_q``); the lines at
     the institution level (no branch) only those whose tree is the whole institution (a
-    superuser without a branch, or a user of the root branch: the head office), and only
-    without a branch filter. ``scope=None`` is the whole institution.
+    superuser without a branch, or a user of the branch every other descends from: the head
+    office), and only without a branch filter. ``scope=None`` is the whole institution.
     """
     if scope is None:
         return "", []
     user, branch = scope.user, getattr(scope, "branch", None)
     column = f"{alias}.branch_id"
-    subtree = f"{column} IN (SELECT id FROM {Branch._meta.db_table} WHERE path LIKE %s)"
+    branches = Branch._meta.db_table
+    subtree = f"{column} IN (SELECT id FROM {branches} WHERE path LIKE %s)"
     conditions, params = [], []
     if branch_q(user) == Q():  # a superuser without a branch: everything
-        whole = True
+        pass
     elif user.branch_id:
-        conditions.append(subtree)
-        params.append(_like_prefix(user.branch.path))
-        whole = user.branch.parent_id is None
+        prefix = _like_prefix(user.branch.path)
+        # The institution level too when no branch lies outside the user's tree (in the same
+        # statement: the tree is read where the lines are).
+        conditions.append(
+            f"({subtree} OR ({column} IS NULL AND %s AND NOT EXISTS (SELECT 1 FROM {branches} WHERE path NOT LIKE %s)))"
+        )
+        params += [prefix, branch is None, prefix]
     else:
         return " AND 1 = 0", []  # no branch, no books
     if branch is not None:
         conditions.append(subtree)
         params.append(_like_prefix(branch.path))
-    elif whole and conditions:
-        conditions = [f"({conditions[0]} OR {column} IS NULL)"]
     return "".join(f" AND {c}" for c in conditions), params
 
 

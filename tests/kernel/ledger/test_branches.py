@@ -227,3 +227,13 @@ def test_the_page_shows_staff_their_branches_and_filters_within_them(client, boo
     assert r.status_code == 200 and r.context["tb"]["total_debit"] == D("30.00")
     r = client.get("/ledger/trial-balance/", HTTP_ACCEPT_LANGUAGE="en")
     assert r.context["tb"]["total_debit"] == D("1235.00") and "Institution level" in r.content.decode()
+
+
+def test_the_institution_level_is_for_the_tree_that_holds_every_branch(book):
+    hq, a, a1, b = book
+    head = UserFactory(role=Role.AUDITOR, branch=hq)
+    assert trial_balance(scope=LedgerScope(user=head))["total_debit"] == D("1235.00")
+    # a second root: HQ's tree is no longer the whole institution
+    BranchFactory(code="R2", name="Another root")
+    tb = trial_balance(scope=LedgerScope(user=head))
+    assert tb["total_debit"] == D("1230.00") and None not in [x["id"] for x in tb["branches"]]
