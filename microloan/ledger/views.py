@@ -42,7 +42,9 @@ class TrialBalanceFilter(forms.Form):
             branches = user.branch.subtree()
         else:
             branches = Branch.objects.all() if user.is_superuser else Branch.objects.none()
-        self.fields["branch"].queryset = branches.order_by("path")
+        field = self.fields["branch"]
+        assert isinstance(field, BranchChoice)
+        field.queryset = branches.order_by("path")
 
 
 @page("ledger.trial_balance")
