@@ -7,8 +7,10 @@ from django.db import migrations, models
 # in one branch goes into that branch whole (its lines without a loan too, so it still balances
 # per branch); an entry over several branches (a close chunk before this migration) stays at
 # the institution level. The journal is append-only (0003's trigger), so the trigger is off
-# for this one statement. The day totals are rebuilt by the next roll-up, by branch.
+# for this one statement (the foreign keys checked at once: a deferred check pending would
+# stop the trigger being switched back on). The day totals are rebuilt by the next roll-up, by branch.
 BACKFILL = """
+SET CONSTRAINTS ALL IMMEDIATE;
 ALTER TABLE microloan_journalline DISABLE TRIGGER microloan_journalline_append_only;
 UPDATE microloan_journalline AS l SET branch_id = one.branch_id
 FROM (
