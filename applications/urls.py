@@ -10,6 +10,7 @@ urlpatterns = [
     path("borrowers/<int:borrower_pk>/apply/", views.application_create, name="application-create"),
     path("applications/", views.application_list, name="application-list"),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
+    path("applications/<int:pk>/reveal/", views.application_reveal, name="application-reveal"),
     path("applications/<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("applications/<int:pk>/documents/<int:doc_pk>/review/", views.document_review, name="document-review"),
     path("applications/<int:pk>/documents/<int:doc_pk>/file/", document_views.document_file, name="document-file"),

@@ -12,7 +12,7 @@ from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError
 from microloan.permissions import page
-from microloan.pii import id_number_lookup, mask, masked_values
+from microloan.pii import id_number_lookup, mask, mask_parties, masked_values
 from microloan.web import report_domain_error
 
 from . import selectors, services
@@ -121,6 +121,27 @@ def application_list(request):
 @page("application.view")
 def application_detail(request, pk):
     app = get_object_or_404(selectors.application_list(user=request.user), pk=pk)
+    parties = {"guarantors": mask_parties(app.guarantors), "collateral": mask_parties(app.collateral)}
+    return _application_page(request, app, parties, revealed=False)
+
+
+@page("application.reveal")
+@require_POST
+def application_reveal(request, pk):
+    """The application page with its guarantors and collateral in clear, for this answer only
+    (audited)."""
+    app = get_object_or_404(selectors.application_list(user=request.user), pk=pk)
+    try:
+        parties = services.application_reveal(actor=request.user, application=app)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect("application-detail", pk=app.pk)
+    response = _application_page(request, app, parties, revealed=True)
+    response["Cache-Control"] = "no-store"  # the clear values stay out of caches and history
+    return response
+
+
+def _application_page(request, app, parties: dict, *, revealed: bool):
     documents = list(app.documents.all())
     reviews = DOCUMENT_WORKFLOW.available_many(objs=documents, actor=request.user)
     for d in documents:
@@ -130,6 +151,8 @@ def application_detail(request, pk):
         "applications/application_detail.html",
         {
             "app": app,
+            "parties": parties,
+            "revealed": revealed,
             "documents": documents,
             "checklist": services.document_checklist(application=app, documents=documents),
             "history": audit_history(entity="application", entity_id=app.pk),

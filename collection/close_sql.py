@@ -369,17 +369,27 @@ def _apply_penalty(db: PostgresDialect) -> str:
     """
 
 
+def _accruals_by_loan() -> str:
+    """The entry's accruals with their loans' branches (the chunk's loans only)."""
+    a, l = ACCRUAL.alias("a"), LOAN.alias("l")  # noqa: E741
+    return (
+        f"{ACCRUAL} a JOIN {LOAN} l ON {l.id} = {a.loan} AND {l.id} BETWEEN %(lo)s AND %(hi)s "
+        f"WHERE {a.entry} = %(entry)s"
+    )
+
+
 def _penalty_lines(db: PostgresDialect) -> str:
-    """Dr 1133 penalty receivable per loan, Cr 5012 penalty income for the chunk."""
-    a, j = ACCRUAL.alias("a"), LINE
+    """Dr 1133 penalty receivable per loan, Cr 5012 penalty income per branch of the chunk: each
+    line in its loan's branch, so the entry balances in every branch."""
+    a, l, j = ACCRUAL.alias("a"), LOAN.alias("l"), LINE  # noqa: E741
     return f"""
-    INSERT INTO {LINE} ({j.entry}, {j.account}, {j.debit}, {j.credit}, {j.loan_id})
-    SELECT %(entry)s, %(receivable)s, {a.amount}, 0, {a.loan}
-    FROM {ACCRUAL} a WHERE {a.entry} = %(entry)s
+    INSERT INTO {LINE} ({j.entry}, {j.account}, {j.debit}, {j.credit}, {j.loan_id}, {j.branch})
+    SELECT %(entry)s, %(receivable)s, {a.amount}, 0, {a.loan}, {l.branch}
+    FROM {_accruals_by_loan()}
     UNION ALL
-    SELECT %(entry)s, %(income)s, 0, {db.cents(f"SUM({a.amount})")}, NULL
-    FROM {ACCRUAL} a WHERE {a.entry} = %(entry)s
-    HAVING COUNT(*) > 0
+    SELECT %(entry)s, %(income)s, 0, {db.cents(f"SUM({a.amount})")}, NULL, {l.branch}
+    FROM {_accruals_by_loan()}
+    GROUP BY {l.branch}
     """
 
 
@@ -434,25 +444,30 @@ def _provision_changes(db: PostgresDialect) -> str:
 
 
 def _provision_lines(db: PostgresDialect) -> str:
-    """Per loan on 1231 (credit when the provision grows, debit when it shrinks), and the
-    chunk's gross charge (Dr 6701) and release (Cr 6701)."""
-    c, j = CHANGE.alias("c"), LINE
+    """Per loan on 1231 (credit when the provision grows, debit when it shrinks), and per branch
+    of the chunk the gross charge (Dr 6701) and release (Cr 6701): each line in its loan's
+    branch, so the entry balances in every branch."""
+    c, l, j = CHANGE.alias("c"), LOAN.alias("l"), LINE  # noqa: E741
     after, before = c.amount_after, c.amount_before
+    changes = (
+        f"{CHANGE} c JOIN {LOAN} l ON {l.id} = {c.loan} AND {l.id} BETWEEN %(lo)s AND %(hi)s "
+        f"WHERE {c.entry} = %(entry)s"
+    )
     return f"""
-    INSERT INTO {LINE} ({j.entry}, {j.account}, {j.debit}, {j.credit}, {j.loan_id})
+    INSERT INTO {LINE} ({j.entry}, {j.account}, {j.debit}, {j.credit}, {j.loan_id}, {j.branch})
     SELECT %(entry)s, %(provision)s,
            CASE WHEN {after} < {before} THEN {db.cents(f"{before} - {after}")} ELSE 0 END,
            CASE WHEN {after} > {before} THEN {db.cents(f"{after} - {before}")} ELSE 0 END,
-           {c.loan}
-    FROM {CHANGE} c WHERE {c.entry} = %(entry)s
+           {c.loan}, {l.branch}
+    FROM {changes}
     UNION ALL
-    SELECT %(entry)s, %(expense)s, {db.cents(f"SUM({after} - {before})")}, 0, NULL
-    FROM {CHANGE} c WHERE {c.entry} = %(entry)s AND {after} > {before}
-    HAVING COUNT(*) > 0
+    SELECT %(entry)s, %(expense)s, {db.cents(f"SUM({after} - {before})")}, 0, NULL, {l.branch}
+    FROM {changes} AND {after} > {before}
+    GROUP BY {l.branch}
     UNION ALL
-    SELECT %(entry)s, %(expense)s, 0, {db.cents(f"SUM({before} - {after})")}, NULL
-    FROM {CHANGE} c WHERE {c.entry} = %(entry)s AND {after} < {before}
-    HAVING COUNT(*) > 0
+    SELECT %(entry)s, %(expense)s, 0, {db.cents(f"SUM({before} - {after})")}, NULL, {l.branch}
+    FROM {changes} AND {after} < {before}
+    GROUP BY {l.branch}
     """
 
 

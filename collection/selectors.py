@@ -3,8 +3,10 @@ facts and the moves its viewer may make, the write-offs to decide, the recoverie
 confirmation."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from care.models import Complaint
+from microloan.pii import mask, mask_party
 from microloan.scoping import branch_q
 
 from .case_models import CaseStatus, CollectionCase, PromiseStatus, PromiseToPay, Recovery, RecoveryStatus, WriteOff
@@ -69,6 +71,27 @@ def promises_broken(*, user) -> QuerySet[PromiseToPay]:
     ).select_related("case__loan__borrower")
 
 
+def contact_sheet(*, case: CollectionCase, clear: bool = False) -> list[dict]:
+    """Whom a collector may call on the case and at which number: the borrower and the loan's
+    guarantors (no third party). Masked (microloan/pii.py) unless ``clear``, which only the
+    audited reveal (``collection.services.contacts.contact_sheet_reveal``) asks for."""
+    borrower = case.loan.borrower
+    rows = [
+        {
+            "party": "borrower",
+            "label": _("Borrower"),
+            "name": borrower.full_name,
+            "mobile": borrower.mobile if clear else mask("mobile", borrower.mobile),
+        }
+    ]
+    for g in case.loan.application.guarantors or []:
+        if not isinstance(g, dict):
+            continue
+        person = {"name": str(g.get("name", "")), "mobile": str(g.get("mobile", "") or g.get("phone", ""))}
+        rows.append({"party": "guarantor", "label": _("Guarantor"), **(person if clear else mask_party(person))})
+    return rows
+
+
 def case_page(*, case: CollectionCase, user) -> dict:
     """What the case page shows: the ladder's steps, contacts, promises, write-offs (each with
     the moves ``user`` may make on it) and the borrower's complaints, collection-conduct ones
@@ -80,6 +103,7 @@ def case_page(*, case: CollectionCase, user) -> dict:
     recovery_moves(recoveries=recoveries, user=user)
     return {
         "recoveries": recoveries,
+        "contact_sheet": contact_sheet(case=case),
         "steps": list(case.steps.all()),
         "contacts": list(case.contacts.select_related("actor")[:100]),
         "promises": list(case.promises.all()),

@@ -78,19 +78,28 @@ def _case_post(request, case, step: str, forms: dict) -> int | None:
     return None
 
 
-@page("collection.view")
-def case_detail(request, pk):
-    case = get_object_or_404(
+def _case(request, pk):
+    return get_object_or_404(
         selectors.cases_visible(user=request.user).select_related("loan__application", "loan__product"), pk=pk
     )
-    step = request.POST.get("step") if request.method == "POST" else None
-    forms = {
+
+
+def _case_forms(request, step: str | None) -> dict:
+    """The case page's forms, bound to the POST only for the step it sends."""
+    return {
         "contact": ContactForm(request.POST if step == "contact" else None),
         "promise": PromiseForm(request.POST if step == "promise" else None, initial={"promised_on": business_date()}),
         "recovery": RecoveryForm(
             request.POST if step == "recovery" else None, initial={"received_on": business_date()}
         ),
     }
+
+
+@page("collection.view")
+def case_detail(request, pk):
+    case = _case(request, pk)
+    step = request.POST.get("step") if request.method == "POST" else None
+    forms = _case_forms(request, step)
     status = 200
     if step is not None:
         try:
@@ -100,13 +109,34 @@ def case_detail(request, pk):
             status = report_domain_error(request, exc, forms.get(step))
         if status is None:
             return redirect("collection-case", pk=case.pk)
+    return _case_page(request, case, forms, status=status)
+
+
+@page("collection.reveal_contacts")
+@require_POST
+def case_reveal_contacts(request, pk):
+    """The case page with the contact sheet's numbers in clear, for this answer only (audited)."""
+    case = _case(request, pk)
+    try:
+        sheet = contacts.contact_sheet_reveal(actor=request.user, case=case)
+    except DomainError as exc:
+        return _case_page(request, case, _case_forms(request, None), status=report_domain_error(request, exc))
+    response = _case_page(request, case, _case_forms(request, None), sheet=sheet)
+    response["Cache-Control"] = "no-store"  # the numbers stay out of caches and history
+    return response
+
+
+def _case_page(request, case, forms: dict, *, status: int = 200, sheet: list | None = None):
+    context = selectors.case_page(case=case, user=request.user)
+    if sheet is not None:
+        context["contact_sheet"], context["revealed"] = sheet, True
     return render(
         request,
         "collection/case.html",
         {
             "case": case,
             "loan": case.loan,
-            **selectors.case_page(case=case, user=request.user),
+            **context,
             "contact_form": forms["contact"],
             "promise_form": forms["promise"],
             "recovery_form": forms["recovery"],

@@ -91,6 +91,9 @@ TABLE: dict[str, Permission] = {
     # not the values) nor the administrator (runs the system, sees no customer data). The
     # same entry allows searching by the beginning of an ID number.
     "borrower.reveal": _p(FIELD | {BOR}, gettext_lazy("reveal borrowers' personal information")),
+    # The guarantors and collateral owners an application names: the same people as above
+    # take them down and meet them, so the same roles reveal them (a borrower: their own).
+    "application.reveal": _p(FIELD | {BOR}, gettext_lazy("reveal guarantors' and collateral owners' data")),
     "product.view": _p(EVERYONE, gettext_lazy("see products")),
     "application.view": _p(EVERYONE, gettext_lazy("see applications")),
     "application.create": _p(INTAKE, gettext_lazy("create applications")),
@@ -169,6 +172,8 @@ TABLE: dict[str, Permission] = {
     # -- collection ---------------------------------------------------------------------
     "collection.view": _p(COLLECTORS | {AUD}, gettext_lazy("see collection cases")),
     "collection.contact": _p(COLLECTORS, gettext_lazy("contact borrowers")),
+    # Those who call see the numbers to call, on an audited reveal of the case's contact sheet.
+    "collection.reveal_contacts": _p(COLLECTORS, gettext_lazy("see the numbers to call")),
     "promise_to_pay.create": _p(COLLECTORS, gettext_lazy("record promises to pay")),
     "write_off.request": _p(COLLECTORS, gettext_lazy("propose write-offs")),
     "write_off.approve": _p(DECIDERS, gettext_lazy("approve write-offs")),

@@ -14,6 +14,14 @@ address its beginning down to the district or county (``北京市朝阳区***``)
 characters; a name its first character. A masked value always holds ``*``, which a clear
 value of these fields never does: a write that sends one back is refused or, when it is the
 current value's own mask, ignored (``MaskedFieldsMixin``).
+
+The same rule covers the other people an application names: its guarantors and the owners of
+its collateral (free-form JSON on the application). ``mask_parties`` masks, in each entry, the
+values whose key says what they are — an ID number, a mobile or phone, an address, a name or
+owner — with the masks above; their clear values come only from an audited reveal of the
+application (``"application.reveal"``: ``applications.services.application_reveal``, the
+application page's Reveal button and ``POST /api/v1/applications/{id}/reveal/``) or, for the
+collectors' calls, of a collection case's contact sheet (``"collection.reveal_contacts"``).
 """
 
 import re
@@ -26,6 +34,8 @@ from .permissions import can
 
 MASK = "*"
 REVEAL_ACTION = "borrower.reveal"
+PARTIES_REVEAL_ACTION = "application.reveal"
+CONTACTS_REVEAL_ACTION = "collection.reveal_contacts"
 
 
 def mask_id_number(value: str | None) -> str:
@@ -79,6 +89,59 @@ MASKS = {
     "spouse_id_number": mask_id_number,
 }
 FIELDS = tuple(MASKS)
+
+
+# A party's keys (a guarantor's, a collateral owner's) and their masks: the first part of the
+# list found in the key decides (``owner_id_number`` is an ID number, ``owner_name`` a name).
+PARTY_KEYS = (
+    ("id_number", mask_id_number),
+    ("id_no", mask_id_number),
+    ("mobile", mask_mobile),
+    ("phone", mask_mobile),
+    ("address", mask_address),
+    ("name", mask_name),
+    ("owner", mask_name),
+)
+
+
+def _party_mask(key):
+    key = str(key).lower()
+    return next((fn for part, fn in PARTY_KEYS if part in key), None)
+
+
+def mask_party(party):
+    """One guarantor or collateral entry with its personal values masked; other values (a
+    relation, a kind of collateral, its value) as they are."""
+    if not isinstance(party, dict):
+        return party
+    out = {}
+    for key, value in party.items():
+        fn = _party_mask(key)
+        out[key] = fn(value) if fn is not None and isinstance(value, str) and value else value
+    return out
+
+
+def mask_parties(parties) -> list:
+    """An application's ``guarantors`` or ``collateral`` as every surface shows them."""
+    return [mask_party(p) for p in parties or []]
+
+
+def party_fields(parties) -> list[str]:
+    """The personal keys the entries hold (what an audit row of a reveal names)."""
+    return sorted({k for p in parties or [] if isinstance(p, dict) for k, v in p.items() if _party_mask(k) and v})
+
+
+# A mainland mobile number (11 digits from 1[3-9], maybe after +86) and a resident ID number
+# (17 digits and a check character) inside free text, not inside a longer run of digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def scrub(text) -> str:
+    """Free text (an error a gateway or a database sent back, a log message) with every mobile
+    and ID number in it masked: what a log line may carry of a value it did not choose."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), str(text))
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group(0)), text)
 
 
 def mask(field: str, value) -> str:

@@ -361,6 +361,7 @@ def _loan_open(
     # less the upfront fee, which is earned at once.
     journal_post(
         kind="disbursement",
+        branch_id=loan.branch_id,
         business_date=d.disbursed_on,
         actor=actor,
         reference=f"loan:{loan.pk}",

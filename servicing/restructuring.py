@@ -87,6 +87,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         # The accrued penalty was income; waiving it takes it back out of the receivable.
         journal_post(
             kind="waiver",
+            branch_id=loan.branch_id,
             business_date=today,
             actor=actor,
             reference=f"loan:{loan.pk}",
@@ -209,6 +210,7 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
         loan.credit_balance += prepaid_interest
         journal_post(
             kind="restructure",
+            branch_id=loan.branch_id,
             business_date=today,
             actor=r.decided_by,
             reference=f"loan:{loan.pk}",

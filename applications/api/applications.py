@@ -18,6 +18,7 @@ from ..models import Application, Borrower, Document
 from .common import application_response, product_for
 from .serializers import (
     ApplicationCreateSerializer,
+    ApplicationRevealSerializer,
     ApplicationSerializer,
     DocumentReviewSerializer,
     DocumentSerializer,
@@ -51,6 +52,7 @@ class ApplicationViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveM
         "review_document": "document.accept",
         "submit": "application.submit",
         "withdraw": "application.withdraw",
+        "reveal": "application.reveal",
     }
 
     serializer_class = ApplicationSerializer
@@ -91,6 +93,18 @@ class ApplicationViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.RetrieveM
     def submit(self, request, pk=None):
         app = services.application_submit(actor=request.user, application=self.get_object())
         return application_response(self, app)
+
+    @extend_schema(request=None, responses=ApplicationRevealSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The guarantors' and collateral owners' names, ID numbers, mobiles and addresses in
+        clear (every other answer masks them), for the roles that may; each reveal is audited
+        (who, which application, which keys; never the values)."""
+        app = self.get_object()
+        values = services.application_reveal(actor=request.user, application=app)
+        response = Response(ApplicationRevealSerializer({"id": app.pk, **values}).data)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(request=WithdrawSerializer, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])

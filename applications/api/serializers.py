@@ -7,7 +7,7 @@ from microloan import fields
 from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
 from microloan.models import AuditEvent
-from microloan.pii import MaskedFieldsMixin
+from microloan.pii import MaskedFieldsMixin, mask_parties
 
 from .. import services
 from ..models import (
@@ -24,6 +24,7 @@ from ..models import (
 )
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
+PARTY_FIELDS = ("guarantors", "collateral")  # the application's other people (microloan/pii.py)
 
 
 # A borrower, their personal fields masked (microloan/pii.py); writes take clear values.
@@ -163,6 +164,15 @@ class ApplicationSerializer(fields.ModelSerializer):
             "status_history",
         ]
 
+    def to_representation(self, instance):
+        # The guarantors and collateral owners masked (microloan/pii.py): their clear values
+        # only through the audited reveal.
+        data = super().to_representation(instance)
+        for name in PARTY_FIELDS:
+            if name in data:
+                data[name] = mask_parties(data[name])
+        return data
+
     def get_status_history(self, obj) -> list[dict]:
         history = self.context.get("history", {}).get(obj.pk)
         if history is None:
@@ -171,6 +181,14 @@ class ApplicationSerializer(fields.ModelSerializer):
 
     def get_checklist(self, obj) -> list[dict]:
         return services.document_checklist(application=obj, documents=list(obj.documents.all()))
+
+
+class ApplicationRevealSerializer(serializers.Serializer):
+    """An application's guarantors and collateral in clear: the answer of an audited reveal."""
+
+    id = fields.IntegerField()
+    guarantors = serializers.ListField(child=serializers.DictField())
+    collateral = serializers.ListField(child=serializers.DictField())
 
 
 class ApplicationCreateSerializer(serializers.Serializer):

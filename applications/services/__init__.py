@@ -7,6 +7,7 @@ One module per topic; the names callers use are exported here, so
 from .applications import (
     application_create,
     application_lock,
+    application_reveal,
     application_submit,
     application_withdraw,
     check_owner,
@@ -37,6 +38,7 @@ __all__ = [
     "application_create",
     "application_lock",
     "application_submit",
+    "application_reveal",
     "application_withdraw",
     "borrower_clean",
     "borrower_create",

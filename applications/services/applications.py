@@ -7,9 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from microloan.audit import audit_record
 from microloan.errors import InvalidInput, NotAllowed
 from microloan.lending.money import money
 from microloan.models import Role
+from microloan.permissions import require
+from microloan.pii import PARTIES_REVEAL_ACTION, party_fields
 from microloan.workflow import NEW
 
 from ..models import Application, Borrower, DocumentKind, DocumentStatus, Product
@@ -167,3 +170,20 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
     check_owner(actor, app)
     APPLICATION_WORKFLOW.apply(obj=app, action="withdraw", actor=actor, reason=reason)
     return app
+
+
+def application_reveal(*, actor, application: Application) -> dict[str, list]:
+    """The application's guarantors and collateral in clear (every surface masks them,
+    ``microloan.pii.mask_parties``), for the roles of ``application.reveal``; each reveal is an
+    audit row naming who saw which application's parties and which keys — never the values.
+    The application page's Reveal button and the API's reveal call this."""
+    require(actor, PARTIES_REVEAL_ACTION)
+    guarantors, collateral = list(application.guarantors or []), list(application.collateral or [])
+    audit_record(
+        actor=actor,
+        entity="application",
+        entity_id=application.pk,
+        action="reveal",
+        data={"guarantors": party_fields(guarantors), "collateral": party_fields(collateral)},
+    )
+    return {"guarantors": guarantors, "collateral": collateral}

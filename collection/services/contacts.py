@@ -17,6 +17,7 @@ from microloan.permissions import require
 from microloan.policy import policy
 
 from ..case_models import CollectionCase, ContactAttempt
+from ..selectors import contact_sheet
 
 
 def _local(at: datetime, tz: str) -> datetime:
@@ -106,3 +107,19 @@ def contact_log(
         },
     )
     return attempt
+
+
+def contact_sheet_reveal(*, actor, case: CollectionCase) -> list[dict]:
+    """The case's contact sheet with the numbers (and guarantors' names) in clear, for those who
+    call (``collection.reveal_contacts``); each reveal is an audit row naming who saw which
+    case's numbers and how many — never the values."""
+    require(actor, "collection.reveal_contacts")
+    sheet = contact_sheet(case=case, clear=True)
+    audit_record(
+        actor=actor,
+        entity="collection_case",
+        entity_id=case.pk,
+        action="reveal_contacts",
+        data={"parties": [row["party"] for row in sheet]},
+    )
+    return sheet

@@ -78,6 +78,7 @@ def recovery_confirm(*, actor, recovery: Recovery) -> Recovery:
     _written_off(loan, "confirm a recovery")
     journal_post(
         kind="recovery",
+        branch_id=loan.branch_id,
         business_date=r.received_on,
         actor=actor,
         reference=f"loan:{loan.pk}",

@@ -117,6 +117,7 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
     ]
     journal_post(
         kind="write_off",
+        branch_id=loan.branch_id,
         business_date=today,
         actor=actor,
         reference=f"loan:{loan.pk}",

@@ -33,7 +33,7 @@ re-exported here; ``models`` is imported by ``microloan/models.py`` for the app 
 from .chart import CHART, CHART_CODES, NORMAL_SIDE, AccountSpec, AccountType, Acct, EntryKind, Side
 from .models import Account, AppendOnlyQuerySet, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup
 from .rollup import ROLLUP_CHUNK, ledger_rollup
-from .selectors import assert_ledger_balanced, balances_by_loan, trial_balance
+from .selectors import LedgerScope, assert_ledger_balanced, balances_by_loan, trial_balance
 from .services import MAX_AMOUNT, Line, ensure_chart, journal_post, journal_reverse
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "EntryKind",
     "JournalEntry",
     "JournalLine",
+    "LedgerScope",
     "LedgerDayTotal",
     "LedgerRollup",
     "Line",

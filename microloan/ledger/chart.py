@@ -42,6 +42,7 @@ class Acct:
     PENALTY_RECEIVABLE = "1133"
     FEE_RECEIVABLE = "1134"
     LOAN_LOSS_PROVISION = "1231"
+    INTER_BRANCH = "3001"
     BORROWER_CREDIT = "2241"
     INTEREST_INCOME = "5011"
     PENALTY_INCOME = "5012"
@@ -69,6 +70,9 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.PENALTY_RECEIVABLE, "应收罚息", "Penalty interest receivable", AccountType.ASSET),
     AccountSpec(Acct.FEE_RECEIVABLE, "应收费用", "Fees receivable", AccountType.ASSET),
     AccountSpec(Acct.LOAN_LOSS_PROVISION, "贷款损失准备", "Loan-loss provision", AccountType.ASSET, Side.CREDIT),
+    # Inter-branch clearing (清算资金往来): the lines that make an entry over several branches
+    # balance in each; over the institution it nets to zero.
+    AccountSpec(Acct.INTER_BRANCH, "清算资金往来", "Inter-branch clearing", AccountType.ASSET),
     AccountSpec(
         Acct.BORROWER_CREDIT, "其他应付款-客户溢缴款", "Borrower credit balances (overpayments)", AccountType.LIABILITY
     ),

@@ -95,6 +95,11 @@ class JournalLine(models.Model):
     credit = MoneyField(_("credit"), default=ZERO)
     # The loan sub-ledger without a foreign key, so the kernel does not depend on servicing.
     loan_id = models.BigIntegerField(null=True, blank=True)
+    # The branch whose books the line is in (a loan's lines: the loan's branch); empty for an
+    # institution-level line. Every entry balances per branch (``journal_post``).
+    branch = models.ForeignKey(
+        "microloan.Branch", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -121,11 +126,13 @@ class JournalLine(models.Model):
 
 
 class LedgerDayTotal(models.Model):
-    """Debit and credit totals of one account for one business date, rolled up from the
-    journal lines by ``ledger_rollup`` so that the trial balance reads one row per account
-    and day instead of every line ever posted. Written only by the roll-up."""
+    """Debit and credit totals of one account in one branch (empty: institution level) for one
+    business date, rolled up from the journal lines by ``ledger_rollup`` so that the trial
+    balance reads one row per account, branch and day instead of every line ever posted.
+    Written only by the roll-up."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey("microloan.Branch", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     business_date = models.DateField(_("business date"))
     debit = models.DecimalField(_("debit"), max_digits=24, decimal_places=MONEY_PLACES, default=ZERO)
     credit = models.DecimalField(_("credit"), max_digits=24, decimal_places=MONEY_PLACES, default=ZERO)
@@ -134,7 +141,13 @@ class LedgerDayTotal(models.Model):
         verbose_name = _("ledger day total")
         verbose_name_plural = _("ledger day totals")
         constraints = [
-            models.UniqueConstraint(fields=["account", "business_date"], name="microloan_ledgerdaytotal_account_date")
+            # NULLS NOT DISTINCT: the institution-level total of a day is one row too (where the
+            # database cannot say so, a second row only splits a sum the trial balance adds up).
+            models.UniqueConstraint(
+                fields=["account", "branch", "business_date"],
+                name="microloan_ledgerdaytotal_account_branch_date",
+                nulls_distinct=False,
+            )
         ]
 
 

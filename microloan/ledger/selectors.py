@@ -4,14 +4,17 @@ watermark), the loan sub-ledger and the balance check run after every test."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
 from ..lending.money import ZERO, money
+from ..models import Branch
+from ..scoping import branch_q
 from .chart import AccountType, Side
 from .models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup
 
@@ -22,12 +25,63 @@ def _db_money(value) -> Decimal:
     return money(Decimal(repr(value)) if isinstance(value, float) else value)
 
 
-def trial_balance(*, as_of: date | None = None) -> dict:
-    """Every account's debit and credit totals and its balance, with grand totals; two queries.
+@dataclass(frozen=True)
+class LedgerScope:
+    """Whose books: the user's branch and its children (``microloan.scoping``), narrowed to one
+    branch subtree when ``branch`` is given (a ``reporting.ReportScope`` reads the same)."""
 
+    user: Any
+    branch: Branch | None = None
+
+
+def _branch_filter(scope, alias: str) -> tuple[str, list]:
+    """The SQL condition (on ``alias.branch_id``) and parameters of a scope's branches.
+
+    Staff see the lines of their branch's subtree, as everywhere (``branch_q``); the lines at
+    the institution level (no branch) only those whose tree is the whole institution (a
+    superuser without a branch, or a user of the branch every other descends from: the head
+    office), and only without a branch filter. ``scope=None`` is the whole institution.
+    """
+    if scope is None:
+        return "", []
+    user, branch = scope.user, getattr(scope, "branch", None)
+    column = f"{alias}.branch_id"
+    branches = Branch._meta.db_table
+    subtree = f"{column} IN (SELECT id FROM {branches} WHERE path LIKE %s)"
+    conditions, params = [], []
+    if branch_q(user) == Q():  # a superuser without a branch: everything
+        pass
+    elif user.branch_id:
+        prefix = _like_prefix(user.branch.path)
+        # The institution level too when no branch lies outside the user's tree (in the same
+        # statement: the tree is read where the lines are).
+        conditions.append(
+            f"({subtree} OR ({column} IS NULL AND %s AND NOT EXISTS (SELECT 1 FROM {branches} WHERE path NOT LIKE %s)))"
+        )
+        params += [prefix, branch is None, prefix]
+    else:
+        return " AND 1 = 0", []  # no branch, no books
+    if branch is not None:
+        conditions.append(subtree)
+        params.append(_like_prefix(branch.path))
+    return "".join(f" AND {c}" for c in conditions), params
+
+
+def _like_prefix(path: str) -> str:
+    return path + "%"  # a path is digits and slashes: nothing LIKE would read as a wildcard
+
+
+def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
+    """Every account's debit and credit totals and its balance, with grand totals and the
+    totals of each branch; two queries.
+
+    ``scope`` (a ``LedgerScope`` or anything with ``user`` and ``branch``) keeps the lines of
+    the branches the user sees (``_branch_filter``); ``None`` is the whole institution.
     ``as_of`` keeps only entries with a business date on or before it. Each row holds
     ``debit``/``credit`` (totals), ``balance`` (signed, on the account's normal side) and
     ``debit_balance``/``credit_balance`` (the net amount in the column it falls in).
+    ``branches`` lists each branch with postings in the scope (``id`` None: the institution
+    level) with its debits, credits and whether they balance; they add up to the totals.
 
     The totals are the rolled-up day totals plus the journal lines after the roll-up's
     watermark, read in one statement so that a roll-up committing meanwhile cannot make a
@@ -39,56 +93,73 @@ def trial_balance(*, as_of: date | None = None) -> dict:
     # the few lines after it); the one read inside the statement keeps it consistent if a
     # roll-up commits in between (the watermark only grows).
     seen = LedgerRollup.objects.filter(pk=1).values_list("last_line_id", flat=True).first() or 0
+    total_where, total_params = _branch_filter(scope, "t")
+    line_where, line_params = _branch_filter(scope, "l")
     if as_of is None:
-        totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t"
+        totals_part = f"SELECT t.account_id, t.branch_id, t.debit, t.credit FROM {total_table} t WHERE 1 = 1"
         lines_part = (
-            f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
+            f"SELECT l.account_id, l.branch_id, l.debit, l.credit FROM {line_table} l "
             f"WHERE l.id > %s AND l.id > (SELECT w FROM mark)"
         )
-        params: list[date | int] = [seen]
+        params: list[date | int | str] = [*total_params, seen, *line_params]
     else:
-        totals_part = f"SELECT t.account_id, t.debit, t.credit FROM {total_table} t WHERE t.business_date <= %s"
+        totals_part = (
+            f"SELECT t.account_id, t.branch_id, t.debit, t.credit FROM {total_table} t WHERE t.business_date <= %s"
+        )
         lines_part = (
-            f"SELECT l.account_id, l.debit, l.credit FROM {line_table} l "
+            f"SELECT l.account_id, l.branch_id, l.debit, l.credit FROM {line_table} l "
             f"JOIN {entry_table} e ON e.id = l.entry_id "
             f"WHERE l.id > %s AND l.id > (SELECT w FROM mark) AND e.business_date <= %s"
         )
-        params = [as_of, seen, as_of]
+        params = [as_of, *total_params, seen, as_of, *line_params]
     sql = (
         f"WITH mark AS (SELECT COALESCE(MAX(last_line_id), 0) AS w FROM {mark_table}), "
-        f"amounts AS ({totals_part} UNION ALL {lines_part}) "
-        f"SELECT a.code, a.name, a.name_en, a.type, a.normal_side, "
+        f"amounts AS ({totals_part}{total_where} UNION ALL {lines_part}{line_where}) "
+        f"SELECT a.code, a.name, a.name_en, a.type, a.normal_side, x.branch_id, b.code, b.name, "
         f"COALESCE(SUM(x.debit), 0), COALESCE(SUM(x.credit), 0) "
         f"FROM {Account._meta.db_table} a LEFT JOIN amounts x ON x.account_id = a.id "
-        f"GROUP BY a.id, a.code, a.name, a.name_en, a.type, a.normal_side ORDER BY a.code"
+        f"LEFT JOIN {Branch._meta.db_table} b ON b.id = x.branch_id "
+        f"GROUP BY a.id, a.code, a.name, a.name_en, a.type, a.normal_side, x.branch_id, b.code, b.name "
+        f"ORDER BY a.code"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        accounts = cursor.fetchall()
+        amounts = cursor.fetchall()
+    accounts: dict[str, dict] = {}
+    branches: dict[int | None, dict] = {}
+    for code, name, name_en, type_, normal_side, branch_id, b_code, b_name, debit, credit in amounts:
+        debit, credit = _db_money(debit), _db_money(credit)
+        acc = accounts.setdefault(
+            code,
+            {"code": code, "name": name, "name_en": name_en, "type": type_, "normal_side": normal_side},
+        )
+        acc["debit"], acc["credit"] = acc.get("debit", ZERO) + debit, acc.get("credit", ZERO) + credit
+        if debit or credit:
+            one = branches.setdefault(
+                branch_id, {"id": branch_id, "code": b_code or "", "name": b_name or "", "debit": ZERO, "credit": ZERO}
+            )
+            one["debit"] += debit
+            one["credit"] += credit
     rows = []
     totals = {"debit": ZERO, "credit": ZERO, "debit_balance": ZERO, "credit_balance": ZERO}
-    for code, name, name_en, type_, normal_side, debit, credit in accounts:
-        debit, credit = _db_money(debit), _db_money(credit)
-        net = debit - credit
+    for acc in accounts.values():
+        net = acc["debit"] - acc["credit"]
         row = {
-            "code": code,
-            "name": name,
-            "name_en": name_en,
-            "type": type_,
-            "normal_side": normal_side,
-            "type_label": AccountType(type_).label,
-            "debit": debit,
-            "credit": credit,
-            "balance": net if normal_side == Side.DEBIT else -net,
+            **acc,
+            "type_label": AccountType(acc["type"]).label,
+            "balance": net if acc["normal_side"] == Side.DEBIT else -net,
             "debit_balance": net if net > 0 else ZERO,
             "credit_balance": -net if net < 0 else ZERO,
         }
         for key in totals:
             totals[key] += row[key]
         rows.append(row)
+    for one in branches.values():
+        one["balanced"] = one["debit"] == one["credit"]
     return {
         "as_of": as_of,
         "rows": rows,
+        "branches": sorted(branches.values(), key=lambda b: (b["id"] is not None, b["code"])),
         "total_debit": totals["debit"],
         "total_credit": totals["credit"],
         "total_debit_balance": totals["debit_balance"],
@@ -124,10 +195,11 @@ def balances_by_loan(
 
 
 def assert_ledger_balanced() -> None:
-    """Raises AssertionError when any entry has fewer than two lines or debits != credits.
+    """Raises AssertionError when any entry has fewer than two lines or debits != credits, in
+    total or in any one branch (the institution level counting as one).
 
-    One GROUP BY ... HAVING query. Every line belongs to an entry, so when every entry
-    balances the sums over all lines balance too.
+    Two GROUP BY ... HAVING queries. Every line belongs to an entry, so when every entry
+    balances in every branch the sums over all lines balance too, and so do each branch's.
     """
     bad = list(
         JournalEntry.objects.order_by("id")
@@ -138,3 +210,13 @@ def assert_ledger_balanced() -> None:
     if bad:
         detail = ", ".join(f"#{pk}: {n} lines, Dr {d} Cr {c}" for pk, n, d, c in bad)
         raise AssertionError(f"The ledger is unbalanced: {detail}")
+    by_branch = list(
+        JournalLine.objects.order_by("entry_id", "branch_id")
+        .values("entry_id", "branch_id")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .filter(Q(d__lt=F("c")) | Q(d__gt=F("c")))
+        .values_list("entry_id", "branch_id", "d", "c")[:20]
+    )
+    if by_branch:
+        detail = ", ".join(f"#{pk} branch {b}: Dr {d} Cr {c}" for pk, b, d, c in by_branch)
+        raise AssertionError(f"The ledger is unbalanced in a branch: {detail}")

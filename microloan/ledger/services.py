@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from ..errors import InvalidInput
 from ..lending.money import CENT, MONEY_PLACES, ZERO, to_decimal
 from ..money import MONEY_MAX_DIGITS
-from .chart import CHART, CHART_CODES, EntryKind
+from .chart import CHART, CHART_CODES, Acct, EntryKind
 from .models import Account, JournalEntry, JournalLine
 
 # The largest amount a MoneyField holds: 16 digits before the point.
@@ -23,12 +23,14 @@ MAX_AMOUNT = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_PLACES) - CENT
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a posting: an account code and an amount on exactly one side."""
+    """One line of a posting: an account code and an amount on exactly one side; the branch
+    whose books it is in (``None``: the entry's, see ``journal_post``)."""
 
     account: str
     debit: Decimal = ZERO
     credit: Decimal = ZERO
     loan_id: int | None = None
+    branch_id: int | None = None
 
 
 def ensure_chart() -> dict[str, list[str]]:
@@ -79,8 +81,9 @@ def _amount(value, where: str, errors: list[str]) -> Decimal:
     return amount.quantize(CENT)
 
 
-def _clean_lines(lines) -> list[Line]:
-    """Checks the shape of every line; returns the non-zero ones or raises InvalidInput."""
+def _clean_lines(lines, branch_id: int | None = None) -> list[Line]:
+    """Checks the shape of every line; returns the non-zero ones (a line without a branch in
+    ``branch_id``) or raises InvalidInput."""
     errors: list[str] = []
     cleaned: list[Line] = []
     for i, raw in enumerate(lines, start=1):
@@ -88,7 +91,9 @@ def _clean_lines(lines) -> list[Line]:
         try:
             line = raw if isinstance(raw, Line) else Line(*raw)
         except TypeError:
-            errors.append(gettext("%(where)s: expected (account, debit, credit, loan_id).") % {"where": where})
+            errors.append(
+                gettext("%(where)s: expected (account, debit, credit, loan_id, branch_id).") % {"where": where}
+            )
             continue
         if not isinstance(line.account, str) or not line.account.strip():
             errors.append(gettext("%(where)s: the account code is missing.") % {"where": where})
@@ -100,8 +105,18 @@ def _clean_lines(lines) -> list[Line]:
             )
         if line.loan_id is not None and (isinstance(line.loan_id, bool) or not isinstance(line.loan_id, int)):
             errors.append(gettext("%(where)s: loan_id must be an integer.") % {"where": where})
+        if line.branch_id is not None and (isinstance(line.branch_id, bool) or not isinstance(line.branch_id, int)):
+            errors.append(gettext("%(where)s: branch_id must be an integer.") % {"where": where})
         if debit or credit:
-            cleaned.append(Line(account=str(line.account).strip(), debit=debit, credit=credit, loan_id=line.loan_id))
+            cleaned.append(
+                Line(
+                    account=str(line.account).strip(),
+                    debit=debit,
+                    credit=credit,
+                    loan_id=line.loan_id,
+                    branch_id=line.branch_id if line.branch_id is not None else branch_id,
+                )
+            )
     if errors:
         raise InvalidInput({"lines": errors})
     return cleaned
@@ -116,6 +131,26 @@ def _check_balanced(lines: list[Line]) -> None:
         raise InvalidInput(
             {"lines": [gettext("Debits (%(d)s) do not equal credits (%(c)s).") % {"d": debits, "c": credits}]}
         )
+
+
+def branch_nets(lines: Iterable[Line]) -> dict[int | None, Decimal]:
+    """Debits minus credits of each branch's lines (``None``: the institution level)."""
+    nets: dict[int | None, Decimal] = {}
+    for ln in lines:
+        nets[ln.branch_id] = nets.get(ln.branch_id, ZERO) + ln.debit - ln.credit
+    return nets
+
+
+def _balance_branches(lines: list[Line]) -> list[Line]:
+    """An entry over several branches that does not balance in each gets, per branch, an
+    inter-branch clearing line for the difference: every branch's books balance on their own,
+    and the clearing lines, like the whole entry, sum to zero."""
+    clearing = [
+        Line(account=Acct.INTER_BRANCH, debit=-net if net < 0 else ZERO, credit=net if net > 0 else ZERO, branch_id=b)
+        for b, net in branch_nets(lines).items()
+        if net
+    ]
+    return lines + clearing
 
 
 def _account_ids(codes: set[str]) -> dict[str, int]:
@@ -139,6 +174,7 @@ def _post(
     reference: str,
     source_key: str | None,
     actor,
+    branch_id: int | None = None,
     reverses: JournalEntry | None = None,
 ) -> JournalEntry | None:
     errors: dict[str, list[str]] = {}
@@ -151,8 +187,11 @@ def _post(
         errors["source_key"] = [gettext("At most 200 characters.")]
     if len(reference or "") > 100:
         errors["reference"] = [gettext("At most 100 characters.")]
+    if branch_id is not None and (isinstance(branch_id, bool) or not isinstance(branch_id, int)):
+        errors["branch_id"] = [gettext("branch_id must be an integer.")]
+        branch_id = None
     try:
-        cleaned = _clean_lines(lines)
+        cleaned = _clean_lines(lines, branch_id)
     except InvalidInput as exc:
         errors.update(exc.errors)
         cleaned = []
@@ -161,6 +200,7 @@ def _post(
     if not cleaned:
         return None
     _check_balanced(cleaned)
+    cleaned = _balance_branches(cleaned)
 
     with transaction.atomic():
         if source_key is not None:
@@ -191,7 +231,12 @@ def _post(
         JournalLine.objects.bulk_create(
             [
                 JournalLine(
-                    entry=entry, account_id=ids[ln.account], debit=ln.debit, credit=ln.credit, loan_id=ln.loan_id
+                    entry=entry,
+                    account_id=ids[ln.account],
+                    debit=ln.debit,
+                    credit=ln.credit,
+                    loan_id=ln.loan_id,
+                    branch_id=ln.branch_id,
                 )
                 for ln in cleaned
             ]
@@ -220,11 +265,17 @@ def journal_post(
     reference: str = "",
     source_key: str | None = None,
     actor=None,
+    branch_id: int | None = None,
 ) -> JournalEntry | None:
     """Posts one balanced entry and returns it.
 
-    ``lines`` are ``Line`` objects or ``(account_code, debit, credit[, loan_id])`` tuples;
-    amounts are Decimals (or strings/ints; floats are refused) with at most two places, not
+    ``lines`` are ``Line`` objects or ``(account_code, debit, credit[, loan_id[, branch_id]])``
+    tuples; a line without a branch is in ``branch_id``'s books (a loan's postings pass the
+    loan's branch; ``None`` is the institution level). An entry balances per branch: when its
+    lines are in several branches and do not balance in each, inter-branch clearing lines
+    (``Acct.INTER_BRANCH``) are added so that they do.
+
+    Amounts are Decimals (or strings/ints; floats are refused) with at most two places, not
     negative, on one side per line. Zero lines are dropped, and when nothing but zero lines
     remains there is nothing to post: the result is ``None`` and nothing is written (so a
     repayment that allocates nothing to interest need not special-case it).
@@ -244,6 +295,7 @@ def journal_post(
         reference=reference,
         source_key=source_key,
         actor=actor,
+        branch_id=branch_id,
     )
 
 
@@ -266,9 +318,9 @@ def journal_reverse(*, entry: JournalEntry, actor, business_date: date, memo: st
             }
         )
     mirror = [
-        Line(account=code, debit=credit, credit=debit, loan_id=loan_id)
-        for code, debit, credit, loan_id in entry.lines.order_by("id").values_list(
-            "account__code", "debit", "credit", "loan_id"
+        Line(account=code, debit=credit, credit=debit, loan_id=loan_id, branch_id=branch_id)
+        for code, debit, credit, loan_id, branch_id in entry.lines.order_by("id").values_list(
+            "account__code", "debit", "credit", "loan_id", "branch_id"
         )
     ]
     reversal = _post(

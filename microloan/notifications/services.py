@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..pii import scrub
 from .channels import NotificationDeliveryError, channel_send
 from .models import Channel, Notification, NotificationStatus
 from .quiet_hours import next_allowed_time
@@ -259,7 +260,10 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
             n.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if n.attempts >= max_attempts():
                 n.status = NotificationStatus.FAILED
-                log.error("Notification %s failed for good after %d attempts: %s", n.pk, n.attempts, n.last_error)
+                # A gateway's error may quote the number it refused: masked (microloan/pii.py).
+                log.error(
+                    "Notification %s failed for good after %d attempts: %s", n.pk, n.attempts, scrub(n.last_error)
+                )
             else:
                 error = exc
             n.save(update_fields=["attempts", "last_error", "status"])
@@ -267,7 +271,8 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
             n.status, n.sent_at = NotificationStatus.SENT, now
             n.save(update_fields=["attempts", "status", "sent_at"])
     if error is not None:
-        raise NotificationDeliveryError(str(error)) from error
+        # The task's retry logs this message: masked as the line above.
+        raise NotificationDeliveryError(scrub(error)) from error
     return Outcome.FAILED if n.status == NotificationStatus.FAILED else Outcome.SENT
 
 

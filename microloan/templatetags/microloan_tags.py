@@ -28,3 +28,12 @@ def masked_filter(value, field: str) -> str:
     from microloan.pii import mask
 
     return mask(field, value)
+
+
+@register.filter(name="party_masked")
+def party_masked_filter(value, key: str) -> str:
+    """``{{ c.party_name|party_masked:"name" }}``: a guarantor's value under ``key`` as every page
+    shows it (``microloan.pii.mask_party``)."""
+    from microloan.pii import mask_party
+
+    return mask_party({key: value})[key]

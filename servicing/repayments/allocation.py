@@ -81,10 +81,14 @@ def save_position(loan, installments, as_of, *, actor, reason: str = "", data: d
     )
 
 
-def journal_repayment(repayment: Repayment, split: Split, actor, version: int) -> JournalEntry | None:
+def journal_repayment(
+    repayment: Repayment, split: Split, actor, version: int, *, branch_id: int
+) -> JournalEntry | None:
+    """Books a repayment in its loan's branch (``branch_id``: the loan's, which the callers hold)."""
     loan_id = repayment.loan_id
     return journal_post(
         kind="repayment",
+        branch_id=branch_id,
         business_date=repayment.paid_on,
         actor=actor,
         reference=f"loan:{loan_id}",

@@ -115,7 +115,7 @@ def repayment_post(
     repayment.save(update_fields=["receipt_number"])
     record_allocations(repayment, split, forgiven)
     save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
-    journal_repayment(repayment, split, actor, 1)
+    journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id)
     _notify_received(loan, repayment)
     return repayment
 

@@ -80,6 +80,6 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             r.allocation_version += 1
             r.unapplied = split.unapplied
             r.save(update_fields=["allocation_version", "unapplied"])
-            journal_repayment(r, split, actor, r.allocation_version)
+            journal_repayment(r, split, actor, r.allocation_version, branch_id=loan.branch_id)
     save_position(loan, installments, business_date(), actor=actor, reason=reason, data={"repayment": repayment.pk})
     return repayment

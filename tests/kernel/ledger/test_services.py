@@ -116,7 +116,7 @@ def test_balanced_postings_show_in_the_trial_balance_with_hand_computed_numbers(
         ([(Acct.CASH, D("1E+16"), 0), (Acct.LOAN_PRINCIPAL, 0, D("1E+16"))], "too large"),
         ([("", D("1.00"), 0), (Acct.LOAN_PRINCIPAL, 0, D("1.00"))], "account code is missing"),
         ([(Acct.CASH, D("1.00"), 0, "loan-1"), (Acct.LOAN_PRINCIPAL, 0, D("1.00"))], "loan_id must be an integer"),
-        ([(Acct.CASH, D("1.00"), 0, None, "extra"), (Acct.LOAN_PRINCIPAL, 0, D("1.00"))], "expected (account"),
+        ([(Acct.CASH, D("1.00"), 0, None, None, "extra"), (Acct.LOAN_PRINCIPAL, 0, D("1.00"))], "expected (account"),
     ],
     ids=[
         "unbalanced",
