@@ -85,6 +85,11 @@ TABLE: dict[str, Permission] = {
     "application.create": _p(INTAKE, gettext_lazy("create applications")),
     "application.submit": _p(INTAKE, gettext_lazy("submit applications")),
     "application.withdraw": _p(INTAKE, gettext_lazy("withdraw applications")),
+    # Consents (授权书): the officer and the manager capture and revoke them with the borrower;
+    # the reviewer checks them before a credit inquiry, the auditor audits them.
+    "consent.view": _p(FIELD | {REV, AUD}, gettext_lazy("see borrowers' consents")),
+    "consent.record": _p(FIELD, gettext_lazy("record borrowers' consents")),
+    "consent.revoke": _p(FIELD, gettext_lazy("revoke borrowers' consents")),
     "document.upload": _p(INTAKE, gettext_lazy("upload documents")),
     "document.accept": _p(ASSESSORS, gettext_lazy("accept documents")),
     "document.reject": _p(ASSESSORS, gettext_lazy("reject documents")),

@@ -24,6 +24,7 @@ from .borrowers import (
     borrower_reveal,
     borrower_update,
 )
+from .consents import consent_record, consent_revoke, credit_inquiry_refusal, credit_inquiry_refusals
 from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload, document_upload_open
 from .leads import lead_convert, lead_create
 
@@ -43,6 +44,10 @@ __all__ = [
     "borrower_reveal",
     "borrower_update",
     "check_owner",
+    "consent_record",
+    "consent_revoke",
+    "credit_inquiry_refusal",
+    "credit_inquiry_refusals",
     "document_checklist",
     "document_review",
     "document_upload",
