@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class UnderwritingConfig(AppConfig):
     name = "underwriting"
     verbose_name = _("Underwriting and approval")
+
+    def ready(self):
+        from applications.export import register_section
+
+        from .selectors import borrower_export_credit_records
+
+        register_section("credit_records", borrower_export_credit_records)

@@ -147,3 +147,35 @@ class MeView(APIView):
         if borrower is not None:
             return Response(BorrowerSerializer(borrower).data)
         return Response({"username": user.username, "role": user.role, "branch": user.branch_id})
+
+
+@extend_schema(
+    tags=["me"],
+    responses=inline_serializer(
+        "MyDataExport",
+        {
+            "exported_at": serializers.DateTimeField(),
+            "business_date": serializers.DateField(),
+            "profile": serializers.DictField(),
+            "applications": serializers.ListField(child=serializers.DictField()),
+            "documents": serializers.ListField(child=serializers.DictField()),
+            "consents": serializers.ListField(child=serializers.DictField()),
+            "notifications": serializers.ListField(child=serializers.DictField()),
+            "credit_records": serializers.ListField(child=serializers.DictField()),
+            "loans": serializers.ListField(child=serializers.DictField()),
+            "complaints": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
+class MeExportView(APIView):
+    """The signed-in borrower's own data as one JSON document (PIPL art. 45): the profile in
+    clear, applications, documents' metadata, consents, notifications, credit records, loans
+    with their schedules and repayments, complaints. Each export is audited (no values)."""
+
+    permission_action = "me.export"
+
+    def get(self, request):
+        response = Response(services.borrower_export(actor=request.user))
+        response["Cache-Control"] = "no-store"
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response

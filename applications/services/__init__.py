@@ -27,6 +27,7 @@ from .borrowers import (
 from .consents import consent_record, consent_revoke, credit_inquiry_refusal, credit_inquiry_refusals
 from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload, document_upload_open
 from .leads import lead_convert, lead_create
+from .privacy import borrower_export
 
 __all__ = [
     "BORROWER_DETAILS",
@@ -41,6 +42,7 @@ __all__ = [
     "application_withdraw",
     "borrower_clean",
     "borrower_create",
+    "borrower_export",
     "borrower_reveal",
     "borrower_update",
     "check_owner",
