@@ -4,6 +4,7 @@ Views, API views, tasks and commands call these; they hold no business rules the
 One module per topic; the names callers use are exported here, so
 ``from applications.services import x`` and ``services.x`` keep working."""
 
+from .anonymise import anonymisable, applicants_anonymise
 from .applications import (
     application_create,
     application_lock,
@@ -36,6 +37,8 @@ __all__ = [
     "NON_NEGATIVE_AMOUNTS",
     "AdmissionFailure",
     "admission_check",
+    "anonymisable",
+    "applicants_anonymise",
     "application_create",
     "application_lock",
     "application_submit",
