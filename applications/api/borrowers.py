@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from microloan.parsers import FormParser, MultiPartParser
@@ -155,7 +156,7 @@ class MeView(APIView):
         "MyDataExport",
         {
             "exported_at": serializers.DateTimeField(),
-            "business_date": serializers.DateField(),
+            "business_date": fields.DateField(),
             "profile": serializers.DictField(),
             "applications": serializers.ListField(child=serializers.DictField()),
             "documents": serializers.ListField(child=serializers.DictField()),

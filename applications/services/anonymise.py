@@ -106,5 +106,10 @@ def _anonymise_chunk(ids: list[int], business_date: date) -> int:
         ]
     )
     # The files go once the rows no longer name them: a rolled-back chunk keeps its files.
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+    transaction.on_commit(lambda: _delete_files(names))
     return len(names)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
