@@ -8,6 +8,7 @@ urlpatterns = [
     path("borrowers/<int:pk>/", views.borrower_detail, name="borrower-detail"),
     path("borrowers/<int:pk>/reveal/", views.borrower_reveal, name="borrower-reveal"),
     path("borrowers/<int:pk>/consents/", views.consent_record, name="consent-record"),
+    path("borrowers/<int:pk>/consents/<int:consent_pk>/file/", document_views.consent_file, name="consent-file"),
     path("borrowers/<int:pk>/consents/<int:consent_pk>/revoke/", views.consent_revoke, name="consent-revoke"),
     path("borrowers/<int:borrower_pk>/apply/", views.application_create, name="application-create"),
     path("applications/", views.application_list, name="application-list"),

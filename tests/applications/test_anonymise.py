@@ -182,3 +182,15 @@ def _product():
     from .factories import ProductFactory
 
     return ProductFactory(required_documents=["borrower_id"])
+
+
+def test_an_anonymised_borrowers_consent_no_longer_opens(branch, officer):
+    from django.http import Http404
+
+    from applications.documents.serving import consent_open
+
+    borrower = _refused(branch)
+    consent = Consent.objects.get(borrower=borrower)
+    applicants_anonymise(business_date=DUE)
+    with pytest.raises(Http404):
+        consent_open(actor=officer, borrower_pk=borrower.pk, consent_pk=consent.pk, via="page", disposition="inline")

@@ -191,3 +191,28 @@ def test_the_borrower_page_makes_constant_queries(client, officer, borrower, dja
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(f"/borrowers/{borrower.pk}/")
+
+
+def test_the_signed_consent_opens_from_the_page_audited(client, officer, auditor, borrower):
+    consent = services.consent_record(
+        actor=officer, borrower=borrower, purpose="credit_inquiry", granted_on=GRANTED, file=_pdf("授权书.pdf")
+    )
+    login_verified(client, officer)
+    url = f"/borrowers/{borrower.pk}/consents/{consent.pk}/file/"
+    assert url in client.get(f"/borrowers/{borrower.pk}/").content.decode()
+    r = client.get(url)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PDF_BYTES
+    assert r["Content-Type"] == "application/pdf" and r["X-Content-Type-Options"] == "nosniff"
+    event = AuditEvent.objects.get(entity="consent", entity_id=consent.pk, action="open")
+    assert event.actor == officer and event.data["sha256"] == consent.sha256
+    login_verified(client, auditor)  # auditors read the trail, not the papers
+    assert client.get(url).status_code == 403
+
+
+def test_another_branchs_consent_file_is_a_404(client, officer, other_branch, other_officer):
+    theirs = BorrowerFactory(branch=other_branch)
+    consent = services.consent_record(
+        actor=other_officer, borrower=theirs, purpose="credit_inquiry", granted_on=GRANTED, file=_pdf()
+    )
+    login_verified(client, officer)
+    assert client.get(f"/borrowers/{theirs.pk}/consents/{consent.pk}/file/").status_code == 404
