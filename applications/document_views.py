@@ -32,6 +32,21 @@ def document_file(request, pk, doc_pk):
     return serving.document_response(doc, stored, disposition)
 
 
+@page("document.open")
+def consent_file(request, pk, consent_pk):
+    """The stored file of a borrower's signed consent, inline unless ``?disposition=attachment``."""
+    try:
+        disposition = serving.parse_disposition(request.GET.get("disposition"), default="inline")
+        consent, stored = serving.consent_open(
+            actor=request.user, borrower_pk=pk, consent_pk=consent_pk, via="page", disposition=disposition
+        )
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.reason) from None
+    except InvalidInput as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    return serving.document_response(consent, stored, disposition)
+
+
 class AnyAccept(BaseContentNegotiation):
     """The file goes out in its own type whatever the client accepts; errors go out as JSON."""
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from microloan import fields
 from microloan.fields import model_formfield
 
-from .models import Borrower, DocumentKind, Frequency, Lead, Method, Product, SalesChannel
+from .models import Borrower, ConsentPurpose, DocumentKind, Frequency, Lead, Method, Product, SalesChannel
 from .services import BORROWER_DETAILS
 
 
@@ -30,6 +30,21 @@ class ApplicationForm(forms.Form):
 class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
     file = forms.FileField(label=_("File"))
+
+
+class ConsentForm(forms.Form):
+    """A borrower's signed consent (授权书) as the officer captures it: the scan and its terms."""
+
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    granted_on = fields.DateFormField(label=_("Granted on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = fields.DateFormField(
+        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    file = forms.FileField(label=_("Signed consent"))
+
+
+class ConsentRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
 
 class DocumentReviewForm(forms.Form):

@@ -1,3 +1,5 @@
+# Long module: intake's tables (borrower, lead, product, application, document, consent) point at
+# one another, so they sit together; each model is short and no logic lives here.
 """Intake: borrowers (KYC), leads, loan products, applications and their documents."""
 
 from django.conf import settings
@@ -150,6 +152,7 @@ class DocumentKind(models.TextChoices):
     CREDIT_REPORT = "credit_report", _("Credit report")
     PURPOSE_PROOF = "purpose_proof", _("Purpose proof")
     COLLATERAL = "collateral", _("Collateral papers")
+    CONSENT = "consent", _("Consent (授权书)")
     OTHER = "other", _("Other")
 
 
@@ -351,3 +354,75 @@ class Document(models.Model):
     @property
     def extension(self) -> str:
         return self.EXTENSIONS.get(self.content_type, "")
+
+
+class ConsentPurpose(models.TextChoices):
+    CREDIT_INQUIRY = "credit_inquiry", _("Credit inquiry (征信查询授权)")
+    DATA_PROCESSING = "data_processing", _("Personal data processing (个人信息处理授权)")
+
+
+def consent_upload_to(instance, filename: str) -> str:
+    # As for documents: never the client's file name.
+    return f"consents/{instance.borrower_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def valid_on(self, on, purpose: str) -> "ConsentQuerySet":
+        """The consents for ``purpose`` in force on ``on``: granted on or before it, not expired
+        by then, never revoked (a revocation withdraws the consent for every use after it).
+        The one rule for the credit records and the pages alike."""
+        return self.filter(purpose=purpose, granted_on__lte=on, revoked_at__isnull=True).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=on)
+        )
+
+
+class Consent(models.Model):
+    """A borrower's signed consent (授权书, PIPL art. 13-14): for a credit inquiry or for the
+    processing of their personal data, captured with the signed document (the same upload
+    gate as an application's documents, ``applications.documents.admit_upload``)."""
+
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    file = models.FileField(upload_to=consent_upload_to)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    granted_on = models.DateField(_("granted on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    captured_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(_("reason for revocation"), blank=True, default="")
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_on", "-id"]
+        verbose_name = _("consent")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("granted_on")),
+                name="consent_expires_after_granted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} consent of {self.borrower_id} ({self.granted_on})"
+
+    @property
+    def extension(self) -> str:
+        return Document.EXTENSIONS.get(self.content_type, "")
+
+    def in_force_on(self, on, purpose: str) -> bool:
+        """``ConsentQuerySet.valid_on`` for a consent already read (the CSV import checks its
+        rows against their borrowers' consents read in one query): keep the two alike."""
+        return (
+            self.purpose == purpose
+            and self.granted_on <= on
+            and self.revoked_at is None
+            and (self.expires_on is None or self.expires_on >= on)
+        )

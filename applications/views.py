@@ -11,13 +11,22 @@ from django.views.decorators.http import require_POST
 from microloan.audit import audit_history
 from microloan.business_date import business_date
 from microloan.errors import DomainError
-from microloan.permissions import page
+from microloan.permissions import can, page
 from microloan.pii import id_number_lookup, mask, mask_parties, masked_values
 from microloan.web import report_domain_error
 
 from . import selectors, services
-from .forms import ApplicationForm, BorrowerForm, DocumentReviewForm, DocumentUploadForm, LeadConvertForm, LeadForm
-from .models import ApplicationStatus
+from .forms import (
+    ApplicationForm,
+    BorrowerForm,
+    ConsentForm,
+    ConsentRevokeForm,
+    DocumentReviewForm,
+    DocumentUploadForm,
+    LeadConvertForm,
+    LeadForm,
+)
+from .models import ApplicationStatus, Consent, ConsentPurpose
 from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 
 # The application moves this page takes itself (the others live on the underwriting and
@@ -76,6 +85,9 @@ def _borrower_page(request, borrower, personal: dict, *, revealed: bool):
     products = selectors.product_list(user=request.user).filter(is_active=True)
     on = business_date()
     admission = [(p, services.admission_check(borrower=borrower, product=p, on=on)) for p in products]
+    consents = []
+    if can(request.user, "consent.view"):
+        consents = list(borrower.consents.select_related("captured_by", "revoked_by").order_by("-granted_on", "-id"))
     return render(
         request,
         "applications/borrower_detail.html",
@@ -85,8 +97,44 @@ def _borrower_page(request, borrower, personal: dict, *, revealed: bool):
             "revealed": revealed,
             "applications": apps,
             "admission": admission,
+            "consents": consents,
+            "consent_form": ConsentForm(initial={"granted_on": on, "purpose": ConsentPurpose.CREDIT_INQUIRY}),
+            "today": on,
         },
     )
+
+
+@page("consent.record")
+@require_POST
+def consent_record(request, pk):
+    """Captures a signed consent (授权书) from the borrower page's Consents panel."""
+    borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
+    form = ConsentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errs)}")
+    else:
+        try:
+            services.consent_record(actor=request.user, borrower=borrower, **form.cleaned_data)
+            messages.success(request, _("Consent recorded."))
+        except DomainError as exc:
+            report_domain_error(request, exc)
+    return redirect("borrower-detail", pk=borrower.pk)
+
+
+@page("consent.revoke")
+@require_POST
+def consent_revoke(request, pk, consent_pk):
+    borrower = get_object_or_404(selectors.borrower_list(user=request.user), pk=pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, borrower=borrower)
+    form = ConsentRevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_revoke(actor=request.user, consent=consent, **form.cleaned_data)
+            messages.success(request, _("Consent revoked."))
+        except DomainError as exc:
+            report_domain_error(request, exc)
+    return redirect("borrower-detail", pk=borrower.pk)
 
 
 @page("application.create")

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CareConfig(AppConfig):
     name = "care"
     verbose_name = _("Customer service")
+
+    def ready(self):
+        from applications.export import register_section
+
+        from .selectors import borrower_export_complaints
+
+        register_section("complaints", borrower_export_complaints)

@@ -109,3 +109,13 @@ def worklist_visits(*, user, today: date) -> QuerySet[FollowUpVisit]:
 def worklist_reviews(*, user) -> QuerySet[CreditReview]:
     """Every open review task (each is work already due to start), the earliest due first."""
     return review_list(user=user).filter(status=ReviewStatus.OPEN).order_by("due_on", "id")
+
+
+def borrower_export_complaints(borrower) -> list[dict]:
+    """The borrower's complaints for their data export (applications.export), in one query."""
+    from applications.export import columns, rows
+
+    return rows(
+        Complaint.objects.filter(borrower=borrower).order_by("id"),
+        columns(Complaint, exclude=["handler", "filed_by", "branch"]),
+    )

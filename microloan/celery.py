@@ -40,4 +40,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),
         "options": {"expires": 12 * 3600},
     },
+    # PIPL: the personal data of refused and withdrawn applicants past the retention
+    # (PRIVACY["RETENTION_DAYS"]) anonymised, nightly after the close, for the business date.
+    "applications.anonymise_applicants": {
+        "task": "applications.anonymise_applicants",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 12 * 3600},
+    },
 }

@@ -99,6 +99,13 @@ TABLE: dict[str, Permission] = {
     "application.create": _p(INTAKE, gettext_lazy("create applications")),
     "application.submit": _p(INTAKE, gettext_lazy("submit applications")),
     "application.withdraw": _p(INTAKE, gettext_lazy("withdraw applications")),
+    # Consents (授权书): the officer and the manager capture and revoke them with the borrower;
+    # the reviewer checks them before a credit inquiry, the auditor audits them.
+    # A borrower's copy of their own data (PIPL art. 45), GET /api/v1/me/export/.
+    "me.export": _p({BOR}, gettext_lazy("export your own data")),
+    "consent.view": _p(FIELD | {REV, AUD}, gettext_lazy("see borrowers' consents")),
+    "consent.record": _p(FIELD, gettext_lazy("record borrowers' consents")),
+    "consent.revoke": _p(FIELD, gettext_lazy("revoke borrowers' consents")),
     "document.upload": _p(INTAKE, gettext_lazy("upload documents")),
     "document.accept": _p(ASSESSORS, gettext_lazy("accept documents")),
     "document.reject": _p(ASSESSORS, gettext_lazy("reject documents")),

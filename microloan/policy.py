@@ -1,3 +1,5 @@
+# Long module: one typed section per area, the one reader and the overrides merged over the
+# settings: the whole installation policy readable in one place (each section is short).
 """The installation's policy: every threshold, rate and deadline an installation may change
 without code, typed, with its default and its validation, read by one reader.
 
@@ -11,7 +13,9 @@ Settings (each a dict; a key missing there takes the default below):
 - ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
 - ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image;
 - ``SERVICING``: how much a repayment may exceed what the loan can take
-  (``OVERPAYMENT_TOLERANCE``).
+  (``OVERPAYMENT_TOLERANCE``);
+- ``PRIVACY``: how long a rejected or withdrawn applicant's personal data is kept
+  (``RETENTION_DAYS``) and how many borrowers one anonymisation statement takes (``CHUNK``).
 
 ``policy()`` is the reader: ``policy().underwriting.apr_cap``, ``policy().collection.conduct
 .max_dial_attempts``, ``policy().care.holidays``. It reads the settings once and again only
@@ -52,6 +56,11 @@ Why the defaults:
   that the loan can take then) by at most this much, held as the borrower's credit and paid
   back; a counter rounding up or a channel's surplus fits, a misplaced digit or a nonsense
   amount (9,999,999,999,999,999.99) does not, and no credit the lender owes grows unchecked.
+- Privacy: a borrower who never had a loan, all of whose applications were rejected or
+  withdrawn, is anonymised 1,095 days (three years) after the last decision: PIPL art. 19 asks
+  for the shortest period the purpose needs; three years covers the limitation period for a
+  claim (Civil Code art. 188) and a complaint or dispute about the refusal. 1,000 borrowers per
+  chunk: one UPDATE of each table per chunk, short locks whatever the backlog.
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ from django.dispatch import receiver
 
 # The five tiers, best first (servicing.models.Classification's values, in rank order).
 CLASS_ORDER = ("normal", "special_mention", "substandard", "doubtful", "loss")
-SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS", "SERVICING")
+SETTINGS = ("UNDERWRITING", "COLLECTION", "CUSTOMER_CARE", "DOCUMENTS", "SERVICING", "PRIVACY")
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 T = TypeVar("T", bound="DataclassInstance")
@@ -236,12 +245,22 @@ class ServicingPolicy:
 
 
 @dataclass(frozen=True)
+class PrivacyPolicy:
+    retention_days: int = 1095
+    chunk: int = 1000
+
+    def check(self) -> list[tuple[str, str]]:
+        return [(f.name.upper(), "at least 1") for f in dataclasses.fields(self) if getattr(self, f.name) < 1]
+
+
+@dataclass(frozen=True)
 class Policy:
     underwriting: UnderwritingPolicy
     collection: CollectionPolicy
     care: CarePolicy
     documents: DocumentsPolicy = field(default_factory=DocumentsPolicy)
     servicing: ServicingPolicy = field(default_factory=ServicingPolicy)
+    privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -306,6 +325,7 @@ AREAS: dict[str, type] = {
     "CUSTOMER_CARE": CarePolicy,
     "DOCUMENTS": DocumentsPolicy,
     "SERVICING": ServicingPolicy,
+    "PRIVACY": PrivacyPolicy,
 }
 
 
@@ -330,10 +350,15 @@ def policy_from(overrides: tuple[tuple[str, str, str], ...] = ()) -> Policy:
         care=_read(CarePolicy, "CUSTOMER_CARE", configured["CUSTOMER_CARE"]),
         documents=_read(DocumentsPolicy, "DOCUMENTS", configured["DOCUMENTS"]),
         servicing=_read(ServicingPolicy, "SERVICING", configured["SERVICING"]),
+        privacy=_read(PrivacyPolicy, "PRIVACY", configured["PRIVACY"]),
     )
-    Area = UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy | ServicingPolicy
+    Area = UnderwritingPolicy | CollectionPolicy | CarePolicy | DocumentsPolicy | ServicingPolicy | PrivacyPolicy
     areas: list[tuple[str, Area]] = list(
-        zip(SETTINGS, (read.underwriting, read.collection, read.care, read.documents, read.servicing), strict=True)
+        zip(
+            SETTINGS,
+            (read.underwriting, read.collection, read.care, read.documents, read.servicing, read.privacy),
+            strict=True,
+        )
     )
     problems = [(setting, key, why) for setting, area in areas for key, why in area.check()]
     if problems:

@@ -20,7 +20,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 
 from applications import services as intake
-from applications.models import Application, ApplicationStatus, Borrower, Product
+from applications.models import Application, ApplicationStatus, Borrower, Consent, ConsentPurpose, Product
+from microloan.business_date import business_date
 from microloan.lending.money import money
 from microloan.models import User
 from servicing import services as sv
@@ -109,6 +110,33 @@ def application_submitted(application: Application, *, officer: User, reviewer: 
     return _fresh(app)
 
 
+def consent_recorded(
+    borrower: Borrower,
+    *,
+    officer: User,
+    on: date,
+    purposes: tuple[str, ...] = (ConsentPurpose.CREDIT_INQUIRY, ConsentPurpose.DATA_PROCESSING),
+) -> list[Consent]:
+    """The borrower's signed consents (授权书) for ``purposes``, recorded by ``officer`` as
+    granted on ``on`` (or today's business date, when ``on`` is later): what a credit record
+    needs first. A purpose with a consent already in force on that date is not recorded again."""
+    granted_on = min(on, business_date())
+    out = []
+    for purpose in purposes:
+        held = Consent.objects.filter(borrower=borrower).valid_on(granted_on, purpose).first()
+        out.append(
+            held
+            or intake.consent_record(
+                actor=officer,
+                borrower=borrower,
+                purpose=purpose,
+                granted_on=granted_on,
+                file=ContentFile(PDF, name=f"consent-{purpose}.pdf"),
+            )
+        )
+    return out
+
+
 def application_withdrawn(
     application: Application, *, officer: User, reason: str = "客户撤回 / borrower withdrew"
 ) -> Application:
@@ -148,6 +176,7 @@ def application_under_review(
         return app
     visit = {"visited_on": on, "findings": FINDINGS, "purpose_verified": True, **(investigation or {})}
     uw.application_investigate(actor=officer, application=app, **visit)
+    consent_recorded(app.borrower, officer=officer, on=on)
     figures = assessment if assessment is not None else assessment_from_income(app.borrower)
     uw.application_assess(actor=officer, application=app, **figures)
     return _fresh(app)

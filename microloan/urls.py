@@ -54,6 +54,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("auth/logout/", auth_api.LogoutView.as_view(), name="logout"),
     path("me/", intake_api.MeView.as_view(), name="me"),
+    path("me/export/", intake_api.MeExportView.as_view(), name="my-export"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),

@@ -7,9 +7,11 @@ class ServicingConfig(AppConfig):
     verbose_name = _("Servicing")
 
     def ready(self):
+        from applications.export import register_section
         from underwriting.limits import OUTSTANDING_PROVIDERS
 
-        from .selectors import borrower_outstanding_principal
+        from .selectors import borrower_export_loans, borrower_outstanding_principal
 
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:
             OUTSTANDING_PROVIDERS.append(borrower_outstanding_principal)
+        register_section("loans", borrower_export_loans)

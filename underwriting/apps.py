@@ -10,3 +10,9 @@ class UnderwritingConfig(AppConfig):
         from .configkinds import register_kinds
 
         register_kinds()  # limits, the committee, the scorecard (microloan.config)
+
+        from applications.export import register_section
+
+        from .selectors import borrower_export_credit_records
+
+        register_section("credit_records", borrower_export_credit_records)

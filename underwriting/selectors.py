@@ -64,3 +64,14 @@ def case_file(*, app: Application) -> dict:
         "documents": list(app.documents.all()),
         "history": list(audit_history(entity="application", entity_id=app.pk)),
     }
+
+
+def borrower_export_credit_records(borrower) -> list[dict]:
+    """The borrower's credit records for their data export (applications.export), in one query."""
+    from applications.export import columns, rows
+
+    from .models import CreditRecord
+
+    return rows(
+        CreditRecord.objects.filter(borrower=borrower).order_by("id"), columns(CreditRecord, exclude=["created_by"])
+    )

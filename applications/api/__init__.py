@@ -5,7 +5,7 @@ serializers are shared by every resource (and by the underwriting and servicing 
 answer with the application); the views live one module per resource."""
 
 from .applications import ApplicationViewSet
-from .borrowers import BorrowerViewSet, MeView
+from .borrowers import BorrowerViewSet, MeExportView, MeView
 from .common import application_response
 from .leads import LeadViewSet
 from .products import ProductViewSet
@@ -29,6 +29,7 @@ __all__ = [
     "DocumentSerializer",
     "LeadSerializer",
     "LeadViewSet",
+    "MeExportView",
     "MeView",
     "ProductSerializer",
     "ProductViewSet",

@@ -1,18 +1,29 @@
 """Borrowers (KYC) and their admission check; the signed-in user's own profile (me/)."""
 
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from microloan import fields
 from microloan.api import ScopedQueryset
+from microloan.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from microloan.parsers import FormParser, MultiPartParser
 from microloan.pii import id_number_lookup
 
 from .. import selectors, services
-from ..models import Borrower, Product
-from .serializers import BorrowerRevealSerializer, BorrowerSerializer, BorrowerUpdateSerializer
+from ..models import Borrower, Consent, Product
+from .serializers import (
+    BorrowerRevealSerializer,
+    BorrowerSerializer,
+    BorrowerUpdateSerializer,
+    ConsentRecordSerializer,
+    ConsentRevokeSerializer,
+    ConsentSerializer,
+)
 
 
 @extend_schema(tags=["borrowers"])
@@ -31,6 +42,8 @@ class BorrowerViewSet(
         "retrieve": "borrower.view",
         "admission": "borrower.view",
         "reveal": "borrower.reveal",
+        "consents": {"GET": "consent.view", "POST": "consent.record"},
+        "revoke_consent": "consent.revoke",
         "create": "borrower.create",
         "update": "borrower.change",
         "partial_update": "borrower.change",
@@ -69,6 +82,39 @@ class BorrowerViewSet(
         values = services.borrower_reveal(actor=request.user, borrower=borrower)
         return Response(BorrowerRevealSerializer({"id": borrower.pk, **values}).data)
 
+    @extend_schema(methods=["GET"], request=None, responses=ConsentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": ConsentRecordSerializer},
+        responses={201: ConsentSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @idempotent
+    def consents(self, request, pk=None):
+        """The borrower's consents (授权书), newest first; POST records one with its signed
+        document (multipart ``purpose``, ``granted_on``, ``expires_on``, ``file``; audited). A
+        credit record needs a ``credit_inquiry`` consent in force on its date."""
+        borrower = self.get_object()
+        if request.method == "GET":
+            return Response(ConsentSerializer(borrower.consents.order_by("-granted_on", "-id"), many=True).data)
+        s = ConsentRecordSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        consent = services.consent_record(actor=request.user, borrower=borrower, **s.validated_data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsentRevokeSerializer, responses=ConsentSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @action(detail=True, methods=["post"], url_path=r"consents/(?P<consent_id>\d+)/revoke")
+    @idempotent
+    def revoke_consent(self, request, pk=None, consent_id=None):
+        """Withdraws a consent from now on (audited): no credit record may rely on it after."""
+        borrower = self.get_object()
+        consent = get_object_or_404(Consent, pk=consent_id, borrower=borrower)
+        s = ConsentRevokeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        consent = services.consent_revoke(actor=request.user, consent=consent, **s.validated_data)
+        return Response(ConsentSerializer(consent).data)
+
     @extend_schema(
         parameters=[OpenApiParameter("product", int, required=True)],
         responses=inline_serializer(
@@ -102,3 +148,35 @@ class MeView(APIView):
         if borrower is not None:
             return Response(BorrowerSerializer(borrower).data)
         return Response({"username": user.username, "role": user.role, "branch": user.branch_id})
+
+
+@extend_schema(
+    tags=["me"],
+    responses=inline_serializer(
+        "MyDataExport",
+        {
+            "exported_at": serializers.DateTimeField(),
+            "business_date": fields.DateField(),
+            "profile": serializers.DictField(),
+            "applications": serializers.ListField(child=serializers.DictField()),
+            "documents": serializers.ListField(child=serializers.DictField()),
+            "consents": serializers.ListField(child=serializers.DictField()),
+            "notifications": serializers.ListField(child=serializers.DictField()),
+            "credit_records": serializers.ListField(child=serializers.DictField()),
+            "loans": serializers.ListField(child=serializers.DictField()),
+            "complaints": serializers.ListField(child=serializers.DictField()),
+        },
+    ),
+)
+class MeExportView(APIView):
+    """The signed-in borrower's own data as one JSON document (PIPL art. 45): the profile in
+    clear, applications, documents' metadata, consents, notifications, credit records, loans
+    with their schedules and repayments, complaints. Each export is audited (no values)."""
+
+    permission_action = "me.export"
+
+    def get(self, request):
+        response = Response(services.borrower_export(actor=request.user))
+        response["Cache-Control"] = "no-store"
+        response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+        return response

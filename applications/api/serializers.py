@@ -13,6 +13,8 @@ from .. import services
 from ..models import (
     Application,
     Borrower,
+    Consent,
+    ConsentPurpose,
     Document,
     DocumentKind,
     DocumentStatus,
@@ -207,6 +209,41 @@ class ApplicationCreateSerializer(serializers.Serializer):
 class DocumentUploadSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField(allow_empty_file=True)
+
+
+class ConsentSerializer(fields.ModelSerializer):
+    """A consent (授权书) and its signed document's metadata (the file is never served by URL)."""
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "borrower",
+            "purpose",
+            "granted_on",
+            "expires_on",
+            "content_type",
+            "size",
+            "sha256",
+            "original_name",
+            "captured_by",
+            "captured_at",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+        ]
+        read_only_fields = fields
+
+
+class ConsentRecordSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    granted_on = fields.DateField()
+    expires_on = fields.DateField(required=False, allow_null=True, default=None)
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class ConsentRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class DocumentReviewSerializer(serializers.Serializer):

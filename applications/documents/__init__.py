@@ -17,7 +17,8 @@ __all__ = ["admit_upload", "inspect_upload", "sniff_content_type"]
 def admit_upload(*, actor, application, file) -> tuple[str, int, str]:
     """(content type, size, sha256) of ``file`` for ``application``, or InvalidInput on
     ``file`` saying why it is refused: a quota, its size or content, or a virus. The caller
-    holds the application's lock (services.document_upload)."""
+    holds the application's lock (services.document_upload); ``application`` is None for a
+    borrower's consent (services.consent_record), which counts in the uploader's quota only."""
     try:
         check_quota(actor=actor, application=application, size=file.size or 0)
         content_type, size, sha = inspect_upload(file)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from microloan.policy import policy
 
-from ..models import Document
+from ..models import Consent, Document
 
 
 def day_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -30,8 +30,23 @@ def day_bounds(at: datetime) -> tuple[datetime, datetime]:
 
 def check_quota(*, actor, application, size: int) -> None:
     """Raises ValueError with a reason for people when storing ``size`` more bytes for
-    ``application`` by ``actor`` would pass a quota. The caller holds the application's lock."""
+    ``application`` by ``actor`` would pass a quota. The caller holds the application's lock.
+    Without an application (a borrower's consent) only the uploader's daily quota applies."""
     limits = policy().documents
+    if application is not None:
+        _check_application(application, size, limits)
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
+    start, end = day_bounds(timezone.now())
+    today = Document.objects.filter(uploaded_by=actor, uploaded_at__gte=start, uploaded_at__lt=end).count()
+    today += Consent.objects.filter(captured_by=actor, captured_at__gte=start, captured_at__lt=end).count()
+    if today >= limits.max_per_uploader_per_day:
+        raise ValueError(
+            _("You have uploaded %(n)d documents today, the most one person may upload in a day; try again tomorrow.")
+            % {"n": limits.max_per_uploader_per_day}
+        )
+
+
+def _check_application(application, size: int, limits) -> None:
     held = Document.objects.filter(application=application).aggregate(n=Count("id"), total=Sum("size"))
     if held["n"] >= limits.max_per_application:
         raise ValueError(
@@ -42,12 +57,4 @@ def check_quota(*, actor, application, size: int) -> None:
         raise ValueError(
             _("With this file the application's documents would take %(total)d bytes; the most is %(limit)d bytes.")
             % {"total": (held["total"] or 0) + size, "limit": limits.max_bytes_per_application}
-        )
-    get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
-    start, end = day_bounds(timezone.now())
-    today = Document.objects.filter(uploaded_by=actor, uploaded_at__gte=start, uploaded_at__lt=end).count()
-    if today >= limits.max_per_uploader_per_day:
-        raise ValueError(
-            _("You have uploaded %(n)d documents today, the most one person may upload in a day; try again tomorrow.")
-            % {"n": limits.max_per_uploader_per_day}
         )

@@ -30,7 +30,7 @@ from microloan.errors import InvalidInput
 from microloan.permissions import can, require
 
 from .. import selectors
-from ..models import Document
+from ..models import Consent, Document
 
 log = logging.getLogger(__name__)
 DISPOSITIONS = ("attachment", "inline")
@@ -74,7 +74,30 @@ def document_open(*, actor, application_pk: int, document_pk: int, via: str, dis
     return doc, stored
 
 
-def safe_filename(doc: Document) -> tuple[str, str]:
+def consent_open(*, actor, borrower_pk: int, consent_pk: int, via: str, disposition: str):
+    """A borrower's signed consent (授权书) and its stored file, as ``document_open``: the same
+    roles (``document.open``), the borrowers the actor may see, an audit row per opening."""
+    require(actor, "document.open")
+    scope = selectors.borrower_list(user=actor).filter(pk=borrower_pk).values("pk")
+    consent = Consent.objects.filter(pk=consent_pk, borrower_id=borrower_pk, borrower__in=scope).first()
+    if consent is None:
+        raise Http404(_("No such document."))
+    try:
+        stored = consent.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        # An anonymised borrower's consent keeps its row, not its file.
+        raise Http404(_("The document's file is missing from the storage.")) from None
+    audit_record(
+        actor=actor,
+        entity="consent",
+        entity_id=consent.pk,
+        action="open",
+        data={"borrower": consent.borrower_id, "sha256": consent.sha256, "via": via, "disposition": disposition},
+    )
+    return consent, stored
+
+
+def safe_filename(doc: Document | Consent) -> tuple[str, str]:
     """(an ASCII file name, the full one) for ``doc``: the client's name without its path,
     control characters or quotes, with the extension of the stored type (a ".html" name never
     reaches the person's disk); "document-<id>" when nothing usable is left."""
@@ -91,7 +114,7 @@ def safe_filename(doc: Document) -> tuple[str, str]:
     return f"{ascii_stem}{doc.extension}", f"{stem}{doc.extension}"
 
 
-def content_disposition(doc: Document, disposition: str) -> str:
+def content_disposition(doc: Document | Consent, disposition: str) -> str:
     ascii_name, full_name = safe_filename(doc)
     value = f'{disposition}; filename="{ascii_name}"'
     if full_name != ascii_name:
@@ -99,7 +122,7 @@ def content_disposition(doc: Document, disposition: str) -> str:
     return value
 
 
-def document_response(doc: Document, stored, disposition: str) -> FileResponse:
+def document_response(doc: Document | Consent, stored, disposition: str) -> FileResponse:
     response = FileResponse(stored, content_type=doc.content_type)
     response["Content-Disposition"] = content_disposition(doc, disposition)
     response["X-Content-Type-Options"] = "nosniff"

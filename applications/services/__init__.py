@@ -4,6 +4,7 @@ Views, API views, tasks and commands call these; they hold no business rules the
 One module per topic; the names callers use are exported here, so
 ``from applications.services import x`` and ``services.x`` keep working."""
 
+from .anonymise import anonymisable, applicants_anonymise
 from .applications import (
     application_create,
     application_lock,
@@ -25,8 +26,10 @@ from .borrowers import (
     borrower_reveal,
     borrower_update,
 )
+from .consents import consent_record, consent_revoke, credit_inquiry_refusal, credit_inquiry_refusals
 from .documents import DOCUMENT_OPEN_STATUSES, document_review, document_upload, document_upload_open
 from .leads import lead_convert, lead_create
+from .privacy import borrower_export
 
 __all__ = [
     "BORROWER_DETAILS",
@@ -35,6 +38,8 @@ __all__ = [
     "NON_NEGATIVE_AMOUNTS",
     "AdmissionFailure",
     "admission_check",
+    "anonymisable",
+    "applicants_anonymise",
     "application_create",
     "application_lock",
     "application_submit",
@@ -42,9 +47,14 @@ __all__ = [
     "application_withdraw",
     "borrower_clean",
     "borrower_create",
+    "borrower_export",
     "borrower_reveal",
     "borrower_update",
     "check_owner",
+    "consent_record",
+    "consent_revoke",
+    "credit_inquiry_refusal",
+    "credit_inquiry_refusals",
     "document_checklist",
     "document_review",
     "document_upload",

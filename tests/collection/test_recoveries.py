@@ -17,8 +17,6 @@ from microloan.errors import InvalidInput, NotAllowed, TransitionNotAllowed
 from microloan.ledger import Acct, JournalEntry, balances_by_loan
 from microloan.models import AuditEvent, Role
 from microloan.workflow import NEW, REGISTRY
-from reporting import selectors as reports
-from reporting.selectors import ReportScope
 
 from ..conftest import client_for
 from ..kernel.factories import UserFactory
@@ -177,14 +175,13 @@ def test_bad_input_names_the_field(written_off, collectors, amount, received_on,
     assert field in exc.value.errors and Recovery.objects.count() == 0
 
 
-def test_pending_and_returned_recoveries_count_in_no_report(written_off, collectors, supervisor, approver):
+def test_pending_and_returned_recoveries_are_on_no_books(written_off, collectors, supervisor):
+    """(The reports' side — a pending recovery uncounted — is tests/reporting's fixture: nothing
+    outside reporting imports it.)"""
     confirmed = record(written_off, collectors[0], "1000.00")
     recovery_confirm(actor=supervisor, recovery=confirmed)
     record(written_off, collectors[0], "200.00")  # pending
     recovery_return(actor=supervisor, recovery=record(written_off, collectors[1], "30.00"), reason="duplicate")
-    data = reports.disbursements_collections(scope=ReportScope(user=approver), date_from=DAY, date_to=DAY, period="day")
-    (row,) = data["rows"]
-    assert (row["recoveries"], row["recovered"]) == (1, D("1000.00"))
     assert recovered(written_off)[Acct.RECOVERY_INCOME] == D("1000.00")
 
 

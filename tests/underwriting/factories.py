@@ -20,6 +20,7 @@ from ..applications.factories import ApplicationFactory, BorrowerFactory, Docume
 from ..kernel.factories import UserFactory
 
 BUSINESS_DATE = date(2026, 11, 20)  # the underwriting and servicing fixtures' business date
+CONSENTED_ON = date(2026, 9, 1)  # the borrowers' consents (授权书): before any credit record's date
 
 # The field visit and the credit assessment that take an application to the approval queue.
 VISIT = {"visited_on": date(2026, 11, 18), "findings": "Shop open, stock matches", "purpose_verified": True}
@@ -61,7 +62,8 @@ class CreditRecordFactory(factory.django.DjangoModelFactory):
 
 def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borrower_kw):
     """A submitted application of ``officer``'s with every required document accepted (rows),
-    and its audit trail: ``officer`` created and submitted it (four eyes read the trail)."""
+    its borrower's consents on file (scenarios.consent_recorded, CONSENTED_ON) and its audit
+    trail: ``officer`` created and submitted it (four eyes read the trail)."""
     borrower = borrower or BorrowerFactory(
         **{
             "branch": officer.branch,
@@ -71,6 +73,7 @@ def submitted_app(officer, product, *, amount="10000.00", borrower=None, **borro
             **borrower_kw,
         }
     )
+    scenarios.consent_recorded(borrower, officer=officer, on=CONSENTED_ON)
     app = ApplicationFactory(
         borrower=borrower, product=product, created_by=officer, amount=Decimal(amount), term=12, status="submitted"
     )

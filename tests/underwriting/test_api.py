@@ -6,6 +6,7 @@ import pytest
 
 from applications.models import ApplicationStatus
 from applications.workflow import APPLICATION_WORKFLOW
+from microloan import scenarios
 from microloan.models import AuditEvent, Role
 from underwriting.models import AuthorityLimit, CommitteeMember, Decision
 from underwriting.scoring import DEFAULT_CONFIG
@@ -15,7 +16,7 @@ from ..applications.factories import BorrowerFactory
 from ..conftest import client_for
 from ..kernel.factories import BranchFactory, UserFactory
 from .conftest import ASSESSMENT, INVESTIGATION
-from .factories import FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
+from .factories import CONSENTED_ON, FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -404,6 +405,7 @@ CSV = (
 def test_credit_records_import_from_csv(officer, borrower):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    scenarios.consent_recorded(borrower, officer=officer, on=CONSENTED_ON)
     client = client_for(officer)
     f = SimpleUploadedFile("c.csv", CSV.format(id=borrower.id_number).encode())
     r = client.post("/api/v1/credit-records/import/", {"file": f}, format="multipart")
@@ -416,6 +418,7 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(officer, borrower, other
 
     from underwriting.models import CreditRecord
 
+    scenarios.consent_recorded(borrower, officer=officer, on=CONSENTED_ON)
     theirs = BorrowerFactory(branch=other_branch)
     text = CSV.format(id=borrower.id_number) + f"{theirs.id_number},2026-10-01,x,bad,-1,0,0\n"
     r = client_for(officer).post(

@@ -8,12 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
+from microloan import scenarios
 from microloan.models import Role
 
 from ..applications.factories import BorrowerFactory, ProductFactory
 from ..kernel.factories import UserFactory, login_verified
 from .conftest import ASSESSMENT
-from .factories import FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
+from .factories import CONSENTED_ON, FOUR_EYES_STEPS, pending_where, submitted_app, to_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -270,6 +271,7 @@ def test_credit_records_csv_import_page(client, officer, borrower):
 
     from underwriting.models import CreditRecord
 
+    scenarios.consent_recorded(borrower, officer=officer, on=CONSENTED_ON)
     client.force_login(officer)
     header = "id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
     good = SimpleUploadedFile("c.csv", (header + f"{borrower.id_number},2026-10-01,0,none,0,0,1\n").encode())

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.models import Borrower
+from applications.services import credit_inquiry_refusal, credit_inquiry_refusals
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput
@@ -56,9 +57,13 @@ def credit_record_create(
     *, actor, borrower: Borrower, as_of: date | None = None, source: str = "manual", **fields
 ) -> CreditRecord:
     require(actor, "credit_record.create")
+    as_of = as_of or business_date()
+    refusal = credit_inquiry_refusal(borrower, as_of)
+    if refusal:
+        raise InvalidInput({"borrower": [refusal]})
     record = CreditRecord.objects.create(
         borrower=borrower,
-        as_of=as_of or business_date(),
+        as_of=as_of,
         source=source,
         created_by=actor,
         **{k: v for k, v in fields.items() if k in CREDIT_FIELDS},
@@ -80,7 +85,8 @@ CSV_COLUMNS = ("id_number", "as_of", *CREDIT_FIELDS)
 def credit_records_import(*, actor, text: str, borrowers) -> list[CreditRecord]:
     """Imports a CSV (header: id_number, as_of, overdue_count_24m, worst_status_24m,
     current_debt, current_installments, inquiries_6m). All rows or none: every bad row is
-    reported with its line number, field and reason. ``borrowers`` is the queryset the
+    reported with its line number, field and reason — also a row whose borrower had no
+    credit-inquiry consent in force on its ``as_of`` date. ``borrowers`` is the queryset the
     actor may see, so a file cannot write to another branch's borrower."""
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
@@ -114,9 +120,13 @@ def credit_records_import(*, actor, text: str, borrowers) -> list[CreditRecord]:
                 if not v.is_finite() or v < 0 or v != money(v):
                     raise ValueError(_("%(f)s: not an amount ≥ 0 with at most 2 decimals") % {"f": f})
                 values[f] = v
-            parsed.append((borrower, as_of, values))
+            parsed.append((line, borrower, as_of, values))
         except ValueError as exc:
-            errors.append(_("line %(line)d: %(reason)s") % {"line": line, "reason": exc})
+            errors.append((line, str(exc)))
+    refusals = credit_inquiry_refusals((b, d) for _line, b, d, _v in parsed)
+    errors += [(line, refusals[(b.pk, d)]) for line, b, d, _v in parsed if (b.pk, d) in refusals]
     if errors:
-        raise InvalidInput({"file": errors})
-    return [credit_record_create(actor=actor, borrower=b, as_of=d, source="csv", **v) for b, d, v in parsed]
+        raise InvalidInput(
+            {"file": [_("line %(line)d: %(reason)s") % {"line": n, "reason": why} for n, why in sorted(errors)]}
+        )
+    return [credit_record_create(actor=actor, borrower=b, as_of=d, source="csv", **v) for _line, b, d, v in parsed]
