@@ -361,6 +361,13 @@ class ConsentPurpose(models.TextChoices):
     DATA_PROCESSING = "data_processing", _("Personal data processing (个人信息处理授权)")
 
 
+class ConsentStatus(models.TextChoices):
+    # Stored moves only (applications.workflow.CONSENT_WORKFLOW): an expiry is a date, read
+    # against ``expires_on`` (``ConsentQuerySet.valid_on``), never a status of its own.
+    GRANTED = "granted", _("Granted")
+    REVOKED = "revoked", _("Revoked")
+
+
 def consent_upload_to(instance, filename: str) -> str:
     # As for documents: never the client's file name.
     return f"consents/{instance.borrower_id}/{instance.sha256[:16]}{instance.extension}"
@@ -369,9 +376,9 @@ def consent_upload_to(instance, filename: str) -> str:
 class ConsentQuerySet(models.QuerySet):
     def valid_on(self, on, purpose: str) -> "ConsentQuerySet":
         """The consents for ``purpose`` in force on ``on``: granted on or before it, not expired
-        by then, never revoked (a revocation withdraws the consent for every use after it).
-        The one rule for the credit records and the pages alike."""
-        return self.filter(purpose=purpose, granted_on__lte=on, revoked_at__isnull=True).filter(
+        by then, still granted (a revocation, its table's move, withdraws the consent for every
+        use after it). The one rule for the credit records and the pages alike."""
+        return self.filter(purpose=purpose, granted_on__lte=on, status=ConsentStatus.GRANTED).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=on)
         )
 
@@ -383,6 +390,7 @@ class Consent(models.Model):
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.GRANTED)
     file = models.FileField(upload_to=consent_upload_to)
     original_name = models.CharField(max_length=255, blank=True, default="")
     content_type = models.CharField(max_length=50)
@@ -423,6 +431,6 @@ class Consent(models.Model):
         return (
             self.purpose == purpose
             and self.granted_on <= on
-            and self.revoked_at is None
+            and self.status == ConsentStatus.GRANTED
             and (self.expires_on is None or self.expires_on >= on)
         )

@@ -27,7 +27,7 @@ from .forms import (
     LeadForm,
 )
 from .models import ApplicationStatus, Consent, ConsentPurpose
-from .workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
+from .workflow import APPLICATION_WORKFLOW, CONSENT_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 
 # The application moves this page takes itself (the others live on the underwriting and
 # contract pages).
@@ -88,6 +88,10 @@ def _borrower_page(request, borrower, personal: dict, *, revealed: bool):
     consents = []
     if can(request.user, "consent.view"):
         consents = list(borrower.consents.select_related("captured_by", "revoked_by").order_by("-granted_on", "-id"))
+        # The buttons are the consent table's (applications.workflow.CONSENT_WORKFLOW).
+        moves = CONSENT_WORKFLOW.available_many(objs=consents, actor=request.user)
+        for c in consents:
+            c.moves = {t.action for t in moves[c.pk]}
     return render(
         request,
         "applications/borrower_detail.html",

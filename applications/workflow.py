@@ -1,12 +1,13 @@
 """Intake's legal moves, as data: the application (later stages, underwriting and servicing,
-take their moves from this same table so the whole lifecycle reads in one place), the lead
-and the document."""
+take their moves from this same table so the whole lifecycle reads in one place), the lead,
+the document and the borrower's consent."""
 
 from django.utils.translation import gettext_lazy as _
 
 from microloan.workflow import NEW, Transition, Workflow
 
 from .models import ApplicationStatus as S
+from .models import ConsentStatus as C
 from .models import DocumentStatus as D
 from .models import LeadStatus as L
 
@@ -103,6 +104,17 @@ DOCUMENT_WORKFLOW = Workflow(
             label=_("Reject"),
             needs_reason=True,
         ),
+    ],
+)
+
+# A borrower's consent (授权书): recorded with its signed file, revoked once (with the reason
+# the borrower gave). Its expiry is a date (``expires_on``), read by ``Consent.objects.valid_on``,
+# not a move.
+CONSENT_WORKFLOW = Workflow(
+    "consent",
+    [
+        Transition("record", frozenset({NEW}), C.GRANTED, label=_("Record consent")),
+        Transition("revoke", frozenset({C.GRANTED}), C.REVOKED, label=_("Revoke"), needs_reason=True),
     ],
 )
 

@@ -12,3 +12,9 @@ class CareConfig(AppConfig):
         from .selectors import borrower_export_complaints
 
         register_section("complaints", borrower_export_complaints)
+
+        from applications.services import register_eraser
+
+        from .services.erasure import care_erase
+
+        register_eraser("care", care_erase)

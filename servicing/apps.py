@@ -15,3 +15,9 @@ class ServicingConfig(AppConfig):
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:
             OUTSTANDING_PROVIDERS.append(borrower_outstanding_principal)
         register_section("loans", borrower_export_loans)
+
+        from applications.services import register_eraser
+
+        from .services import contracts_erase
+
+        register_eraser("servicing", contracts_erase)

@@ -179,3 +179,14 @@ def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
         data={"contract": contract.pk, "version": contract.version, "method": method, "sha256": contract.sha256},
     )
     return contract
+
+
+def contracts_erase(borrower_ids: list[int]) -> list[str]:
+    """The anonymisation's part here (``applications.services.register_eraser``): the
+    generated contracts of the borrowers' applications print their name, ID number, address
+    and mobile, so the PDFs go (answered for deletion after the commit); the rows keep the
+    number, version, terms (figures only) and the PDF's SHA-256. Two statements."""
+    contracts = Contract.objects.filter(application__borrower_id__in=borrower_ids).exclude(pdf="")
+    names = list(contracts.values_list("pdf", flat=True))
+    contracts.update(pdf="")
+    return names

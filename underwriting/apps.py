@@ -16,3 +16,9 @@ class UnderwritingConfig(AppConfig):
         from .selectors import borrower_export_credit_records
 
         register_section("credit_records", borrower_export_credit_records)
+
+        from applications.services import register_eraser
+
+        from .services.investigation import investigations_erase
+
+        register_eraser("underwriting", investigations_erase)

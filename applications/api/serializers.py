@@ -220,6 +220,7 @@ class ConsentSerializer(fields.ModelSerializer):
             "id",
             "borrower",
             "purpose",
+            "status",
             "granted_on",
             "expires_on",
             "content_type",

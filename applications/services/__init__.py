@@ -4,7 +4,7 @@ Views, API views, tasks and commands call these; they hold no business rules the
 One module per topic; the names callers use are exported here, so
 ``from applications.services import x`` and ``services.x`` keep working."""
 
-from .anonymise import anonymisable, applicants_anonymise
+from .anonymise import anonymisable, applicants_anonymise, register_eraser
 from .applications import (
     application_create,
     application_lock,
@@ -61,5 +61,6 @@ __all__ = [
     "document_upload_open",
     "lead_convert",
     "lead_create",
+    "register_eraser",
     "validate_terms",
 ]

@@ -8,22 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput
-from microloan.permissions import require
+from microloan.workflow import NEW
 
 from ..documents import admit_upload
-from ..models import Borrower, Consent, ConsentPurpose
+from ..models import Borrower, Consent, ConsentPurpose, ConsentStatus
+from ..workflow import CONSENT_WORKFLOW
 
 
 @transaction.atomic
 def consent_record(
     *, actor, borrower: Borrower, purpose: str, granted_on: date, file, expires_on: date | None = None
 ) -> Consent:
-    """Stores the signed consent ``file`` (the documents' upload gate) for ``borrower``,
-    audited (the consent's id, purpose, dates and the file's SHA-256)."""
-    require(actor, "consent.record")
+    """Stores the signed consent ``file`` (the documents' upload gate) for ``borrower``:
+    the consent's table's ``record`` move (new → granted), its audit row on the consent (its
+    borrower, purpose, dates and the file's SHA-256)."""
+    CONSENT_WORKFLOW.check(obj=Consent(status=NEW), action="record", actor=actor)
     if purpose not in ConsentPurpose.values:
         raise InvalidInput({"purpose": [_("Choose one of: %(v)s.") % {"v": ", ".join(ConsentPurpose.values)}]})
     if granted_on > business_date():
@@ -44,15 +45,12 @@ def consent_record(
         captured_by=actor,
     )
     consent.file.save("upload", file, save=False)
-    consent.save()
-    audit_record(
+    CONSENT_WORKFLOW.start(
+        obj=consent,
+        action="record",
         actor=actor,
-        entity="borrower",
-        entity_id=borrower.pk,
-        action="consent",
-        to_state=purpose,
         data={
-            "consent": consent.pk,
+            "borrower": borrower.pk,
             "purpose": purpose,
             "granted_on": granted_on.isoformat(),
             "expires_on": expires_on.isoformat() if expires_on else None,
@@ -64,21 +62,23 @@ def consent_record(
 
 @transaction.atomic
 def consent_revoke(*, actor, consent: Consent, reason: str = "") -> Consent:
-    """Withdraws ``consent`` from now on (audited); revoking a revoked consent changes nothing."""
-    require(actor, "consent.revoke")
+    """Withdraws ``consent`` from now on: the table's ``revoke`` move (granted → revoked, a
+    reason required, audited). Revoking a revoked consent changes nothing, once the actor may
+    revoke at all (the table's checks, as if it were still granted)."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
-    if consent.revoked_at is not None:
+    if consent.status == ConsentStatus.REVOKED:
+        CONSENT_WORKFLOW.check(
+            obj=Consent(pk=consent.pk, status=ConsentStatus.GRANTED), action="revoke", actor=actor, reason=reason
+        )
         return consent
     consent.revoked_at, consent.revoked_by, consent.revoke_reason = timezone.now(), actor, reason or ""
-    consent.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    audit_record(
+    CONSENT_WORKFLOW.apply(
+        obj=consent,
+        action="revoke",
         actor=actor,
-        entity="borrower",
-        entity_id=consent.borrower_id,
-        action="consent_revoke",
-        from_state=consent.purpose,
         reason=reason or "",
-        data={"consent": consent.pk, "purpose": consent.purpose},
+        data={"borrower": consent.borrower_id, "purpose": consent.purpose},
+        extra_update_fields=["revoked_at", "revoked_by", "revoke_reason"],
     )
     return consent
 
@@ -97,7 +97,7 @@ def credit_inquiry_refusals(pairs) -> dict[tuple[int, date], str]:
     pairs = list(pairs)
     held: dict[int, list[Consent]] = {}
     for c in Consent.objects.filter(
-        borrower__in={b.pk for b, _d in pairs}, purpose=ConsentPurpose.CREDIT_INQUIRY, revoked_at__isnull=True
+        borrower__in={b.pk for b, _d in pairs}, purpose=ConsentPurpose.CREDIT_INQUIRY, status=ConsentStatus.GRANTED
     ):
         held.setdefault(c.borrower_id, []).append(c)
     return {

@@ -19,7 +19,7 @@ backends, and in-app messages are "sent" by becoming visible at ``GET /api/v1/me
 The package: ``models`` (the outbox table and its choices), ``quiet_hours``
 (``next_allowed_time``), ``channels`` (the SMS backends and sending by channel), ``texts``
 (the reader's language, the SMS signature), ``selectors`` (rows due, the in-app inbox),
-``services`` (enqueue, publish, deliver, resend, mark read), ``tasks`` (the Celery tasks, loaded
+``services`` (enqueue, publish, deliver, resend, mark read, anonymise), ``tasks`` (the Celery tasks, loaded
 by ``microloan/tasks.py``) and ``api`` (``/api/v1/me/notifications/``, imported by the URLconf
 only). The names other apps use are re-exported here, the SMS backends too, so a dotted path
 such as ``microloan.notifications.FileSmsBackend`` in ``SMS_BACKEND`` keeps working; ``models``
@@ -45,6 +45,7 @@ from .services import (
     notification_enqueue,
     notification_mark_failed,
     notification_mark_read,
+    notifications_anonymise,
     notifications_enqueue_many,
     notifications_publish,
     notifications_resend_pending,
@@ -68,6 +69,7 @@ __all__ = [
     "notification_enqueue",
     "notification_mark_failed",
     "notification_mark_read",
+    "notifications_anonymise",
     "notifications_due",
     "notifications_enqueue_many",
     "notifications_publish",

@@ -7,11 +7,13 @@ out of the quiet hours), ``notifications_resend_pending`` (the beat's safety net
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from ..pii import scrub
@@ -338,3 +340,33 @@ def notification_mark_read(*, user, notification_id: int, now: datetime | None =
         n.read_at = now or timezone.now()
         Notification.objects.filter(pk=n.pk, read_at__isnull=True).update(read_at=n.read_at)
     return n
+
+
+# --- anonymisation -------------------------------------------------------------------------
+
+ANONYMISED = "anonymised"
+
+
+def notifications_anonymise(*, user_ids: Iterable[int] = (), addresses: Iterable[str] = ()) -> int:
+    """Erases the messages of people being anonymised (PIPL): every row addressed to one of
+    ``user_ids`` (in-app) or sent to one of ``addresses`` (their mobile or e-mail) loses its
+    address, subject, body and error; a row still pending is given up (failed, "anonymised"),
+    there being nobody to send it to. One UPDATE however many rows; the kernel knows only ids
+    and addresses, never who they belong to. Returns the rows changed; a re-run changes none."""
+    user_ids = list(user_ids)
+    addresses = [a for a in addresses if a]
+    match = Q(user_id__in=user_ids) | Q(to_address__in=addresses)
+    personal = ~Q(to_address="") | ~Q(subject="") | ~Q(body="") | ~Q(last_error__in=["", ANONYMISED])
+    return (
+        Notification.objects.filter(match)
+        .filter(personal | Q(status=NotificationStatus.PENDING))
+        .update(
+            to_address="",
+            subject="",
+            body="",
+            last_error=Case(When(status=NotificationStatus.PENDING, then=Value(ANONYMISED)), default=Value("")),
+            status=Case(
+                When(status=NotificationStatus.PENDING, then=Value(NotificationStatus.FAILED)), default=F("status")
+            ),
+        )
+    )

@@ -194,3 +194,201 @@ def test_an_anonymised_borrowers_consent_no_longer_opens(branch, officer):
     applicants_anonymise(business_date=DUE)
     with pytest.raises(Http404):
         consent_open(actor=officer, borrower_pk=borrower.pk, consent_pk=consent.pk, via="page", disposition="inline")
+
+
+# --- everything that held them ---------------------------------------------------------------
+
+NAME, MOBILE, ID_NUMBER = "赵六一", "13712345678", "11010519491231002X"
+
+
+def _everywhere(branch):
+    """A refused borrower with a login named by their mobile, a refresh token, an
+    authenticator, a failed login, messages (in-app and by SMS), a stored API response, a lead
+    registered again under the same mobile, a field visit, a contract, a complaint, feedback
+    and a follow-up visit: each holding their name, mobile or ID number."""
+    from axes.models import AccessAttempt
+    from django.core.files.base import ContentFile
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from care.models import Feedback
+    from microloan.idempotency import IdempotencyRecord
+    from microloan.models import Role
+    from microloan.notifications import Notification
+    from servicing.models import Contract
+    from underwriting.models import Investigation
+
+    from ..care.factories import ComplaintFactory, FollowUpVisitFactory
+    from ..kernel.factories import UserFactory
+
+    borrower = _refused(branch, full_name=NAME, mobile=MOBILE, id_number=ID_NUMBER)
+    app = borrower.applications.get()
+    officer = app.created_by
+    with time_machine.travel(DECIDED, tick=False):
+        user = UserFactory(
+            username=MOBILE, role=Role.BORROWER, first_name="六一", last_name="赵", email="z@example.com"
+        )
+        Borrower.objects.filter(pk=borrower.pk).update(user=user)
+        RefreshToken.for_user(user)
+        TOTPDevice.objects.create(user=user, name=MOBILE)
+        AccessAttempt.objects.create(
+            username=MOBILE,
+            ip_address="10.0.0.1",
+            user_agent="x",
+            get_data="",
+            post_data=f"username={MOBILE}",
+            failures_since_start=1,
+            http_accept="*/*",
+            path_info="/login/",
+        )
+        Notification.objects.create(user=user, channel="inapp", body=f"{NAME}，您好", kind="welcome")
+        Notification.objects.create(
+            channel="sms", to_address=MOBILE, subject=NAME, body=f"尊敬的{NAME}：您的申请未获批准", kind="refusal"
+        )
+        IdempotencyRecord.objects.create(
+            key="k1",
+            scope=f"{officer.pk}:/api/v1/borrowers/",
+            user=officer,
+            request_hash="0" * 64,
+            status_code=201,
+            response_body={"full_name": NAME, "id_number": ID_NUMBER, "mobile": MOBILE},
+        )
+        LeadFactory(officer=officer, name=f"{NAME}（再次）", mobile=MOBILE, notes=f"{NAME} 又来了")
+        Investigation.objects.create(
+            application=app,
+            visited_on=DECIDED_ON,
+            findings=f"{NAME} 住北京市朝阳区建国路88号",
+            purpose_verified=True,
+            business_observations=f"电话 {MOBILE}",
+            investigator=officer,
+        )
+        contract = Contract(
+            application=app,
+            version=1,
+            language="zh-hans",
+            number="ML1",
+            sha256="2" * 64,
+            terms={},
+            generated_by=officer,
+        )
+        contract.pdf.save("ML1.pdf", ContentFile(f"{NAME} {ID_NUMBER}".encode()), save=False)
+        contract.save()
+        complaint = ComplaintFactory(borrower=borrower, description=f"我是{NAME}，电话{MOBILE}")
+        Feedback.objects.create(
+            borrower=borrower,
+            branch=branch,
+            complaint=complaint,
+            subject_key=f"complaint:{complaint.pk}",
+            score=2,
+            comment=f"{NAME}不满意",
+            business_date=DECIDED_ON,
+        )
+        FollowUpVisitFactory(borrower=borrower, findings=f"见到{NAME}", note=MOBILE)
+    return borrower
+
+
+def _rows_holding(*values) -> list[str]:
+    """Every row of every table but the audit trail whose columns hold one of ``values``."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if model is AuditEvent or model._meta.proxy or not model._meta.managed:
+            continue
+        for row in model._default_manager.values():
+            text = " ".join(str(v) for v in row.values())
+            found += [f"{model._meta.label} {row.get('id')}: {v}" for v in values if v in text]
+    return found
+
+
+def _snapshot() -> dict:
+    from django.apps import apps
+
+    return {
+        m._meta.label: sorted(map(str, m._default_manager.values()))
+        for m in apps.get_models()
+        if m is not AuditEvent and not m._meta.proxy and m._meta.managed
+    }
+
+
+def test_nothing_personal_is_left_outside_the_audit_trail(branch, django_capture_on_commit_callbacks):
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    from microloan.idempotency import IdempotencyRecord
+    from microloan.notifications import Notification
+
+    # given
+    borrower = _everywhere(branch)
+    user_id = Borrower.objects.get(pk=borrower.pk).user_id
+    assert len(_rows_holding(NAME, MOBILE, ID_NUMBER)) >= 12
+    kept = IdempotencyRecord.objects.create(
+        key="k2", scope="1:/api/v1/products/", request_hash="1" * 64, status_code=200, response_body={"id": 1}
+    )
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        result = applicants_anonymise(business_date=DUE)
+    # then
+    assert result["borrowers"] == 1 and result["files"] == 3  # the document, the consent, the contract
+    assert _rows_holding(NAME, MOBILE, ID_NUMBER) == []
+    from microloan.models import User
+
+    login = User.objects.get(pk=user_id)
+    assert login.username == f"anon-{borrower.pk}" and not login.is_active and not login.has_usable_password()
+    tokens = OutstandingToken.objects.filter(user_id=user_id)
+    assert tokens.exists() and BlacklistedToken.objects.filter(token__in=tokens).count() == tokens.count()
+    assert set(Notification.objects.values_list("status", "last_error")) >= {("failed", "anonymised")}
+    assert list(IdempotencyRecord.objects.all()) == [kept]
+
+
+def test_the_anonymised_login_cannot_log_in(branch, rf):
+    from django.contrib.auth import authenticate
+    from rest_framework.test import APIClient
+
+    from ..kernel.factories import PASSWORD
+
+    borrower = _everywhere(branch)
+    applicants_anonymise(business_date=DUE)
+    with time_machine.travel(datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        for username in (MOBILE, f"anon-{borrower.pk}"):
+            assert authenticate(rf.post("/login/"), username=username, password=PASSWORD) is None
+            r = APIClient().post("/api/v1/auth/token/", {"username": username, "password": PASSWORD}, format="json")
+            assert r.status_code == 401
+
+
+def test_a_second_run_over_everything_changes_nothing(branch, django_capture_on_commit_callbacks):
+    _everywhere(branch)
+    with django_capture_on_commit_callbacks(execute=True):
+        applicants_anonymise(business_date=DUE)
+    before = _snapshot()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert applicants_anonymise(business_date=DUE + timedelta(days=1))["borrowers"] == 0
+    assert _snapshot() == before
+
+
+def test_the_erasures_are_set_based_too(branch):
+    """The same statements for a chunk of one borrower and of three, each holding a login,
+    tokens, messages, leads, a contract, complaints and the rest."""
+    from microloan.notifications import notifications_anonymise
+
+    global NAME, MOBILE, ID_NUMBER
+    original = NAME, MOBILE, ID_NUMBER
+    people = [
+        ("赵六一", "13712345678", "11010519491231002X"),
+        ("钱七", "13712345679", "110105194912310037"),
+        ("孙八", "13712345670", "110105194912310045"),
+        ("李九", "13712345671", "110105194912310053"),
+    ]
+    try:
+        NAME, MOBILE, ID_NUMBER = people[0]
+        _everywhere(branch)
+        with CaptureQueriesContext(connection) as one:
+            assert applicants_anonymise(business_date=DUE)["borrowers"] == 1
+        for person in people[1:]:
+            NAME, MOBILE, ID_NUMBER = person
+            _everywhere(branch)
+        with CaptureQueriesContext(connection) as three:
+            assert applicants_anonymise(business_date=DUE)["borrowers"] == 3
+    finally:
+        NAME, MOBILE, ID_NUMBER = original
+    assert len(three.captured_queries) == len(one.captured_queries)
+    assert notifications_anonymise(user_ids=[], addresses=[]) == 0

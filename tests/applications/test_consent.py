@@ -39,8 +39,10 @@ def test_recording_a_consent_stores_the_document_and_audits_it(officer, borrower
     )
     assert consent.content_type == "application/pdf" and consent.size == len(PDF_BYTES)
     assert consent.file.read() == PDF_BYTES and consent.file.name.startswith(f"consents/{borrower.pk}/")
-    event = AuditEvent.objects.get(entity="borrower", entity_id=borrower.pk, action="consent")
-    assert event.actor == officer and event.data["consent"] == consent.pk and event.data["sha256"] == consent.sha256
+    assert consent.status == "granted"
+    event = AuditEvent.objects.get(entity="consent", entity_id=consent.pk, action="record")
+    assert (event.from_state, event.to_state) == ("", "granted")
+    assert event.actor == officer and event.data["borrower"] == borrower.pk and event.data["sha256"] == consent.sha256
     assert Consent.objects.filter(borrower=borrower).valid_on(GRANTED, "credit_inquiry").get() == consent
 
 
@@ -70,7 +72,7 @@ def test_only_field_staff_record_and_revoke(reviewer, officer, borrower):
         actor=officer, borrower=borrower, purpose="credit_inquiry", granted_on=GRANTED, file=_pdf()
     )
     with pytest.raises(NotAllowed):
-        services.consent_revoke(actor=reviewer, consent=consent)
+        services.consent_revoke(actor=reviewer, consent=consent, reason="撤回")
 
 
 def test_revoking_ends_the_consent_once_and_is_audited(officer, borrower):
@@ -80,8 +82,9 @@ def test_revoking_ends_the_consent_once_and_is_audited(officer, borrower):
     services.consent_revoke(actor=officer, consent=consent, reason="客户撤回")
     services.consent_revoke(actor=officer, consent=consent, reason="again")
     consent.refresh_from_db()
-    assert consent.revoked_by == officer and consent.revoke_reason == "客户撤回"
-    assert AuditEvent.objects.filter(entity="borrower", entity_id=borrower.pk, action="consent_revoke").count() == 1
+    assert consent.status == "revoked" and consent.revoked_by == officer and consent.revoke_reason == "客户撤回"
+    events = AuditEvent.objects.filter(entity="consent", entity_id=consent.pk, action="revoke")
+    assert [(e.from_state, e.to_state, e.reason) for e in events] == [("granted", "revoked", "客户撤回")]
     assert not Consent.objects.valid_on(GRANTED, "credit_inquiry").exists()
 
 
@@ -127,6 +130,14 @@ def test_the_api_revokes_a_consent(officer, borrower):
         f"/api/v1/borrowers/{borrower.pk}/consents/{created['id']}/revoke/", {"reason": "撤回"}, format="json"
     )
     assert r.status_code == 200 and r.data["revoked_at"] and r.data["revoke_reason"] == "撤回"
+    assert r.data["status"] == "revoked"
+
+
+def test_a_revocation_needs_a_reason_a_400_on_the_field(officer, borrower):
+    created = _post(officer, borrower).data
+    r = client_for(officer).post(f"/api/v1/borrowers/{borrower.pk}/consents/{created['id']}/revoke/", {}, format="json")
+    assert r.status_code == 400 and "reason" in r.data
+    assert Consent.objects.get().status == "granted"
 
 
 def test_another_branchs_borrower_is_a_404(officer, other_branch):
@@ -160,7 +171,9 @@ def test_the_borrower_page_captures_a_consent(client, officer, borrower):
     assert 'class="consent"' in page and f"/consents/{consent.pk}/revoke/" in page
     client.post(f"/borrowers/{borrower.pk}/consents/{consent.pk}/revoke/", {"reason": "撤回"})
     consent.refresh_from_db()
-    assert consent.revoked_at is not None
+    assert consent.status == "revoked" and consent.revoked_at is not None
+    page = client.get(f"/borrowers/{borrower.pk}/").content.decode()
+    assert 'class="consent"' in page and "/revoke/" not in page  # revoked: the table offers no move
 
 
 def test_the_panel_is_for_the_consent_roles_only(client, reviewer, branch, borrower, officer):

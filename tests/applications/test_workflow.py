@@ -1,18 +1,20 @@
-"""Intake's tables tested whole (applications/workflow.py): the application, the lead and
-the document; and the pages' buttons come from them."""
+"""Intake's tables tested whole (applications/workflow.py): the application, the lead, the
+document and the consent; and the pages' buttons come from them."""
 
 import pytest
 
 from applications.models import (
     Application,
     ApplicationStatus,
+    Consent,
+    ConsentStatus,
     Document,
     DocumentStatus,
     Lead,
     LeadStatus,
 )
 from applications.services import document_review, lead_convert, lead_create
-from applications.workflow import APPLICATION_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
+from applications.workflow import APPLICATION_WORKFLOW, CONSENT_WORKFLOW, DOCUMENT_WORKFLOW, LEAD_WORKFLOW
 from microloan.audit import audit_history
 from microloan.errors import NotAllowed, TransitionNotAllowed
 from microloan.models import Role
@@ -25,6 +27,7 @@ TABLES = [
     (APPLICATION_WORKFLOW, Application, ApplicationStatus),
     (LEAD_WORKFLOW, Lead, LeadStatus),
     (DOCUMENT_WORKFLOW, Document, DocumentStatus),
+    (CONSENT_WORKFLOW, Consent, ConsentStatus),
 ]
 MODELS = {w.entity: m for w, m, _e in TABLES}
 
@@ -106,3 +109,10 @@ def test_the_applications_four_eyes_are_in_its_table():
         "reject": steps | {"review"},
         "return": steps | {"review"},
     }
+
+
+def test_a_consents_expiry_is_a_date_not_a_move():
+    """Only the stored moves are statuses: an expired consent is still granted, read against
+    its expires_on (Consent.objects.valid_on)."""
+    assert CONSENT_WORKFLOW.table() == [("record", "", "granted"), ("revoke", "granted", "revoked")]
+    assert CONSENT_WORKFLOW.transitions["revoke"].needs_reason

@@ -74,7 +74,7 @@ def test_the_import_reports_each_row_without_consent_and_writes_nothing(officer,
 
 def test_the_assessment_without_consent_is_refused(officer, uw_product):
     app = submitted_app(officer, uw_product)
-    Consent.objects.filter(borrower=app.borrower).update(revoked_at=timezone.now())
+    Consent.objects.filter(borrower=app.borrower).update(status="revoked", revoked_at=timezone.now())
     uw.application_investigate(actor=officer, application=app, **VISIT)
     with pytest.raises(InvalidInput) as exc:
         uw.application_assess(actor=officer, application=app, **FIGURES)

@@ -43,3 +43,13 @@ def application_investigate(
         data={"visited_on": visited_on.isoformat(), "purpose_verified": purpose_verified},
     )
     return inv
+
+
+def investigations_erase(borrower_ids: list[int]) -> list[str]:
+    """The anonymisation's part here (``applications.services.register_eraser``): the field
+    visits' free-text notes on the borrowers' applications (where they live, what they
+    said); the visit's date and verdict stay. One UPDATE; no files."""
+    Investigation.objects.filter(application__borrower_id__in=borrower_ids).update(
+        findings="", business_observations=""
+    )
+    return []

@@ -110,3 +110,35 @@ def test_resend_takes_rows_never_handed_over_at_once_and_lost_ones_after_a_minut
     assert set(notifications_due(now=later).values_list("id", flat=True)) == {never.pk, handed.pk}
     assert notifications_resend_pending(now=later, chunk=1) == 2  # in chunks of one
     assert notifications_resend_pending(now=later) == 0  # claimed: a second run takes nothing
+
+
+# --- anonymisation -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymising_erases_the_messages_of_those_ids_and_addresses_only():
+    from microloan.notifications.services import notifications_anonymise
+
+    from ..factories import UserFactory
+
+    # given a borrower's in-app message, an SMS already sent to their mobile, one still
+    # pending, and somebody else's message
+    user, other = UserFactory(), UserFactory()
+    inapp = Notification.objects.create(user=user, channel="inapp", body="王芳，您好", kind="k", status="sent")
+    sent = Notification.objects.create(
+        channel="sms", to_address="13800138000", subject="王芳", body="尊敬的王芳", kind="k", status="sent"
+    )
+    pending = Notification.objects.create(channel="sms", to_address="13800138000", body="王芳", kind="k2")
+    theirs = Notification.objects.create(user=other, channel="sms", to_address="13900139000", body="李四", kind="k")
+    # when
+    assert notifications_anonymise(user_ids=[user.pk], addresses=["13800138000", ""]) == 3
+    # then
+    for n in (inapp, sent, pending):
+        n.refresh_from_db()
+        assert (n.to_address, n.subject, n.body) == ("", "", "")
+    assert (inapp.status, sent.status, sent.last_error) == ("sent", "sent", "")
+    assert (pending.status, pending.last_error) == ("failed", "anonymised")
+    theirs.refresh_from_db()
+    assert (theirs.to_address, theirs.body) == ("13900139000", "李四")
+    # and a second run changes nothing
+    assert notifications_anonymise(user_ids=[user.pk], addresses=["13800138000"]) == 0
