@@ -7,6 +7,8 @@ what Python's encoder will not write, a 1000-deep array or a lone surrogate, is 
 is). ``QUERY`` values are the raw, already percent-encoded text of a query-string value
 (bytes that are not UTF-8 included)."""
 
+import json
+
 DEPTH = 1000
 DEEP_ARRAY = "[" * DEPTH + "]" * DEPTH
 DEEP_OBJECT = '{"a": ' * DEPTH + "1" + "}" * DEPTH
@@ -88,3 +90,12 @@ QUERY: list[tuple[str, str]] = [
     ("comma-list", "1,2,,abc"),
     ("ordering-junk", "-__class__"),
 ]
+
+BODY_VALUES = dict(BODY)
+
+
+def splice(base: dict, field: str, text: str) -> bytes:
+    """``base`` as a JSON body with ``field``'s value replaced by the JSON text ``text``."""
+    marker = "\u0000MARK\u0000"
+    body = json.dumps({**base, field: marker}, ensure_ascii=False)
+    return body.replace(json.dumps(marker, ensure_ascii=False), text).encode("utf-8", "surrogatepass")
