@@ -45,7 +45,7 @@ echo "== database: fresh, migrated, seeded"
 
 echo "== server: gunicorn on $BASE (1 worker)"
 GUNICORN_ACCESS_LOG="" "$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "127.0.0.1:${PORT}" --workers 1 \
-    --timeout 60 --error-logfile "$OUT/gunicorn.log" --capture-output microloan.wsgi:application &
+    --timeout 60 --no-control-socket --error-logfile "$OUT/gunicorn.log" --capture-output microloan.wsgi:application &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' EXIT
 for _ in $(seq 60); do
