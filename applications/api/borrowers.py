@@ -1,13 +1,14 @@
 """Borrowers (KYC) and their admission check; the signed-in user's own profile (me/)."""
 
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from microloan.api import ScopedQueryset
+from microloan.fields import IntegerField
 from microloan.pii import id_number_lookup
 
 from .. import selectors, services
@@ -96,6 +97,23 @@ class MeView(APIView):
 
     permission_action = "account"
 
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="Me",
+            serializers=[
+                BorrowerSerializer,
+                inline_serializer(
+                    "StaffMe",
+                    {
+                        "username": serializers.CharField(),
+                        "role": serializers.CharField(),
+                        "branch": IntegerField(allow_null=True),
+                    },
+                ),
+            ],
+            resource_type_field_name=None,
+        )
+    )
     def get(self, request):
         user = request.user
         borrower = Borrower.objects.filter(user=user).select_related("branch").first()

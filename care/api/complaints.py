@@ -46,7 +46,7 @@ class ComplaintOut(fields.ModelSerializer):
     category = code_out(ComplaintCategory.choices)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     borrower_name = serializers.CharField(source="borrower.full_name", read_only=True)
-    handler_name = serializers.CharField(source="handler.username", default=None, read_only=True)
+    handler_name = serializers.CharField(source="handler.username", default=None, allow_null=True, read_only=True)
     sla = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
 
