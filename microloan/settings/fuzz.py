@@ -6,8 +6,10 @@ services instead of a 429.
 FUZZ_DATABASE_URL names the database (scripts/fuzz.sh drops and recreates it on every run:
 never point it at one you keep)."""
 
+from datetime import timedelta
+
 from .base import *  # noqa: F401,F403
-from .base import LOGGING, REST_FRAMEWORK, env
+from .base import LOGGING, REST_FRAMEWORK, SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = "fuzz-only-secret-key-" + "f" * 40
@@ -33,3 +35,6 @@ CELERY_RESULT_BACKEND = None
 # The log (var/fuzz/gunicorn.log) keeps the server errors, with their tracebacks, and not a
 # warning for each of the fuzzer's thousands of 4xx.
 LOGGING = {**LOGGING, "loggers": {"django.request": {"level": "ERROR"}, "django.security": {"level": "ERROR"}}}
+# The logins are made once, before the passes: their tokens outlive the whole run, however
+# slow the machine.
+SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(hours=3)}
