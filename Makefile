@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt typecheck requirements hooks lifecycle
+.PHONY: run test bench fuzz lint fmt typecheck requirements hooks lifecycle
 VENV ?= .venv
 
 run:  ## install and run on SQLite with demo data
@@ -7,6 +7,8 @@ test: ## install test needs and run the suite on PostgreSQL and Redis
 	./scripts/test.sh
 bench:
 	./bench/run.sh
+fuzz: ## the API under hostile input and schemathesis, with three logins: no server error (bench/FUZZ_RESULTS.md)
+	./scripts/fuzz.sh
 
 $(VENV)/.test-deps: requirements-test.txt requirements.txt
 	[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
@@ -27,6 +29,8 @@ requirements: ## recompile the pinned, hashed requirements from the .in files
 		-o requirements.txt requirements.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 		-o requirements-test.txt requirements-test.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements-fuzz.txt requirements-fuzz.in
 hooks: $(VENV)/.test-deps ## install the git pre-commit hooks (ruff check, ruff format)
 	$(VENV)/bin/pre-commit install
 lifecycle: ## rewrite README.md's lifecycle table from the transition tables

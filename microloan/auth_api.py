@@ -41,6 +41,13 @@ def _locked(request) -> bool:
     return bool(getattr(request, "axes_locked_out", False))
 
 
+def username_max_length() -> int:
+    """The login name's column length: a longer name is no login (and django-axes, which
+    records a failed attempt's name in a shorter column than a body can hold, fails on it)."""
+    user_model = get_user_model()
+    return int(user_model._meta.get_field(user_model.USERNAME_FIELD).max_length or 150)
+
+
 OTP_HELP = gettext_lazy("The authenticator's 6-digit code: required for managers and administrators.")
 
 
@@ -53,6 +60,10 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         max_length=12,
         help_text=OTP_HELP,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=username_max_length())
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -115,7 +126,7 @@ class TokenObtainPairSchema(TokenObtainPairSerializerExtension):
         fixed = inline_serializer(
             "Fixed",
             fields={
-                "username": serializers.CharField(write_only=True),
+                "username": serializers.CharField(write_only=True, max_length=username_max_length()),
                 "password": serializers.CharField(write_only=True),
                 "otp": serializers.CharField(
                     required=False, allow_blank=True, write_only=True, max_length=12, help_text=OTP_HELP

@@ -12,7 +12,8 @@ the API's serializers and the screens' forms alike.
 
 ``DecimalField``, ``IntegerField`` and ``DateField`` are DRF's with those rules;
 ``DecimalFormField``, ``IntegerFormField`` and ``DateFormField`` are Django's forms'.
-``ModelSerializer`` and ``model_formfield`` (a model form's ``formfield_callback``) give the
+``PrimaryKeyRelatedField`` takes a key only as a whole number. ``ModelSerializer`` and
+``model_formfield`` (a model form's ``formfield_callback``) give the
 fields DRF and Django build from model columns the same rules. tests/kernel/test_fields.py
 checks that no app uses the unguarded classes."""
 
@@ -78,10 +79,30 @@ class DateField(serializers.DateField):
         return result
 
 
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    # DRF's, taking an integer key only as a whole number (a JSON integer or ASCII digits)
+    # before any lookup: DRF passes a float on to the column, which reads 1.5 as 1 and fails
+    # on 1e400 (a JSON number Python decodes as infinity) with an OverflowError, a 500.
+
+    def to_internal_value(self, data):
+        pk = self.get_queryset().model._meta.pk
+        if isinstance(pk, (models.AutoField, models.BigAutoField, *INTEGER_COLUMNS)) and not _whole_number(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+def _whole_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit())
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    # DRF's, building the decimal and date fields of model columns from the classes above.
-    # (A comment, not a docstring: drf-spectacular would show it as the description of
-    # every serializer built on it.)
+    # DRF's, building the decimal and date fields of model columns from the classes above,
+    # and the foreign keys' fields from PrimaryKeyRelatedField. (A comment, not a docstring:
+    # drf-spectacular would show it as the description of every serializer built on it.)
+
+    serializer_related_field = PrimaryKeyRelatedField
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

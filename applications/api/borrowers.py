@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -142,6 +142,23 @@ class MeView(APIView):
 
     permission_action = "account"
 
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="Me",
+            serializers=[
+                BorrowerSerializer,
+                inline_serializer(
+                    "StaffMe",
+                    {
+                        "username": serializers.CharField(),
+                        "role": serializers.CharField(),
+                        "branch": fields.IntegerField(allow_null=True),
+                    },
+                ),
+            ],
+            resource_type_field_name=None,
+        )
+    )
     def get(self, request):
         user = request.user
         borrower = Borrower.objects.filter(user=user).select_related("branch").first()

@@ -43,7 +43,7 @@ class ComplaintCodesOut(serializers.Serializer):
 
 class ComplaintOut(ComplaintCodesOut, fields.ModelSerializer):
     borrower_name = serializers.CharField(source="borrower.full_name", read_only=True)
-    handler_name = serializers.CharField(source="handler.username", default=None, read_only=True)
+    handler_name = serializers.CharField(source="handler.username", default=None, allow_null=True, read_only=True)
     sla = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
 
