@@ -45,7 +45,8 @@ def username_max_length() -> int:
     """The login name's column length: a longer name is no login (and django-axes, which
     records a failed attempt's name in a shorter column than a body can hold, fails on it)."""
     user_model = get_user_model()
-    return int(user_model._meta.get_field(user_model.USERNAME_FIELD).max_length or 150)
+    field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    return int(getattr(field, "max_length", None) or 150)
 
 
 OTP_HELP = gettext_lazy("The authenticator's 6-digit code: required for managers and administrators.")

@@ -85,7 +85,9 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     # on 1e400 (a JSON number Python decodes as infinity) with an OverflowError, a 500.
 
     def to_internal_value(self, data):
-        pk = self.get_queryset().model._meta.pk
+        queryset = self.get_queryset()
+        assert queryset is not None  # a writable related field has one (DRF asserts it too)
+        pk = queryset.model._meta.pk
         if isinstance(pk, (models.AutoField, models.BigAutoField, *INTEGER_COLUMNS)) and not _whole_number(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)

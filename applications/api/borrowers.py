@@ -97,7 +97,9 @@ class BorrowerViewSet(
         credit record needs a ``credit_inquiry`` consent in force on its date."""
         borrower = self.get_object()
         if request.method == "GET":
-            return Response(ConsentSerializer(borrower.consents.order_by("-granted_on", "-id"), many=True).data)
+            # Paginated like every list (the schema says so: PaginatedConsentList).
+            page = self.paginate_queryset(borrower.consents.order_by("-granted_on", "-id"))
+            return self.get_paginated_response(ConsentSerializer(page, many=True).data)
         s = ConsentRecordSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         consent = services.consent_record(actor=request.user, borrower=borrower, **s.validated_data)

@@ -30,7 +30,7 @@ REST_FRAMEWORK = {
 AXES_FAILURE_LIMIT = 1_000_000
 # No broker to run: a published task (a notification) goes to kombu's in-memory transport.
 CELERY_BROKER_URL = "memory://"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {}  # the base's Redis options off
 CELERY_RESULT_BACKEND = None
 # The log (var/fuzz/gunicorn.log) keeps the server errors, with their tracebacks, and not a
 # warning for each of the fuzzer's thousands of 4xx.

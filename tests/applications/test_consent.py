@@ -105,7 +105,8 @@ def test_the_api_records_and_lists_consents(officer, reviewer, auditor, borrower
     assert r.data["original_name"] == "授权书.pdf"
     for viewer in (officer, reviewer, auditor):
         listed = client_for(viewer).get(f"/api/v1/borrowers/{borrower.pk}/consents/")
-        assert listed.status_code == 200 and [c["id"] for c in listed.data] == [r.data["id"]]
+        assert listed.status_code == 200 and [c["id"] for c in listed.data["results"]] == [r.data["id"]]
+        assert listed.data["count"] == 1  # paginated, as the schema says
     assert _post(reviewer, borrower).status_code == 403
 
 
@@ -152,6 +153,8 @@ def test_the_consents_are_in_the_openapi_schema(officer):
     assert {"get", "post"} <= set(path)
     assert "multipart/form-data" in path["post"]["requestBody"]["content"]
     assert any(p["name"] == "Idempotency-Key" for p in path["post"]["parameters"])
+    listed = path["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert listed.endswith("/PaginatedConsentList")  # and the answer is paginated (above)
 
 
 # --- the borrower page -----------------------------------------------------------------
