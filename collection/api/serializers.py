@@ -163,8 +163,12 @@ class CaseDetailOut(CaseOut):
 
 
 class ContactRefusedOut(serializers.Serializer):
-    detail = serializers.CharField(help_text="Why the conduct rules refused the contact.")
-    contact = ContactOut(help_text="The attempt, logged as refused.")
+    # One 403 for both refusals: the permission table's (``detail`` only) and the conduct
+    # rules' (``detail`` and the attempt, logged as refused).
+    detail = serializers.CharField(help_text="Why the contact was refused.")
+    contact = ContactOut(
+        required=False, help_text="The attempt, logged as refused (when the conduct rules refused it)."
+    )
 
 
 # --- in -------------------------------------------------------------------------------------

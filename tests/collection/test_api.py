@@ -373,3 +373,15 @@ def test_the_schema_documents_every_operation(case):
     for move in ("approve", "reject"):
         assert set(paths[f"{WRITE_OFFS}{{id}}/{move}/"]) == {"post"}
     assert {p["name"] for p in paths[CASES]["get"]["parameters"]} >= {"status", "bucket", "assigned", "page"}
+
+
+def test_a_contacts_403_schema_fits_both_refusals(case):
+    """The permission table's 403 (``detail`` only) and the conduct rules' (with the attempt)
+    share one documented answer: ``contact`` is not required (schemathesis found it was)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["schemas"]["ContactRefusedOut"]["required"] == ["detail"]
+    auditor = UserFactory(role=Role.AUDITOR, branch=case.branch)
+    r = post(auditor, f"{CASES}{case.pk}/contacts/", {"channel": "phone", "outcome": "no_answer"})
+    assert r.status_code == 403 and set(r.data) == {"detail"}
