@@ -1,10 +1,11 @@
 """Credit records need the borrower's credit-inquiry consent (授权书) in force on their date:
 entered by hand, through the assessment, or imported (reported per row)."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from applications import services as intake
 from applications.models import Borrower, Consent
@@ -15,6 +16,18 @@ from underwriting.models import CreditRecord
 
 from ..applications.factories import BorrowerFactory
 from .factories import CONSENTED_ON, FIGURES, VISIT, submitted_app
+
+# The day these tests run on, whatever the machine's clock or MICROLOAN_TEST_NOW says: the
+# consents are granted on CONSENTED_ON only while it is not after the business date.
+DAY = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+REVOKED_AT = datetime(2026, 9, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def credit_day():
+    with time_machine.travel(DAY, tick=False) as traveller:
+        yield traveller
+
 
 CSV = (
     "id_number,as_of,overdue_count_24m,worst_status_24m,current_debt,current_installments,inquiries_6m\n"
@@ -74,7 +87,7 @@ def test_the_import_reports_each_row_without_consent_and_writes_nothing(officer,
 
 def test_the_assessment_without_consent_is_refused(officer, uw_product):
     app = submitted_app(officer, uw_product)
-    Consent.objects.filter(borrower=app.borrower).update(status="revoked", revoked_at=timezone.now())
+    Consent.objects.filter(borrower=app.borrower).update(status="revoked", revoked_at=REVOKED_AT)
     uw.application_investigate(actor=officer, application=app, **VISIT)
     with pytest.raises(InvalidInput) as exc:
         uw.application_assess(actor=officer, application=app, **FIGURES)
