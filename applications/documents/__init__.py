@@ -14,8 +14,9 @@ from .scanning import ScanError, scan
 __all__ = ["admit_upload", "inspect_upload", "sniff_content_type"]
 
 
-def admit_upload(*, actor, application, file) -> tuple[str, int, str]:
-    """(content type, size, sha256) of ``file`` for ``application``, or InvalidInput on
+def admit_upload(*, actor, application, file) -> dict:
+    """The stored file's fields of ``file`` for ``application`` (``content_type``, ``size``,
+    ``sha256``, ``original_name``: what a Document and a Consent both keep), or InvalidInput on
     ``file`` saying why it is refused: a quota, its size or content, or a virus. The caller
     holds the application's lock (services.document_upload); ``application`` is None for a
     borrower's consent (services.consent_record), which counts in the uploader's quota only."""
@@ -32,4 +33,5 @@ def admit_upload(*, actor, application, file) -> tuple[str, int, str]:
         raise InvalidInput(
             {"file": [_("The file was refused: the virus scanner found %(threat)s in it.") % {"threat": threat}]}
         )
-    return content_type, size, sha
+    original_name = (getattr(file, "name", "") or "")[:255]
+    return {"content_type": content_type, "size": size, "sha256": sha, "original_name": original_name}

@@ -32,17 +32,9 @@ def consent_record(
     if expires_on is not None and expires_on < granted_on:
         raise InvalidInput({"expires_on": [_("The consent cannot expire before it is granted.")]})
     Borrower.objects.select_for_update().filter(pk=borrower.pk).values_list("pk").first()
-    content_type, size, sha = admit_upload(actor=actor, application=None, file=file)
+    stored = admit_upload(actor=actor, application=None, file=file)
     consent = Consent(
-        borrower=borrower,
-        purpose=purpose,
-        granted_on=granted_on,
-        expires_on=expires_on,
-        content_type=content_type,
-        size=size,
-        sha256=sha,
-        original_name=(getattr(file, "name", "") or "")[:255],
-        captured_by=actor,
+        borrower=borrower, purpose=purpose, granted_on=granted_on, expires_on=expires_on, captured_by=actor, **stored
     )
     consent.file.save("upload", file, save=False)
     CONSENT_WORKFLOW.start(
@@ -54,7 +46,7 @@ def consent_record(
             "purpose": purpose,
             "granted_on": granted_on.isoformat(),
             "expires_on": expires_on.isoformat() if expires_on else None,
-            "sha256": sha,
+            "sha256": stored["sha256"],
         },
     )
     return consent

@@ -34,19 +34,14 @@ def document_upload(*, actor, application: Application, kind: str, file) -> Docu
     DOCUMENT_WORKFLOW.check(obj=Document(status=NEW), action="upload", actor=actor)
     if app.status not in DOCUMENT_OPEN_STATUSES:
         raise TransitionNotAllowed(entity="application", action="upload a document", status=app.status)
-    content_type, size, sha = admit_upload(actor=actor, application=app, file=file)
-    doc = Document(
-        application=app,
-        kind=kind,
-        content_type=content_type,
-        size=size,
-        sha256=sha,
-        original_name=(getattr(file, "name", "") or "")[:255],
-        uploaded_by=actor,
-    )
+    stored = admit_upload(actor=actor, application=app, file=file)
+    doc = Document(application=app, kind=kind, uploaded_by=actor, **stored)
     doc.file.save("upload", file, save=False)
     DOCUMENT_WORKFLOW.start(
-        obj=doc, action="upload", actor=actor, data={"application": app.pk, "kind": kind, "sha256": sha, "size": size}
+        obj=doc,
+        action="upload",
+        actor=actor,
+        data={"application": app.pk, "kind": kind, "sha256": stored["sha256"], "size": stored["size"]},
     )
     return doc
 
