@@ -20,31 +20,26 @@ from .models import Document
 @page("document.open")
 def document_file(request, pk, doc_pk):
     """The stored file of a document, inline unless ``?disposition=attachment``."""
-    try:
-        disposition = serving.parse_disposition(request.GET.get("disposition"), default="inline")
-        doc, stored = serving.document_open(
-            actor=request.user, application_pk=pk, document_pk=doc_pk, via="page", disposition=disposition
-        )
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.reason) from None
-    except InvalidInput as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    return serving.document_response(doc, stored, disposition)
+    return _serve(request, serving.document_open, application_pk=pk, document_pk=doc_pk)
 
 
 @page("document.open")
 def consent_file(request, pk, consent_pk):
     """The stored file of a borrower's signed consent, inline unless ``?disposition=attachment``."""
+    return _serve(request, serving.consent_open, borrower_pk=pk, consent_pk=consent_pk)
+
+
+def _serve(request, opener, **ids):
+    """The page's answer for one stored file: ``opener`` (serving.document_open or
+    consent_open) checks and audits; a refusal is a 403, a bad disposition a 400."""
     try:
         disposition = serving.parse_disposition(request.GET.get("disposition"), default="inline")
-        consent, stored = serving.consent_open(
-            actor=request.user, borrower_pk=pk, consent_pk=consent_pk, via="page", disposition=disposition
-        )
+        obj, stored = opener(actor=request.user, via="page", disposition=disposition, **ids)
     except NotAllowed as exc:
         raise PermissionDenied(exc.reason) from None
     except InvalidInput as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    return serving.document_response(consent, stored, disposition)
+    return serving.document_response(obj, stored, disposition)
 
 
 class AnyAccept(BaseContentNegotiation):

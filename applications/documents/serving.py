@@ -59,19 +59,8 @@ def document_open(*, actor, application_pk: int, document_pk: int, via: str, dis
     doc = Document.objects.filter(pk=document_pk, application_id=application_pk, application__in=scope).first()
     if doc is None:
         raise Http404(_("No such document."))
-    try:
-        stored = doc.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        log.error("document %s: stored file %r is missing", doc.pk, doc.file.name)
-        raise Http404(_("The document's file is missing from the storage.")) from None
-    audit_record(
-        actor=actor,
-        entity="document",
-        entity_id=doc.pk,
-        action="open",
-        data={"application": doc.application_id, "sha256": doc.sha256, "via": via, "disposition": disposition},
-    )
-    return doc, stored
+    data = {"application": doc.application_id, "via": via, "disposition": disposition}
+    return doc, _opened(actor=actor, obj=doc, entity="document", data=data)
 
 
 def consent_open(*, actor, borrower_pk: int, consent_pk: int, via: str, disposition: str):
@@ -82,19 +71,21 @@ def consent_open(*, actor, borrower_pk: int, consent_pk: int, via: str, disposit
     consent = Consent.objects.filter(pk=consent_pk, borrower_id=borrower_pk, borrower__in=scope).first()
     if consent is None:
         raise Http404(_("No such document."))
+    # (An anonymised borrower's consent keeps its row, not its file: a 404.)
+    data = {"borrower": consent.borrower_id, "via": via, "disposition": disposition}
+    return consent, _opened(actor=actor, obj=consent, entity="consent", data=data)
+
+
+def _opened(*, actor, obj: Document | Consent, entity: str, data: dict):
+    """``obj``'s stored file, open for reading, and the audit row of its opening (with the
+    file's SHA-256); a 404 when the storage no longer holds it."""
     try:
-        stored = consent.file.open("rb")
+        stored = obj.file.open("rb")
     except (FileNotFoundError, ValueError):
-        # An anonymised borrower's consent keeps its row, not its file.
+        log.error("%s %s: stored file %r is missing", entity, obj.pk, obj.file.name)
         raise Http404(_("The document's file is missing from the storage.")) from None
-    audit_record(
-        actor=actor,
-        entity="consent",
-        entity_id=consent.pk,
-        action="open",
-        data={"borrower": consent.borrower_id, "sha256": consent.sha256, "via": via, "disposition": disposition},
-    )
-    return consent, stored
+    audit_record(actor=actor, entity=entity, entity_id=obj.pk, action="open", data={**data, "sha256": obj.sha256})
+    return stored
 
 
 def safe_filename(doc: Document | Consent) -> tuple[str, str]:
