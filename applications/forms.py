@@ -36,10 +36,8 @@ class ConsentForm(forms.Form):
     """A borrower's signed consent (授权书) as the officer captures it: the scan and its terms."""
 
     purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
-    granted_on = fields.DateFormField(label=_("Granted on"), widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = fields.DateFormField(
-        label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    granted_on = fields.DateFormField(label=_("Granted on"))
+    expires_on = fields.DateFormField(label=_("Expires on"), required=False)
     file = forms.FileField(label=_("Signed consent"))
 
 

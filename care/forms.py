@@ -7,7 +7,7 @@ from microloan import fields
 
 from .models import ComplaintCategory, ComplaintChannel, ReviewRecommendation, VisitMethod
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = fields.DateInput()
 
 
 class ComplaintForm(forms.Form):

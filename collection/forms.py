@@ -28,9 +28,7 @@ class ContactForm(forms.Form):
 
 class PromiseForm(forms.Form):
     amount = fields.DecimalFormField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
-    promised_on = fields.DateFormField(
-        label=gettext_lazy("Promised for"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    promised_on = fields.DateFormField(label=gettext_lazy("Promised for"))
 
 
 class WriteOffForm(forms.Form):
@@ -46,9 +44,7 @@ class WriteOffDecisionForm(forms.Form):
 
 class RecoveryForm(forms.Form):
     amount = fields.DecimalFormField(label=gettext_lazy("Amount"), max_digits=18, decimal_places=2)
-    received_on = fields.DateFormField(
-        label=gettext_lazy("Received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = fields.DateFormField(label=gettext_lazy("Received on"))
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=RecoveryChannel.choices)
     reference = forms.CharField(label=gettext_lazy("Reference"), required=False, max_length=100)
 

@@ -131,7 +131,19 @@ class IntegerFormField(forms.IntegerField):
         return super().to_python(value)
 
 
+class DateInput(forms.DateInput):
+    """``<input type="date">`` always carries an ISO value (``2027-01-11``): the browser's date
+    control refuses a localised one such as zh-hans' ``2027/01/11`` and shows the field blank."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format or "%Y-%m-%d")
+
+
 class DateFormField(forms.DateField):
+    widget = DateInput
+
     def to_python(self, value):
         if _not_ascii(value):
             raise ValidationError(NOT_ASCII_DATE, code="not_ascii")

@@ -32,7 +32,7 @@ def _day(label) -> fields.DateFormField:
         label=label,
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=fields.DateInput(),
     )
 
 

@@ -17,9 +17,7 @@ class QuoteForm(forms.Form):
     term = fields.IntegerFormField(label=_("Term (periods)"), min_value=1, max_value=600)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Frequency.choices, initial="monthly")
     method = forms.ChoiceField(label=_("Repayment method"), choices=Method.choices)
-    disbursement_date = fields.DateFormField(
-        label=_("Disbursement date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    disbursement_date = fields.DateFormField(label=_("Disbursement date"), required=False)
     fee = fields.DecimalFormField(
         label=_("Upfront fee"), max_digits=18, decimal_places=2, min_value=0, initial=0, required=False
     )
@@ -38,7 +36,7 @@ class DisburseForm(forms.Form):
     """The maker's half of a disbursement: the payment, and for each of the approval's
     conditions (``conditions``) the accepted document (of ``documents``) that shows it met."""
 
-    disbursed_on = fields.DateFormField(label=_("Disbursed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    disbursed_on = fields.DateFormField(label=_("Disbursed on"))
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[("bank_transfer", _("Bank transfer")), ("cash", _("Cash")), ("wallet", _("Mobile wallet"))],
@@ -77,7 +75,7 @@ class ReleaseForm(forms.Form):
 
 class RepaymentForm(forms.Form):
     amount = fields.DecimalFormField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
-    paid_on = fields.DateFormField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = fields.DateFormField(label=_("Paid on"))
     channel = forms.ChoiceField(
         label=_("Channel"),
         choices=[

@@ -13,7 +13,7 @@ MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": 0}
 
 
 class InvestigationForm(forms.Form):
-    visited_on = fields.DateFormField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = fields.DateFormField(label=_("Visited on"))
     findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     purpose_verified = forms.BooleanField(label=_("Purpose verified"), required=False)
     business_observations = forms.CharField(

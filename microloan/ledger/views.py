@@ -27,7 +27,7 @@ class TrialBalanceFilter(forms.Form):
         label=_("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=fields.DateInput(),
         help_text=_("Only entries with a business date on or before this date; empty means all."),
     )
     branch = BranchChoice(
