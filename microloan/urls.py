@@ -96,3 +96,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path(settings.MICROLOAN_ADMIN_PATH, admin.site.urls),
 ]
+
+handler403 = "microloan.views.forbidden"
+handler404 = "microloan.views.not_found"
+handler500 = "microloan.views.server_error"
