@@ -321,7 +321,8 @@ def lead_convert(request, pk):
 def dashboard(request):
     """The staff home page: the user's applications by status, their borrowers, the latest."""
     apps = selectors.application_list(user=request.user)
-    by_status = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
+    counts = dict(apps.order_by().values_list("status").annotate(n=Count("id")))
+    by_status = [(code, label, counts[code]) for code, label in ApplicationStatus.choices if code in counts]
     return render(
         request,
         "applications/dashboard.html",

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from microloan.labels import register_codes
 from microloan.money import MoneyField
 
 
@@ -83,6 +84,7 @@ CONTACT_OUTCOMES = [
     ("wrong_number", _("Wrong number")),
     ("paid", _("Says paid")),
 ]
+register_codes(CONTACT_OUTCOMES)
 
 
 class ContactAttempt(models.Model):
@@ -167,6 +169,9 @@ class RecoveryChannel(models.TextChoices):
     COURT = "court", _("Court enforcement")
     COLLATERAL = "collateral", _("Sale of collateral")
     GUARANTOR = "guarantor", _("Paid by the guarantor")
+
+
+register_codes(RecoveryChannel)
 
 
 class RecoveryStatus(models.TextChoices):

@@ -10,6 +10,7 @@ class ServicingConfig(AppConfig):
         from applications.export import register_section
         from underwriting.limits import OUTSTANDING_PROVIDERS
 
+        from . import channels  # noqa: F401 - registers the channels' words (microloan/labels.py)
         from .selectors import borrower_export_loans, borrower_outstanding_principal
 
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from microloan.labels import code_label
 from microloan.ledger import Acct, JournalLine
 from microloan.lending.money import ZERO
 
@@ -50,14 +51,14 @@ def receipt_pdf(*, repayment: Repayment, language: str) -> bytes:
             loan_number=loan.contract.number,
             paid_on=repayment.paid_on,
             amount=repayment.amount,
-            channel=repayment.channel,
+            channel=_word(repayment.channel, language),
             reference=repayment.reference,
             allocations=rows,
             unapplied=unapplied,
             outstanding_principal_after=loan.outstanding_principal,
             next_due_date=nxt.due_date if nxt else None,
             next_due_amount=nxt.unpaid if nxt else None,
-            posted_by=repayment.posted_by.username if repayment.posted_by_id else repayment.channel,
+            posted_by=repayment.posted_by.username if repayment.posted_by_id else _word(repayment.channel, language),
             reversed=repayment.status == RepaymentStatus.REVERSED,
         ),
         language=language,
@@ -130,3 +131,9 @@ def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, s
         text = pgettext("statement", "Repayment %(receipt)s") % {"receipt": r.receipt_number}
         events.append((r.paid_on, 4, text, ZERO, r.amount - r.unapplied))
     return events, installments
+
+
+def _word(code: str, language: str) -> str:
+    """A code as the receipt's reader reads it ("还款渠道 现金", not "cash")."""
+    with translation.override(language):
+        return code_label(code)

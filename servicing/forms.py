@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Frequency, Method
 from microloan import fields
 
+from .channels import DISBURSEMENT_CHANNELS, REPAYMENT_CHANNELS
 from .models import RestructuringKind, SignMethod
 
 
@@ -39,7 +40,7 @@ class DisburseForm(forms.Form):
     disbursed_on = fields.DateFormField(label=_("Disbursed on"))
     channel = forms.ChoiceField(
         label=_("Channel"),
-        choices=[("bank_transfer", _("Bank transfer")), ("cash", _("Cash")), ("wallet", _("Mobile wallet"))],
+        choices=DISBURSEMENT_CHANNELS,
     )
     beneficiary_account = forms.CharField(
         label=_("Beneficiary account"),
@@ -78,12 +79,7 @@ class RepaymentForm(forms.Form):
     paid_on = fields.DateFormField(label=_("Paid on"))
     channel = forms.ChoiceField(
         label=_("Channel"),
-        choices=[
-            ("cash", _("Cash")),
-            ("transfer", _("Bank transfer")),
-            ("pos", _("POS")),
-            ("wallet", _("Mobile wallet")),
-        ],
+        choices=REPAYMENT_CHANNELS,
     )
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
 

@@ -10,6 +10,8 @@ from applications.models import Application, Borrower
 from microloan.models import Branch, Role
 from microloan.money import MoneyField, RateField
 
+from . import reasons  # noqa: F401 - registers the reason codes' words (microloan/labels.py)
+
 
 class WorstStatus(models.TextChoices):
     NONE = "none", _("Never overdue")

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError, NotAllowed
+from ..labels import code_label
 from ..permissions import page
 from ..policy import policy, policy_keys, policy_value
 from ..web import report_domain_error
@@ -42,7 +43,9 @@ def change_list(request):
 def _shown(value) -> str:
     if value is None:
         return "—"
-    if isinstance(value, (dict, list)):
+    if isinstance(value, dict):  # a table keyed by codes (grades, buckets): the keys as words
+        return "; ".join(f"{code_label(k)}: {_shown(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 

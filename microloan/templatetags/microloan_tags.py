@@ -37,3 +37,30 @@ def party_masked_filter(value, key: str) -> str:
     from microloan.pii import mask_party
 
     return mask_party({key: value})[key]
+
+
+@register.filter
+def action_label(event) -> str:
+    """``{{ e|action_label }}``: an audit row's action in the reader's language (microloan/labels.py)."""
+    from microloan.labels import action_label
+
+    return action_label(event.entity, event.action)
+
+
+@register.filter
+def state_label(event, which: str = "to") -> str:
+    """``{{ e|state_label:"from" }}``: an audit row's state before or after, as a word."""
+    from microloan.labels import state_label
+
+    return state_label(event.entity, event.from_state if which == "from" else event.to_state)
+
+
+@register.filter
+def code(value) -> str:
+    """``{{ c.outcome|code }}``: a code from any of the project's lists as a word; ``{{ codes|code }}``
+    for a list joins them ("无担保, 客群风险")."""
+    from microloan.labels import code_label
+
+    if isinstance(value, (list, tuple)):
+        return ", ".join(code_label(v) for v in value)
+    return code_label(value) if value else ""

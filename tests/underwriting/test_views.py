@@ -77,11 +77,11 @@ def test_decision_page_shows_the_whole_case_and_approves(manager_web, officer, r
         app.borrower.full_name,
         app.borrower.id_number[:6] + "********" + app.borrower.id_number[-4:],  # masked (microloan/pii.py)
         "528",
-        "no_security",
+        "No security",
         "Shop open",
         "Recommend",
-        "submitted",
-        "pending_approval",
+        "Submitted",
+        "Pending approval",
     ):
         assert expected in page, expected
     assert app.borrower.id_number not in page
