@@ -10,6 +10,7 @@ class ServicingConfig(AppConfig):
         from applications.export import register_section
         from underwriting.limits import OUTSTANDING_PROVIDERS
 
+        from . import calendar  # noqa: F401 - keeps the instalments' grace dates when the calendar changes
         from .selectors import borrower_export_loans, borrower_outstanding_principal
 
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:

@@ -161,6 +161,10 @@ class Installment(models.Model):
     schedule_version = models.PositiveIntegerField(default=1)
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(db_index=True)
+    # The first working day on or after the due date for the loan's branch region
+    # (microloan.holidays): a payment by then is on time, and the close counts the days past
+    # due and the penalty from it. Null (a schedule made before the calendar): the due date.
+    grace_date = models.DateField(null=True, blank=True)
     principal_due = MoneyField()
     interest_due = MoneyField()
     fee_due = MoneyField(default=0)
@@ -192,6 +196,11 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.number} {self.due_date}"
+
+    @property
+    def overdue_from(self):
+        """The date after which it is overdue (the close's ``COALESCE(grace_date, due_date)``)."""
+        return self.grace_date or self.due_date
 
     # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
     # and what was waived (penalty by a restructuring, future interest at an early payoff).
