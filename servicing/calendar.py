@@ -1,6 +1,7 @@
 """The holiday calendar (microloan.holidays) where a loan meets it: the due dates of a new
 schedule moved to the next working day when the product says so, and each instalment's
-grace date (the first working day on or after its due date, for the loan's branch region),
+grace date (a due date on a public holiday of the loan's branch region runs to the first
+working day after it),
 kept on the row so the daily close compares one column.
 
 ``refresh_grace_dates`` is set-based: the distinct (due date, region) pairs of the rows it
@@ -32,12 +33,14 @@ def due_date_roller(*, product: Product, region: str, start: date, term: int, fr
 
 
 def grace_dates_for(due: Iterable[date], region: str) -> dict[date, date]:
-    """Each due date's first working day on or after it, for ``region`` (one query)."""
+    """Each due date's grace date for ``region`` (``WorkingCalendar.grace``: a public holiday
+    runs to the first working day after it), None for a due date that is not graced (the row
+    keeps no grace date then: one that moves its due date needs no other change); one query."""
     days = sorted(set(due))
     if not days:
         return {}
     cal = calendar_for([region], days[0], days[-1])
-    return {d: cal.next_working(d, region) for d in days}
+    return {d: (g if (g := cal.grace(d, region)) != d else None) for d in days}
 
 
 def refresh_grace_dates(*, loan_ids: Iterable[int] | None = None, dates: Iterable[date] = (), regions=None) -> int:
@@ -59,7 +62,7 @@ def refresh_grace_dates(*, loan_ids: Iterable[int] | None = None, dates: Iterabl
         return 0
     cal = calendar_for({r for _d, r in pairs}, min(d for d, _r in pairs), max(d for d, _r in pairs))
     values = ", ".join(["(%s::date, %s, %s::date)"] * len(pairs))
-    params: list = [x for d, r in pairs for x in (d, r, cal.next_working(d, r))]
+    params: list = [x for d, r in pairs for x in (d, r, cal.grace(d, r))]
     params.append(InstallmentStatus.PAID)
     only = ""
     if ids is not None:
@@ -68,10 +71,10 @@ def refresh_grace_dates(*, loan_ids: Iterable[int] | None = None, dates: Iterabl
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            UPDATE {inst} AS i SET grace_date = v.grace
+            UPDATE {inst} AS i SET grace_date = NULLIF(v.grace, v.due)
             FROM (VALUES {values}) AS v(due, region, grace), {loan} AS l, {branch} AS b
             WHERE l.id = i.loan_id AND b.id = l.branch_id AND i.due_date = v.due AND b.region = v.region
-              AND i.is_current AND i.status <> %s AND i.grace_date IS DISTINCT FROM v.grace{only}
+              AND i.is_current AND i.status <> %s AND i.grace_date IS DISTINCT FROM NULLIF(v.grace, v.due){only}
             """,
             params,
         )
@@ -81,3 +84,60 @@ def refresh_grace_dates(*, loan_ids: Iterable[int] | None = None, dates: Iterabl
 @receiver(calendar_changed, sender=Holiday, dispatch_uid="servicing.grace_dates")
 def _calendar_changed(sender, *, dates, regions, **kwargs) -> None:
     refresh_grace_dates(dates=dates, regions=regions)
+
+
+def reminder_filter(business_date: date, days_before: int):
+    """Which instalments ``business_date``'s reminders are for, and each due date's kind
+    (``"due"`` or ``"before"``): due today, and due ``days_before`` days on, counted in
+    calendar days, or in working days of the loan's branch region when the product says so
+    (a working-day product's advance reminder goes out on working days only). Two queries."""
+    from django.db.models import Q
+
+    from applications.models import DayCount
+
+    kinds = {business_date: "due"}
+    cond = Q(due_date=business_date)
+    if days_before <= 0:
+        return cond, kinds
+    ahead = business_date + timedelta(days=days_before)
+    kinds[ahead] = "before"
+    cond |= Q(due_date=ahead) & ~Q(loan__product__day_count=DayCount.WORKING)
+    regions = sorted(set(Branch.objects.values_list("region", flat=True).distinct()))
+    cal = calendar_for(regions, business_date, ahead + timedelta(days=WINDOW_DAYS))
+    for region in regions:
+        dates = [
+            d
+            for d in (ahead + timedelta(days=k) for k in range(WINDOW_DAYS))
+            if cal.add_days(d, -days_before, region, working=True) == business_date
+        ]
+        if dates:
+            kinds.update(dict.fromkeys(dates, "before"))
+            cond |= Q(loan__product__day_count=DayCount.WORKING, loan__branch__region=region, due_date__in=dates)
+    return cond, kinds
+
+
+def working_days_past_due(*, business_date: date, loan_ids: Iterable[int]) -> list[tuple[int, str, int]]:
+    """(days past due, region, working days past due) for each pair the loans of ``loan_ids``
+    whose product counts working days hold: the working days among the ``days past due``
+    days up to ``business_date``. Two queries (the pairs, the calendar)."""
+    from applications.models import DayCount
+
+    pairs = list(
+        Loan.objects.filter(pk__in=list(loan_ids), product__day_count=DayCount.WORKING, days_past_due__gt=0)
+        .values_list("days_past_due", "branch__region")
+        .distinct()
+    )
+    if not pairs:
+        return []
+    longest = max(d for d, _r in pairs)
+    start = business_date - timedelta(days=longest)
+    cal = calendar_for({r for _d, r in pairs}, start, business_date)
+    out = []
+    for region in {r for _d, r in pairs}:
+        # counted[k]: the working days among the k days up to the business date
+        counted, n = [0], 0
+        for k in range(1, longest + 1):
+            n += cal.is_working(business_date - timedelta(days=k - 1), region)
+            counted.append(n)
+        out += [(d, region, counted[d]) for d, r in pairs if r == region]
+    return sorted(out)

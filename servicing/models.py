@@ -161,9 +161,10 @@ class Installment(models.Model):
     schedule_version = models.PositiveIntegerField(default=1)
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(db_index=True)
-    # The first working day on or after the due date for the loan's branch region
-    # (microloan.holidays): a payment by then is on time, and the close counts the days past
-    # due and the penalty from it. Null (a schedule made before the calendar): the due date.
+    # A due date on a public holiday of the loan's branch region (microloan.holidays) runs to
+    # the first working day after it: a payment by then is on time, and the close counts the
+    # days past due and the penalty from it. Null (not a holiday, or made without the
+    # calendar): the due date.
     grace_date = models.DateField(null=True, blank=True)
     principal_due = MoneyField()
     interest_due = MoneyField()

@@ -5,9 +5,9 @@ otherwise when it is Monday to Friday.
 ``is_working_day`` / ``next_working_day`` answer one date; ``calendar_for`` loads a window
 for several regions in one query and answers any number of dates from memory (a schedule,
 the reminders' run, a recompute of grace dates). The close does not call these row by row:
-each instalment carries the first working day on or after its due date (``grace_date``,
-written when the schedule is made and again when the calendar changes), so its SQL compares
-one column."""
+each instalment carries its grace date (``WorkingCalendar.grace``: a due date on a public
+holiday runs to the first working day after it), written when the schedule is made and again
+when the calendar changes, so its SQL compares one column."""
 
 from __future__ import annotations
 
@@ -48,6 +48,20 @@ class WorkingCalendar:
         while not self.is_working(d, region):
             d += timedelta(days=1)
         return d
+
+    def is_holiday(self, d: date, region: str = "") -> bool:
+        """A public holiday of the calendar (not a plain weekend): the regional entry wins."""
+        kind = self.entries.get((region or "", d)) if region else None
+        if kind is None:
+            kind = self.entries.get(("", d))
+        return kind == HolidayKind.HOLIDAY
+
+    def grace(self, d: date, region: str = "") -> date:
+        """The date a payment due on ``d`` is still on time by: a due date on a public holiday
+        runs to the first working day after it (over the weekend too); any other day is its
+        own. (A plain weekend is not graced: a product that wants weekends skipped moves its
+        due dates to working days, ``Product.due_date_rule``.)"""
+        return self.next_working(d, region) if self.is_holiday(d, region) else d
 
     def roller(self, region: str = ""):
         """A function date → date for the pure schedule engine (microloan.lending)."""

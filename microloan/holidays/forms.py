@@ -6,8 +6,9 @@ from .models import Holiday, HolidayKind
 
 
 class HolidayForm(forms.ModelForm):
-    """One calendar day as a configuration change proposes it: a public holiday falls on a
-    weekday, a make-up working day on a weekend (anything else changes nothing)."""
+    """One calendar day as a configuration change proposes it: a public holiday (a weekend day
+    of a holiday run may be listed too: a due date on it is graced to the first working day
+    after the run), or a make-up working day, which falls on a weekend."""
 
     class Meta:
         model = Holiday
@@ -19,8 +20,6 @@ class HolidayForm(forms.ModelForm):
         day, kind = data.get("date"), data.get("kind")
         if day is not None and kind == HolidayKind.WORKING_DAY and day.weekday() < 5:
             self.add_error("date", _("A make-up working day falls on a Saturday or a Sunday."))
-        if day is not None and kind == HolidayKind.HOLIDAY and day.weekday() >= 5:
-            self.add_error("date", _("A weekend day is not a working day anyway: a holiday falls on a weekday."))
         return data
 
 
