@@ -16,7 +16,7 @@ from django.db import connection
 from django.dispatch import receiver
 
 from applications.models import DueDateRule, Product
-from microloan.holidays.calendar import WINDOW_DAYS, calendar_for
+from microloan.holidays.calendar import WINDOW_DAYS, WorkingCalendar, calendar_for
 from microloan.holidays.kind import calendar_changed
 from microloan.holidays.models import Holiday
 from microloan.lending.schedule import shift_due_date
@@ -90,7 +90,8 @@ def reminder_filter(business_date: date, days_before: int):
     """Which instalments ``business_date``'s reminders are for, and each due date's kind
     (``"due"`` or ``"before"``): due today, and due ``days_before`` days on, counted in
     calendar days, or in working days of the loan's branch region when the product says so
-    (a working-day product's advance reminder goes out on working days only). Two queries."""
+    (a working-day product's advance reminder goes out on working days only). One query (the
+    calendar's window, every region: a region without entries counts as the nationwide days)."""
     from django.db.models import Q
 
     from applications.models import DayCount
@@ -102,17 +103,27 @@ def reminder_filter(business_date: date, days_before: int):
     ahead = business_date + timedelta(days=days_before)
     kinds[ahead] = "before"
     cond |= Q(due_date=ahead) & ~Q(loan__product__day_count=DayCount.WORKING)
-    regions = sorted(set(Branch.objects.values_list("region", flat=True).distinct()))
-    cal = calendar_for(regions, business_date, ahead + timedelta(days=WINDOW_DAYS))
-    for region in regions:
+    stop = ahead + timedelta(days=WINDOW_DAYS)
+    entries = {
+        (r, d): k
+        for r, d, k in Holiday.objects.filter(
+            date__range=(business_date, stop + timedelta(days=WINDOW_DAYS))
+        ).values_list("region", "date", "kind")
+    }
+    cal = WorkingCalendar(start=business_date, end=stop + timedelta(days=WINDOW_DAYS), entries=entries)
+    regions = sorted({r for r, _d in entries} - {""})
+    working = Q(loan__product__day_count=DayCount.WORKING)
+    for region in ["", *regions]:
         dates = [
             d
             for d in (ahead + timedelta(days=k) for k in range(WINDOW_DAYS))
             if cal.add_days(d, -days_before, region, working=True) == business_date
         ]
-        if dates:
-            kinds.update(dict.fromkeys(dates, "before"))
-            cond |= Q(loan__product__day_count=DayCount.WORKING, loan__branch__region=region, due_date__in=dates)
+        if not dates:
+            continue
+        kinds.update(dict.fromkeys(dates, "before"))
+        where = Q(loan__branch__region=region) if region else ~Q(loan__branch__region__in=regions)
+        cond |= working & where & Q(due_date__in=dates)
     return cond, kinds
 
 
