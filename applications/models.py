@@ -163,7 +163,7 @@ class SalesChannel(models.TextChoices):
 
 
 class DueDateRule(models.TextChoices):
-    KEEP = "keep", _("Keep it (a payment on the next working day is still on time)")
+    KEEP = "keep", _("Keep it (due on a public holiday: on time until the first working day after)")
     NEXT_WORKING_DAY = "next_working_day", _("Move it to the next working day")
 
 
