@@ -1,6 +1,7 @@
 """``/api/v1/holidays/``: the holiday calendar. Every staff member reads it; an administrator's
-POST, PATCH or DELETE is a proposal (a configuration change, 202 with it) that another
-administrator applies at ``/api/v1/config-changes/{id}/apply/``."""
+POST (honouring an Idempotency-Key), PATCH, PUT or DELETE is a proposal (a configuration
+change, 202 with it) that another administrator applies at
+``/api/v1/config-changes/{id}/apply/``."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,6 +13,7 @@ from ..config import services as config_services
 from ..config.api import ConfigChangeOut
 from ..config.models import ConfigOperation
 from ..errors import InvalidInput
+from ..idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from . import selectors
 from .models import Holiday, HolidayKind
 
@@ -96,7 +98,8 @@ class HolidayViewSet(
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=HolidayIn, responses={202: ConfigChangeOut})
+    @extend_schema(request=HolidayIn, responses={202: ConfigChangeOut}, parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @idempotent
     def create(self, request, *args, **kwargs):
         """Propose a new calendar day (400 naming the field; a second administrator applies it)."""
         s = HolidayIn(data=request.data)

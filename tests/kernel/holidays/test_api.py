@@ -126,3 +126,14 @@ def test_the_list_costs_the_same_for_one_day_or_sixteen(officer, django_assert_n
 def test_any_staff_role_reads(db):
     for role in (Role.COLLECTOR, Role.AUDITOR, Role.SUPERVISOR):
         assert client_for(UserFactory(role=role)).get(URL).status_code == 200
+
+
+def test_a_repeated_post_with_its_idempotency_key_proposes_once(admins):
+    from microloan.config.models import ConfigChange
+
+    c = client_for(admins[0])
+    body = {"date": "2026-12-31", "kind": "holiday", "name": "Eve"}
+    first = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="hol-1")
+    again = c.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="hol-1")
+    assert first.status_code == again.status_code == 202 and first.json() == again.json()
+    assert ConfigChange.objects.filter(kind="holiday").count() == 1
