@@ -97,8 +97,33 @@ class ProductForm(forms.ModelForm):
             "grace_days",
             "channels",
             "prepayment_mode",
+            "due_date_rule",
+            "day_count",
+            "grace_periods",
             "min_age",
             "max_age",
             "is_active",
         ]
         formfield_callback = model_formfield
+
+    # The calendar settings (#12) may be left out: a product made or changed without them keeps
+    # what it has (a new one: the defaults).
+    OPTIONAL = ("due_date_rule", "day_count", "grace_periods")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.OPTIONAL:
+            self.fields[name].required = False
+
+    def _kept(self, name):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value in (None, "") else value
+
+    def clean_due_date_rule(self):
+        return self._kept("due_date_rule")
+
+    def clean_day_count(self):
+        return self._kept("day_count")
+
+    def clean_grace_periods(self):
+        return self._kept("grace_periods")

@@ -162,6 +162,16 @@ class SalesChannel(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
+class DueDateRule(models.TextChoices):
+    KEEP = "keep", _("Keep it (due on a public holiday: on time until the first working day after)")
+    NEXT_WORKING_DAY = "next_working_day", _("Move it to the next working day")
+
+
+class DayCount(models.TextChoices):
+    CALENDAR = "calendar", _("Calendar days")
+    WORKING = "working", _("Working days")
+
+
 class Product(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -195,6 +205,17 @@ class Product(models.Model):
             ("shorten_term", _("Shortens the term (repays the last instalments' principal)")),
         ],
     )
+    # The holiday calendar (microloan.holidays): where a due date that falls on a non-working
+    # day goes, and whether reminders and the escalation ladder count calendar or working days.
+    due_date_rule = models.CharField(
+        _("due date on a non-working day"), max_length=20, choices=DueDateRule.choices, default=DueDateRule.KEEP
+    )
+    day_count = models.CharField(
+        _("reminders and escalation count"), max_length=10, choices=DayCount.choices, default=DayCount.CALENDAR
+    )
+    # Interest-only periods at the start of the loan (microloan.lending.schedule's grace), unless
+    # the approval sets its own (Application.approved_grace_periods).
+    grace_periods = models.PositiveSmallIntegerField(_("grace periods (interest only)"), default=0)
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
     is_active = models.BooleanField(_("active"), default=True)
@@ -234,6 +255,8 @@ class Product(models.Model):
             errors["min_amount"] = _("The minimum amount must be above 0.")
         if self.min_term is not None and self.min_term < 1:
             errors["min_term"] = _("The minimum term is at least 1 period.")
+        if self.grace_periods and self.min_term is not None and self.grace_periods >= self.min_term:
+            errors["grace_periods"] = _("The grace periods must be fewer than the minimum term.")
         if errors:
             raise ValidationError(errors)
 
@@ -300,6 +323,8 @@ class Application(models.Model):
     approved_amount = MoneyField(_("approved amount"), null=True, blank=True)
     approved_term = models.PositiveSmallIntegerField(_("approved term"), null=True, blank=True)
     approved_rate = RateField(_("approved annual rate"), null=True, blank=True)
+    # The approval's interest-only periods; null: the product's (Product.grace_periods).
+    approved_grace_periods = models.PositiveSmallIntegerField(_("approved grace periods"), null=True, blank=True)
     conditions = models.TextField(_("conditions"), blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

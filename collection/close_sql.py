@@ -88,6 +88,13 @@ ACCRUAL, HELD, CHANGE, LINE = Table(PenaltyAccrual), Table(LoanProvision), Table
 UNPAID_PLUS, UNPAID_MINUS = Installment._unpaid_terms()
 
 
+def overdue_from(i: Table) -> str:
+    """The date after which an instalment is overdue: its grace date (the first working day on
+    or after the due date, microloan.holidays), the due date for a row made without one
+    (servicing.models.Installment.overdue_from)."""
+    return f"COALESCE({i.grace_date}, {i.due_date})"
+
+
 def unpaid(i: Table) -> str:
     return (
         "("
@@ -247,7 +254,7 @@ def _overdue_rows(db: PostgresDialect) -> str:
     FROM {INST} i JOIN {LOAN} l ON {l.id} = {i.loan}
     WHERE {l.id} BETWEEN %(lo)s AND %(hi)s AND {l.status} IN {CLOSABLE}
       AND {i.loan} BETWEEN %(lo)s AND %(hi)s AND {i.is_current} AND {i.status} <> {PAID}
-      AND {i.due_date} < %(d)s AND {i.schedule_version} = {l.schedule_version} AND {db.positive(unpaid(i))}
+      AND {overdue_from(i)} < %(d)s AND {i.schedule_version} = {l.schedule_version} AND {db.positive(unpaid(i))}
     """
 
 
@@ -281,7 +288,7 @@ def _accrue_penalty(db: PostgresDialect) -> str:
     amount = db.round_half_up(f"p.principal * {l.penalty_rate} / %(basis)s")
     return f"""
     WITH od AS (
-        SELECT {i.loan} AS loan_id, {i.id} AS id, {i.due_date} AS due_date,
+        SELECT {i.loan} AS loan_id, {i.id} AS id, {overdue_from(i)} AS due_date,
                {i.principal_due} - {i.principal_paid} AS principal,
                ROW_NUMBER() OVER (PARTITION BY {i.loan} ORDER BY {i.due_date}, {i.number}) AS rn
         {_overdue_rows(db)}
@@ -324,7 +331,7 @@ def _loan_figures(db: PostgresDialect) -> str:
     dpd = f"COALESCE({db.days_since('agg.oldest_due')}, 0)"
     return f"""
     WITH agg AS (
-        SELECT {i.loan} AS loan_id, MIN({i.due_date}) AS oldest_due, SUM({unpaid(i)}) AS overdue_amount,
+        SELECT {i.loan} AS loan_id, MIN({overdue_from(i)}) AS oldest_due, SUM({unpaid(i)}) AS overdue_amount,
                SUM({i.penalty_due} - {i.penalty_paid} - {i.penalty_waived}) AS penalty_out
         {_overdue_rows(db)}
         GROUP BY {i.loan}
@@ -408,7 +415,7 @@ def _refresh_status(db: PostgresDialect) -> str:
     FROM {LOAN} AS l
     WHERE {l.id} = {i.loan} AND {l.id} BETWEEN %(lo)s AND %(hi)s AND {l.status} IN {CLOSABLE}
       AND {i.loan} BETWEEN %(lo)s AND %(hi)s AND {i.is_current} AND {i.status} <> {PAID}
-      AND {i.due_date} < %(d)s AND {i.schedule_version} = {l.schedule_version}
+      AND {overdue_from(i)} < %(d)s AND {i.schedule_version} = {l.schedule_version}
       AND {i.status} <> {new}
     """
 

@@ -63,7 +63,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "parent", "path")
+    list_display = ("code", "name", "parent", "region", "path")
 
 
 @admin.register(AuditEvent)

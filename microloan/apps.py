@@ -19,3 +19,6 @@ class KernelConfig(AppConfig):
         from .config.registry import register
 
         register(PolicyKind())  # policy settings as a kind of configuration change
+        from .holidays.kind import HolidayConfigKind
+
+        register(HolidayConfigKind())  # the holiday calendar, changed by proposals too

@@ -17,6 +17,8 @@ class Branch(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
     timezone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    # The holiday calendar's region (microloan.holidays): empty keeps the nationwide days only.
+    region = models.CharField(_("region"), max_length=40, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["path"]
@@ -147,6 +149,7 @@ class BusinessCalendar(models.Model):
 
 
 from .config.models import ConfigChange, PolicyOverride  # noqa: E402,F401 - configuration changes live in their own package
+from .holidays.models import Holiday  # noqa: E402,F401 - the holiday calendar lives in its own package
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
 from .notifications.models import Notification  # noqa: E402,F401 - the outbox model lives in its own package

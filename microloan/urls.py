@@ -18,6 +18,7 @@ from underwriting import api as underwriting_api
 from . import auth_api, views
 from . import auth_views as login_views
 from .config import api as config_api
+from .holidays import api as holidays_api
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
 
@@ -48,6 +49,7 @@ router.register("me/feedback", care_api.MyFeedbackViewSet, basename="my-feedback
 router.register("collection/cases", collection_api.CollectionCaseViewSet, basename="collection-case")
 router.register("collection/write-offs", collection_api.WriteOffViewSet, basename="write-off")
 router.register("config-changes", config_api.ConfigChangeViewSet, basename="config-change")
+router.register("holidays", holidays_api.HolidayViewSet, basename="holiday")
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
@@ -91,6 +93,7 @@ urlpatterns = [
     path("", include("collection.urls")),
     path("", include("reporting.urls")),
     path("", include("microloan.config.urls")),
+    path("", include("microloan.holidays.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its initialisation script as a file: no inline script (the CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

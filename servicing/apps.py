@@ -11,6 +11,7 @@ class ServicingConfig(AppConfig):
         from underwriting.limits import OUTSTANDING_PROVIDERS
 
         from . import channels  # noqa: F401 - registers the channels' words (microloan/labels.py)
+        from . import calendar  # noqa: F401 - keeps the instalments' grace dates when the calendar changes
         from .selectors import borrower_export_loans, borrower_outstanding_principal
 
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:

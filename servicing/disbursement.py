@@ -31,8 +31,9 @@ from microloan.lending.money import money
 from microloan.lending.schedule import Schedule
 from underwriting.limits import apr_cap_check, exposure_cap_check
 
+from .calendar import grace_dates_for
 from .models import Contract, Disbursement, DisbursementCondition, DisbursementStatus, Installment, Loan
-from .services import approved_terms, penalty_rate_for, quote
+from .services import approved_terms, loan_schedule, penalty_rate_for
 from .workflow import DISBURSEMENT_WORKFLOW, LOAN_WORKFLOW
 
 # Channels that pay into an account of the borrower's: the account is required.
@@ -96,7 +97,7 @@ def _admit(app: Application, terms: dict, disbursed_on: date) -> Schedule:
     if failures:
         raise InvalidInput({"borrower": [f.message for f in failures]})
     exposure_cap_check(borrower=app.borrower, amount=terms["principal"], application=app)
-    schedule = quote(**terms, disbursement_date=disbursed_on)
+    schedule = loan_schedule(app, terms, disbursed_on)
     apr_cap_check(schedule.apr)
     return schedule
 
@@ -330,6 +331,7 @@ def _loan_open(
         term=terms["term"],
         frequency=terms["frequency"],
         method=terms["method"],
+        grace_periods=terms["grace_periods"],
         grace_days=app.product.grace_days,
         disbursed_on=d.disbursed_on,
         disbursed_amount=money(terms["principal"] - terms["fee"]),
@@ -344,12 +346,14 @@ def _loan_open(
         actor=actor,
         data={"application": app.pk, "disbursement": d.pk, "principal": str(loan.principal)},
     )
+    graces = grace_dates_for((i.due_date for i in schedule.installments), app.branch.region)
     Installment.objects.bulk_create(
         [
             Installment(
                 loan=loan,
                 number=i.number,
                 due_date=i.due_date,
+                grace_date=graces[i.due_date],
                 principal_due=i.principal,
                 interest_due=i.interest,
                 balance_after=i.balance_after,

@@ -42,7 +42,7 @@ def installment_status(i: Installment, as_of: date) -> str:
     """The one rule (shared with the daily close): paid, overdue, partially paid or due."""
     if i.unpaid <= 0:
         return InstallmentStatus.PAID
-    if i.due_date < as_of:
+    if i.overdue_from < as_of:  # the due date, or the first working day after it
         return InstallmentStatus.OVERDUE
     if i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid > 0:
         return InstallmentStatus.PARTIALLY_PAID
@@ -62,7 +62,7 @@ def days_past_due(installments: Iterable[Installment], as_of: date) -> int:
     """Days from the due date of the oldest overdue instalment to ``as_of``; 0 when nothing is
     overdue. The one definition: the loan's figures, the day's penalty and (in SQL) the close."""
     overdue = overdue_installments(installments, as_of)
-    return (as_of - overdue[0].due_date).days if overdue else 0
+    return (as_of - overdue[0].overdue_from).days if overdue else 0
 
 
 def refresh_loan_figures(loan: Loan, installments: list[Installment], as_of: date) -> list[str]:

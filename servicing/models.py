@@ -161,6 +161,11 @@ class Installment(models.Model):
     schedule_version = models.PositiveIntegerField(default=1)
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(db_index=True)
+    # A due date on a public holiday of the loan's branch region (microloan.holidays) runs to
+    # the first working day after it: a payment by then is on time, and the close counts the
+    # days past due and the penalty from it. Null (not a holiday, or made without the
+    # calendar): the due date.
+    grace_date = models.DateField(null=True, blank=True)
     principal_due = MoneyField()
     interest_due = MoneyField()
     fee_due = MoneyField(default=0)
@@ -192,6 +197,11 @@ class Installment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.number} {self.due_date}"
+
+    @property
+    def overdue_from(self):
+        """The date after which it is overdue (the close's ``COALESCE(grace_date, due_date)``)."""
+        return self.grace_date or self.due_date
 
     # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
     # and what was waived (penalty by a restructuring, future interest at an early payoff).

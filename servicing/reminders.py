@@ -1,4 +1,5 @@
-"""Repayment reminders: N days before a due date (``REMINDER_DAYS_BEFORE``, 3) and on it.
+"""Repayment reminders: N days before a due date (``REMINDER_DAYS_BEFORE``, 3; calendar days, or
+working days when the product counts them, servicing.calendar.reminder_filter) and on it.
 
 ``reminders_create`` is set-based: one query selects every current, unpaid instalment of an
 active loan that is due on one of the two dates, with its borrower; one batched insert writes
@@ -12,7 +13,7 @@ of the quiet hours of the borrower's branch time zone
 (``microloan.notifications.next_allowed_time``).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from microloan.notifications import (
     sms_signature,
 )
 
+from .calendar import reminder_filter
 from .models import Installment, InstallmentStatus, LoanStatus
 
 KIND_BEFORE = "reminder_before"
@@ -88,12 +90,12 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
     if days_before is None:
         days_before = int(getattr(settings, "REMINDER_DAYS_BEFORE", 3))
     now = now or timezone.now()
-    kinds = {business_date: KIND_DUE}
-    if days_before > 0:
-        kinds[business_date + timedelta(days=days_before)] = KIND_BEFORE
+    # Days before counted in calendar or working days, as each product says (servicing.calendar).
+    which, by_date = reminder_filter(business_date, days_before)
+    kinds = {d: KIND_DUE if k == "due" else KIND_BEFORE for d, k in by_date.items()}
     remaining = Installment.unpaid_expression()
     due = (
-        Installment.objects.filter(is_current=True, due_date__in=list(kinds), loan__status__in=LoanStatus.LIVE)
+        Installment.objects.filter(which, is_current=True, loan__status__in=LoanStatus.LIVE)
         .exclude(status=InstallmentStatus.PAID)
         .annotate(amount=remaining)
         .filter(amount__gt=0)

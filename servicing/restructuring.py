@@ -14,6 +14,7 @@ from microloan.lending.money import ZERO
 from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
 from microloan.workflow import NEW
 
+from .calendar import refresh_grace_dates
 from .models import (
     Installment,
     Loan,
@@ -113,6 +114,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         rows = _new_schedule(loan, old, r, today, new_version)
         Installment.objects.filter(pk__in=[i.pk for i in old]).update(is_current=False)
         Installment.objects.bulk_create(rows)
+        refresh_grace_dates(loan_ids=[loan.pk])  # the new rows due on a holiday: graced too
         r.from_version, r.to_version = loan.schedule_version, new_version
         loan.schedule_version = new_version
         loan.maturity_date = max(i.due_date for i in rows)

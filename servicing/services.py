@@ -22,6 +22,7 @@ from microloan.lending.errors import ScheduleError
 from microloan.lending.schedule import Schedule, build_schedule
 from underwriting.services import loan_fee
 
+from .calendar import due_date_roller
 from .models import Contract
 from .pdf import ContractData, Party, render_contract_pdf
 
@@ -47,6 +48,7 @@ def quote(
     fee: Decimal = Decimal("0"),
     grace_periods: int = 0,
     product: Product | None = None,
+    roll=None,
 ) -> Schedule:
     """A schedule and its APR before any loan exists (the calculator and the offer)."""
     if product is not None:
@@ -66,6 +68,7 @@ def quote(
             disbursement_date=disbursement_date or business_date(),
             fee=fee,
             grace_periods=grace_periods,
+            roll=roll,
         )
     except ScheduleError as exc:
         raise InvalidInput({exc.field: [exc.message]}) from None
@@ -87,7 +90,20 @@ def approved_terms(app: Application) -> dict:
         "frequency": app.frequency,
         "method": app.method,
         "fee": loan_fee(app.product, amount),
+        # The approval's interest-only periods, else the product's (point 6: the loan gets them).
+        "grace_periods": app.approved_grace_periods
+        if app.approved_grace_periods is not None
+        else app.product.grace_periods,
     }
+
+
+def loan_schedule(app: Application, terms: dict, on: date) -> Schedule:
+    """The schedule of the approved terms from ``on``: the contract's and the loan's, due
+    dates moved to the next working day of the branch's region when the product says so."""
+    roll = due_date_roller(
+        product=app.product, region=app.branch.region, start=on, term=terms["term"], frequency=terms["frequency"]
+    )
+    return quote(**terms, disbursement_date=on, roll=roll)
 
 
 def lender_party() -> Party:
@@ -104,7 +120,7 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput({"language": [_("Choose zh-hans or en.")]})
     terms = approved_terms(app)
-    schedule = quote(**terms, disbursement_date=business_date())
+    schedule = loan_schedule(app, terms, business_date())
     latest = app.contracts.order_by("-version").first()
     version = (latest.version + 1) if latest else 1
     number = f"ML{app.created_at:%Y}{app.pk:08d}"

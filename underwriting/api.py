@@ -76,6 +76,9 @@ class DecisionIn(serializers.Serializer):
     approved_amount = fields.DecimalField(**MONEY, min_value=0, required=False)
     approved_term = fields.IntegerField(min_value=1, max_value=600, required=False)
     approved_rate = fields.DecimalField(max_digits=9, decimal_places=6, min_value=0, required=False)
+    approved_grace_periods = fields.IntegerField(
+        min_value=0, max_value=599, required=False, help_text="Interest-only periods; omitted: the product's."
+    )
     conditions = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, default="")
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

@@ -45,6 +45,13 @@ class DecisionForm(forms.Form):
     approved_rate = fields.DecimalFormField(
         label=_("Approved annual rate"), required=False, max_digits=9, decimal_places=6, min_value=0
     )
+    approved_grace_periods = fields.IntegerFormField(
+        label=_("Approved grace periods (interest only)"),
+        required=False,
+        min_value=0,
+        max_value=599,
+        help_text=_("Empty: the product's."),
+    )
     conditions = forms.CharField(label=_("Conditions"), required=False, max_length=5000)
     reason_code = forms.ChoiceField(label=_("Reason code"), required=False, choices=[("", "—"), *ReasonCode.choices])
     comment = forms.CharField(

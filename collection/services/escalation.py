@@ -16,11 +16,12 @@ from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from applications.models import Borrower
+from applications.models import Borrower, DayCount, Product
 from microloan.audit import audit_record_many
 from microloan.models import Branch
 from microloan.notifications import Channel, notifications_enqueue_many
 from microloan.policy import policy
+from servicing.calendar import working_days_past_due
 from servicing.models import Loan
 
 from ..case_models import CaseStatus, CaseStep, CollectionCase
@@ -50,16 +51,30 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
         return 0
     cond, params = in_ids(loan_ids)
     values = ", ".join(["(%s, %s)"] * len(steps))
+    # A product counting working days climbs the ladder by working days past due (its
+    # calendar days past due and region give them: servicing.calendar.working_days_past_due).
+    worked = working_days_past_due(business_date=business_date, loan_ids=loan_ids) or [(-1, "", -1)]
+    w_values = ", ".join(["(%s, %s, %s)"] * len(worked))
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            WITH s(step, min_dpd) AS (VALUES {values})
+            WITH s(step, min_dpd) AS (VALUES {values}), w(dpd, region, wdpd) AS (VALUES {w_values})
             INSERT INTO {table(CaseStep)} (case_id, step, business_date, days_past_due, created_at)
             SELECT c.id, s.step, %s, l.days_past_due, %s
-            FROM {table(CollectionCase)} c JOIN {table(Loan)} l ON l.id = c.loan_id, s
-            WHERE c.status = %s AND c.loan_id {cond} AND l.days_past_due >= s.min_dpd
+            FROM {table(CollectionCase)} c JOIN {table(Loan)} l ON l.id = c.loan_id
+            JOIN {table(Product)} p ON p.id = l.product_id JOIN {table(Branch)} lb ON lb.id = l.branch_id
+            LEFT JOIN w ON p.day_count = %s AND w.dpd = l.days_past_due AND w.region = lb.region, s
+            WHERE c.status = %s AND c.loan_id {cond} AND COALESCE(w.wdpd, l.days_past_due) >= s.min_dpd
             ON CONFLICT DO NOTHING RETURNING id""",
-            [*[x for st in steps for x in st], business_date, now, CaseStatus.OPEN, *params],
+            [
+                *[x for st in steps for x in st],
+                *[x for row in worked for x in row],
+                business_date,
+                now,
+                DayCount.WORKING,
+                CaseStatus.OPEN,
+                *params,
+            ],
         )
         step_ids = sorted(r[0] for r in cur.fetchall())
         if not step_ids:

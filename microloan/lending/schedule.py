@@ -12,6 +12,7 @@ always rounds up; nothing here ever goes through ``float``.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
@@ -213,6 +214,15 @@ def _annuity_instalment(principal: Fraction, rate: Fraction, periods: int) -> De
     return money_exact(principal * rate * growth / (growth - 1))
 
 
+def _rolled(dates: list[date], roll: Callable[[date], date] | None) -> list[date]:
+    if roll is None:
+        return dates
+    moved = [roll(d) for d in dates]
+    if any(not isinstance(m, date) or m < d for m, d in zip(moved, dates, strict=True)):
+        raise ScheduleError("roll", "A due date may only move later.")
+    return moved
+
+
 def build_schedule(
     *,
     principal: Decimal,
@@ -223,12 +233,17 @@ def build_schedule(
     disbursement_date: date,
     fee: Decimal = Decimal("0"),
     grace_periods: int = 0,
+    roll: Callable[[date], date] | None = None,
 ) -> Schedule:
     """The repayment schedule of API.md ("Quote") and its APR.
 
     ``grace_periods`` = k: the first k periods pay interest only, then the remaining
     ``term - k`` periods amortise the full principal by ``method`` as if they were the
-    whole loan. Raises :class:`ScheduleError` for an input the rules cannot accept.
+    whole loan. ``roll``, when given, moves each due date (a product that moves a due date
+    falling on a non-working day to the next working day passes the holiday calendar's
+    ``next_working``): the next period still counts from the anchor day, so nothing drifts,
+    and the period's interest stays the period's. Raises :class:`ScheduleError` for an input
+    the rules cannot accept.
     """
     _validate(
         principal=principal,
@@ -252,7 +267,7 @@ def build_schedule(
         ctx.prec = _PRECISION
         rows: list[Installment] = []
         balance = money(principal)
-        for number, due in enumerate(due_dates(disbursement_date, term, frequency), start=1):
+        for number, due in enumerate(_rolled(due_dates(disbursement_date, term, frequency), roll), start=1):
             interest = flat_interest if method == "flat" else money_exact(Fraction(balance) * rate)
             if number == term:
                 part = balance

@@ -53,6 +53,7 @@ def application_decide(
     approved_amount=None,
     approved_term=None,
     approved_rate=None,
+    approved_grace_periods=None,
     conditions: str = "",
     reason_code: str = "",
     comment: str = "",
@@ -123,10 +124,11 @@ def application_decide(
         {"amount": "approved_amount", "term": "approved_term", "rate": "approved_rate"}.get(k, k): v
         for k, v in errors.items()
     }
+    grace = _grace_periods(app, approved_grace_periods, term, errors)
     if errors:
         raise InvalidInput(errors)
     try:
-        apr = offer_schedule(app, amount=amount, term=term, rate=rate).apr
+        apr = offer_schedule(app, amount=amount, term=term, rate=rate, grace_periods=grace).apr
     except ScheduleError as exc:
         raise InvalidInput({exc.field: [exc.message]}) from None
     apr_cap_check(apr)
@@ -144,7 +146,7 @@ def application_decide(
             **terms,
             **snapshot,
         )
-        return _approve(app, actor, d, terms)
+        return _approve(app, actor, d, terms, grace=approved_grace_periods)
 
     # Above the approver's own limit: the credit committee decides, by distinct votes.
     if not CommitteeMember.objects.filter(user=actor).exists():
@@ -181,7 +183,7 @@ def application_decide(
     except IntegrityError:
         raise NotAllowed(_("You have already voted on this application.")) from None
     if len(votes) + 1 >= size:
-        return _approve(app, actor, d, terms, committee=len(votes) + 1)
+        return _approve(app, actor, d, terms, committee=len(votes) + 1, grace=approved_grace_periods)
     audit_record(
         actor=actor,
         entity="application",
@@ -192,19 +194,30 @@ def application_decide(
     return DecisionResult(d, app.status, len(votes) + 1, size)
 
 
-def _approve(app, actor, d, terms, committee: int = 0) -> DecisionResult:
+def _grace_periods(app, approved: int | None, term: int, errors: dict) -> int:
+    """The approval's interest-only periods (the product's when it names none), fewer than the term."""
+    grace = app.product.grace_periods if approved is None else approved
+    if not 0 <= grace < term:
+        errors["approved_grace_periods"] = [_("The grace periods must be at least 0 and fewer than the term.")]
+    return grace
+
+
+def _approve(app, actor, d, terms, committee: int = 0, grace: int | None = None) -> DecisionResult:
+    """``grace``: the approval's interest-only periods (None: the product's, at the contract)."""
     for k, v in terms.items():
         setattr(app, k, v)
+    app.approved_grace_periods = grace
     APPLICATION_WORKFLOW.apply(
         obj=app,
         action="approve",
         actor=actor,
-        extra_update_fields=list(terms),
+        extra_update_fields=[*terms, "approved_grace_periods"],
         data={
             "decision": d.pk,
             "amount": str(terms["approved_amount"]),
             "term": terms["approved_term"],
             "rate": str(terms["approved_rate"]),
+            "grace_periods": grace,
             "committee_votes": committee,
         },
     )

@@ -14,7 +14,7 @@ def loan_fee(product, amount: Decimal) -> Decimal:
     return money(amount * product.fee_rate + product.fee_fixed)
 
 
-def offer_schedule(app, *, amount, term, rate):
+def offer_schedule(app, *, amount, term, rate, grace_periods: int = 0):
     return build_schedule(
         principal=money(amount),
         annual_rate=rate,
@@ -23,6 +23,7 @@ def offer_schedule(app, *, amount, term, rate):
         method=app.method,
         disbursement_date=business_date(),
         fee=loan_fee(app.product, money(amount)),
+        grace_periods=grace_periods,
     )
 
 

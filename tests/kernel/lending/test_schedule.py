@@ -423,3 +423,48 @@ def test_due_dates(start: date, term: int, frequency: str) -> None:
     else:
         step = timedelta(days=14 if frequency == "biweekly" else 7)
         assert all(b - a == step for a, b in zip([start, *dates], dates, strict=False))
+
+
+# --- roll: due dates moved by a calendar (microloan.holidays passes its next_working) -------------
+
+
+def test_roll_moves_due_dates_and_keeps_the_figures_and_the_anchor():
+
+    def weekend_to_monday(d: date) -> date:
+        return d + timedelta(days=(7 - d.weekday()) % 7) if d.weekday() >= 5 else d
+
+    terms = dict(
+        principal=Decimal("10000.00"),
+        annual_rate=Decimal("0.12"),
+        term=4,
+        frequency="monthly",
+        method="annuity",
+        disbursement_date=date(2026, 11, 20),
+    )
+    plain, moved = build_schedule(**terms), build_schedule(**terms, roll=weekend_to_monday)
+    # Sun 2026-12-20 -> Mon 21, Wed 2027-01-20 stays, Sat 02-20 -> Mon 22, Sat 03-20 -> Mon 22
+    assert [i.due_date for i in moved.installments] == [
+        date(2026, 12, 21),
+        date(2027, 1, 20),
+        date(2027, 2, 22),
+        date(2027, 3, 22),
+    ]
+    assert [(i.principal, i.interest) for i in moved.installments] == [
+        (i.principal, i.interest) for i in plain.installments
+    ]
+    assert moved.apr <= plain.apr  # the same payments, a day or two later (to 4 places: the same)
+
+
+def test_roll_may_not_move_a_due_date_earlier():
+
+    with pytest.raises(ScheduleError) as exc:
+        build_schedule(
+            principal=Decimal("1000.00"),
+            annual_rate=Decimal("0.12"),
+            term=2,
+            frequency="monthly",
+            method="annuity",
+            disbursement_date=date(2026, 11, 20),
+            roll=lambda d: d - timedelta(days=1),
+        )
+    assert exc.value.field == "roll"
