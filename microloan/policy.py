@@ -8,7 +8,8 @@ Settings (each a dict; a key missing there takes the default below):
 - ``UNDERWRITING``: the APR cap, the per-borrower exposure cap, the credit committee's size,
   the approval SLA;
 - ``COLLECTION``: the five-tier classification by days past due, the provision rates, the
-  penalty day basis, the non-accrual threshold (``NON_ACCRUAL_OVER_DAYS``, ``NON_ACCRUAL_CLASS``), the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
+  penalty day basis, the non-accrual threshold (``NON_ACCRUAL_OVER_DAYS``,
+  ``NON_ACCRUAL_CLASS``), the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
   and the conduct rules for contacting borrowers (``CONDUCT``, a dict of its own);
 - ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
 - ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image;
@@ -274,7 +275,7 @@ class Policy:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _convert(kind: str, value: Any, default: Any) -> Any:
+def _convert(kind: str, value: Any, default: Any) -> Any:  # noqa: PLR0911 - one branch per type
     """One setting value as the field's type (``kind`` is its annotation, a string under
     ``from __future__ import annotations``)."""
     if kind == "int":

@@ -452,3 +452,28 @@ class DisbursementCondition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]
+
+
+class AccrualMoveKind(models.TextChoices):
+    NON_ACCRUAL = "non_accrual", _("Stopped accruing: interest and penalty off balance")
+    ACCRUING = "accruing", _("Accruing again: interest and penalty back on balance")
+    RELEASE = "release", _("Closed loan: accrued interest left unpaid released")
+
+
+class AccrualMove(models.Model):
+    """One loan's move between accruing and non-accrual (or the release of what a closed loan
+    left accrued), as the close recorded it: at most one per loan and business date, and the
+    amounts it moved; ``entry`` is the journal entry that booked it (aggregated per branch and
+    product). Written by collection.close only."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="accrual_moves", db_constraint=False)
+    business_date = models.DateField()
+    kind = models.CharField(max_length=12, choices=AccrualMoveKind.choices)
+    interest_on = MoneyField(default=0, help_text="Interest receivable (1132) moved off or released.")
+    interest_off = MoneyField(default=0, help_text="Suspended interest (memo 7011) moved back or released.")
+    penalty = MoneyField(default=0, help_text="Penalty outstanding moved between 1133 and memo 7012.")
+    entry = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        ordering = ["business_date", "loan"]
+        constraints = [models.UniqueConstraint(fields=["business_date", "loan"], name="one_accrual_move_per_loan_day")]

@@ -91,12 +91,8 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.FEE_INCOME, "手续费收入", "Fee income", AccountType.INCOME),
     AccountSpec(Acct.RECOVERY_INCOME, "已核销贷款收回", "Recoveries of written-off loans", AccountType.INCOME),
     AccountSpec(Acct.PROVISION_EXPENSE, "资产减值损失", "Impairment loss (provision expense)", AccountType.EXPENSE),
-    AccountSpec(
-        Acct.MEMO_INTEREST_RECEIVABLE, "表外应收未收利息", "Off-balance interest receivable (non-accrual)", AccountType.MEMO
-    ),
-    AccountSpec(
-        Acct.MEMO_PENALTY_RECEIVABLE, "表外应收未收罚息", "Off-balance penalty receivable (non-accrual)", AccountType.MEMO
-    ),
+    AccountSpec(Acct.MEMO_INTEREST_RECEIVABLE, "表外应收未收利息", "Off-balance interest receivable", AccountType.MEMO),
+    AccountSpec(Acct.MEMO_PENALTY_RECEIVABLE, "表外应收未收罚息", "Off-balance penalty receivable", AccountType.MEMO),
     AccountSpec(Acct.MEMO_CONTRA, "表外应收利息对转", "Off-balance contra", AccountType.MEMO, Side.CREDIT),
 )
 CHART_CODES = frozenset(spec.code for spec in CHART)
@@ -106,6 +102,7 @@ class EntryKind(models.TextChoices):
     DISBURSEMENT = "disbursement", _("Disbursement")
     REPAYMENT = "repayment", _("Repayment")
     ACCRUAL = "accrual", _("Interest accrual")
+    NON_ACCRUAL = "non_accrual", _("Non-accrual move (on or off balance)")
     PENALTY = "penalty", _("Penalty interest accrual")
     FEE = "fee", _("Fee charged")
     WAIVER = "waiver", _("Waiver")
