@@ -206,7 +206,7 @@ def _record_moves(db: PostgresDialect) -> str:
            CASE WHEN kind = {K_ACC} THEN 0 ELSE interest_accrued END,
            CASE WHEN kind = {K_NON} THEN 0 ELSE interest_suspended END,
            CASE WHEN kind = {K_REL} THEN 0 ELSE penalty END, %(entry)s
-    FROM mv
+    FROM mv WHERE 1 = 1
     ON CONFLICT ({m.business_date}, {m.loan}) DO NOTHING
     """
 

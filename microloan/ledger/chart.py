@@ -96,6 +96,7 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.MEMO_CONTRA, "表外应收利息对转", "Off-balance contra", AccountType.MEMO, Side.CREDIT),
 )
 CHART_CODES = frozenset(spec.code for spec in CHART)
+MEMO_CODES = frozenset(spec.code for spec in CHART if spec.type == AccountType.MEMO)
 
 
 class EntryKind(models.TextChoices):

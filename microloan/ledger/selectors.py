@@ -136,7 +136,7 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
             {"code": code, "name": name, "name_en": name_en, "type": type_, "normal_side": normal_side},
         )
         acc["debit"], acc["credit"] = acc.get("debit", ZERO) + debit, acc.get("credit", ZERO) + credit
-        if debit or credit:
+        if (debit or credit) and type_ != AccountType.MEMO:  # memo lines balance apart
             one = branches.setdefault(
                 branch_id, {"id": branch_id, "code": b_code or "", "name": b_name or "", "debit": ZERO, "credit": ZERO}
             )

@@ -25,7 +25,9 @@ from django.test import override_settings
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from collection import accrual_sql as accrual_sql_module
 from collection import close_sql as close_sql_module
+from collection.accrual_sql import accrual_sql
 from collection.close import close_day, close_policy
 from collection.close_sql import CLOSABLE, close_sql
 from collection.models import LoanProvision, PenaltyAccrual
@@ -41,7 +43,16 @@ from servicing.figures import (
     provision_required,
     refresh_loan_figures,
 )
-from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
+from servicing.models import (
+    AccrualMoveKind,
+    AccrualStatus,
+    Bucket,
+    Classification,
+    Installment,
+    InstallmentStatus,
+    Loan,
+    LoanStatus,
+)
 from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
 
 from .conftest import clone_loan
@@ -290,18 +301,22 @@ def test_the_close_agrees_with_the_python_rules_on_every_loan(loan, officer, man
 
 
 def test_the_text_has_no_status_table_or_threshold_typed_into_it():
-    statuses = {str(v) for enum in (LoanStatus, InstallmentStatus, Bucket, Classification) for v in enum.values}
+    enums = (LoanStatus, InstallmentStatus, Bucket, Classification, AccrualStatus, AccrualMoveKind)
+    statuses = {str(v) for enum in enums for v in enum.values}
     for vendor in ("postgresql", "sqlite"):
-        sql = close_sql(vendor)
-        assert close_sql(vendor) is sql  # built once per process, not per chunk
-        for name, text in vars(sql).items():
-            if not isinstance(text, str):
-                continue
-            # every literal string in the text is an enum's value, put there from the enum
-            assert set(re.findall(r"'([^']*)'", text)) <= statuses, name
-            assert not re.search(r"\b(270|360)\b", text), name  # class thresholds are parameters
-    with open(close_sql_module.__file__, encoding="utf-8") as source:
-        assert not re.findall(r"'[a-z_0-9+-]+'", source.read())  # and none is typed into the module
+        for built, numbers in ((close_sql, r"\b(270|360)\b"), (accrual_sql, r"\b(90|270|360)\b")):
+            sql = built(vendor)
+            assert built(vendor) is sql  # built once per process, not per chunk
+            for name, value in vars(sql).items():
+                for text in value if isinstance(value, list) else [value]:
+                    if not isinstance(text, str):
+                        continue
+                    # every literal string in the text is an enum's value, put there from the enum
+                    assert set(re.findall(r"'([^']*)'", text)) <= statuses, name
+                    assert not re.search(numbers, text), name  # thresholds are parameters
+    for module in (close_sql_module, accrual_sql_module):
+        with open(module.__file__, encoding="utf-8") as source:
+            assert not re.findall(r"'[a-z_0-9+-]+'", source.read())  # and none is typed into the module
     assert CLOSABLE == "('active', 'restructured')"
 
 
