@@ -57,15 +57,18 @@ def _targets(db: PostgresDialect) -> str:
     elapsed = _greatest(db, _days(db, d, "o.start"), "0")
     days = _days(db, "o.due_date", "o.start")
     earned = db.round_half_up(f"o.interest_due * {elapsed} / {days}")
+    # Each step once, in this order (PostgreSQL would otherwise inline them, repeating the
+    # period-start probe per use and hashing every instalment to find the periods).
+    m = "" if db.vendor == "sqlite" else "MATERIALIZED "
     return f"""
-    nxt AS (
+    nxt AS {m}(
         SELECT {l.id} AS loan_id, {l.disbursed_on} AS disbursed_on, {l.schedule_version} AS version,
                (SELECT {i.id} FROM {INST} i
                 WHERE {i.loan} = {l.id} AND {i.is_current} AND {i.status} <> {PAID} AND {i.due_date} >= %(d)s
                 ORDER BY {i.due_date}, {i.number} LIMIT 1) AS inst_id
         FROM {LOAN} l
         WHERE {l.id} BETWEEN %(lo)s AND %(hi)s AND {l.status} IN {CLOSABLE}
-    ), o AS (
+    ), o AS {m}(
         SELECT {i.id} AS id, {i.loan} AS loan_id, {i.interest_due} AS interest_due, {cap} AS cap,
                {i.interest_accrued} AS old, {i.due_date} AS due_date,
                COALESCE((SELECT MAX({p.due_date}) FROM {INST} p
@@ -263,6 +266,7 @@ class AccrualSQL:
     move_lines: str
     apply_moves: str
     moves_done: str
+    loans_closed: str
 
 
 @cache
@@ -274,6 +278,9 @@ def accrual_sql(vendor: str) -> AccrualSQL:
         move_lines=_move_lines(db),
         apply_moves=_apply_moves(),
         moves_done=_moves_done(),
+        loans_closed=(
+            f"SELECT COUNT(*) FROM {LOAN} WHERE {LOAN.id} BETWEEN %(lo)s AND %(hi)s AND {LOAN.business_date} = %(d)s"
+        ),
     )
 
 

@@ -302,7 +302,10 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
             _accrue_interest(cur, day=day, chunk=chunk, params=params)
             # 2. The loans' figures, the day's penalty included.
             cur.execute(sql.loan_figures, step)
-            result.loans = sql.dialect.rows_written(cur)
+            # The loans closed: stamped with the date, by the accrual (those earning interest
+            # today) or by the figures (the rest with something outstanding).
+            cur.execute(accrual_sql(connection.vendor).loans_closed, params)
+            result.loans = int(cur.fetchone()[0])
             # 3. The instalments: the penalty onto the oldest overdue one, statuses; the books.
             if penalty_entry:
                 cur.execute(sql.apply_penalty, step)
