@@ -133,3 +133,19 @@ def repayment_lines(split: Split, clearing: Clearing | None, loan_id: int) -> li
         Line(Acct.MEMO_PENALTY_RECEIVABLE, credit=penalty, loan_id=loan_id),
         Line(Acct.MEMO_INTEREST_RECEIVABLE, credit=clearing.cleared, loan_id=loan_id),
     ]
+
+
+def penalty_reversal_lines(loan: Loan, penalty: Decimal) -> list[Line]:
+    """Penalty that will never be collected (a write-off, a restructuring's waiver) taken back
+    out: out of income and 1133, or, for a loan in non-accrual (whose penalty is off balance),
+    out of the memo record. After a write-off, what interest is left accrued or suspended the
+    next close releases (``AccrualMove`` kind ``release``)."""
+    if loan.accrual_status == AccrualStatus.NON_ACCRUAL:
+        return [
+            Line(Acct.MEMO_CONTRA, debit=penalty, loan_id=loan.pk),
+            Line(Acct.MEMO_PENALTY_RECEIVABLE, credit=penalty, loan_id=loan.pk),
+        ]
+    return [
+        Line(Acct.PENALTY_INCOME, debit=penalty, loan_id=loan.pk),
+        Line(Acct.PENALTY_RECEIVABLE, credit=penalty, loan_id=loan.pk),
+    ]

@@ -7,11 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collection.close import close_day
+from collection.accrual_sql import accrual_params, accrual_sql
+from collection.close import _accounts, close_day, close_policy
+from collection.close_sql import close_sql
 from microloan.business_date import business_date_set
 from microloan.ledger import Acct, JournalEntry, JournalLine, trial_balance
 from microloan.lending.money import money
@@ -282,3 +285,33 @@ def test_past_90_days_off_balance_and_back_when_cured(loan, officer):
     # income: periods 1-4 (received) + period 5 to date, round(67.98 × 3 / 31) = 6.58
     assert on[Acct.INTEREST_INCOME] == D("352.38") + D("6.58")
     assert on[Acct.PENALTY_INCOME] == penalty
+
+
+def test_the_accrual_statement_run_again_finds_nothing_to_do(loan):
+    # given a closed day
+    walk(date(2026, 11, 21), date(2026, 11, 22))
+    entry = JournalEntry.objects.filter(kind="accrual", business_date=date(2026, 11, 22)).get()
+    params = {
+        "d": date(2026, 11, 22),
+        "lo": 0,
+        "hi": 2**62,
+        "entry": entry.pk,
+        **_accounts(),
+        **close_sql(connection.vendor).policy_params(close_policy()),
+        **accrual_params(close_policy()),
+    }
+    before = (Loan.objects.get(pk=loan.pk).interest_accrued, inst(loan, 1).interest_accrued)
+    # when its accrual statements run again (as a re-run chunk would, without the source key)
+    with connection.cursor() as cur:
+        for statement in accrual_sql(connection.vendor).accrue:
+            cur.execute(statement, params)
+            # then nothing is written: every instalment has reached its target
+            assert cur.rowcount == 0
+    assert (
+        (Loan.objects.get(pk=loan.pk).interest_accrued, inst(loan, 1).interest_accrued)
+        == before
+        == (
+            D("6.67"),
+            D("6.67"),
+        )
+    )
