@@ -315,3 +315,17 @@ def test_the_accrual_statement_run_again_finds_nothing_to_do(loan):
             D("6.67"),
         )
     )
+
+
+def test_the_loan_api_and_page_show_the_accrual_figures(loan, officer, client):
+    walk(date(2026, 11, 21), date(2026, 11, 22))
+    client.force_login(officer)
+    body = client.get(f"/api/v1/loans/{loan.pk}/").json()
+    assert (body["accrual_status"], body["interest_accrued"], body["interest_suspended"]) == (
+        "accruing",
+        "6.67",
+        "0.00",
+    )
+    assert body["business_date"] == "2026-11-22"
+    html = client.get(f"/loans/{loan.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="accrual-status">Accruing<' in html and 'id="interest-accrued">6.67<' in html
