@@ -2,7 +2,8 @@
 # Benchmark of the daily close on PostgreSQL: for each portfolio size (default 10,000 and
 # 100,000 loans) build a synthetic book in a fresh database, then time
 #   1. the first close (every loan gets its first provision),
-#   2. the hand-written SQL baseline (bench/baseline.sql, rolled back) for the next day,
+#   2. the hand-written SQL baseline (bench/baseline.sql, rolled back) for the next day (with
+#      the day's interest accrual, like the close),
 #   3. the next day's close (the steady state),
 #   4. the same day again (idempotent: nothing to do),
 #   5. the day after with two workers (threads, one connection each),

@@ -36,7 +36,7 @@ from django.db import models
 
 from microloan.ledger import JournalLine
 from servicing.figures import BUCKET_BEYOND, BUCKET_BOUNDS, CLASSES, GRADED, bucket_for
-from servicing.models import Classification, Installment, InstallmentStatus, Loan, LoanStatus
+from servicing.models import AccrualStatus, Classification, Installment, InstallmentStatus, Loan, LoanStatus
 
 from .models import LoanProvision, PenaltyAccrual, ProvisionChange
 
@@ -387,16 +387,20 @@ def _accruals_by_loan() -> str:
 
 def _penalty_lines(db: PostgresDialect) -> str:
     """Dr 1133 penalty receivable per loan, Cr 5012 penalty income per branch of the chunk: each
-    line in its loan's branch, so the entry balances in every branch."""
+    line in its loan's branch, so the entry balances in every branch. A loan in non-accrual
+    books its penalty off balance instead: Dr memo 7012, Cr memo 7099."""
     a, l, j = ACCRUAL.alias("a"), LOAN.alias("l"), LINE  # noqa: E741
+    off = f"{l.accrual_status} = {lit(AccrualStatus.NON_ACCRUAL)}"
     return f"""
     INSERT INTO {LINE} ({j.entry}, {j.account}, {j.debit}, {j.credit}, {j.loan_id}, {j.branch})
-    SELECT %(entry)s, %(receivable)s, {a.amount}, 0, {a.loan}, {l.branch}
+    SELECT %(entry)s, CASE WHEN {off} THEN %(memo_penalty)s ELSE %(receivable)s END, {a.amount}, 0, {a.loan},
+           {l.branch}
     FROM {_accruals_by_loan()}
     UNION ALL
-    SELECT %(entry)s, %(income)s, 0, {db.cents(f"SUM({a.amount})")}, NULL, {l.branch}
+    SELECT %(entry)s, CASE WHEN {off} THEN %(memo_contra)s ELSE %(income)s END, 0, {db.cents(f"SUM({a.amount})")},
+           NULL, {l.branch}
     FROM {_accruals_by_loan()}
-    GROUP BY {l.branch}
+    GROUP BY {l.branch}, {off}
     """
 
 

@@ -8,7 +8,8 @@ Settings (each a dict; a key missing there takes the default below):
 - ``UNDERWRITING``: the APR cap, the per-borrower exposure cap, the credit committee's size,
   the approval SLA;
 - ``COLLECTION``: the five-tier classification by days past due, the provision rates, the
-  penalty day basis, the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
+  penalty day basis, the non-accrual threshold (``NON_ACCRUAL_OVER_DAYS``,
+  ``NON_ACCRUAL_CLASS``), the close's chunk size, the escalation ladder (``ESCALATION_STEPS``)
   and the conduct rules for contacting borrowers (``CONDUCT``, a dict of its own);
 - ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
 - ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image;
@@ -34,6 +35,8 @@ Why the defaults:
 - Classification (after the 2023 risk-classification rules): any overdue -> at least special
   mention; a class applies when DPD is OVER its number. Provisions per class as a fraction
   of outstanding principal. Penalty interest: daily rate = annual penalty rate / 360.
+- Non-accrual over 90 days past due or substandard and worse: interest more than 90 days
+  overdue is no longer recognised as income (the 90-day rule for 表外 interest).
 - Chunk: loans per transaction (and per Celery task) of the close; 5,000 keeps a chunk's
   transaction well under a second at the benchmark's mix, whatever the portfolio.
 - Conduct: no contact 22:00-08:00 local time, at most 3 connected calls and 6 dial attempts
@@ -155,6 +158,10 @@ class CollectionPolicy:
         )
     )
     penalty_day_basis: int = 360
+    # Non-accrual (停止计息): a loan more than this many days past due, or classified this class
+    # or worse, stops accruing; its earned and unpaid interest and penalty go off balance.
+    non_accrual_over_days: int = 90
+    non_accrual_class: str = "substandard"
     chunk_size: int = 5000
     # (step, on the case's nth overdue day), in the order the ladder takes them.
     escalation_steps: tuple[tuple[str, int], ...] = (
@@ -186,6 +193,8 @@ class CollectionPolicy:
                     "a fraction 0..1 per class",
                 ),
                 ("PENALTY_DAY_BASIS", self.penalty_day_basis in (360, 365), "360 or 365"),
+                ("NON_ACCRUAL_OVER_DAYS", self.non_accrual_over_days >= 0, "0 or more"),
+                ("NON_ACCRUAL_CLASS", self.non_accrual_class in CLASS_ORDER, "one of the classes"),
                 ("CHUNK_SIZE", self.chunk_size >= 1, "at least 1"),
                 (
                     "ESCALATION_STEPS",
@@ -266,13 +275,17 @@ class Policy:
 # --- reading ---------------------------------------------------------------------------
 
 
-def _convert(kind: str, value: Any, default: Any) -> Any:
+def _convert(kind: str, value: Any, default: Any) -> Any:  # noqa: PLR0911 - one branch per type
     """One setting value as the field's type (``kind`` is its annotation, a string under
     ``from __future__ import annotations``)."""
     if kind == "int":
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError
         return int(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ValueError
+        return value
     if kind == "Decimal":
         number = Decimal(str(value))
         if not number.is_finite():

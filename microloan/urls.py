@@ -19,6 +19,7 @@ from . import auth_api, views
 from . import auth_views as login_views
 from .config import api as config_api
 from .holidays import api as holidays_api
+from .ledger import api as ledger_api
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
 
@@ -61,6 +62,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
     path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
+    path("ledger/trial-balance/", ledger_api.TrialBalanceView.as_view(), name="trial-balance"),
     path(
         "applications/<int:pk>/contract.pdf",
         servicing_api.ContractViewSet.as_view({"get": "contract_pdf"}),

@@ -90,6 +90,14 @@ class Classification(models.TextChoices):
     LOSS = "loss", _("Loss (损失)")
 
 
+class AccrualStatus(models.TextChoices):
+    """Whether the loan's earned interest is on the books (``accruing``) or off them
+    (``non_accrual``, 停止计息: past the policy's threshold; see servicing/accrual.py)."""
+
+    ACCRUING = "accruing", _("Accruing")
+    NON_ACCRUAL = "non_accrual", _("Non-accrual (off balance)")
+
+
 class Loan(models.Model):
     """A disbursed loan. Amounts due and paid live on its instalments; the figures below are
     kept in step with them in the same transaction as every posting, so lists and the daily
@@ -129,6 +137,13 @@ class Loan(models.Model):
     penalty_outstanding = MoneyField(default=0)
     bucket = models.CharField(max_length=8, choices=Bucket.choices, default=Bucket.CURRENT)
     classification = models.CharField(max_length=16, choices=Classification.choices, default=Classification.NORMAL)
+    # The interest sub-ledger (servicing/accrual.py, written by the close and the postings):
+    # interest earned and unpaid, on the books (account 1132) or off them (memo 7011).
+    accrual_status = models.CharField(
+        _("accrual status"), max_length=12, choices=AccrualStatus.choices, default=AccrualStatus.ACCRUING
+    )
+    interest_accrued = MoneyField(_("interest accrued (on balance)"), default=0)
+    interest_suspended = MoneyField(_("interest suspended (off balance)"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_on = models.DateField(null=True, blank=True)
 
@@ -176,6 +191,9 @@ class Installment(models.Model):
     penalty_paid = MoneyField(default=0)
     penalty_waived = MoneyField(default=0)
     interest_waived = MoneyField(default=0, help_text="Future interest forgiven at early payoff.")
+    interest_accrued = MoneyField(
+        default=0, help_text="Interest of this period recognised so far: accrued by the close or paid ahead of it."
+    )
     balance_after = MoneyField()
     status = models.CharField(max_length=15, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE)
     is_current = models.BooleanField(default=True)
@@ -329,6 +347,11 @@ class RepaymentAllocation(models.Model):
         default=0,
         help_text="Future interest this posting forgave (early payoff or a shortened term); a reversal gives it back.",
     )
+    interest_cleared = MoneyField(
+        default=0,
+        help_text="The part of the interest that cleared interest accrued before it (1132, or memo when non-accruing);"
+        " the rest was income on receipt.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -439,3 +462,28 @@ class DisbursementCondition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]
+
+
+class AccrualMoveKind(models.TextChoices):
+    NON_ACCRUAL = "non_accrual", _("Stopped accruing: interest and penalty off balance")
+    ACCRUING = "accruing", _("Accruing again: interest and penalty back on balance")
+    RELEASE = "release", _("Closed loan: accrued interest left unpaid released")
+
+
+class AccrualMove(models.Model):
+    """One loan's move between accruing and non-accrual (or the release of what a closed loan
+    left accrued), as the close recorded it: at most one per loan and business date, and the
+    amounts it moved; ``entry`` is the journal entry that booked it (aggregated per branch and
+    product). Written by collection.close only."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="accrual_moves", db_constraint=False)
+    business_date = models.DateField()
+    kind = models.CharField(max_length=12, choices=AccrualMoveKind.choices)
+    interest_on = MoneyField(default=0, help_text="Interest receivable (1132) moved off or released.")
+    interest_off = MoneyField(default=0, help_text="Suspended interest (memo 7011) moved back or released.")
+    penalty = MoneyField(default=0, help_text="Penalty outstanding moved between 1133 and memo 7012.")
+    entry = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        ordering = ["business_date", "loan"]
+        constraints = [models.UniqueConstraint(fields=["business_date", "loan"], name="one_accrual_move_per_loan_day")]

@@ -15,6 +15,7 @@ from microloan.lending.schedule import build_schedule, interest_to_date, shift_d
 from microloan.workflow import NEW
 
 from .calendar import refresh_grace_dates
+from .accrual import penalty_reversal_lines
 from .models import (
     Installment,
     Loan,
@@ -94,10 +95,7 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
             reference=f"loan:{loan.pk}",
             source_key=f"waiver:{r.pk}",
             memo=r.reason,
-            lines=[
-                Line(Acct.PENALTY_INCOME, debit=waived, loan_id=loan.pk),
-                Line(Acct.PENALTY_RECEIVABLE, credit=waived, loan_id=loan.pk),
-            ],
+            lines=penalty_reversal_lines(loan, waived),
         )
         r.waived_amount = waived
         save_position(loan, old, today, actor=actor, data={"restructuring": r.pk})

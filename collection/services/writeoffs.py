@@ -11,6 +11,7 @@ from microloan.errors import InvalidInput, TransitionNotAllowed
 from microloan.ledger import Acct, Line, journal_post
 from microloan.lending.money import ZERO
 from microloan.permissions import require
+from servicing.accrual import penalty_reversal_lines
 from servicing.models import Loan
 from servicing.workflow import LOAN_WORKFLOW
 
@@ -110,11 +111,9 @@ def writeoff_approve(*, actor, write_off: WriteOff, comment: str = "") -> WriteO
         lines.append(Line(Acct.PROVISION_EXPENSE, debit=principal - held, loan_id=loan.pk))
     elif held > principal:
         lines.append(Line(Acct.PROVISION_EXPENSE, credit=held - principal, loan_id=loan.pk))
-    # Penalty accrued as income but never to be collected is taken back out.
-    lines += [
-        Line(Acct.PENALTY_INCOME, debit=penalty, loan_id=loan.pk),
-        Line(Acct.PENALTY_RECEIVABLE, credit=penalty, loan_id=loan.pk),
-    ]
+    # Penalty accrued as income but never to be collected is taken back out (off balance, in
+    # non-accrual: the memo record of it is cleared).
+    lines += penalty_reversal_lines(loan, penalty)
     journal_post(
         kind="write_off",
         branch_id=loan.branch_id,

@@ -15,6 +15,10 @@ class AccountType(models.TextChoices):
     EQUITY = "equity", _("Equity")
     INCOME = "income", _("Income")
     EXPENSE = "expense", _("Expense")
+    # Off-balance (memo, 表外) accounts: a record of amounts earned but not on the books (the
+    # interest and penalty of a loan in non-accrual). They balance among themselves and the
+    # trial balance lists them apart (``memo_rows``).
+    MEMO = "memo", _("Off-balance (memo)")
 
 
 class Side(models.TextChoices):
@@ -30,6 +34,7 @@ NORMAL_SIDE: dict[str, str] = {
     AccountType.LIABILITY: Side.CREDIT,
     AccountType.EQUITY: Side.CREDIT,
     AccountType.INCOME: Side.CREDIT,
+    AccountType.MEMO: Side.DEBIT,
 }
 
 
@@ -49,6 +54,11 @@ class Acct:
     FEE_INCOME = "5021"
     RECOVERY_INCOME = "5301"
     PROVISION_EXPENSE = "6701"
+    # Off-balance: the interest and penalty of non-accruing loans (停止计息, 表外), and their
+    # contra account, so that every memo entry balances on its own.
+    MEMO_INTEREST_RECEIVABLE = "7011"
+    MEMO_PENALTY_RECEIVABLE = "7012"
+    MEMO_CONTRA = "7099"
 
 
 class AccountSpec(NamedTuple):
@@ -81,14 +91,19 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.FEE_INCOME, "手续费收入", "Fee income", AccountType.INCOME),
     AccountSpec(Acct.RECOVERY_INCOME, "已核销贷款收回", "Recoveries of written-off loans", AccountType.INCOME),
     AccountSpec(Acct.PROVISION_EXPENSE, "资产减值损失", "Impairment loss (provision expense)", AccountType.EXPENSE),
+    AccountSpec(Acct.MEMO_INTEREST_RECEIVABLE, "表外应收未收利息", "Off-balance interest receivable", AccountType.MEMO),
+    AccountSpec(Acct.MEMO_PENALTY_RECEIVABLE, "表外应收未收罚息", "Off-balance penalty receivable", AccountType.MEMO),
+    AccountSpec(Acct.MEMO_CONTRA, "表外应收利息对转", "Off-balance contra", AccountType.MEMO, Side.CREDIT),
 )
 CHART_CODES = frozenset(spec.code for spec in CHART)
+MEMO_CODES = frozenset(spec.code for spec in CHART if spec.type == AccountType.MEMO)
 
 
 class EntryKind(models.TextChoices):
     DISBURSEMENT = "disbursement", _("Disbursement")
     REPAYMENT = "repayment", _("Repayment")
     ACCRUAL = "accrual", _("Interest accrual")
+    NON_ACCRUAL = "non_accrual", _("Non-accrual move (on or off balance)")
     PENALTY = "penalty", _("Penalty interest accrual")
     FEE = "fee", _("Fee charged")
     WAIVER = "waiver", _("Waiver")

@@ -95,6 +95,9 @@ class JournalLine(models.Model):
     credit = MoneyField(_("credit"), default=ZERO)
     # The loan sub-ledger without a foreign key, so the kernel does not depend on servicing.
     loan_id = models.BigIntegerField(null=True, blank=True)
+    # The product of an aggregated line (the close's interest accrual posts one line per branch,
+    # product and account, not one per loan); a plain id, like ``loan_id``.
+    product_id = models.BigIntegerField(null=True, blank=True)
     # The branch whose books the line is in (a loan's lines: the loan's branch); empty for an
     # institution-level line. Every entry balances per branch (``journal_post``).
     branch = models.ForeignKey(

@@ -80,6 +80,8 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
     ``as_of`` keeps only entries with a business date on or before it. Each row holds
     ``debit``/``credit`` (totals), ``balance`` (signed, on the account's normal side) and
     ``debit_balance``/``credit_balance`` (the net amount in the column it falls in).
+    Off-balance (memo) accounts are in ``memo_rows`` (the same shape), apart from ``rows`` and
+    out of the totals, with totals of their own (``memo_total_debit``/``_credit``).
     ``branches`` lists each branch with postings in the scope (``id`` None: the institution
     level) with its debits, credits and whether they balance; they add up to the totals.
 
@@ -134,14 +136,15 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
             {"code": code, "name": name, "name_en": name_en, "type": type_, "normal_side": normal_side},
         )
         acc["debit"], acc["credit"] = acc.get("debit", ZERO) + debit, acc.get("credit", ZERO) + credit
-        if debit or credit:
+        if (debit or credit) and type_ != AccountType.MEMO:  # memo lines balance apart
             one = branches.setdefault(
                 branch_id, {"id": branch_id, "code": b_code or "", "name": b_name or "", "debit": ZERO, "credit": ZERO}
             )
             one["debit"] += debit
             one["credit"] += credit
-    rows = []
+    rows, memo_rows = [], []
     totals = {"debit": ZERO, "credit": ZERO, "debit_balance": ZERO, "credit_balance": ZERO}
+    memo_totals = dict(totals)
     for acc in accounts.values():
         net = acc["debit"] - acc["credit"]
         row = {
@@ -151,9 +154,12 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
             "debit_balance": net if net > 0 else ZERO,
             "credit_balance": -net if net < 0 else ZERO,
         }
+        # Off-balance (memo) accounts are listed apart and kept out of the totals: they are a
+        # record of what is off the books, balancing among themselves.
+        memo = acc["type"] == AccountType.MEMO
         for key in totals:
-            totals[key] += row[key]
-        rows.append(row)
+            (memo_totals if memo else totals)[key] += row[key]
+        (memo_rows if memo else rows).append(row)
     for one in branches.values():
         one["balanced"] = one["debit"] == one["credit"]
     return {
@@ -165,6 +171,10 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
         "total_debit_balance": totals["debit_balance"],
         "total_credit_balance": totals["credit_balance"],
         "balanced": totals["debit"] == totals["credit"] and totals["debit_balance"] == totals["credit_balance"],
+        "memo_rows": memo_rows,
+        "memo_total_debit": memo_totals["debit"],
+        "memo_total_credit": memo_totals["credit"],
+        "memo_balanced": memo_totals["debit"] == memo_totals["credit"],
     }
 
 

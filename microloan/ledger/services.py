@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from ..errors import InvalidInput
 from ..lending.money import CENT, MONEY_PLACES, ZERO, to_decimal
 from ..money import MONEY_MAX_DIGITS
-from .chart import CHART, CHART_CODES, Acct, EntryKind
+from .chart import CHART, CHART_CODES, MEMO_CODES, Acct, EntryKind
 from .models import Account, JournalEntry, JournalLine
 
 # The largest amount a MoneyField holds: 16 digits before the point.
@@ -130,6 +130,11 @@ def _check_balanced(lines: list[Line]) -> None:
     if debits != credits:
         raise InvalidInput(
             {"lines": [gettext("Debits (%(d)s) do not equal credits (%(c)s).") % {"d": debits, "c": credits}]}
+        )
+    memo = [ln for ln in lines if ln.account in MEMO_CODES]
+    if sum((ln.debit - ln.credit for ln in memo), ZERO):
+        raise InvalidInput(
+            {"lines": [gettext("Off-balance (memo) lines must balance among themselves: they record, not pay.")]}
         )
 
 

@@ -45,6 +45,9 @@ class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
             "penalty_outstanding",
             "bucket",
             "classification",
+            "accrual_status",
+            "interest_accrued",
+            "interest_suspended",
             "business_date",
             "schedule_version",
         ]

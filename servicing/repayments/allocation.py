@@ -9,6 +9,7 @@ from microloan.ledger import Acct, JournalEntry, Line, journal_post
 from microloan.lending.allocation import Open, Split, allocate
 from microloan.lending.money import ZERO
 
+from ..accrual import SUBLEDGER_FIELDS, Clearing, repayment_lines
 from ..figures import installment_status, refresh_loan_figures
 from ..models import Installment, Loan, Repayment, RepaymentAllocation
 from ..workflow import LOAN_WORKFLOW, loan_status_move
@@ -58,6 +59,7 @@ INSTALLMENT_FIELDS = [
     "interest_paid",
     "principal_paid",
     "interest_waived",
+    "interest_accrued",
     "status",
     "paid_on",
 ]
@@ -70,7 +72,7 @@ def save_position(loan, installments, as_of, *, actor, reason: str = "", data: d
     for i in installments:
         i.status = installment_status(i, as_of)
     Installment.objects.bulk_update(installments, INSTALLMENT_FIELDS)
-    fields = refresh_loan_figures(loan, installments, as_of)
+    fields = [*refresh_loan_figures(loan, installments, as_of), *SUBLEDGER_FIELDS]
     move = loan_status_move(loan, settled=all(i.unpaid <= 0 for i in installments))
     if move is None:
         loan.save(update_fields=fields)
@@ -82,9 +84,10 @@ def save_position(loan, installments, as_of, *, actor, reason: str = "", data: d
 
 
 def journal_repayment(
-    repayment: Repayment, split: Split, actor, version: int, *, branch_id: int
+    repayment: Repayment, split: Split, actor, version: int, *, branch_id: int, clearing: Clearing | None = None
 ) -> JournalEntry | None:
-    """Books a repayment in its loan's branch (``branch_id``: the loan's, which the callers hold)."""
+    """Books a repayment in its loan's branch (``branch_id``: the loan's, which the callers hold);
+    its penalty and interest as ``servicing.accrual.repayment_lines`` says (``clearing``)."""
     loan_id = repayment.loan_id
     return journal_post(
         kind="repayment",
@@ -96,17 +99,17 @@ def journal_repayment(
         memo=f"{repayment.channel} {repayment.reference}".strip(),
         lines=[
             Line(Acct.CASH, debit=repayment.amount, loan_id=loan_id),
-            Line(Acct.PENALTY_RECEIVABLE, credit=split.part("penalty"), loan_id=loan_id),
+            *repayment_lines(split, clearing, loan_id),
             Line(Acct.FEE_INCOME, credit=split.part("fee"), loan_id=loan_id),
-            Line(Acct.INTEREST_INCOME, credit=split.part("interest"), loan_id=loan_id),
             Line(Acct.LOAN_PRINCIPAL, credit=split.part("principal"), loan_id=loan_id),
             Line(Acct.BORROWER_CREDIT, credit=split.unapplied, loan_id=loan_id),
         ],
     )
 
 
-def record_allocations(repayment, split, forgiven=None):
+def record_allocations(repayment, split, forgiven=None, clearing: Clearing | None = None):
     forgiven = dict(forgiven or {})
+    cleared = clearing.by_installment if clearing else {}
     rows = [
         RepaymentAllocation(
             repayment=repayment,
@@ -116,6 +119,7 @@ def record_allocations(repayment, split, forgiven=None):
             interest=a.interest,
             principal=a.principal,
             interest_waived=forgiven.pop(a.key, ZERO),
+            interest_cleared=cleared.get(a.key, ZERO),
         )
         for a in split.allocations
     ]

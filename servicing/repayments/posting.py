@@ -19,6 +19,7 @@ from microloan.lending.money import ZERO, money, money_str
 from microloan.policy import policy
 from microloan.workflow import NEW
 
+from ..accrual import payment_accrual
 from ..models import Loan, Repayment, RepaymentStatus
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
@@ -84,6 +85,7 @@ def repayment_post(
             }
         )
     split, forgiven = apply_payment(loan, installments, amount, paid_on)
+    clearing = payment_accrual(loan, installments, split)
     loan.credit_balance += split.unapplied
     repayment = Repayment(
         loan=loan,
@@ -113,9 +115,9 @@ def repayment_post(
         raise InvalidInput({"transaction_id": [_("This channel transaction was already posted.")]}) from None
     repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
     repayment.save(update_fields=["receipt_number"])
-    record_allocations(repayment, split, forgiven)
+    record_allocations(repayment, split, forgiven, clearing)
     save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
-    journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id)
+    journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id, clearing=clearing)
     _notify_received(loan, repayment)
     return repayment
 

@@ -7,7 +7,9 @@ from django.utils.translation import gettext as _
 from microloan.business_date import business_date
 from microloan.errors import TransitionNotAllowed
 from microloan.ledger import JournalEntry, journal_reverse
+from microloan.lending.money import ZERO
 
+from ..accrual import payment_accrual, payment_unwind
 from ..models import Loan, LoanStatus, Repayment, RepaymentStatus
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
@@ -45,6 +47,7 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
             i.interest_paid -= a.interest
             i.principal_paid -= a.principal
             i.interest_waived -= a.interest_waived
+            payment_unwind(loan, i, interest=a.interest, cleared=a.interest_cleared)
         loan.credit_balance -= r.unapplied
     for i in installments:
         if i.unpaid > 0:
@@ -63,9 +66,16 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
     )
     # Re-apply the later postings in their order, re-booking any whose split changed.
     for r in later:
-        old = {(a.installment_id, a.penalty, a.fee, a.interest, a.principal) for a in r.allocations.all()}
+        old = {
+            (a.installment_id, a.penalty, a.fee, a.interest, a.principal, a.interest_cleared)
+            for a in r.allocations.all()
+        }
         split, forgiven = apply_payment(loan, installments, r.amount, r.paid_on)
-        new = {(a.key, a.penalty, a.fee, a.interest, a.principal) for a in split.allocations}
+        clearing = payment_accrual(loan, installments, split)
+        new = {
+            (a.key, a.penalty, a.fee, a.interest, a.principal, clearing.by_installment.get(a.key, ZERO))
+            for a in split.allocations
+        }
         loan.credit_balance += split.unapplied
         if new != old or split.unapplied != r.unapplied:
             old_entry = JournalEntry.objects.get(source_key=f"repayment:{r.pk}:v{r.allocation_version}")
@@ -76,10 +86,10 @@ def repayment_reverse(*, actor, repayment: Repayment, reason: str) -> Repayment:
                 memo=f"re-allocation after reversal of {repayment.pk}",
             )
             r.allocations.all().delete()
-            record_allocations(r, split, forgiven)
+            record_allocations(r, split, forgiven, clearing)
             r.allocation_version += 1
             r.unapplied = split.unapplied
             r.save(update_fields=["allocation_version", "unapplied"])
-            journal_repayment(r, split, actor, r.allocation_version, branch_id=loan.branch_id)
+            journal_repayment(r, split, actor, r.allocation_version, branch_id=loan.branch_id, clearing=clearing)
     save_position(loan, installments, business_date(), actor=actor, reason=reason, data={"repayment": repayment.pk})
     return repayment

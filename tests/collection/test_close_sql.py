@@ -21,17 +21,22 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.test import override_settings
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from collection import accrual_sql as accrual_sql_module
 from collection import close_sql as close_sql_module
+from collection.accrual_sql import accrual_sql
 from collection.close import close_day, close_policy
 from collection.close_sql import CLOSABLE, close_sql
 from collection.models import LoanProvision, PenaltyAccrual
 from microloan.business_date import business_date_set
+from microloan.ledger import Acct, trial_balance
 from microloan.lending.money import ZERO, money
 from microloan.models import BusinessCalendar
+from servicing.accrual import accrued_to, non_accrual_due
 from servicing.figures import (
     GRADED,
     bucket_for,
@@ -41,8 +46,18 @@ from servicing.figures import (
     provision_required,
     refresh_loan_figures,
 )
-from servicing.models import Bucket, Classification, Installment, InstallmentStatus, Loan, LoanStatus
+from servicing.models import (
+    AccrualMoveKind,
+    AccrualStatus,
+    Bucket,
+    Classification,
+    Installment,
+    InstallmentStatus,
+    Loan,
+    LoanStatus,
+)
 from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
+from servicing.repayments.position import _period_start
 
 from .conftest import clone_loan
 
@@ -209,6 +224,29 @@ def expected_close(loan: Loan, day: date) -> dict:
         figures, bucket, klass = loan, loan.bucket, loan.classification
         provision = ZERO
         statuses = [i.status for i in rows]
+    if open_:
+        # Interest (servicing.accrual): each instalment recognises what it earned to date (not
+        # beyond what is not waived) or what was paid, whichever is more; the loan's sub-ledger
+        # is what is recognised and unpaid, on balance or off it by the non-accrual rule.
+        marks = [
+            max(
+                min(
+                    accrued_to(i.interest_due, start=_period_start(loan, rows, i), due=i.due_date, on=day),
+                    i.interest_due - i.interest_waived,
+                ),
+                i.interest_accrued,
+            )
+            for i in rows
+        ]
+        due = non_accrual_due(days_past_due=dpd, classification=klass, policy=pol)
+        status = loan.accrual_status
+        if status == "accruing" and due:
+            status = "non_accrual"
+        elif status == "non_accrual" and not due and dpd == 0:
+            status = "accruing"
+        unpaid_interest = sum((m - i.interest_paid for m, i in zip(marks, rows, strict=True)), ZERO)
+    else:
+        marks, status, unpaid_interest = [i.interest_accrued for i in rows], loan.accrual_status, ZERO
     return {
         "figures": (
             figures.days_past_due,
@@ -218,6 +256,7 @@ def expected_close(loan: Loan, day: date) -> dict:
             bucket,
             klass,
         ),
+        "interest": (status, marks, unpaid_interest),
         "installments": [(i.number, status, i.penalty_due) for i, status in zip(rows, statuses, strict=True)],
         "penalty": penalty
         and (penalty.installment.pk, penalty.days_past_due, penalty.overdue_principal, penalty.amount),
@@ -237,6 +276,11 @@ def actual_close(loan: Loan, day: date) -> dict:
             loan.outstanding_principal,
             loan.bucket,
             loan.classification,
+        ),
+        "interest": (
+            loan.accrual_status,
+            [i.interest_accrued for i in current_rows(loan)],
+            loan.interest_accrued + loan.interest_suspended,
         ),
         "installments": [(i.number, i.status, i.penalty_due) for i in current_rows(loan)],
         "penalty": accrual
@@ -282,6 +326,18 @@ def test_the_close_agrees_with_the_python_rules_on_every_loan(loan, officer, man
                             *Loan.objects.values_list("status", "bucket", "classification").get(pk=ln.pk)
                         )
                     )
+                # and the loans' interest sub-ledger is the ledger's, on and off balance
+                on_off = Loan.objects.filter(pk__in=[ln.pk for ln in book]).aggregate(
+                    on=Sum("interest_accrued"), off=Sum("interest_suspended")
+                )
+                assert not Loan.objects.filter(accrual_status="non_accrual").exclude(interest_accrued=0).exists()
+                assert not Loan.objects.filter(accrual_status="accruing").exclude(interest_suspended=0).exists()
+                balances = trial_balance()
+                rows = {r["code"]: r["balance"] for r in balances["rows"] + balances["memo_rows"]}
+                assert (rows[Acct.INTEREST_RECEIVABLE], rows[Acct.MEMO_INTEREST_RECEIVABLE]) == (
+                    on_off["on"],
+                    on_off["off"],
+                ), d
             day, first = days[-1], False
         transaction.set_rollback(True)
 
@@ -290,18 +346,22 @@ def test_the_close_agrees_with_the_python_rules_on_every_loan(loan, officer, man
 
 
 def test_the_text_has_no_status_table_or_threshold_typed_into_it():
-    statuses = {str(v) for enum in (LoanStatus, InstallmentStatus, Bucket, Classification) for v in enum.values}
+    enums = (LoanStatus, InstallmentStatus, Bucket, Classification, AccrualStatus, AccrualMoveKind)
+    statuses = {str(v) for enum in enums for v in enum.values}
     for vendor in ("postgresql", "sqlite"):
-        sql = close_sql(vendor)
-        assert close_sql(vendor) is sql  # built once per process, not per chunk
-        for name, text in vars(sql).items():
-            if not isinstance(text, str):
-                continue
-            # every literal string in the text is an enum's value, put there from the enum
-            assert set(re.findall(r"'([^']*)'", text)) <= statuses, name
-            assert not re.search(r"\b(270|360)\b", text), name  # class thresholds are parameters
-    with open(close_sql_module.__file__, encoding="utf-8") as source:
-        assert not re.findall(r"'[a-z_0-9+-]+'", source.read())  # and none is typed into the module
+        for built, numbers in ((close_sql, r"\b(270|360)\b"), (accrual_sql, r"\b(90|270|360)\b")):
+            sql = built(vendor)
+            assert built(vendor) is sql  # built once per process, not per chunk
+            for name, value in vars(sql).items():
+                for text in value if isinstance(value, list) else [value]:
+                    if not isinstance(text, str):
+                        continue
+                    # every literal string in the text is an enum's value, put there from the enum
+                    assert set(re.findall(r"'([^']*)'", text)) <= statuses, name
+                    assert not re.search(numbers, text), name  # thresholds are parameters
+    for module in (close_sql_module, accrual_sql_module):
+        with open(module.__file__, encoding="utf-8") as source:
+            assert not re.findall(r"'[a-z_0-9+-]+'", source.read())  # and none is typed into the module
     assert CLOSABLE == "('active', 'restructured')"
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from hypothesis import strategies as st
 
-from microloan.ledger import CHART_CODES, Acct, EntryKind, JournalLine, Line, journal_post, trial_balance
+from microloan.ledger import CHART, AccountType, Acct, EntryKind, JournalLine, Line, journal_post, trial_balance
 
 D = Decimal
 JAN_10, JAN_15, JAN_20 = date(2026, 1, 10), date(2026, 1, 15), date(2026, 1, 20)
@@ -43,7 +43,8 @@ def tb_totals(as_of=None):
     }
 
 
-codes = st.sampled_from(sorted(CHART_CODES))
+# On-balance accounts only: memo (off-balance) lines balance among themselves (journal_post).
+codes = st.sampled_from(sorted(spec.code for spec in CHART if spec.type != AccountType.MEMO))
 
 
 @st.composite
