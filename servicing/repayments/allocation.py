@@ -12,7 +12,7 @@ from microloan.lending.money import ZERO
 from ..figures import installment_status, refresh_loan_figures
 from ..models import Installment, Loan, Repayment, RepaymentAllocation
 from ..workflow import LOAN_WORKFLOW, loan_status_move
-from .position import open_amounts, payoff_on
+from .position import open_amounts, payable_amounts, payoff_on
 
 
 def apply_payment(loan: Loan, installments: list[Installment], amount: Decimal, on: date) -> tuple[Split, dict]:
@@ -36,7 +36,8 @@ def apply_payment(loan: Loan, installments: list[Installment], amount: Decimal, 
             Open(key=i.pk, principal=i.unpaid_of("principal")) for i in reversed(future)
         ]
     else:
-        owed = [open_amounts(i) for i in installments]
+        # An advance payment pays the next instalments, but never interest not yet earned.
+        owed = payable_amounts(loan, installments, on)
     split = allocate(amount, owed)
     for a in split.allocations:
         i = by_id[a.key]
