@@ -43,6 +43,7 @@ from microloan.models import BusinessCalendar
 from microloan.policy import CollectionPolicy, policy
 
 from . import escalation
+from .charges_sql import charges_close_step
 from .close_sql import close_sql
 from .models import CloseChunk, CloseRun, CloseStatus
 
@@ -282,6 +283,8 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
                 insert_sql=sql.accrue_penalty,
                 params=params,
             )
+            # 1b. The day's charges (late, service and insurance fees: collection.charges_sql).
+            charges_close_step(cur, open_entry=_open_entry, day=day, chunk_key=chunk.key, params=params)
             step = {**params, "entry": penalty_entry or 0}
             # 2. The loans' figures, the day's penalty included.
             cur.execute(sql.loan_figures, step)

@@ -171,6 +171,7 @@ class Installment(models.Model):
     penalty_paid = MoneyField(default=0)
     penalty_waived = MoneyField(default=0)
     interest_waived = MoneyField(default=0, help_text="Future interest forgiven at early payoff.")
+    fee_waived = MoneyField(default=0, help_text="Charges waived with approval (servicing.charges).")
     balance_after = MoneyField()
     status = models.CharField(max_length=15, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE)
     is_current = models.BooleanField(default=True)
@@ -194,12 +195,13 @@ class Installment(models.Model):
         return f"{self.loan_id}#{self.number} {self.due_date}"
 
     # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
-    # and what was waived (penalty by a restructuring, future interest at an early payoff).
+    # and what was waived (penalty by a restructuring, future interest at an early payoff,
+    # a charge by an approved waiver).
     # The one list the Python property, the ORM expression and the close's SQL are made from.
     DUE_PARTS = (
         ("principal_due", "principal_paid", None),
         ("interest_due", "interest_paid", "interest_waived"),
-        ("fee_due", "fee_paid", None),
+        ("fee_due", "fee_paid", "fee_waived"),
         ("penalty_due", "penalty_paid", "penalty_waived"),
     )
 
@@ -429,3 +431,6 @@ class DisbursementCondition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]
+
+
+from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee

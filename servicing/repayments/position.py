@@ -58,10 +58,11 @@ class Payoff:
         return self.principal + self.interest + self.fees + self.penalty
 
 
-def payoff_on(loan: Loan, installments: list[Installment], on: date) -> Payoff:
+def payoff_on(loan: Loan, installments: list[Installment], on: date, *, prepayment_fee: bool = True) -> Payoff:
     """Everything due up to ``on`` in full, all remaining principal, and of the instalments
     not yet due only the interest earned by ``on`` (``servicing.earned``); later interest is
-    not charged."""
+    not charged; with ``prepayment_fee``, the prepayment fee a payoff that day is charged.
+    """
     principal = interest = fees = penalty = ZERO
     forgiven = {}
     for i, o in zip(installments, payable_amounts(loan, installments, on), strict=True):
@@ -71,6 +72,10 @@ def payoff_on(loan: Loan, installments: list[Installment], on: date) -> Payoff:
         interest += o.interest
         if i.unpaid_of("interest") - o.interest > 0:
             forgiven[i.pk] = i.unpaid_of("interest") - o.interest
+    if prepayment_fee:  # the product's fee on the principal repaid early (servicing.charges)
+        from ..charges import payoff_prepayment_fee
+
+        fees += payoff_prepayment_fee(loan, installments, on)
     return Payoff(on, principal, interest, fees, penalty, forgiven)
 
 

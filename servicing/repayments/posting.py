@@ -19,6 +19,7 @@ from microloan.lending.money import ZERO, money, money_str
 from microloan.policy import policy
 from microloan.workflow import NEW
 
+from ..charges import prepayment_fee_charge, prepayment_fee_record
 from ..models import Loan, Repayment, RepaymentStatus
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
@@ -83,6 +84,7 @@ def repayment_post(
                 ]
             }
         )
+    fee_charge = prepayment_fee_charge(loan=loan, installments=installments, amount=amount, on=paid_on, actor=actor)
     split, forgiven = apply_payment(loan, installments, amount, paid_on)
     loan.credit_balance += split.unapplied
     repayment = Repayment(
@@ -114,6 +116,7 @@ def repayment_post(
     repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
     repayment.save(update_fields=["receipt_number"])
     record_allocations(repayment, split, forgiven)
+    prepayment_fee_record(charge=fee_charge, repayment=repayment, actor=actor)
     save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
     journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id)
     _notify_received(loan, repayment)
