@@ -108,6 +108,13 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
     )
 
 
+def statement_balance(*, loan: Loan, on: date) -> Decimal:
+    """The statement's closing balance for a statement ending ``on``: what the borrower owes
+    that day, which the payoff quote for ``on`` asks for (tests/servicing/test_earned.py)."""
+    events, _installments = _statement_events(loan=loan, end=on)
+    return sum((debit - credit for d, _k, _t, debit, credit in events if d <= on), start=ZERO)
+
+
 def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, str, Decimal, Decimal]], list]:
     """(date, order within the day, description, debit, credit) of every charge and payment,
     described in the active language; and the loan's current instalments."""
