@@ -44,7 +44,8 @@ def inst(loan, n) -> Installment:
 
 
 def charges(loan) -> list[tuple]:
-    return [(r.charge.kind, r.number, r.charge.amount, r.paid, r.charge.waived, r.shown_status) for r in loan_charge_rows(loan)]
+    rows = loan_charge_rows(loan)
+    return [(r.charge.kind, r.number, r.charge.amount, r.paid, r.charge.waived, r.shown_status) for r in rows]
 
 
 # --- the late fee -----------------------------------------------------------------------------
@@ -205,9 +206,7 @@ def test_self_approval_of_a_waiver_is_refused_on_the_api_and_the_page(client, la
     page_url = f"/loans/{loan.pk}/"
     html = client.get(page_url).content.decode()
     assert 'data-action="approve_waiver"' not in html  # no button for the requester
-    page = client.post(
-        page_url, {"step": "charge-decision", "charge": c.pk, "approve": "1" if approve else "0"}, **EN
-    )
+    page = client.post(page_url, {"step": "charge-decision", "charge": c.pk, "approve": "1" if approve else "0"}, **EN)
     assert page.status_code == 403 and "Four eyes" in page.content.decode()
     c.refresh_from_db()
     assert (c.status, c.waived) == ("waiver_requested", D("0.00"))
