@@ -7,6 +7,9 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+# The product's charge settings (each 0 unless set: the product form leaves them optional).
+CHARGE_FIELDS = ("late_fee_fixed", "late_fee_rate", "service_fee", "insurance_fee", "prepayment_fee_rate")
+
 # The most a rate-based charge may be: the whole of what it is a fraction of.
 MAX_CHARGE_RATE = Decimal("1")
 

@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from microloan import fields
 from microloan.fields import model_formfield
 
+from .charges import CHARGE_FIELDS
 from .models import Borrower, ConsentPurpose, DocumentKind, Frequency, Lead, Method, Product, SalesChannel
 from .services import BORROWER_DETAILS
 
@@ -109,3 +112,15 @@ class ProductForm(forms.ModelForm):
             "is_active",
         ]
         formfield_callback = model_formfield
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in CHARGE_FIELDS:  # optional: a product without charges leaves them out
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in CHARGE_FIELDS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal("0")
+        return data

@@ -195,6 +195,7 @@ class Product(models.Model):
         choices=[
             ("next_installments", _("Prepays the next instalments")),
             ("shorten_term", _("Shortens the term (repays the last instalments' principal)")),
+            ("reamortise", _("Re-amortises the rest (smaller instalments, a new schedule version)")),
         ],
     )
     # Charges beyond the upfront fee (servicing.charges): each charged once, as a fee on an

@@ -7,6 +7,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from microloan import fields
+
 from .. import selectors
 from ..charges import charge_rows, charge_waiver_decide, charge_waiver_request
 
@@ -21,10 +23,10 @@ class WaiverDecisionIn(serializers.Serializer):
 
 
 class ChargeOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = fields.IntegerField()
     kind = serializers.CharField()
-    installment = serializers.IntegerField()
-    charged_on = serializers.DateField()
+    installment = fields.IntegerField()
+    charged_on = fields.DateField()
     amount = serializers.CharField()
     paid = serializers.CharField()
     waived = serializers.CharField()

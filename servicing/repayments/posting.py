@@ -21,6 +21,7 @@ from microloan.workflow import NEW
 
 from ..charges import prepayment_fee_charge, prepayment_fee_record
 from ..models import Loan, Repayment, RepaymentStatus
+from ..prepayment import prepayment_reamortise
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
 from .position import current_installments, payoff_on
@@ -119,6 +120,7 @@ def repayment_post(
     prepayment_fee_record(charge=fee_charge, repayment=repayment, actor=actor)
     save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
     journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id)
+    prepayment_reamortise(loan=loan, installments=installments, split=split, on=paid_on, actor=actor)
     _notify_received(loan, repayment)
     return repayment
 

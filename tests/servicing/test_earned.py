@@ -125,3 +125,27 @@ def test_payoff_on_the_disbursement_day_is_the_principal_and_closes_the_loan(off
     loan30.refresh_from_db()
     assert (loan30.status, loan30.outstanding_principal) == ("closed", D("0.00"))
     assert statement_balance(loan=loan30, on=START) == D("0.00")
+
+
+def test_reamortise_mode_writes_a_smaller_instalment_schedule(officer):
+    loan = make_loan30(officer, prepayment_mode="reamortise")
+    # 3,000.00 on the disbursement day: no interest earned, so all principal
+    r = repayment_post(actor=officer, loan=loan, amount=D("3000.00"), paid_on=START, channel="cash")
+    assert sum(a.interest for a in r.allocations.all()) == 0
+    loan.refresh_from_db()
+    assert loan.schedule_version == 2
+    rows = list(Installment.objects.filter(loan=loan, is_current=True).order_by("number"))
+    # 27,000.00 re-amortised over the 12 periods: 27000 × 0.006 / (1 − 1.006^−12) = 2,338.71,
+    # the first 162.00 interest and 2,176.71 principal; instalment 1 keeps its 180.00 interest
+    # (none of it earned yet) and holds the 3,000.00 prepaid
+    assert (rows[0].principal_due, rows[0].principal_paid, rows[0].interest_due) == (
+        D("5176.71"),
+        D("3000.00"),
+        D("180.00"),
+    )
+    assert rows[0].unpaid == D("2356.71")
+    assert all(i.principal_due + i.interest_due == D("2338.71") for i in rows[1:-1])
+    assert sum(i.principal_due for i in rows) == D("30000.00") and len(rows) == 12
+    assert agree(loan, START) == D("27000.00")
+    business_date_set(value=date(2026, 12, 5))
+    assert agree(loan, date(2026, 12, 5)) == D("27090.00")

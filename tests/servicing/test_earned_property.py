@@ -40,7 +40,7 @@ schedules = st.fixed_dictionaries(
         "frequency": st.sampled_from(["monthly", "biweekly", "weekly"]),
         "term": st.integers(3, 12),
         "rate": st.decimals(min_value=D("0.05"), max_value=D("0.24"), places=4),
-        "mode": st.sampled_from(["next_installments", "shorten_term"]),
+        "mode": st.sampled_from(["next_installments", "shorten_term", "reamortise"]),
         "prepayment_fee_rate": st.sampled_from([D("0"), D("0.01"), D("0.03")]),
     }
 )
