@@ -1,9 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from microloan import fields
 from microloan.fields import model_formfield
 
+from .charges import CHARGE_FIELDS
 from .models import Borrower, ConsentPurpose, DocumentKind, Frequency, Lead, Method, Product, SalesChannel
 from .services import BORROWER_DETAILS
 
@@ -100,6 +103,11 @@ class ProductForm(forms.ModelForm):
             "due_date_rule",
             "day_count",
             "grace_periods",
+            "late_fee_fixed",
+            "late_fee_rate",
+            "service_fee",
+            "insurance_fee",
+            "prepayment_fee_rate",
             "min_age",
             "max_age",
             "is_active",
@@ -112,7 +120,8 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.OPTIONAL:
+        # optional: a product without charges leaves them out
+        for name in (*self.OPTIONAL, *CHARGE_FIELDS):
             self.fields[name].required = False
 
     def _kept(self, name):
@@ -127,3 +136,10 @@ class ProductForm(forms.ModelForm):
 
     def clean_grace_periods(self):
         return self._kept("grace_periods")
+
+    def clean(self):
+        data = super().clean()
+        for name in CHARGE_FIELDS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal("0")
+        return data

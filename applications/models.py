@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from microloan.models import Branch
 from microloan.money import MoneyField, RateField
 
+from .charges import product_charge_errors
+
 
 class Segment(models.TextChoices):
     SMALL_BUSINESS = "small_business", _("Small-business owner")
@@ -203,6 +205,7 @@ class Product(models.Model):
         choices=[
             ("next_installments", _("Prepays the next instalments")),
             ("shorten_term", _("Shortens the term (repays the last instalments' principal)")),
+            ("reamortise", _("Re-amortises the rest (smaller instalments, a new schedule version)")),
         ],
     )
     # The holiday calendar (microloan.holidays): where a due date that falls on a non-working
@@ -216,6 +219,13 @@ class Product(models.Model):
     # Interest-only periods at the start of the loan (microloan.lending.schedule's grace), unless
     # the approval sets its own (Application.approved_grace_periods).
     grace_periods = models.PositiveSmallIntegerField(_("grace periods (interest only)"), default=0)
+    # Charges beyond the upfront fee (servicing.charges): each charged once, as a fee on an
+    # instalment, with a balanced journal entry; nothing is charged while they are 0.
+    late_fee_fixed = MoneyField(_("late fee (fixed, per overdue instalment)"), default=0)
+    late_fee_rate = RateField(_("late fee (fraction of the overdue instalment)"), default=0)
+    service_fee = MoneyField(_("service fee per instalment"), default=0)
+    insurance_fee = MoneyField(_("insurance fee per instalment"), default=0)
+    prepayment_fee_rate = RateField(_("prepayment fee (fraction of the principal prepaid)"), default=0)
     min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
     max_age = models.PositiveSmallIntegerField(_("maximum age"), default=65)
     is_active = models.BooleanField(_("active"), default=True)
@@ -257,6 +267,7 @@ class Product(models.Model):
             errors["min_term"] = _("The minimum term is at least 1 period.")
         if self.grace_periods and self.min_term is not None and self.grace_periods >= self.min_term:
             errors["grace_periods"] = _("The grace periods must be fewer than the minimum term.")
+        errors.update(product_charge_errors(self))
         if errors:
             raise ValidationError(errors)
 

@@ -45,6 +45,7 @@ from servicing.models import AccrualMove, AccrualMoveKind, AccrualStatus
 
 from . import escalation
 from .accrual_sql import accrual_params, accrual_sql
+from .charges_sql import charges_close_step
 from .close_sql import close_sql
 from .models import CloseChunk, CloseRun, CloseStatus
 
@@ -301,6 +302,8 @@ def close_chunk_process(*, chunk_id: int) -> ChunkResult | None:
                 insert_sql=sql.accrue_penalty,
                 params=params,
             )
+            # 1b. The day's charges (late, service and insurance fees: collection.charges_sql).
+            charges_close_step(cur, open_entry=_open_entry, day=day, chunk_key=chunk.key, params=params)
             step = {**params, "entry": penalty_entry or 0}
             # 1b. The day's interest accrual: instalments, loans' sub-ledger, aggregated lines.
             _accrue_interest(cur, day=day, chunk=chunk, params=params)

@@ -154,6 +154,10 @@ TABLE: dict[str, Permission] = {
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),
     "restructuring.approve": _p(DECIDERS, gettext_lazy("approve restructurings")),
     "restructuring.reject": _p(DECIDERS, gettext_lazy("reject restructurings")),
+    # A charge's waiver, four eyes: the field asks, the manager approves or rejects.
+    "charge.request_waiver": _p(FIELD, gettext_lazy("request charge waivers")),
+    "charge.approve_waiver": _p(DECIDERS, gettext_lazy("approve charge waivers")),
+    "charge.reject_waiver": _p(DECIDERS, gettext_lazy("reject charge waivers")),
     # -- customer service ---------------------------------------------------------------
     "care.view": _p(HANDLERS | {AUD}, gettext_lazy("see customer service")),
     "care.summary": _p({MGR, AUD}, gettext_lazy("see the customer-service summary")),

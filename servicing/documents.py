@@ -10,6 +10,8 @@ from microloan.labels import code_label
 from microloan.ledger import Acct, JournalLine
 from microloan.lending.money import ZERO
 
+from .charges import charge_statement_events
+from .earned import interest_charged, period_start
 from .models import Loan, Repayment, RepaymentStatus
 from .pdf import (
     AllocationRow,
@@ -107,6 +109,13 @@ def statement_pdf(*, loan: Loan, start: date, end: date, language: str) -> bytes
     )
 
 
+def statement_balance(*, loan: Loan, on: date) -> Decimal:
+    """The statement's closing balance for a statement ending ``on``: what the borrower owes
+    that day, which the payoff quote for ``on`` asks for (tests/servicing/test_earned.py)."""
+    events, _installments = _statement_events(loan=loan, end=on)
+    return sum((debit - credit for d, _k, _t, debit, credit in events if d <= on), start=ZERO)
+
+
 def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, str, Decimal, Decimal]], list]:
     """(date, order within the day, description, debit, credit) of every charge and payment,
     described in the active language; and the loan's current instalments."""
@@ -115,11 +124,15 @@ def _statement_events(*, loan: Loan, end: date) -> tuple[list[tuple[date, int, s
     ]
     installments = list(loan.installments.filter(is_current=True).order_by("number"))
     for i in installments:
-        charged = i.interest_due + i.fee_due - i.interest_waived
-        when = i.due_date if i.due_date <= end or not i.paid_on else i.paid_on
+        # Interest as earned by the statement's end (servicing.earned, the payoff's rule): an
+        # instalment not yet due shows what is earned to the end, dated the end (or the day it
+        # was paid off, when earlier).
+        charged = interest_charged(i, end, start=period_start(i, installments, disbursed_on=loan.disbursed_on))
+        when = i.due_date if i.due_date <= end else end
         if charged > 0:
             text = pgettext("statement", "Interest, instalment %(number)s") % {"number": i.number}
             events.append((min(when, i.paid_on or when), 1, text, charged, ZERO))
+    events += charge_statement_events(loan=loan, end=end)
     for line in JournalLine.objects.filter(
         loan_id=loan.pk, account__code=Acct.PENALTY_RECEIVABLE, entry__kind__in=["penalty", "waiver"]
     ).select_related("entry"):

@@ -194,6 +194,7 @@ class Installment(models.Model):
     interest_accrued = MoneyField(
         default=0, help_text="Interest of this period recognised so far: accrued by the close or paid ahead of it."
     )
+    fee_waived = MoneyField(default=0, help_text="Charges waived with approval (servicing.charges).")
     balance_after = MoneyField()
     status = models.CharField(max_length=15, choices=InstallmentStatus.choices, default=InstallmentStatus.DUE)
     is_current = models.BooleanField(default=True)
@@ -222,12 +223,13 @@ class Installment(models.Model):
         return self.grace_date or self.due_date
 
     # Each part as (due, paid, waived): what is unpaid of a part is its due less what was paid
-    # and what was waived (penalty by a restructuring, future interest at an early payoff).
+    # and what was waived (penalty by a restructuring, future interest at an early payoff,
+    # a charge by an approved waiver).
     # The one list the Python property, the ORM expression and the close's SQL are made from.
     DUE_PARTS = (
         ("principal_due", "principal_paid", None),
         ("interest_due", "interest_paid", "interest_waived"),
-        ("fee_due", "fee_paid", None),
+        ("fee_due", "fee_paid", "fee_waived"),
         ("penalty_due", "penalty_paid", "penalty_waived"),
     )
 
@@ -487,3 +489,4 @@ class AccrualMove(models.Model):
     class Meta:
         ordering = ["business_date", "loan"]
         constraints = [models.UniqueConstraint(fields=["business_date", "loan"], name="one_accrual_move_per_loan_day")]
+from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee

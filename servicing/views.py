@@ -18,6 +18,8 @@ from microloan.permissions import can, page
 from microloan.web import report_domain_error
 
 from . import disbursement, selectors, services
+from .charge_views import STEPS as CHARGE_STEPS
+from .charge_views import charge_page_post, charge_page_rows
 from .forms import (
     ContractForm,
     DisburseForm,
@@ -195,6 +197,7 @@ def loan_detail(request, pk):
     shown = next((r for r in repayments if str(r.pk) == request.GET.get("repayment")), None)
     restructurings = list(loan.restructurings.select_related("requested_by", "decided_by"))
     moves = loan_page_moves(loan=loan, actor=request.user, repayments=repayments, restructurings=restructurings)
+    charges = charge_page_rows(loan=loan, installments=installments, actor=request.user)
     return render(
         request,
         "servicing/loan_detail.html",
@@ -208,6 +211,7 @@ def loan_detail(request, pk):
             "shown": shown,
             "restructurings": restructurings,
             "moves": moves,
+            "charges": charges,
             "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings),
         },
         status=status,
@@ -244,6 +248,8 @@ def _loan_post(request, loan, forms):
                 restructuring_request(actor=request.user, loan=loan, **data)
                 messages.success(request, _("Restructuring requested; a manager approves it."))
                 return redirect("loan-detail", pk=loan.pk)
+        elif step in CHARGE_STEPS:
+            return charge_page_post(request, loan, step)
         elif step == "restructure-decision":
             r = get_object_or_404(loan.restructurings, pk=request.POST.get("restructuring"))
             restructuring_decide(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 
+from .models import ChargeStatus as C
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
@@ -89,6 +90,31 @@ RESTRUCTURING_WORKFLOW = Workflow(
             not_by=frozenset({"request"}),
         ),
         Transition("reject", frozenset({R.REQUESTED}), R.REJECTED, label=_("Reject"), not_by=frozenset({"request"})),
+    ],
+)
+
+# A charge's waiver, four eyes: one person asks for it with a reason, another approves it (the
+# unpaid part of the charge is waived and booked back) or rejects it (the charge stays owed).
+CHARGE_WORKFLOW = Workflow(
+    "charge",
+    [
+        Transition(
+            "request_waiver", frozenset({C.OPEN}), C.WAIVER_REQUESTED, label=_("Request waiver"), needs_reason=True
+        ),
+        Transition(
+            "approve_waiver",
+            frozenset({C.WAIVER_REQUESTED}),
+            C.WAIVED,
+            label=_("Approve waiver"),
+            not_by=frozenset({"request_waiver"}),
+        ),
+        Transition(
+            "reject_waiver",
+            frozenset({C.WAIVER_REQUESTED}),
+            C.OPEN,
+            label=_("Reject waiver"),
+            not_by=frozenset({"request_waiver"}),
+        ),
     ],
 )
 

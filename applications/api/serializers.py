@@ -96,6 +96,11 @@ class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
             "due_date_rule",
             "day_count",
             "grace_periods",
+            "late_fee_fixed",
+            "late_fee_rate",
+            "service_fee",
+            "insurance_fee",
+            "prepayment_fee_rate",
             "min_age",
             "max_age",
             "is_active",
@@ -103,7 +108,7 @@ class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        for f in ("min_rate", "max_rate", "penalty_rate", "fee_rate"):
+        for f in ("min_rate", "max_rate", "penalty_rate", "fee_rate", "late_fee_rate", "prepayment_fee_rate"):
             if data[f] is not None:
                 data[f] = f"{instance.__dict__[f]:.4f}"
         return data

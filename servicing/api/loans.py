@@ -11,6 +11,7 @@ from microloan.api import FieldsBuiltOnce, ScopedQueryset
 
 from .. import selectors
 from ..models import Loan
+from .charges import LoanChargesMixin
 from .documents import LoanDocumentsMixin
 from .quotes import InstallmentOut
 from .repayments import LoanRepaymentsMixin
@@ -98,6 +99,7 @@ def schedule_rows(installments) -> list[dict]:
 
 @extend_schema(tags=["loans"])
 class LoanViewSet(
+    LoanChargesMixin,
     LoanRepaymentsMixin,
     LoanRestructuringMixin,
     LoanDocumentsMixin,
@@ -119,6 +121,9 @@ class LoanViewSet(
         "restructurings": "restructuring.request",
         "restructuring_decision": "restructuring.approve",
         "reverse_repayment": "repayment.reverse",
+        "charges": "loan.view",
+        "charge_waiver": "charge.request_waiver",
+        "charge_waiver_decision": "charge.approve_waiver",
     }
 
     serializer_class = LoanSerializer

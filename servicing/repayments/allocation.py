@@ -13,14 +13,15 @@ from ..accrual import SUBLEDGER_FIELDS, Clearing, repayment_lines
 from ..figures import installment_status, refresh_loan_figures
 from ..models import Installment, Loan, Repayment, RepaymentAllocation
 from ..workflow import LOAN_WORKFLOW, loan_status_move
-from .position import open_amounts, payoff_on
+from .position import open_amounts, payable_amounts, payoff_on
 
 
 def apply_payment(loan: Loan, installments: list[Installment], amount: Decimal, on: date) -> tuple[Split, dict]:
     """Allocates ``amount`` paid on ``on`` and writes it onto the instalments (in memory).
     When it covers the payoff for that date the loan is settled early and later interest is
     forgiven."""
-    payoff = payoff_on(loan, installments, on)
+    # A prepayment fee, if any, was charged onto the instalments before (servicing.charges).
+    payoff = payoff_on(loan, installments, on, prepayment_fee=False)
     by_id = {i.pk: i for i in installments}
     forgiven = {}
     if amount >= payoff.amount and payoff.forgiven_interest:
@@ -33,11 +34,14 @@ def apply_payment(loan: Loan, installments: list[Installment], amount: Decimal, 
         # so the term shortens; those rows' interest is never earned and is forgiven.
         due = [i for i in installments if i.due_date <= on]
         future = [i for i in installments if i.due_date > on]
-        owed = [open_amounts(i) for i in due] + [
-            Open(key=i.pk, principal=i.unpaid_of("principal")) for i in reversed(future)
-        ]
+        owed = (
+            [open_amounts(i) for i in due]
+            + [Open(key=i.pk, fee=i.unpaid_of("fee")) for i in future if i.unpaid_of("fee") > 0]
+            + [Open(key=i.pk, principal=i.unpaid_of("principal")) for i in reversed(future)]
+        )
     else:
-        owed = [open_amounts(i) for i in installments]
+        # An advance payment pays the next instalments, but never interest not yet earned.
+        owed = payable_amounts(loan, installments, on)
     split = allocate(amount, owed)
     for a in split.allocations:
         i = by_id[a.key]
@@ -100,7 +104,8 @@ def journal_repayment(
         lines=[
             Line(Acct.CASH, debit=repayment.amount, loan_id=loan_id),
             *repayment_lines(split, clearing, loan_id),
-            Line(Acct.FEE_INCOME, credit=split.part("fee"), loan_id=loan_id),
+            # Fees are charged to the receivable first (servicing.charges), so paying one clears it.
+            Line(Acct.FEE_RECEIVABLE, credit=split.part("fee"), loan_id=loan_id),
             Line(Acct.LOAN_PRINCIPAL, credit=split.part("principal"), loan_id=loan_id),
             Line(Acct.BORROWER_CREDIT, credit=split.unapplied, loan_id=loan_id),
         ],

@@ -10,20 +10,30 @@ from django.utils.translation import gettext as _
 from microloan.errors import InvalidInput
 from microloan.lending.allocation import Open
 from microloan.lending.money import ZERO
-from microloan.lending.schedule import interest_to_date
 
+from ..earned import interest_payable, period_start
 from ..models import Installment, Loan
 
 
-def open_amounts(i: Installment) -> Open:
-    """What the instalment still owes, part by part, for the allocation."""
+def open_amounts(i: Installment, interest: Decimal | None = None) -> Open:
+    """What the instalment still owes, part by part, for the allocation (``interest``: what
+    of its interest may be paid, when less than what is unpaid of it)."""
     return Open(
         key=i.pk,
         penalty=i.unpaid_of("penalty"),
         fee=i.unpaid_of("fee"),
-        interest=i.unpaid_of("interest"),
+        interest=i.unpaid_of("interest") if interest is None else interest,
         principal=i.unpaid_of("principal"),
     )
+
+
+def payable_amounts(loan: Loan, installments: list[Installment], on: date) -> list[Open]:
+    """What each instalment can take on ``on``, oldest first: everything unpaid, but of an
+    instalment not yet due no interest beyond what is earned by ``on`` (``servicing.earned``)."""
+    return [
+        open_amounts(i, interest_payable(i, on, start=period_start(i, installments, disbursed_on=loan.disbursed_on)))
+        for i in installments
+    ]
 
 
 def current_installments(loan: Loan, *, lock: bool = False) -> list[Installment]:
@@ -32,12 +42,6 @@ def current_installments(loan: Loan, *, lock: bool = False) -> list[Installment]
     if lock:
         qs = qs.select_for_update()
     return list(qs.order_by("number"))
-
-
-def _period_start(loan: Loan, installments: list[Installment], i: Installment) -> date:
-    # By due date, not number: after a restructuring, kept rows and new rows interleave.
-    earlier = [x.due_date for x in installments if x.due_date < i.due_date]
-    return max(earlier) if earlier else loan.disbursed_on
 
 
 @dataclass(frozen=True)
@@ -54,25 +58,24 @@ class Payoff:
         return self.principal + self.interest + self.fees + self.penalty
 
 
-def payoff_on(loan: Loan, installments: list[Installment], on: date) -> Payoff:
-    """Everything due up to ``on`` in full, all remaining principal, and interest of the
-    period in progress to the day (actual days over the period's days); later interest is
-    not charged."""
+def payoff_on(loan: Loan, installments: list[Installment], on: date, *, prepayment_fee: bool = True) -> Payoff:
+    """Everything due up to ``on`` in full, all remaining principal, and of the instalments
+    not yet due only the interest earned by ``on`` (``servicing.earned``); later interest is
+    not charged; with ``prepayment_fee``, the prepayment fee a payoff that day is charged.
+    """
     principal = interest = fees = penalty = ZERO
     forgiven = {}
-    for i in installments:
-        o = open_amounts(i)
+    for i, o in zip(installments, payable_amounts(loan, installments, on), strict=True):
         principal += o.principal
         fees += o.fee
         penalty += o.penalty
-        if i.due_date <= on:
-            interest += o.interest
-            continue
-        earned = interest_to_date(i.interest_due, start=_period_start(loan, installments, i), due=i.due_date, on=on)
-        charged = min(max(ZERO, earned - i.interest_paid), o.interest)
-        interest += charged
-        if o.interest - charged > 0:
-            forgiven[i.pk] = o.interest - charged
+        interest += o.interest
+        if i.unpaid_of("interest") - o.interest > 0:
+            forgiven[i.pk] = i.unpaid_of("interest") - o.interest
+    if prepayment_fee:  # the product's fee on the principal repaid early (servicing.charges)
+        from ..charges import payoff_prepayment_fee
+
+        fees += payoff_prepayment_fee(loan, installments, on)
     return Payoff(on, principal, interest, fees, penalty, forgiven)
 
 

@@ -20,7 +20,9 @@ from microloan.policy import policy
 from microloan.workflow import NEW
 
 from ..accrual import payment_accrual
+from ..charges import prepayment_fee_charge, prepayment_fee_record
 from ..models import Loan, Repayment, RepaymentStatus
+from ..prepayment import prepayment_reamortise
 from ..workflow import REPAYMENT_WORKFLOW
 from .allocation import apply_payment, journal_repayment, record_allocations, save_position
 from .position import current_installments, payoff_on
@@ -84,6 +86,7 @@ def repayment_post(
                 ]
             }
         )
+    fee_charge = prepayment_fee_charge(loan=loan, installments=installments, amount=amount, on=paid_on, actor=actor)
     split, forgiven = apply_payment(loan, installments, amount, paid_on)
     clearing = payment_accrual(loan, installments, split)
     loan.credit_balance += split.unapplied
@@ -116,8 +119,10 @@ def repayment_post(
     repayment.receipt_number = f"R{paid_on:%Y%m%d}{repayment.pk:08d}"
     repayment.save(update_fields=["receipt_number"])
     record_allocations(repayment, split, forgiven, clearing)
+    prepayment_fee_record(charge=fee_charge, repayment=repayment, actor=actor)
     save_position(loan, installments, max(today, paid_on), actor=actor, data={"repayment": repayment.pk})
     journal_repayment(repayment, split, actor, 1, branch_id=loan.branch_id, clearing=clearing)
+    prepayment_reamortise(loan=loan, installments=installments, split=split, on=paid_on, actor=actor)
     _notify_received(loan, repayment)
     return repayment
 

@@ -70,8 +70,9 @@ def test_partial_then_advance_payment(officer, on_due_date):
     r = pay(officer, loan, "700.00")  # finishes instalment 1 (388.49) and prepays instalment 2 (311.51)
     assert [a["installment"] for a in r.data["allocations"]] == [1, 2]
     i2 = inst(loan, 2)
-    # instalment 2 interest = round(9211.51 × 1%) = 92.12, paid first; then 219.39 of principal
-    assert (i2.interest_paid, i2.principal_paid, i2.status) == (D("92.12"), D("219.39"), "partially_paid")
+    # instalment 2's interest (92.12) is earned over its period, none of it on its first day:
+    # the 311.51 all repays its principal (servicing.earned)
+    assert (i2.interest_paid, i2.principal_paid, i2.status) == (D("0.00"), D("311.51"), "partially_paid")
 
 
 def test_penalty_is_paid_before_fees_interest_and_principal(officer, on_due_date):
