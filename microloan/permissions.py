@@ -153,6 +153,11 @@ TABLE: dict[str, Permission] = {
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),
     "restructuring.approve": _p(DECIDERS, gettext_lazy("approve restructurings")),
     "restructuring.reject": _p(DECIDERS, gettext_lazy("reject restructurings")),
+    # Batch disaster deferral over a branch tree: managers, four eyes (servicing/restructuring_batch.py).
+    "restructuring_batch.view": _p(FIELD | {AUD}, gettext_lazy("see batch deferrals")),
+    "restructuring_batch.propose": _p(DECIDERS, gettext_lazy("propose batch deferrals")),
+    "restructuring_batch.approve": _p(DECIDERS, gettext_lazy("approve batch deferrals")),
+    "restructuring_batch.reject": _p(DECIDERS, gettext_lazy("reject batch deferrals")),
     # -- customer service ---------------------------------------------------------------
     "care.view": _p(HANDLERS | {AUD}, gettext_lazy("see customer service")),
     "care.summary": _p({MGR, AUD}, gettext_lazy("see the customer-service summary")),

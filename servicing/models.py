@@ -332,6 +332,8 @@ class RestructuringKind(models.TextChoices):
     DEFERRAL = "deferral", _("Deferral")
     EXTENSION = "extension", _("Extension")
     PENALTY_WAIVER = "penalty_waiver", _("Penalty waiver")
+    INTEREST_REDUCTION = "interest_reduction", _("Interest reduction")
+    OVERDUE_DEFERRAL = "overdue_deferral", _("Deferral of overdue instalments")
 
 
 class RestructuringStatus(models.TextChoices):
@@ -345,7 +347,7 @@ class Restructuring(models.Model):
     manager (four eyes). Approval writes a new schedule version; the old one is kept."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
-    kind = models.CharField(max_length=15, choices=RestructuringKind.choices)
+    kind = models.CharField(max_length=20, choices=RestructuringKind.choices)
     cause = models.CharField(max_length=10, choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
     periods = models.PositiveSmallIntegerField(
         default=0, help_text="Deferral: periods to postpone; extension: the new number of remaining periods."
@@ -363,6 +365,12 @@ class Restructuring(models.Model):
     from_version = models.PositiveIntegerField(null=True, blank=True)
     to_version = models.PositiveIntegerField(null=True, blank=True)
     waived_amount = MoneyField(default=0)
+    # Interest reduction: the lower annual rate of the remaining periods.
+    new_rate = RateField(null=True, blank=True)
+    # Part of a batch disaster deferral (servicing/restructuring_batch.py): approved with it.
+    batch = models.ForeignKey(
+        "servicing.RestructuringBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="restructurings"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -429,3 +437,6 @@ class DisbursementCondition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]
+
+
+from .batch_models import RestructuringBatch, RestructuringBatchStatus  # noqa: E402,F401 - batch deferral

@@ -10,6 +10,7 @@ from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
+from .models import RestructuringBatchStatus as B
 from .models import RestructuringStatus as R
 
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
@@ -89,6 +90,26 @@ RESTRUCTURING_WORKFLOW = Workflow(
             not_by=frozenset({"request"}),
         ),
         Transition("reject", frozenset({R.REQUESTED}), R.REJECTED, label=_("Reject"), not_by=frozenset({"request"})),
+    ],
+)
+
+# A batch disaster deferral over a branch tree: one manager proposes, another approves (then
+# every live loan of the tree gets a new schedule version) or rejects it with a reason.
+RESTRUCTURING_BATCH_WORKFLOW = Workflow(
+    "restructuring_batch",
+    [
+        Transition("propose", frozenset({NEW}), B.PROPOSED, label=_("Propose batch deferral"), needs_reason=True),
+        Transition(
+            "approve", frozenset({B.PROPOSED}), B.APPROVED, label=_("Approve and apply"), not_by=frozenset({"propose"})
+        ),
+        Transition(
+            "reject",
+            frozenset({B.PROPOSED}),
+            B.REJECTED,
+            label=_("Reject"),
+            needs_reason=True,
+            not_by=frozenset({"propose"}),
+        ),
     ],
 )
 
