@@ -31,6 +31,9 @@ class RestructuringBatch(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True, default="")
     effective_date = models.DateField(null=True, blank=True)
+    # The live loans of the tree when proposed (what the approver is told); the approval takes
+    # those live then.
+    loans_in_scope = models.PositiveIntegerField(default=0)
     # Filled in chunk by chunk as the approval is applied; applied_at once every loan is done.
     loans_applied = models.PositiveIntegerField(default=0)
     applied_at = models.DateTimeField(null=True, blank=True)

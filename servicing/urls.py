@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import batch_views, views
 
 urlpatterns = [
     path("quote/", views.quote_calculator, name="quote-calculator"),
@@ -9,4 +9,13 @@ urlpatterns = [
     path("disbursements/", views.release_queue, name="release-queue"),
     path("loans/", views.loan_list, name="loan-list"),
     path("loans/<int:pk>/", views.loan_detail, name="loan-detail"),
+    path("restructurings/batches/", batch_views.restructuring_batches, name="restructuring-batches"),
+    path(
+        "restructurings/batches/propose/", batch_views.restructuring_batch_propose, name="restructuring-batch-propose"
+    ),
+    path(
+        "restructurings/batches/<int:pk>/decision/",
+        batch_views.restructuring_batch_decision,
+        name="restructuring-batch-decision",
+    ),
 ]
