@@ -153,6 +153,13 @@ TABLE: dict[str, Permission] = {
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),
     "restructuring.approve": _p(DECIDERS, gettext_lazy("approve restructurings")),
     "restructuring.reject": _p(DECIDERS, gettext_lazy("reject restructurings")),
+    # Migration of an existing book (servicing/book_import.py): administrators, the apply by
+    # another one than the uploader (BOOK_IMPORT_WORKFLOW's four eyes).
+    "book_import.view": _p({ADM, AUD}, gettext_lazy("see book imports")),
+    "book_import.check": _p({ADM}, gettext_lazy("upload book imports")),
+    "book_import.fail": _p({ADM}, gettext_lazy("upload book imports")),
+    "book_import.apply": _p({ADM}, gettext_lazy("apply book imports")),
+    "book_import.discard": _p({ADM}, gettext_lazy("discard book imports")),
     # Batch disaster deferral over a branch tree: managers, four eyes (servicing/restructuring_batch.py).
     "restructuring_batch.view": _p(FIELD | {AUD}, gettext_lazy("see batch deferrals")),
     "restructuring_batch.propose": _p(DECIDERS, gettext_lazy("propose batch deferrals")),

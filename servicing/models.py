@@ -440,3 +440,4 @@ class DisbursementCondition(models.Model):
 
 
 from .batch_models import RestructuringBatch, RestructuringBatchStatus  # noqa: E402,F401 - batch deferral
+from .import_models import BookImport, BookImportStatus  # noqa: E402,F401 - book migration

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 
+from .models import BookImportStatus as I
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
@@ -110,6 +111,18 @@ RESTRUCTURING_BATCH_WORKFLOW = Workflow(
             needs_reason=True,
             not_by=frozenset({"propose"}),
         ),
+    ],
+)
+
+# A book import: one administrator uploads the file (its dry run decides checked or failed),
+# another applies a checked one (all or nothing) or discards it; the uploader may discard too.
+BOOK_IMPORT_WORKFLOW = Workflow(
+    "book_import",
+    [
+        Transition("check", frozenset({NEW}), I.CHECKED, label=_("Upload and check")),
+        Transition("fail", frozenset({NEW}), I.FAILED, label=_("Upload and check")),
+        Transition("apply", frozenset({I.CHECKED}), I.APPLIED, label=_("Apply"), not_by=frozenset({"check"})),
+        Transition("discard", frozenset({I.CHECKED, I.FAILED}), I.DISCARDED, label=_("Discard")),
     ],
 )
 

@@ -49,6 +49,7 @@ class Acct:
     FEE_INCOME = "5021"
     RECOVERY_INCOME = "5301"
     PROVISION_EXPENSE = "6701"
+    MIGRATION_SUSPENSE = "4101"  # the opening balances of a migrated book (servicing/book_import.py)
 
 
 class AccountSpec(NamedTuple):
@@ -81,6 +82,9 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.FEE_INCOME, "手续费收入", "Fee income", AccountType.INCOME),
     AccountSpec(Acct.RECOVERY_INCOME, "已核销贷款收回", "Recoveries of written-off loans", AccountType.INCOME),
     AccountSpec(Acct.PROVISION_EXPENSE, "资产减值损失", "Impairment loss (provision expense)", AccountType.EXPENSE),
+    AccountSpec(
+        Acct.MIGRATION_SUSPENSE, "存量业务迁移过渡", "Book migration suspense (opening balances)", AccountType.EQUITY
+    ),
 )
 CHART_CODES = frozenset(spec.code for spec in CHART)
 
