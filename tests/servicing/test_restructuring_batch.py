@@ -196,3 +196,33 @@ def test_the_page_proposes_and_offers_the_decision_to_another_manager_only(tree,
         c.post("/restructurings/batches/propose/", {"branch": branch.pk, "periods": 0, "reason": "x"}).status_code
         == 400
     )
+
+
+# --- the tables, whole ----------------------------------------------------------------------
+
+from microloan.workflow import REGISTRY  # noqa: E402
+from servicing.models import BookImport, BookImportStatus, RestructuringBatch, RestructuringBatchStatus  # noqa: E402
+from servicing.workflow import BOOK_IMPORT_WORKFLOW, RESTRUCTURING_BATCH_WORKFLOW  # noqa: E402
+
+from ..workflow_cases import check_one_move, every_move, statuses_are_the_enums  # noqa: E402
+
+
+def test_the_batch_and_book_import_tables_are_registered_and_their_statuses_the_enums():
+    assert REGISTRY["restructuring_batch"] is RESTRUCTURING_BATCH_WORKFLOW
+    assert REGISTRY["book_import"] is BOOK_IMPORT_WORKFLOW
+    statuses_are_the_enums(RESTRUCTURING_BATCH_WORKFLOW, RestructuringBatchStatus.values)
+    statuses_are_the_enums(BOOK_IMPORT_WORKFLOW, BookImportStatus.values)
+    assert RESTRUCTURING_BATCH_WORKFLOW.transitions["approve"].not_by == {"propose"}
+    assert BOOK_IMPORT_WORKFLOW.transitions["apply"].not_by == {"check"}
+
+
+@pytest.mark.parametrize(
+    "workflow,action,status,role", every_move(RESTRUCTURING_BATCH_WORKFLOW, RestructuringBatchStatus.values)
+)
+def test_every_batch_move_allowed_or_refused(workflow, action, status, role):
+    check_one_move(workflow, RestructuringBatch, action, status, role)
+
+
+@pytest.mark.parametrize("workflow,action,status,role", every_move(BOOK_IMPORT_WORKFLOW, BookImportStatus.values))
+def test_every_book_import_move_allowed_or_refused(workflow, action, status, role):
+    check_one_move(workflow, BookImport, action, status, role)
