@@ -330,12 +330,49 @@ def _check_loan(loan: dict, report, bad: set, ref: str) -> None:
     loan["installments"] = rows
 
 
-def book_check(*, actor, file_name: str, content: bytes, business_date: date) -> BookImport:
-    """The dry run, kept: the file and its report (``checked`` when it has no problem)."""
+def xlsx_to_csv(content: bytes) -> str:
+    """The first sheet of an XLSX workbook as CSV text, row for row (so the report's rows are
+    the sheet's): dates as YYYY-MM-DD, numbers as written (never through a float's digits)."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
     try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput({"file": [_("The file is not UTF-8 text (save the sheet as CSV UTF-8).")]}) from None
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - whatever the library says, it is not a workbook we read
+        raise InvalidInput({"file": [_("The file is not an XLSX workbook.")]}) from None
+
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, datetime):
+            return v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, float):
+            return str(Decimal(repr(v)))
+        return str(v)
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
+        if n > MAX_ROWS + 1:
+            break
+        writer.writerow([cell(v) for v in row])
+    wb.close()
+    return out.getvalue()
+
+
+def book_check(*, actor, file_name: str, content: bytes, business_date: date) -> BookImport:
+    """The dry run, kept: the file and its report (``checked`` when it has no problem). A CSV
+    (UTF-8) or an XLSX workbook (its first sheet, kept as CSV text)."""
+    if content[:2] == b"PK" or file_name.lower().endswith(".xlsx"):
+        text = xlsx_to_csv(content)
+    else:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput({"file": [_("The file is not UTF-8 text (save the sheet as CSV UTF-8).")]}) from None
     book, problems = parse_book(text, file_name=file_name, business_date=business_date)
     counts = {"borrowers": len(book["borrowers"]), "loans": len(book["loans"])}
     imp = BookImport(

@@ -25,7 +25,7 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Book file (CSV, UTF-8)"))
+    file = forms.FileField(label=gettext_lazy("Book file (CSV UTF-8 or XLSX)"))
     business_date = fields.DateFormField(label=gettext_lazy("Business date of the opening balances"))
 
     def clean_file(self):

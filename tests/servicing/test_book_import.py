@@ -170,3 +170,36 @@ def test_a_file_that_is_not_utf8_is_400_on_the_file(admins):
     with pytest.raises(InvalidInput) as exc:
         book_check(actor=admins[0], file_name="x.csv", content=b"\xff\xfe\x00", business_date=DAY)
     assert "file" in exc.value.errors
+
+
+def test_an_xlsx_workbook_is_read_as_its_first_sheet(admins):
+    import csv
+    import io
+    from datetime import date as date_type
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for n, row in enumerate(csv.reader(io.StringIO((BOOKS / "valid.csv").read_text(encoding="utf-8")))):
+        cells = []
+        for v in row:
+            if n and len(v) == 10 and v[4] == "-" and v[:4].isdigit():
+                cells.append(date_type.fromisoformat(v))  # a date cell, as a sheet holds it
+            elif n and v.replace(".", "", 1).isdigit() and "." in v:
+                cells.append(float(v))  # a number cell
+            else:
+                cells.append(v or None)
+        ws.append(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    imp = book_check(actor=admins[0], file_name="book.xlsx", content=buf.getvalue(), business_date=DAY)
+    assert (imp.status, imp.problems, imp.counts) == ("checked", [], {"borrowers": 2, "loans": 2})
+    book_apply(actor=admins[1], book_import=imp)
+    assert Loan.objects.get(principal=D("1200.00")).outstanding_principal == D("800.00")
+
+
+def test_a_broken_xlsx_is_400_on_the_file(admins):
+    with pytest.raises(InvalidInput) as exc:
+        book_check(actor=admins[0], file_name="x.xlsx", content=b"PK\x03\x04broken", business_date=DAY)
+    assert "file" in exc.value.errors
