@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Borrower
 from microloan.business_date import business_date_set
@@ -203,3 +205,17 @@ def test_a_broken_xlsx_is_400_on_the_file(admins):
     with pytest.raises(InvalidInput) as exc:
         book_check(actor=admins[0], file_name="x.xlsx", content=b"PK\x03\x04broken", business_date=DAY)
     assert "file" in exc.value.errors
+
+
+def test_the_import_page_makes_the_same_queries_for_one_import_as_for_four(admins):
+    c = Client()
+    c.force_login(admins[1])
+    check(admins[0], "valid.csv")
+    c.get("/book-imports/")
+    with CaptureQueriesContext(connection) as one:
+        assert c.get("/book-imports/").status_code == 200
+    for _ in range(3):
+        check(admins[0], "errors.csv")
+    with CaptureQueriesContext(connection) as four:
+        assert c.get("/book-imports/").status_code == 200
+    assert len(four) == len(one)

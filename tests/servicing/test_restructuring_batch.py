@@ -7,6 +7,7 @@ instalments fall on the 20th from 2026-12-20 to 2027-11-20; deferred by 2 period
 and the last to 2028-01-20."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -226,3 +227,38 @@ def test_every_batch_move_allowed_or_refused(workflow, action, status, role):
 @pytest.mark.parametrize("workflow,action,status,role", every_move(BOOK_IMPORT_WORKFLOW, BookImportStatus.values))
 def test_every_book_import_move_allowed_or_refused(workflow, action, status, role):
     check_one_move(workflow, BookImport, action, status, role)
+
+
+def test_the_batch_page_makes_the_same_queries_for_one_batch_as_for_four(tree, branch, approver, second_manager):
+    c = web(second_manager)
+    batch_propose(actor=approver, branch=branch, periods=1, reason="flood")
+    c.get("/restructurings/batches/")  # warm (session, sites)
+    with CaptureQueriesContext(connection) as one:
+        assert c.get("/restructurings/batches/").status_code == 200
+    for k in range(3):
+        batch_propose(actor=approver, branch=branch, periods=1, reason=f"flood {k}")
+    with CaptureQueriesContext(connection) as four:
+        page = c.get("/restructurings/batches/")
+    assert page.content.count(b'value="approve"') == 4
+    assert len(four) == len(one)
+
+
+def test_the_loan_pages_form_names_the_kind_and_takes_the_new_rate(loan, officer, approver):
+    business_date_set(value=date(2026, 12, 5))
+    c = web(officer)
+    page = c.get(f"/loans/{loan.pk}/").content.decode()
+    # (in the officer's language: the label's translation, and what each kind takes under it)
+    assert "重组方式" in page and 'id="id_kind-help"' in page and 'name="new_rate"' in page
+    assert 'value="interest_reduction"' in page and 'value="overdue_deferral"' in page
+    r = c.post(
+        f"/loans/{loan.pk}/",
+        {
+            "step": "restructure",
+            "kind": "interest_reduction",
+            "cause": "disaster",
+            "new_rate": "0.06",
+            "reason": "flood",
+        },
+    )
+    assert r.status_code == 302
+    assert Restructuring.objects.get(loan=loan).new_rate == Decimal("0.06")
