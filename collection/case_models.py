@@ -191,7 +191,12 @@ class Recovery(models.Model):
     channel = models.CharField(max_length=30)
     reference = models.CharField(max_length=100, blank=True, default="")
     status = models.CharField(max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.PENDING)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: recorded by a payment channel's verified callback (anyone allowed confirms it).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The channel's transaction id, for a recovery a callback recorded: once per (channel, id).
+    external_id = models.CharField(max_length=100, null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -202,6 +207,13 @@ class Recovery(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["status"], name="recovery_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="recovery_channel_txn_uniq",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"recovery {self.pk} loan {self.loan_id}"

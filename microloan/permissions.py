@@ -158,6 +158,18 @@ TABLE: dict[str, Permission] = {
     "charge.request_waiver": _p(FIELD, gettext_lazy("request charge waivers")),
     "charge.approve_waiver": _p(DECIDERS, gettext_lazy("approve charge waivers")),
     "charge.reject_waiver": _p(DECIDERS, gettext_lazy("reject charge waivers")),
+    # Migration of an existing book (servicing/book_import.py): administrators, the apply by
+    # another one than the uploader (BOOK_IMPORT_WORKFLOW's four eyes).
+    "book_import.view": _p({ADM, AUD}, gettext_lazy("see book imports")),
+    "book_import.check": _p({ADM}, gettext_lazy("upload book imports")),
+    "book_import.fail": _p({ADM}, gettext_lazy("upload book imports")),
+    "book_import.apply": _p({ADM}, gettext_lazy("apply book imports")),
+    "book_import.discard": _p({ADM}, gettext_lazy("discard book imports")),
+    # Batch disaster deferral over a branch tree: managers, four eyes (servicing/restructuring_batch.py).
+    "restructuring_batch.view": _p(FIELD | {AUD}, gettext_lazy("see batch deferrals")),
+    "restructuring_batch.propose": _p(DECIDERS, gettext_lazy("propose batch deferrals")),
+    "restructuring_batch.approve": _p(DECIDERS, gettext_lazy("approve batch deferrals")),
+    "restructuring_batch.reject": _p(DECIDERS, gettext_lazy("reject batch deferrals")),
     # -- customer service ---------------------------------------------------------------
     "care.view": _p(HANDLERS | {AUD}, gettext_lazy("see customer service")),
     "care.summary": _p({MGR, AUD}, gettext_lazy("see the customer-service summary")),

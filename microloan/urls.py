@@ -75,6 +75,8 @@ api_v1: list[URLPattern | URLResolver] = [
     ),
     # Recoveries on written-off loans (the maker-checker pair's record, confirm, return).
     path("", include("collection.api.recoveries")),
+    # Batch disaster deferrals over a branch tree (proposed by one manager, approved by another).
+    path("", include("servicing.api.restructuring_batches")),
     path("", include(router.urls)),
 ]
 

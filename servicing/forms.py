@@ -89,7 +89,17 @@ class ReverseForm(forms.Form):
 
 
 class RestructuringForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=RestructuringKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of restructuring"),
+        choices=RestructuringKind.choices,
+        help_text=_(
+            "Deferral and extension take the periods; interest reduction the new annual rate; "
+            "deferral of overdue instalments moves them to the end of the schedule."
+        ),
+    )
     cause = forms.ChoiceField(label=_("Cause"), choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
     periods = fields.IntegerFormField(label=_("Periods"), min_value=0, max_value=60, initial=0, required=False)
+    new_rate = fields.DecimalFormField(
+        label=_("New annual rate"), max_digits=7, decimal_places=4, min_value=0, required=False
+    )
     reason = forms.CharField(label=_("Reason"), max_length=2000)

@@ -367,6 +367,8 @@ class RestructuringKind(models.TextChoices):
     DEFERRAL = "deferral", _("Deferral")
     EXTENSION = "extension", _("Extension")
     PENALTY_WAIVER = "penalty_waiver", _("Penalty waiver")
+    INTEREST_REDUCTION = "interest_reduction", _("Interest reduction")
+    OVERDUE_DEFERRAL = "overdue_deferral", _("Deferral of overdue instalments")
 
 
 class RestructuringStatus(models.TextChoices):
@@ -380,7 +382,7 @@ class Restructuring(models.Model):
     manager (four eyes). Approval writes a new schedule version; the old one is kept."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="restructurings")
-    kind = models.CharField(max_length=15, choices=RestructuringKind.choices)
+    kind = models.CharField(max_length=20, choices=RestructuringKind.choices)
     cause = models.CharField(max_length=10, choices=[("hardship", _("Hardship")), ("disaster", _("Disaster"))])
     periods = models.PositiveSmallIntegerField(
         default=0, help_text="Deferral: periods to postpone; extension: the new number of remaining periods."
@@ -398,6 +400,12 @@ class Restructuring(models.Model):
     from_version = models.PositiveIntegerField(null=True, blank=True)
     to_version = models.PositiveIntegerField(null=True, blank=True)
     waived_amount = MoneyField(default=0)
+    # Interest reduction: the lower annual rate of the remaining periods.
+    new_rate = RateField(null=True, blank=True)
+    # Part of a batch disaster deferral (servicing/restructuring_batch.py): approved with it.
+    batch = models.ForeignKey(
+        "servicing.RestructuringBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="restructurings"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -490,3 +498,5 @@ class AccrualMove(models.Model):
         ordering = ["business_date", "loan"]
         constraints = [models.UniqueConstraint(fields=["business_date", "loan"], name="one_accrual_move_per_loan_day")]
 from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee
+from .batch_models import RestructuringBatch, RestructuringBatchStatus  # noqa: E402,F401 - batch deferral
+from .import_models import BookImport, BookImportStatus  # noqa: E402,F401 - book migration

@@ -1,6 +1,10 @@
-"""Restructuring for hardship or disaster: deferral, extension, penalty waiver. An officer
-requests, a manager approves (not the requester); approval writes a new schedule version
-from the effective date and keeps the old one as history."""
+"""Restructuring for hardship or disaster: deferral, extension, penalty waiver, interest
+reduction (a lower rate for the remaining periods) and deferral of the instalments already
+overdue (to the end of the schedule). An officer requests, a manager approves (not the
+requester); approval writes a new schedule version from the effective date and keeps the old
+one as history. The interest reduction's and the overdue deferral's schedules are
+``servicing.restructuring_kinds``; a batch disaster deferral over a branch tree is
+``servicing.restructuring_batch``."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +13,7 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
-from microloan.ledger import Acct, Line, journal_post
+from microloan.ledger import Acct, Line, balances_by_loan, journal_post
 from microloan.lending.money import ZERO
 from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
 from microloan.workflow import NEW
@@ -24,22 +28,38 @@ from .models import (
     RestructuringStatus,
 )
 from .repayments import current_installments, save_position
+from .restructuring_kinds import interest_reduction_schedule, overdue_deferral_schedule, overdue_instalments
 from .workflow import LOAN_WORKFLOW, RESTRUCTURING_WORKFLOW
 
 
 @transaction.atomic
-def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: int = 0, reason: str) -> Restructuring:
+def restructuring_request(
+    *, actor, loan: Loan, kind: str, cause: str, periods: int = 0, reason: str, new_rate=None
+) -> Restructuring:
     RESTRUCTURING_WORKFLOW.check(obj=Restructuring(status=NEW), action="request", actor=actor, reason=reason)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     if not loan.is_live:
         raise TransitionNotAllowed(entity="loan", action="restructure", status=loan.status)
     errors = {}
     if kind not in RestructuringKind.values:
-        errors["kind"] = [_("Choose deferral, extension or penalty_waiver.")]
+        errors["kind"] = [_("Choose deferral, extension, penalty_waiver, interest_reduction or overdue_deferral.")]
     if cause not in ("hardship", "disaster"):
         errors["cause"] = [_("Choose hardship or disaster.")]
     if kind in (RestructuringKind.DEFERRAL, RestructuringKind.EXTENSION) and not (1 <= periods <= 60):
         errors["periods"] = [_("Give 1 to 60 periods.")]
+    if kind == RestructuringKind.INTEREST_REDUCTION:
+        if new_rate is None:
+            errors["new_rate"] = [_("Give the new annual rate.")]
+        elif not (0 <= new_rate < loan.annual_rate):
+            errors["new_rate"] = [
+                _("The new rate must be at least 0 and below the loan's rate (%(r)s).") % {"r": loan.annual_rate}
+            ]
+    else:
+        new_rate = None
+    if kind == RestructuringKind.OVERDUE_DEFERRAL and not overdue_instalments(
+        current_installments(loan), business_date()
+    ):
+        errors["kind"] = [_("The loan has no overdue instalment to defer.")]
     if errors:
         raise InvalidInput(errors)
     if loan.restructurings.filter(status=RestructuringStatus.REQUESTED).exists():
@@ -49,10 +69,21 @@ def restructuring_request(*, actor, loan: Loan, kind: str, cause: str, periods: 
             status=loan.status,
             message=_("A restructuring request is already waiting for approval."),
         )
-    r = Restructuring(loan=loan, kind=kind, cause=cause, periods=periods, reason=reason, requested_by=actor)
+    r = Restructuring(
+        loan=loan, kind=kind, cause=cause, periods=periods, reason=reason, requested_by=actor, new_rate=new_rate
+    )
     # The table requires the reason and writes the audit row the approver's four eyes read.
     RESTRUCTURING_WORKFLOW.start(
-        obj=r, action="request", actor=actor, reason=reason, data={"loan": loan.pk, "kind": kind, "periods": periods}
+        obj=r,
+        action="request",
+        actor=actor,
+        reason=reason,
+        data={
+            "loan": loan.pk,
+            "kind": kind,
+            "periods": periods,
+            **({"new_rate": str(new_rate)} if new_rate is not None else {}),
+        },
     )
     return r
 
@@ -109,7 +140,14 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         )
     else:
         new_version = loan.schedule_version + 1
-        rows = _new_schedule(loan, old, r, today, new_version)
+        data = {}
+        if r.kind in (RestructuringKind.INTEREST_REDUCTION, RestructuringKind.OVERDUE_DEFERRAL):
+            rows = _new_schedule_of_kind(loan, old, r, today, new_version, actor=actor)
+            if r.kind == RestructuringKind.INTEREST_REDUCTION:
+                data = {"from_rate": str(loan.annual_rate), "to_rate": str(r.new_rate)}
+                loan.annual_rate = r.new_rate
+        else:
+            rows = _new_schedule(loan, old, r, today, new_version)
         Installment.objects.filter(pk__in=[i.pk for i in old]).update(is_current=False)
         Installment.objects.bulk_create(rows)
         refresh_grace_dates(loan_ids=[loan.pk])  # the new rows due on a holiday: graced too
@@ -121,8 +159,14 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
             action="restructure",
             actor=actor,
             reason=comment or r.reason,
-            data={"restructuring": r.pk, "kind": r.kind, "from_version": r.from_version, "to_version": r.to_version},
-            extra_update_fields=["schedule_version", "maturity_date"],
+            data={
+                "restructuring": r.pk,
+                "kind": r.kind,
+                "from_version": r.from_version,
+                "to_version": r.to_version,
+                **data,
+            },
+            extra_update_fields=["schedule_version", "maturity_date", "annual_rate", "credit_balance"],
         )
         save_position(loan, current_installments(loan, lock=True), today, actor=actor, data={"restructuring": r.pk})
     r.effective_date = today
@@ -140,6 +184,31 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
         extra_update_fields=[*decided, "effective_date", "from_version", "to_version", "waived_amount"],
     )
     return r
+
+
+def _new_schedule_of_kind(loan, old, r, today, version, *, actor) -> list[Installment]:
+    """The interest reduction's or the overdue deferral's rows, their balanced entry posted."""
+    if r.kind == RestructuringKind.OVERDUE_DEFERRAL:
+        return overdue_deferral_schedule(loan=loan, old=old, today=today, version=version).rows
+    receivable = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.INTEREST_RECEIVABLE])[loan.pk][
+        Acct.INTEREST_RECEIVABLE
+    ]
+    new = interest_reduction_schedule(
+        loan=loan, old=old, new_rate=r.new_rate, today=today, version=version, receivable=receivable
+    )
+    if new.lines:
+        loan.credit_balance += new.credit
+        journal_post(
+            kind="restructure",
+            branch_id=loan.branch_id,
+            business_date=today,
+            actor=actor,
+            reference=f"loan:{loan.pk}",
+            source_key=f"restructure-rate:{r.pk}",
+            memo=r.reason,
+            lines=new.lines,
+        )
+    return new.rows
 
 
 def _copy(i: Installment, version: int, **changes) -> Installment:

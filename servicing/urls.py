@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import batch_views, import_views, views
 
 urlpatterns = [
     path("quote/", views.quote_calculator, name="quote-calculator"),
@@ -9,4 +9,16 @@ urlpatterns = [
     path("disbursements/", views.release_queue, name="release-queue"),
     path("loans/", views.loan_list, name="loan-list"),
     path("loans/<int:pk>/", views.loan_detail, name="loan-detail"),
+    path("book-imports/", import_views.book_imports, name="book-imports"),
+    path("book-imports/upload/", import_views.book_import_upload, name="book-import-upload"),
+    path("book-imports/<int:pk>/decision/", import_views.book_import_decision, name="book-import-decision"),
+    path("restructurings/batches/", batch_views.restructuring_batches, name="restructuring-batches"),
+    path(
+        "restructurings/batches/propose/", batch_views.restructuring_batch_propose, name="restructuring-batch-propose"
+    ),
+    path(
+        "restructurings/batches/<int:pk>/decision/",
+        batch_views.restructuring_batch_decision,
+        name="restructuring-batch-decision",
+    ),
 ]

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 
 from .models import ChargeStatus as C
+from .models import BookImportStatus as I
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P
+from .models import RestructuringBatchStatus as B
 from .models import RestructuringStatus as R
 
 # A loan the borrower still repays: what may be paid, restructured, written off or closed.
@@ -115,6 +117,38 @@ CHARGE_WORKFLOW = Workflow(
             label=_("Reject waiver"),
             not_by=frozenset({"request_waiver"}),
         ),
+    ],
+)
+
+# A batch disaster deferral over a branch tree: one manager proposes, another approves (then
+# every live loan of the tree gets a new schedule version) or rejects it with a reason.
+RESTRUCTURING_BATCH_WORKFLOW = Workflow(
+    "restructuring_batch",
+    [
+        Transition("propose", frozenset({NEW}), B.PROPOSED, label=_("Propose batch deferral"), needs_reason=True),
+        Transition(
+            "approve", frozenset({B.PROPOSED}), B.APPROVED, label=_("Approve and apply"), not_by=frozenset({"propose"})
+        ),
+        Transition(
+            "reject",
+            frozenset({B.PROPOSED}),
+            B.REJECTED,
+            label=_("Reject"),
+            needs_reason=True,
+            not_by=frozenset({"propose"}),
+        ),
+    ],
+)
+
+# A book import: one administrator uploads the file (its dry run decides checked or failed),
+# another applies a checked one (all or nothing) or discards it; the uploader may discard too.
+BOOK_IMPORT_WORKFLOW = Workflow(
+    "book_import",
+    [
+        Transition("check", frozenset({NEW}), I.CHECKED, label=_("Upload and check")),
+        Transition("fail", frozenset({NEW}), I.FAILED, label=_("Upload and check")),
+        Transition("apply", frozenset({I.CHECKED}), I.APPLIED, label=_("Apply"), not_by=frozenset({"check"})),
+        Transition("discard", frozenset({I.CHECKED, I.FAILED}), I.DISCARDED, label=_("Discard")),
     ],
 )
 

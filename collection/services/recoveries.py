@@ -33,11 +33,22 @@ def _written_off(loan: Loan, action: str) -> None:
 
 
 @transaction.atomic
-def recovery_record(*, actor, loan: Loan, amount, received_on: date, channel: str, reference: str = "") -> Recovery:
-    """Records money received on a written-off loan, to be confirmed by another person."""
+def recovery_record(
+    *, actor, loan: Loan, amount, received_on: date, channel: str, reference: str = "", external_id: str | None = None
+) -> Recovery:
+    """Records money received on a written-off loan, to be confirmed by another person.
+    ``actor`` None: a payment channel's verified callback (``external_id`` its transaction id)."""
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    require(actor, "recovery.record")  # the role first: a 403 before any 400
-    r = Recovery(loan=loan, amount=0, received_on=received_on, channel=(channel or "").strip(), recorded_by=actor)
+    if actor is not None:
+        require(actor, "recovery.record")  # the role first: a 403 before any 400
+    r = Recovery(
+        loan=loan,
+        amount=0,
+        received_on=received_on,
+        channel=(channel or "").strip(),
+        recorded_by=actor,
+        external_id=external_id,
+    )
     _written_off(loan, "record a recovery")
     errors: dict[str, list[str]] = {}
     amount = money(amount)
@@ -59,7 +70,13 @@ def recovery_record(*, actor, loan: Loan, amount, received_on: date, channel: st
         obj=r,
         action="record",
         actor=actor,
-        data={"loan": loan.pk, "amount": str(amount), "received_on": received_on.isoformat(), "channel": r.channel},
+        data={
+            "loan": loan.pk,
+            "amount": str(amount),
+            "received_on": received_on.isoformat(),
+            "channel": r.channel,
+            **({"transaction_id": external_id} if external_id else {}),
+        },
     )
     return r
 

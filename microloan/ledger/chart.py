@@ -59,6 +59,7 @@ class Acct:
     MEMO_INTEREST_RECEIVABLE = "7011"
     MEMO_PENALTY_RECEIVABLE = "7012"
     MEMO_CONTRA = "7099"
+    MIGRATION_SUSPENSE = "4101"  # the opening balances of a migrated book (servicing/book_import.py)
 
 
 class AccountSpec(NamedTuple):
@@ -94,6 +95,9 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(Acct.MEMO_INTEREST_RECEIVABLE, "表外应收未收利息", "Off-balance interest receivable", AccountType.MEMO),
     AccountSpec(Acct.MEMO_PENALTY_RECEIVABLE, "表外应收未收罚息", "Off-balance penalty receivable", AccountType.MEMO),
     AccountSpec(Acct.MEMO_CONTRA, "表外应收利息对转", "Off-balance contra", AccountType.MEMO, Side.CREDIT),
+    AccountSpec(
+        Acct.MIGRATION_SUSPENSE, "存量业务迁移过渡", "Book migration suspense (opening balances)", AccountType.EQUITY
+    ),
 )
 CHART_CODES = frozenset(spec.code for spec in CHART)
 MEMO_CODES = frozenset(spec.code for spec in CHART if spec.type == AccountType.MEMO)

@@ -164,10 +164,24 @@ class CallbackIn(serializers.Serializer):
     paid_on = fields.DateField()
 
 
-@extend_schema(tags=["payments"], request=CallbackIn, responses={200: RepaymentOut, 201: RepaymentOut})
+class CallbackRecoveryOut(serializers.Serializer):
+    recovery = fields.IntegerField(source="pk")
+    loan = fields.IntegerField(source="loan_id")
+    amount = fields.DecimalField(**MONEY)
+    received_on = fields.DateField()
+    status = serializers.CharField()
+
+
+@extend_schema(
+    tags=["payments"],
+    request=CallbackIn,
+    responses={200: RepaymentOut, 201: RepaymentOut, 202: CallbackRecoveryOut},
+)
 class PaymentCallbackView(APIView):
     """A payment channel's notice, signed with HMAC-SHA256 (hex, X-Signature) over the raw body;
-    idempotent on (channel, transaction id). A bad signature is 401 and changes nothing."""
+    idempotent on (channel, transaction id). A bad signature is 401 and changes nothing. On a
+    written-off loan the payment is a recovery, recorded for another person's confirmation:
+    202 with the recovery (the same one on a replay)."""
 
     permission_action = "public"
     authentication_classes = []
@@ -196,5 +210,7 @@ class PaymentCallbackView(APIView):
             amount=d["amount"],
             paid_on=d["paid_on"],
         )
+        if not isinstance(r, Repayment):  # a recovery on a written-off loan, waiting for confirmation
+            return Response(CallbackRecoveryOut(r).data, status=status.HTTP_202_ACCEPTED)
         r = r.loan.repayments.prefetch_related("allocations__installment").get(pk=r.pk)
         return Response(RepaymentOut(r).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -16,6 +16,7 @@ class RestructuringIn(serializers.Serializer):
     cause = serializers.ChoiceField(choices=["hardship", "disaster"])
     periods = fields.IntegerField(min_value=0, max_value=60, default=0)
     reason = serializers.CharField(max_length=2000)
+    new_rate = fields.DecimalField(max_digits=7, decimal_places=4, min_value=0, required=False, allow_null=True)
 
 
 class RestructuringDecisionIn(serializers.Serializer):
@@ -43,6 +44,8 @@ class RestructuringOut(fields.ModelSerializer):
             "from_version",
             "to_version",
             "waived_amount",
+            "new_rate",
+            "batch",
         ]
 
 
@@ -50,7 +53,8 @@ class LoanRestructuringMixin:
     @extend_schema(request=RestructuringIn, responses={201: RestructuringOut})
     @action(detail=True, methods=["post"])
     def restructurings(self, request, pk=None):
-        """Request a deferral, extension or penalty waiver (a manager approves it)."""
+        """Request a deferral, extension, penalty waiver, interest reduction (``new_rate``) or
+        deferral of the overdue instalments (a manager approves it)."""
         from ..restructuring import restructuring_request
 
         loan = self.get_object()

@@ -374,3 +374,26 @@ def test_borrower_without_a_language_gets_the_default_one(make_loan):
     sms = Notification.objects.get()
     assert sms.language == "zh-hans"
     assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.pk}" in sms.body
+
+
+@pytest.mark.django_db
+def test_a_restructured_loan_is_reminded_on_its_new_schedule_and_a_written_off_one_is_not(make_loan, branch):
+    from servicing.restructuring import restructuring_decide, restructuring_request
+
+    deferred, written_off = make_loan(mobile="13900000011"), make_loan(mobile="13900000012")
+    officer = UserFactory(role="officer", branch=deferred.branch)
+    manager = UserFactory(role="manager", branch=deferred.branch)
+    r = restructuring_request(
+        actor=officer, loan=deferred, kind="deferral", cause="disaster", periods=2, reason="typhoon"
+    )
+    restructuring_decide(actor=manager, restructuring=r, approve=True)
+    deferred.refresh_from_db()
+    assert deferred.status == "restructured" and deferred.schedule_version == 2
+    Loan.objects.filter(pk=written_off.pk).update(status="written_off")
+
+    # instalment 1 moved from 2026-12-20 to 2027-02-20: nothing on the old date, a reminder on the new
+    assert reminders_create(business_date=DUE, now=MORNING) == 0
+    new_first = first_installment(deferred)
+    assert new_first.due_date == date(2027, 2, 20) and new_first.schedule_version == 2
+    assert reminders_create(business_date=date(2027, 2, 20), now=MORNING) == 1
+    assert Notification.objects.get().reference == f"installment:{new_first.pk}"
