@@ -20,6 +20,7 @@ from . import auth_views as login_views
 from .config import api as config_api
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
+from .otp import api as otp_api
 
 
 class APIRootView(routers.APIRootView):
@@ -53,6 +54,10 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("auth/logout/", auth_api.LogoutView.as_view(), name="logout"),
+    path("auth/otp/", otp_api.OtpRequestView.as_view(), name="otp"),
+    path("auth/register/", otp_api.RegisterView.as_view(), name="register"),
+    path("auth/otp-login/", otp_api.OtpLoginView.as_view(), name="otp-login"),
+    path("auth/password-reset/", otp_api.PasswordResetView.as_view(), name="password-reset"),
     path("me/", intake_api.MeView.as_view(), name="me"),
     path("me/export/", intake_api.MeExportView.as_view(), name="my-export"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),

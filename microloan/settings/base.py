@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
         "SignMethodEnum": "servicing.models.SignMethod",
         "DocumentKindEnum": "applications.models.DocumentKind",
         "RestructuringKindEnum": "servicing.models.RestructuringKind",
+        "OtpPurposeEnum": "microloan.otp.models.OtpPurpose",
+        "PurposeEnum": "applications.models.ConsentPurpose",
     },
 }
 from datetime import timedelta  # noqa: E402
