@@ -106,6 +106,11 @@ TABLE: dict[str, Permission] = {
     "consent.view": _p(FIELD | {REV, AUD}, gettext_lazy("see borrowers' consents")),
     "consent.record": _p(FIELD, gettext_lazy("record borrowers' consents")),
     "consent.revoke": _p(FIELD, gettext_lazy("revoke borrowers' consents")),
+    # The borrowers' app (#13): a new login links itself to a borrower record and accepts the
+    # consents there; the ID card's photo goes into their application's documents.
+    "consent.accept": _p({BOR}, gettext_lazy("accept consents in the app")),
+    "me.identity": _p({BOR}, gettext_lazy("link your login to your borrower record")),
+    "me.profile": _p({BOR}, gettext_lazy("change your own contact details")),
     "document.upload": _p(INTAKE, gettext_lazy("upload documents")),
     "document.accept": _p(ASSESSORS, gettext_lazy("accept documents")),
     "document.reject": _p(ASSESSORS, gettext_lazy("reject documents")),

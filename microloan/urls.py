@@ -10,6 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from applications import api as intake_api
 from applications import document_views as intake_documents
 from applications import views as intake_views
+from applications.api import onboarding as intake_onboarding
 from care import api as care_api
 from collection.api import cases as collection_api
 from servicing import api as servicing_api
@@ -59,6 +60,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/otp-login/", otp_api.OtpLoginView.as_view(), name="otp-login"),
     path("auth/password-reset/", otp_api.PasswordResetView.as_view(), name="password-reset"),
     path("me/", intake_api.MeView.as_view(), name="me"),
+    path("me/identity/", intake_onboarding.IdentityView.as_view(), name="my-identity"),
+    path("me/identity/photo/", intake_onboarding.IdentityPhotoView.as_view(), name="my-identity-photo"),
     path("me/export/", intake_api.MeExportView.as_view(), name="my-export"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),

@@ -9,7 +9,7 @@
 - A code takes ``OTP_MAX_ATTEMPTS`` (5) wrong tries; then it is spent and a new one is needed.
 - A code verifies once.
 - The answer to a request is the same whether or not the number has a login: for a login,
-  reset, signing or number-change code to a number with no login nothing is sent, but the row
+  reset or signing code to a number with no login nothing is sent, but the row
   is written and counted alike.
 """
 
@@ -126,9 +126,9 @@ def otp_request(*, mobile, purpose: str, client_ip: str = "", language: str | No
         list(OtpCode.objects.select_for_update().filter(mobile=mobile, purpose=purpose).order_by("-created_at")[:1])
         _check_limits(mobile, purpose, client_ip, now)
         user = login_for_mobile(mobile)
-        # A sign-up code goes to any number (a known one learns so only in its own SMS inbox);
-        # the others only to a number with a login.
-        send = purpose == OtpPurpose.REGISTER or user is not None
+        # A sign-up code and a new number's code go to any number (a known one learns so only in
+        # its own SMS inbox); the others only to a number with a login.
+        send = purpose in (OtpPurpose.REGISTER, OtpPurpose.MOBILE_CHANGE) or user is not None
         code = f"{secrets.randbelow(10**6):06d}"
         OtpCode.objects.create(
             mobile=mobile,
