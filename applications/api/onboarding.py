@@ -3,6 +3,7 @@ login to a borrower record, accept the consents), ``POST /api/v1/me/identity/pho
 card's photo, multipart) and the profile change ``PATCH /api/v1/me/``'s serializer. Thin:
 ``applications.services.onboarding`` holds the rules."""
 
+from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -42,7 +43,7 @@ class ProfileChangeSerializer(serializers.Serializer):
     )
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=[("zh-hans", "中文"), ("en", "English")], required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
 
 class IdentityView(APIView):
