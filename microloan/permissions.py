@@ -135,7 +135,8 @@ TABLE: dict[str, Permission] = {
     "quote.view": _p(STAFF, gettext_lazy("calculate quotes")),
     "contract.view": _p(EVERYONE, gettext_lazy("see contracts")),
     "application.contract": _p(FIELD, gettext_lazy("generate contracts")),
-    "application.sign": _p(FIELD, gettext_lazy("record signing")),
+    # The borrower signs their own contract in the app (electronic, with the SMS code).
+    "application.sign": _p(FIELD | {BOR}, gettext_lazy("record signing")),
     # Disbursement, a maker-checker pair: the field prepares it, the operations supervisor
     # (作业监督岗) or the manager releases it (the loan is made then) or returns it.
     "application.disburse": _p(FIELD, gettext_lazy("prepare disbursements")),
@@ -153,6 +154,18 @@ TABLE: dict[str, Permission] = {
     "loan.restructure": _p(DECIDERS, gettext_lazy("restructure loans")),
     "loan.write_off": _p(DECIDERS, gettext_lazy("write loans off")),
     "repayment.view": _p(EVERYONE, gettext_lazy("see repayments")),
+    # The borrower's own payments from the app (#13): payment orders settled by the channel's
+    # signed callback (the system's moves), auto-debit mandates collected by the daily job.
+    "payment_order.view": _p(EVERYONE, gettext_lazy("see payment orders")),
+    "payment_order.create": _p({BOR}, gettext_lazy("pay from the app")),
+    "payment_order.settle": _p(set(), gettext_lazy("settle payment orders")),
+    "payment_order.fail": _p(set(), gettext_lazy("fail payment orders")),
+    "payment_order.expire": _p(set(), gettext_lazy("expire payment orders")),
+    "mandate.view": _p({BOR}, gettext_lazy("see your auto-debit mandates")),
+    "mandate.create": _p({BOR}, gettext_lazy("authorise automatic debit")),
+    "mandate.revoke": _p({BOR}, gettext_lazy("revoke automatic debit")),
+    # The training sandbox's payment page: opened by its order's secret link, no login.
+    "sandbox.pay": _p(EVERYONE, gettext_lazy("pay on the sandbox's payment page"), anonymous=True),
     "repayment.post": _p(COLLECTORS, gettext_lazy("post repayments")),
     "repayment.reverse": _p(FIELD, gettext_lazy("reverse repayments")),
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),

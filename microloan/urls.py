@@ -14,6 +14,7 @@ from applications.api import onboarding as intake_onboarding
 from care import api as care_api
 from collection.api import cases as collection_api
 from servicing import api as servicing_api
+from servicing.api import payments as servicing_payments
 from underwriting import api as underwriting_api
 
 from . import auth_api, views
@@ -65,6 +66,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("me/export/", intake_api.MeExportView.as_view(), name="my-export"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
+    path("loans/<int:pk>/payment-orders/", servicing_payments.PaymentOrdersView.as_view(), name="payment-orders"),
+    path("me/mandates/", servicing_payments.MandatesView.as_view(), name="my-mandates"),
+    path("me/mandates/<int:pk>/revoke/", servicing_payments.MandateRevokeView.as_view(), name="my-mandate-revoke"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
     path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
     path(

@@ -39,6 +39,10 @@ class Contract(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sign_method = models.CharField(max_length=12, choices=SignMethod.choices, blank=True, default="")
+    # What was signed and from where (the borrower's electronic signature; staff's in person too).
+    signed_sha256 = models.CharField(max_length=64, blank=True, default="")
+    signed_ip = models.CharField(max_length=45, blank=True, default="")
+    signed_device = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-version"]
@@ -429,3 +433,10 @@ class DisbursementCondition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [models.UniqueConstraint(fields=["disbursement", "number"], name="one_row_per_condition")]
+
+
+from .payment_models import (  # noqa: E402,F401 - the borrower's payments from the app live in their own module
+    DebitAttempt,
+    Mandate,
+    PaymentOrder,
+)

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 from datetime import date
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from microloan.errors import InvalidInput, NotAllowed
@@ -11,6 +12,12 @@ from microloan.lending.money import money
 
 from ..models import Loan, PaymentChannel, Repayment
 from .posting import repayment_post
+
+
+def payment_order_settle(**kwargs):
+    from ..payment_orders import payment_order_settle as settle
+
+    return settle(**kwargs)
 
 
 def callback_verify(*, channel_code: str, raw_body: bytes, signature: str) -> PaymentChannel:
@@ -36,15 +43,19 @@ def callback_post(*, channel: PaymentChannel, transaction_id: str, loan_id: int,
     if loan is None:
         raise InvalidInput({"loan": [_("No such loan.")]})
     try:
-        return repayment_post(
-            actor=None,
-            loan=loan,
-            amount=amount,
-            paid_on=paid_on,
-            channel=channel.code,
-            reference=transaction_id,
-            external_id=transaction_id,
-        ), True
+        with transaction.atomic():
+            posted = repayment_post(
+                actor=None,
+                loan=loan,
+                amount=amount,
+                paid_on=paid_on,
+                channel=channel.code,
+                reference=transaction_id,
+                external_id=transaction_id,
+            )
+            # A payment order from the app with this transaction id is paid now (its receipt).
+            payment_order_settle(channel=channel.code, transaction_id=transaction_id, repayment=posted)
+        return posted, True
     except InvalidInput as exc:
         if "transaction_id" in exc.errors:  # lost a race with the same notice: return the winner's posting
             return Repayment.objects.get(channel=channel.code, external_id=transaction_id), False
