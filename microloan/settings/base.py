@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "RestructuringKindEnum": "servicing.models.RestructuringKind",
         "OtpPurposeEnum": "microloan.otp.models.OtpPurpose",
         "PurposeEnum": "applications.models.ConsentPurpose",
+        "PaymentOrderKindEnum": "servicing.payment_models.PaymentOrderKind",
     },
 }
 from datetime import timedelta  # noqa: E402

@@ -72,6 +72,7 @@ class PaymentOrdersView(generics.GenericAPIView):
 
     permissions = {"GET": "payment_order.view", "POST": "payment_order.create"}
     serializer_class = PaymentOrderOut
+    queryset = PaymentOrder.objects.none()
 
     def _loan(self, pk):
         return get_object_or_404(selectors.loan_list(user=self.request.user).select_related("borrower"), pk=pk)
@@ -131,6 +132,7 @@ class MandatesView(generics.GenericAPIView):
 
     permissions = {"GET": "mandate.view", "POST": "mandate.create"}
     serializer_class = MandateOut
+    queryset = Mandate.objects.none()
 
     def _last(self, ms) -> dict:
         out = {}
@@ -163,6 +165,7 @@ class MandateRevokeView(generics.GenericAPIView):
 
     permission_action = "mandate.revoke"
     serializer_class = MandateOut
+    queryset = Mandate.objects.none()
 
     @extend_schema(
         tags=["me"], request=None, responses=MandateOut, parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)]
