@@ -28,6 +28,7 @@ from .forms import (
     ReverseForm,
     SignForm,
 )
+from .mandates import last_debits
 from .models import DisbursementStatus
 from .workflow import DISBURSEMENT_WORKFLOW, loan_page_moves
 
@@ -209,6 +210,7 @@ def loan_detail(request, pk):
             "restructurings": restructurings,
             "moves": moves,
             "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings),
+            "last_debit": last_debits([loan.pk]).get(loan.pk),
         },
         status=status,
     )
