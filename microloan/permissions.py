@@ -165,7 +165,7 @@ TABLE: dict[str, Permission] = {
     "mandate.create": _p({BOR}, gettext_lazy("authorise automatic debit")),
     "mandate.revoke": _p({BOR}, gettext_lazy("revoke automatic debit")),
     # The training sandbox's payment page: opened by its order's secret link, no login.
-    "sandbox.pay": _p(EVERYONE, gettext_lazy("pay on the sandbox's payment page"), anonymous=True),
+    "sandbox.pay": _p({BOR}, gettext_lazy("pay on the sandbox's payment page"), anonymous=True),
     "repayment.post": _p(COLLECTORS, gettext_lazy("post repayments")),
     "repayment.reverse": _p(FIELD, gettext_lazy("reverse repayments")),
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),

@@ -35,7 +35,7 @@ from .workflow import PAYMENT_ORDER_WORKFLOW
 
 def sandbox_channel() -> str:
     """The demo channel whose payment page is the training sandbox's."""
-    return getattr(settings, "SANDBOX_PAYMENT_CHANNEL", "demo")
+    return getattr(settings, "SANDBOX_PAYMENT_CHANNEL", "demo-pay")
 
 
 def _sandbox_on() -> bool:

@@ -17,4 +17,6 @@ def borrower_login(loan, *, language: str = "en", mobile: str = "13855550001"):
 
 
 def demo_channel():
+    """The demo channel (code "demo"; the sandbox's page is its page: ``SANDBOX_PAYMENT_CHANNEL``
+    is set to it by the tests' ``sandbox_on``)."""
     return PaymentChannel.objects.get_or_create(code="demo", defaults={"name": "Demo", "secret": DEMO_SECRET})[0]

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def sandbox_on(settings):
     settings.SANDBOX_ENABLED = True
+    settings.SANDBOX_PAYMENT_CHANNEL = "demo"
 
 
 @pytest.fixture
