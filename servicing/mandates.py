@@ -17,7 +17,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -194,12 +194,16 @@ def debits_collect(*, business_date: date) -> dict:
 
 
 def last_debits(loan_ids) -> dict[int, DebitAttempt]:
-    """The latest debit attempt of each loan (the loan page, the API): one query."""
-    out: dict[int, DebitAttempt] = {}
-    for a in (
-        DebitAttempt.objects.filter(loan_id__in=list(loan_ids))
-        .order_by("loan_id", "-business_date", "-id")
-        .distinct("loan_id")
-    ):
-        out[a.loan_id] = a
-    return out
+    """The latest debit attempt of each loan (the loan page): one query, on any database."""
+    latest = DebitAttempt.objects.filter(loan_id=OuterRef("loan_id")).order_by("-business_date", "-id").values("pk")[:1]
+    return {a.loan_id: a for a in DebitAttempt.objects.filter(loan_id__in=list(loan_ids), pk=Subquery(latest))}
+
+
+def last_debits_by_mandate(mandates) -> dict[int, DebitAttempt]:
+    """The latest debit attempt of each mandate (the borrower's list): one query."""
+    latest = (
+        DebitAttempt.objects.filter(mandate_id=OuterRef("mandate_id"))
+        .order_by("-business_date", "-id")
+        .values("pk")[:1]
+    )
+    return {a.mandate_id: a for a in DebitAttempt.objects.filter(mandate__in=list(mandates), pk=Subquery(latest))}

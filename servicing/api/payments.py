@@ -135,14 +135,7 @@ class MandatesView(generics.GenericAPIView):
     queryset = Mandate.objects.none()
 
     def _last(self, ms) -> dict:
-        out = {}
-        for a in (
-            DebitAttempt.objects.filter(mandate__in=ms)
-            .order_by("mandate_id", "-business_date", "-id")
-            .distinct("mandate_id")
-        ):
-            out[a.mandate_id] = a
-        return out
+        return mandates.last_debits_by_mandate(ms)
 
     @extend_schema(tags=["me"], responses=MandateOut(many=True))
     def get(self, request):
