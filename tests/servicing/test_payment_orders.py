@@ -151,3 +151,13 @@ def test_the_payment_notice_names_the_contract_in_the_borrowers_language(api, lo
     inapp = Notification.objects.get(kind="repayment_received", channel="inapp")
     assert words in sms.body and words in inapp.body and sms.language == language
     assert loan.contract.number in sms.body and f"贷款{loan.pk}" not in sms.body
+
+
+def test_the_borrower_reaches_the_statement_the_export_and_the_notices(api, app_user, loan):
+    client = api(app_user)
+    assert client.get(f"/api/v1/loans/{loan.pk}/statement/").status_code == 200
+    assert client.get(f"/api/v1/loans/{loan.pk}/schedule/").status_code == 200
+    assert client.get("/api/v1/me/export/").status_code == 200
+    # (The loan was paid out before this login was linked: its in-app messages start now.)
+    _order(api, app_user, loan, kind="amount", amount="100.00")
+    assert client.get("/api/v1/me/notifications/").status_code == 200
