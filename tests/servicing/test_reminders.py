@@ -133,12 +133,12 @@ def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loa
         f"installment:{zi.pk}",
     )
     assert zh_sms.body.startswith("【示范小额贷款有限公司】王小明您好")
-    for text in (f"编号{zh.pk}", f"{amount}元", "2026-12-20"):
+    for text in (f"编号{zh.contract.number}", f"{amount}元", "2026-12-20"):
         assert text in zh_sms.body and text in zh_app.body
     assert (zh_app.user_id, zh_app.subject, zh_app.to_address) == (zh.borrower.user_id, "还款提醒", "")
     assert (en_sms.to_address, en_sms.language) == ("13900000002", "en")
     assert en_sms.body.startswith("[Demo Microcredit Co., Ltd.] Dear Li Lei,")
-    for text in (f"loan no. {en.pk}", f"CNY {amount}", "due on 2026-12-20"):
+    for text in (f"loan no. {en.contract.number}", f"CNY {amount}", "due on 2026-12-20"):
         assert text in en_sms.body
     assert {n.not_before for n in rows.values()} == {MORNING}  # 10:00 local: nothing held back
     assert {n.status for n in rows.values()} == {"pending"}
@@ -377,4 +377,4 @@ def test_borrower_without_a_language_gets_the_default_one(make_loan):
 
     sms = reminders().get()
     assert sms.language == "zh-hans"
-    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.pk}" in sms.body
+    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.contract.number}" in sms.body
