@@ -96,7 +96,7 @@ def identity_link(*, actor, full_name: str, id_number: str, consents: list[str],
     if borrower is not None and borrower.full_name != full_name:
         raise InvalidInput({"full_name": [_("The name does not match our record of this ID number.")]})
     created = borrower is None
-    if created:
+    if borrower is None:
         fields = borrower_clean({"mobile": _login_mobile(actor) or "0000000"})
         borrower = Borrower(
             branch=_signup_branch(),
