@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from applications.models import Borrower
 from microloan import fields
+from microloan.api import ScopedQueryset
 from microloan.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .. import mandates, payment_orders, selectors
@@ -65,7 +66,7 @@ class PaymentOrderOut(fields.ModelSerializer):
         return obj.repayment.receipt_number if obj.repayment_id else ""
 
 
-class PaymentOrdersView(generics.GenericAPIView):
+class PaymentOrdersView(ScopedQueryset, generics.GenericAPIView):
     """A loan's payment orders: the borrower pays from the app (POST; honours
     Idempotency-Key) and reads them with their status and receipt (GET). The demo channel's
     ``pay_url`` is the training sandbox's payment page."""
@@ -74,6 +75,9 @@ class PaymentOrdersView(generics.GenericAPIView):
     serializer_class = PaymentOrderOut
     queryset = PaymentOrder.objects.none()
 
+    def scoped_queryset(self):
+        return PaymentOrder.objects.filter(loan__in=selectors.loan_list(user=self.request.user))
+
     def _loan(self, pk):
         return get_object_or_404(selectors.loan_list(user=self.request.user).select_related("borrower"), pk=pk)
 
@@ -81,7 +85,7 @@ class PaymentOrdersView(generics.GenericAPIView):
     def get(self, request, pk):
         loan = self._loan(pk)
         payment_orders.payment_orders_expire(loan_ids=[loan.pk])
-        qs = PaymentOrder.objects.filter(loan=loan).select_related("repayment").order_by("-created_at", "-id")
+        qs = self.get_queryset().filter(loan=loan).select_related("repayment").order_by("-created_at", "-id")
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(PaymentOrderOut(page, many=True, context={"request": request}).data)
 
@@ -126,13 +130,16 @@ class MandateOut(fields.ModelSerializer):
         return DebitOut(a).data if a is not None else None
 
 
-class MandatesView(generics.GenericAPIView):
+class MandatesView(ScopedQueryset, generics.GenericAPIView):
     """The signed-in borrower's auto-debit mandates (代扣授权) with each one's latest debit
     (a failure's reason shown); POST gives a new one (one active at a time)."""
 
     permissions = {"GET": "mandate.view", "POST": "mandate.create"}
     serializer_class = MandateOut
     queryset = Mandate.objects.none()
+
+    def scoped_queryset(self):
+        return Mandate.objects.filter(borrower__in=Borrower.objects.filter(user=self.request.user))
 
     def _last(self, ms) -> dict:
         return mandates.last_debits_by_mandate(ms)
@@ -153,7 +160,7 @@ class MandatesView(generics.GenericAPIView):
         return Response(MandateOut(m, context={"last": {}}).data, status=status.HTTP_201_CREATED)
 
 
-class MandateRevokeView(generics.GenericAPIView):
+class MandateRevokeView(ScopedQueryset, generics.GenericAPIView):
     """Revokes one of the borrower's mandates: no more automatic debits."""
 
     permission_action = "mandate.revoke"
@@ -164,9 +171,12 @@ class MandateRevokeView(generics.GenericAPIView):
         tags=["me"], request=None, responses=MandateOut, parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)]
     )
     def post(self, request, pk):
-        m = get_object_or_404(Mandate, pk=pk, borrower__user=request.user)
+        m = get_object_or_404(self.get_queryset(), pk=pk)
         m = mandates.mandate_revoke(actor=request.user, mandate=m)
         return Response(MandateOut(m, context={"last": self._last_for(m)}).data)
+
+    def scoped_queryset(self):
+        return Mandate.objects.filter(borrower__user=self.request.user)
 
     def _last_for(self, m) -> dict:
         a = DebitAttempt.objects.filter(mandate=m).order_by("-business_date", "-id").first()
