@@ -397,6 +397,11 @@ class ConsentPurpose(models.TextChoices):
     DATA_PROCESSING = "data_processing", _("Personal data processing (个人信息处理授权)")
 
 
+class ConsentMethod(models.TextChoices):
+    DOCUMENT = "document", _("Signed document")
+    ELECTRONIC = "electronic", _("Accepted in the app")
+
+
 class ConsentStatus(models.TextChoices):
     # Stored moves only (applications.workflow.CONSENT_WORKFLOW): an expiry is a date, read
     # against ``expires_on`` (``ConsentQuerySet.valid_on``), never a status of its own.
@@ -427,11 +432,15 @@ class Consent(models.Model):
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.GRANTED)
-    file = models.FileField(upload_to=consent_upload_to)
+    # The signed document; empty for a consent given in the app (then ``text`` holds the words
+    # the borrower accepted and ``sha256`` their digest).
+    file = models.FileField(upload_to=consent_upload_to, blank=True)
     original_name = models.CharField(max_length=255, blank=True, default="")
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    method = models.CharField(_("method"), max_length=12, choices=ConsentMethod.choices, default=ConsentMethod.DOCUMENT)
+    text = models.TextField(_("text accepted"), blank=True, default="")
     granted_on = models.DateField(_("granted on"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -114,6 +114,8 @@ CONSENT_WORKFLOW = Workflow(
     "consent",
     [
         Transition("record", frozenset({NEW}), C.GRANTED, label=_("Record consent")),
+        # The borrower's own consent in the app (POST /api/v1/me/identity/).
+        Transition("accept", frozenset({NEW}), C.GRANTED, label=_("Accept in the app")),
         Transition("revoke", frozenset({C.GRANTED}), C.REVOKED, label=_("Revoke"), needs_reason=True),
     ],
 )

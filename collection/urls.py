@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sandbox_views, views
 
 urlpatterns = [
     path("collections/", views.worklist, name="collection-worklist"),
@@ -10,4 +10,6 @@ urlpatterns = [
     path("collections/<int:pk>/contacts/reveal/", views.case_reveal_contacts, name="collection-case-reveal"),
     path("sandbox/", views.sandbox, name="sandbox"),
     path("sandbox/advance/", views.sandbox_advance, name="sandbox-advance"),
+    path("sandbox/messages/", sandbox_views.sms_inbox, name="sandbox-messages"),
+    path("sandbox/pay/<str:token>/", sandbox_views.SandboxPayView.as_view(), name="sandbox-pay"),
 ]

@@ -23,6 +23,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=5),
         "options": {"expires": 6 * 3600},
     },
+    # Auto-debits (代扣) of the instalments due, after the reminders and before the day's
+    # payments are counted by the close (servicing.mandates); unpaid payment orders expire.
+    "servicing.collect_debits": {
+        "task": "servicing.collect_debits",
+        "schedule": crontab(hour=9, minute=5),
+        "options": {"expires": 6 * 3600},
+    },
     # The outbox's safety net: rows the broker never got, or held back by the quiet hours.
     "notifications.resend_pending": {
         "task": "microloan.notifications.resend_pending",

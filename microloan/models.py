@@ -153,3 +153,4 @@ from .holidays.models import Holiday  # noqa: E402,F401 - the holiday calendar l
 from .idempotency import IdempotencyRecord  # noqa: E402,F401
 from .ledger.models import Account, JournalEntry, JournalLine, LedgerDayTotal, LedgerRollup  # noqa: E402,F401 - ledger models live in their own package
 from .notifications.models import Notification  # noqa: E402,F401 - the outbox model lives in its own package
+from .otp.models import OtpCode  # noqa: E402,F401 - the one-time SMS codes live in their own package

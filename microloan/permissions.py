@@ -107,6 +107,11 @@ TABLE: dict[str, Permission] = {
     "consent.view": _p(FIELD | {REV, AUD}, gettext_lazy("see borrowers' consents")),
     "consent.record": _p(FIELD, gettext_lazy("record borrowers' consents")),
     "consent.revoke": _p(FIELD, gettext_lazy("revoke borrowers' consents")),
+    # The borrowers' app (#13): a new login links itself to a borrower record and accepts the
+    # consents there; the ID card's photo goes into their application's documents.
+    "consent.accept": _p({BOR}, gettext_lazy("accept consents in the app")),
+    "me.identity": _p({BOR}, gettext_lazy("link your login to your borrower record")),
+    "me.profile": _p({BOR}, gettext_lazy("change your own contact details")),
     "document.upload": _p(INTAKE, gettext_lazy("upload documents")),
     "document.accept": _p(ASSESSORS, gettext_lazy("accept documents")),
     "document.reject": _p(ASSESSORS, gettext_lazy("reject documents")),
@@ -131,7 +136,8 @@ TABLE: dict[str, Permission] = {
     "quote.view": _p(STAFF, gettext_lazy("calculate quotes")),
     "contract.view": _p(EVERYONE, gettext_lazy("see contracts")),
     "application.contract": _p(FIELD, gettext_lazy("generate contracts")),
-    "application.sign": _p(FIELD, gettext_lazy("record signing")),
+    # The borrower signs their own contract in the app (electronic, with the SMS code).
+    "application.sign": _p(FIELD | {BOR}, gettext_lazy("record signing")),
     # Disbursement, a maker-checker pair: the field prepares it, the operations supervisor
     # (作业监督岗) or the manager releases it (the loan is made then) or returns it.
     "application.disburse": _p(FIELD, gettext_lazy("prepare disbursements")),
@@ -149,6 +155,18 @@ TABLE: dict[str, Permission] = {
     "loan.restructure": _p(DECIDERS, gettext_lazy("restructure loans")),
     "loan.write_off": _p(DECIDERS, gettext_lazy("write loans off")),
     "repayment.view": _p(EVERYONE, gettext_lazy("see repayments")),
+    # The borrower's own payments from the app (#13): payment orders settled by the channel's
+    # signed callback (the system's moves), auto-debit mandates collected by the daily job.
+    "payment_order.view": _p(EVERYONE, gettext_lazy("see payment orders")),
+    "payment_order.create": _p({BOR}, gettext_lazy("pay from the app")),
+    "payment_order.settle": _p(set(), gettext_lazy("settle payment orders")),
+    "payment_order.fail": _p(set(), gettext_lazy("fail payment orders")),
+    "payment_order.expire": _p(set(), gettext_lazy("expire payment orders")),
+    "mandate.view": _p({BOR}, gettext_lazy("see your auto-debit mandates")),
+    "mandate.create": _p({BOR}, gettext_lazy("authorise automatic debit")),
+    "mandate.revoke": _p({BOR}, gettext_lazy("revoke automatic debit")),
+    # The training sandbox's payment page: opened by its order's secret link, no login.
+    "sandbox.pay": _p({BOR}, gettext_lazy("pay on the sandbox's payment page"), anonymous=True),
     "repayment.post": _p(COLLECTORS, gettext_lazy("post repayments")),
     "repayment.reverse": _p(FIELD, gettext_lazy("reverse repayments")),
     "restructuring.request": _p(FIELD, gettext_lazy("request restructurings")),

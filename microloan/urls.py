@@ -10,9 +10,11 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from applications import api as intake_api
 from applications import document_views as intake_documents
 from applications import views as intake_views
+from applications.api import onboarding as intake_onboarding
 from care import api as care_api
 from collection.api import cases as collection_api
 from servicing import api as servicing_api
+from servicing.api import payments as servicing_payments
 from underwriting import api as underwriting_api
 
 from . import auth_api, views
@@ -22,6 +24,7 @@ from .holidays import api as holidays_api
 from .ledger import api as ledger_api
 from .ledger import views as ledger_views
 from .notifications.api import MyNotificationReadView, MyNotificationsView
+from .otp import api as otp_api
 
 
 class APIRootView(routers.APIRootView):
@@ -56,10 +59,19 @@ api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("auth/logout/", auth_api.LogoutView.as_view(), name="logout"),
+    path("auth/otp/", otp_api.OtpRequestView.as_view(), name="otp"),
+    path("auth/register/", otp_api.RegisterView.as_view(), name="register"),
+    path("auth/otp-login/", otp_api.OtpLoginView.as_view(), name="otp-login"),
+    path("auth/password-reset/", otp_api.PasswordResetView.as_view(), name="password-reset"),
     path("me/", intake_api.MeView.as_view(), name="me"),
+    path("me/identity/", intake_onboarding.IdentityView.as_view(), name="my-identity"),
+    path("me/identity/photo/", intake_onboarding.IdentityPhotoView.as_view(), name="my-identity-photo"),
     path("me/export/", intake_api.MeExportView.as_view(), name="my-export"),
     path("me/notifications/", MyNotificationsView.as_view(), name="my-notifications"),
     path("me/notifications/<int:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
+    path("loans/<int:pk>/payment-orders/", servicing_payments.PaymentOrdersView.as_view(), name="payment-orders"),
+    path("me/mandates/", servicing_payments.MandatesView.as_view(), name="my-mandates"),
+    path("me/mandates/<int:pk>/revoke/", servicing_payments.MandateRevokeView.as_view(), name="my-mandate-revoke"),
     path("quotes/", servicing_api.QuoteView.as_view(), name="quote"),
     path("payments/callback/", servicing_api.PaymentCallbackView.as_view(), name="payment-callback"),
     path("ledger/trial-balance/", ledger_api.TrialBalanceView.as_view(), name="trial-balance"),

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import notices
 from applications.models import Application, ApplicationStatus, DocumentStatus
 from applications.services import admission_check, application_lock
 from applications.workflow import APPLICATION_WORKFLOW
@@ -286,6 +287,17 @@ def disbursement_release(*, actor, disbursement: Disbursement) -> Loan:
             "reference": d.reference,
             "disbursed_on": d.disbursed_on.isoformat(),
         },
+    )
+    first_due = loan.installments.filter(is_current=True).order_by("number").values_list("due_date", flat=True).first()
+    notices.borrower_notify(
+        app.borrower,
+        notices.DISBURSED,
+        key=f"loan:{loan.pk}:disbursed",
+        reference=f"loan:{loan.pk}",
+        contract=contract.number,
+        amount=loan.disbursed_amount,
+        date=d.disbursed_on.isoformat(),
+        first_due=first_due.isoformat() if first_due else "",
     )
     return loan
 

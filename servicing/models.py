@@ -39,6 +39,10 @@ class Contract(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sign_method = models.CharField(max_length=12, choices=SignMethod.choices, blank=True, default="")
+    # What was signed and from where (the borrower's electronic signature; staff's in person too).
+    signed_sha256 = models.CharField(max_length=64, blank=True, default="")
+    signed_ip = models.CharField(max_length=45, blank=True, default="")
+    signed_device = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-version"]
@@ -500,3 +504,8 @@ class AccrualMove(models.Model):
 from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee
 from .batch_models import RestructuringBatch, RestructuringBatchStatus  # noqa: E402,F401 - batch deferral
 from .import_models import BookImport, BookImportStatus  # noqa: E402,F401 - book migration
+from .payment_models import (  # noqa: E402,F401 - the borrower's payments from the app live in their own module
+    DebitAttempt,
+    Mandate,
+    PaymentOrder,
+)

@@ -59,7 +59,9 @@ def _currency() -> str:
     return pgettext("currency in a message", "CNY") if settings.CURRENCY == "CNY" else settings.CURRENCY
 
 
-def _fill(body: str, *, currency: str, name: str, loan_id: int, number: int, amount: Decimal, due_date: date) -> str:
+def _fill(
+    body: str, *, currency: str, name: str, loan_id: int | str, number: int, amount: Decimal, due_date: date
+) -> str:
     return body % {
         "name": name,
         "loan": loan_id,
@@ -105,6 +107,7 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
             "due_date",
             "amount",
             "loan_id",
+            "loan__contract__number",
             "loan__borrower__full_name",
             "loan__borrower__mobile",
             "loan__borrower__language",
@@ -127,7 +130,8 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
             body,
             currency=currency,
             name=i["loan__borrower__full_name"],
-            loan_id=i["loan_id"],
+            # The loan as the borrower knows it: its contract number, not an internal id.
+            loan_id=i["loan__contract__number"] or i["loan_id"],
             number=i["number"],
             amount=i["amount"],
             due_date=i["due_date"],

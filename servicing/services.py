@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications import notices
 from applications.models import Application, Product
-from applications.services import application_lock, validate_terms
+from applications.services import application_lock, check_owner, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
@@ -164,6 +165,13 @@ def contract_generate(*, actor, application, language: str | None = None) -> Con
     APPLICATION_WORKFLOW.apply(
         obj=app, action="contract", actor=actor, data={"contract": contract.pk, "version": version, "sha256": sha}
     )
+    notices.borrower_notify(
+        b,
+        notices.CONTRACT_READY,
+        key=f"contract:{contract.pk}:ready",
+        reference=f"application:{app.pk}",
+        contract=contract.number,
+    )
     return contract
 
 
@@ -171,10 +179,43 @@ def _json_terms(terms: dict, schedule: Schedule) -> dict:
     return {**{k: str(v) for k, v in terms.items()}, "apr": str(schedule.apr)}
 
 
-@transaction.atomic
-def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
-    app = application_lock(application)
-    APPLICATION_WORKFLOW.check(obj=app, action="sign", actor=actor)
+def contract_sign(
+    *,
+    actor,
+    application,
+    method: str = "in_person",
+    code: str = "",
+    accepted: bool = False,
+    client_ip: str = "",
+    device: str = "",
+) -> Contract:
+    """Records the signing of the latest contract version (approved → contracted). Staff
+    record an in-person signing; the borrower signs their own contract electronically, with
+    the SMS code for purpose ``sign`` sent to their mobile and ``accepted``. The signature
+    keeps the version's SHA-256, the time, the client address and the device (User-Agent).
+    The code is checked before the change (a wrong try counts even though nothing changes)."""
+    from microloan.models import Role
+    from microloan.otp.services import otp_verify
+
+    if method not in ("in_person", "electronic"):
+        raise InvalidInput({"method": [_("Choose in_person or electronic.")]})
+    if actor.role == Role.BORROWER:
+        if method != "electronic":
+            raise InvalidInput({"method": [_("Sign in the app with method electronic.")]})
+        if accepted is not True:
+            raise InvalidInput({"accepted": [_("Read the contract and accept it to sign.")]})
+        with transaction.atomic():
+            app = application_lock(application)
+            check_owner(actor, app)
+            APPLICATION_WORKFLOW.check(obj=app, action="sign", actor=actor)
+            _latest_contract(app)
+        otp_verify(mobile=app.borrower.mobile, purpose="sign", code=code)
+    elif method == "electronic":
+        raise InvalidInput({"method": [_("Only the borrower signs electronically, in the app.")]})
+    return _sign(actor=actor, application=application, method=method, client_ip=client_ip, device=device)
+
+
+def _latest_contract(app) -> Contract:
     contract = app.contracts.order_by("-version").first()
     if contract is None:
         raise TransitionNotAllowed(
@@ -183,16 +224,40 @@ def contract_sign(*, actor, application, method: str = "in_person") -> Contract:
             status=app.status,
             message=_("Generate the contract before recording its signing."),
         )
-    if method not in ("in_person", "electronic"):
-        raise InvalidInput({"method": [_("Choose in_person or electronic.")]})
+    return contract
+
+
+@transaction.atomic
+def _sign(*, actor, application, method: str, client_ip: str, device: str) -> Contract:
+    app = application_lock(application)
+    APPLICATION_WORKFLOW.check(obj=app, action="sign", actor=actor)
+    contract = _latest_contract(app)
     contract.signed_at, contract.signed_by, contract.sign_method = timezone.now(), actor, method
     contract.signed_on = business_date()
-    contract.save(update_fields=["signed_at", "signed_on", "signed_by", "sign_method"])
+    contract.signed_sha256, contract.signed_ip, contract.signed_device = contract.sha256, client_ip or "", device[:255]
+    contract.save(
+        update_fields=[
+            "signed_at",
+            "signed_on",
+            "signed_by",
+            "sign_method",
+            "signed_sha256",
+            "signed_ip",
+            "signed_device",
+        ]
+    )
     APPLICATION_WORKFLOW.apply(
         obj=app,
         action="sign",
         actor=actor,
-        data={"contract": contract.pk, "version": contract.version, "method": method, "sha256": contract.sha256},
+        data={
+            "contract": contract.pk,
+            "version": contract.version,
+            "method": method,
+            "sha256": contract.sha256,
+            "ip": client_ip or "",
+            "device": device[:255],
+        },
     )
     return contract
 

@@ -20,3 +20,16 @@ def reminders_for_date(business_date: str | None = None) -> dict:
     day = date.fromisoformat(business_date) if business_date else current_business_date()
     created = reminders_create(business_date=day)
     return {"business_date": day.isoformat(), "created": created, "resent": notifications_resend_pending()}
+
+
+@shared_task(name="servicing.collect_debits")
+def collect_debits(business_date: str | None = None) -> dict:
+    """Beat, daily: the auto-debits (代扣) of a business date's due instalments through the
+    borrowers' mandates, and the expiry of unpaid payment orders. Idempotent per instalment
+    and day (``servicing.mandates``)."""
+    from .mandates import debits_collect
+    from .payment_orders import payment_orders_expire
+
+    day = date.fromisoformat(business_date) if business_date else current_business_date()
+    result = debits_collect(business_date=day)
+    return {"business_date": day.isoformat(), **result, "expired_orders": payment_orders_expire()}

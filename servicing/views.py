@@ -30,6 +30,7 @@ from .forms import (
     ReverseForm,
     SignForm,
 )
+from .mandates import last_debits
 from .models import DisbursementStatus
 from .workflow import DISBURSEMENT_WORKFLOW, loan_page_moves
 
@@ -213,6 +214,7 @@ def loan_detail(request, pk):
             "moves": moves,
             "charges": charges,
             "history": selectors.loan_history(loan=loan, repayments=repayments, restructurings=restructurings),
+            "last_debit": last_debits([loan.pk]).get(loan.pk),
         },
         status=status,
     )

@@ -182,3 +182,26 @@ def loan_page_moves(*, loan, actor, repayments, restructurings) -> dict:
             RESTRUCTURING_WORKFLOW.available(obj=Restructuring(loan=loan, status=NEW), actor=actor) if live else []
         ),
     }
+
+
+# The borrower's payment orders from the app (#13): the borrower creates one; the channel's
+# signed callback settles it (paid), the channel's failure fails it, and one left unpaid
+# past its time expires (the system's moves).
+PAYMENT_ORDER_WORKFLOW = Workflow(
+    "payment_order",
+    [
+        Transition("create", frozenset({NEW}), "pending", label=_("Pay in the app")),
+        Transition("settle", frozenset({"pending", "expired"}), "paid", label=_("Paid"), system=True),
+        Transition("fail", frozenset({"pending"}), "failed", label=_("Payment failed"), system=True),
+        Transition("expire", frozenset({"pending"}), "expired", label=_("Expired"), system=True),
+    ],
+)
+
+# Auto-debit mandates (代扣授权): the borrower gives one and revokes it.
+MANDATE_WORKFLOW = Workflow(
+    "mandate",
+    [
+        Transition("create", frozenset({NEW}), "active", label=_("Authorise automatic debit")),
+        Transition("revoke", frozenset({"active"}), "revoked", label=_("Revoke")),
+    ],
+)

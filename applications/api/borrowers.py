@@ -16,6 +16,8 @@ from microloan.pii import id_number_lookup
 
 from .. import selectors, services
 from ..models import Borrower, Consent, Product
+from ..services import onboarding
+from .onboarding import ProfileChangeSerializer
 from .serializers import (
     BorrowerRevealSerializer,
     BorrowerSerializer,
@@ -143,6 +145,7 @@ class MeView(APIView):
     """The signed-in borrower's own profile (staff get their own user summary)."""
 
     permission_action = "account"
+    permissions = {"PATCH": "me.profile"}
 
     @extend_schema(
         responses=PolymorphicProxySerializer(
@@ -167,6 +170,15 @@ class MeView(APIView):
         if borrower is not None:
             return Response(BorrowerSerializer(borrower).data)
         return Response({"username": user.username, "role": user.role, "branch": user.branch_id})
+
+    @extend_schema(request=ProfileChangeSerializer, responses=BorrowerSerializer)
+    def patch(self, request):
+        """The borrower's own contact details; a new mobile needs the SMS code sent to it."""
+        s = ProfileChangeSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = dict(s.validated_data)
+        borrower = onboarding.profile_update(actor=request.user, code=data.pop("code", ""), **data)
+        return Response(BorrowerSerializer(borrower).data)
 
 
 @extend_schema(

@@ -15,6 +15,7 @@ from microloan.permissions import require
 from microloan.pii import PARTIES_REVEAL_ACTION, party_fields
 from microloan.workflow import NEW
 
+from .. import notices
 from ..models import Application, Borrower, DocumentKind, DocumentStatus, Product
 from ..workflow import APPLICATION_WORKFLOW
 from .borrowers import admission_check
@@ -161,6 +162,14 @@ def application_submit(*, actor, application: Application) -> Application:
         raise InvalidInput({"borrower": [f.message for f in failures]})
     app.submitted_at = timezone.now()
     APPLICATION_WORKFLOW.apply(obj=app, action="submit", actor=actor, extra_update_fields=["submitted_at"])
+    notices.borrower_notify(
+        app.borrower,
+        notices.SUBMITTED,
+        key=f"application:{app.pk}:submitted:{app.submitted_at.isoformat()}",
+        reference=f"application:{app.pk}",
+        ref=app.pk,
+        amount=app.amount,
+    )
     return app
 
 

@@ -207,6 +207,9 @@ SPECTACULAR_SETTINGS = {
         "SignMethodEnum": "servicing.models.SignMethod",
         "DocumentKindEnum": "applications.models.DocumentKind",
         "RestructuringKindEnum": "servicing.models.RestructuringKind",
+        "OtpPurposeEnum": "microloan.otp.models.OtpPurpose",
+        "PurposeEnum": "applications.models.ConsentPurpose",
+        "PaymentOrderKindEnum": "servicing.payment_models.PaymentOrderKind",
     },
 }
 from datetime import timedelta  # noqa: E402

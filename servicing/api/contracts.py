@@ -4,6 +4,7 @@ approved application."""
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +17,7 @@ from microloan import fields
 from microloan.api import ScopedQueryset
 from microloan.errors import TransitionNotAllowed
 from microloan.idempotency import idempotent
+from microloan.net import client_ip
 
 from .. import disbursement, services
 from ..models import SignMethod
@@ -27,6 +29,18 @@ class ContractIn(serializers.Serializer):
 
 class SignIn(serializers.Serializer):
     method = serializers.ChoiceField(choices=SignMethod.choices, default="in_person")
+    code = serializers.CharField(
+        max_length=12,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("The borrower's SMS code for purpose sign (electronic signing)."),
+    )
+    accepted = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy("The borrower read the contract and accepts it (electronic signing)."),
+    )
 
 
 class ConditionMetIn(serializers.Serializer):
@@ -137,11 +151,19 @@ class ContractViewSet(ScopedQueryset, viewsets.GenericViewSet):
     @extend_schema(request=SignIn, responses=ApplicationSerializer)
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        """Record the signing of the current contract version (approved → contracted)."""
+        """Record the signing of the current contract version (approved → contracted): staff
+        in person; the borrower in the app (method electronic, the SMS code for purpose sign,
+        accepted true)."""
         app = self.get_object()
         s = SignIn(data=request.data)
         s.is_valid(raise_exception=True)
-        services.contract_sign(actor=request.user, application=app, **s.validated_data)
+        services.contract_sign(
+            actor=request.user,
+            application=app,
+            client_ip=client_ip(request),
+            device=request.META.get("HTTP_USER_AGENT", ""),
+            **s.validated_data,
+        )
         return application_response(self, app)
 
     @extend_schema(request=DisburseIn, responses={202: Prepared})

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from datetime import date
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from microloan.errors import InvalidInput, NotAllowed
@@ -19,6 +20,12 @@ from .posting import repayment_post
 # ``(channel_code=, transaction_id=, loan=, amount=, paid_on=) -> (obj, created)``, registered by
 # a later app at start-up (servicing may not import collection). None registered: the loan's 409.
 WRITTEN_OFF_RECEIVERS: list = []
+
+
+def payment_order_settle(**kwargs):
+    from ..payment_orders import payment_order_settle as settle
+
+    return settle(**kwargs)
 
 
 def callback_verify(*, channel_code: str, raw_body: bytes, signature: str) -> PaymentChannel:
@@ -48,15 +55,19 @@ def callback_post(*, channel: PaymentChannel, transaction_id: str, loan_id: int,
             channel_code=channel.code, transaction_id=transaction_id, loan=loan, amount=amount, paid_on=paid_on
         )
     try:
-        return repayment_post(
-            actor=None,
-            loan=loan,
-            amount=amount,
-            paid_on=paid_on,
-            channel=channel.code,
-            reference=transaction_id,
-            external_id=transaction_id,
-        ), True
+        with transaction.atomic():
+            posted = repayment_post(
+                actor=None,
+                loan=loan,
+                amount=amount,
+                paid_on=paid_on,
+                channel=channel.code,
+                reference=transaction_id,
+                external_id=transaction_id,
+            )
+            # A payment order from the app with this transaction id is paid now (its receipt).
+            payment_order_settle(channel=channel.code, transaction_id=transaction_id, repayment=posted)
+        return posted, True
     except InvalidInput as exc:
         if "transaction_id" in exc.errors:  # lost a race with the same notice: return the winner's posting
             return Repayment.objects.get(channel=channel.code, external_id=transaction_id), False

@@ -135,33 +135,17 @@ def repayment_ceiling(loan: Loan, installments, on: date) -> tuple[Decimal, Deci
 
 
 def _notify_received(loan, repayment):
-    """The borrower hears of every payment; the message is written in this transaction."""
-    try:
-        from microloan.notifications import notification_enqueue
-    except ImportError:  # the outbox is optional for the core posting
-        return
-    b = loan.borrower
-    zh = b.language != "en"
-    if zh:
-        body = (
-            f"您的贷款{loan.pk}已收到还款{repayment.amount}元（{repayment.paid_on}），"
-            f"剩余本金{loan.outstanding_principal}元。"
-        )
-    else:
-        body = (
-            f"We received {repayment.amount} for loan {loan.pk} on {repayment.paid_on}. "
-            f"Principal outstanding: {loan.outstanding_principal}."
-        )
-    subject = "还款到账" if zh else "Payment received"
-    if b.user_id:
-        notification_enqueue(
-            channel="inapp",
-            user=b.user,
-            to_address="",
-            language=b.language,
-            subject=subject,
-            body=body,
-            kind="repayment_received",
-            reference=f"repayment:{repayment.pk}",
-            dedupe_key=f"repayment:{repayment.pk}:inapp",
-        )
+    """The borrower hears of every payment (SMS and in-app, in their language, the loan named by
+    its contract number); the message is written in this transaction."""
+    from applications import notices
+
+    notices.borrower_notify(
+        loan.borrower,
+        notices.PAYMENT_RECEIVED,
+        key=f"repayment:{repayment.pk}",
+        reference=f"repayment:{repayment.pk}",
+        contract=loan.contract.number,
+        amount=repayment.amount,
+        date=repayment.paid_on.isoformat(),
+        outstanding=loan.outstanding_principal,
+    )

@@ -114,5 +114,9 @@ def test_the_applications_four_eyes_are_in_its_table():
 def test_a_consents_expiry_is_a_date_not_a_move():
     """Only the stored moves are statuses: an expired consent is still granted, read against
     its expires_on (Consent.objects.valid_on)."""
-    assert CONSENT_WORKFLOW.table() == [("record", "", "granted"), ("revoke", "granted", "revoked")]
+    assert CONSENT_WORKFLOW.table() == [
+        ("record", "", "granted"),
+        ("accept", "", "granted"),  # the borrower's own, in the app (POST /api/v1/me/identity/)
+        ("revoke", "granted", "revoked"),
+    ]
     assert CONSENT_WORKFLOW.transitions["revoke"].needs_reason

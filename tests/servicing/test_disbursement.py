@@ -126,10 +126,13 @@ def test_sign_needs_a_contract_and_records_who_when_how(officer, approved_app):
     r = post(officer, approved_app, "sign")
     assert r.status_code == 409 and "Generate the contract" in r.data["detail"]
     post(officer, approved_app, "contract")
-    r = post(officer, approved_app, "sign", {"method": "electronic"})
+    # Electronic signing is the borrower's own, in the app (tests/servicing/test_esign.py).
+    assert post(officer, approved_app, "sign", {"method": "electronic"}).status_code == 400
+    r = post(officer, approved_app, "sign", {"method": "in_person"})
     assert r.status_code == 200 and r.data["status"] == "contracted"
     c = Contract.objects.get(application=approved_app)
-    assert c.signed_by == officer and c.sign_method == "electronic" and c.signed_at is not None
+    assert c.signed_by == officer and c.sign_method == "in_person" and c.signed_at is not None
+    assert c.signed_sha256 == c.sha256
 
 
 # --- disbursement ----------------------------------------------------------------------

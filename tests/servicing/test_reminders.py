@@ -35,6 +35,12 @@ THREE_DAYS_BEFORE = date(2026, 12, 17)
 MORNING = datetime(2026, 12, 17, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
+def reminders():
+    """The outbox's reminders (the steps before them — approval, contract, payout — have their
+    own messages, applications/notices.py)."""
+    return Notification.objects.filter(kind__startswith="reminder")
+
+
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
@@ -93,7 +99,7 @@ def first_installment(loan) -> Installment:
 
 
 def by_key():
-    return {n.dedupe_key: n for n in Notification.objects.all()}
+    return {n.dedupe_key: n for n in reminders()}
 
 
 # --- what is written -------------------------------------------------------------------------
@@ -127,12 +133,12 @@ def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loa
         f"installment:{zi.pk}",
     )
     assert zh_sms.body.startswith("【示范小额贷款有限公司】王小明您好")
-    for text in (f"编号{zh.pk}", f"{amount}元", "2026-12-20"):
+    for text in (f"编号{zh.contract.number}", f"{amount}元", "2026-12-20"):
         assert text in zh_sms.body and text in zh_app.body
     assert (zh_app.user_id, zh_app.subject, zh_app.to_address) == (zh.borrower.user_id, "还款提醒", "")
     assert (en_sms.to_address, en_sms.language) == ("13900000002", "en")
     assert en_sms.body.startswith("[Demo Microcredit Co., Ltd.] Dear Li Lei,")
-    for text in (f"loan no. {en.pk}", f"CNY {amount}", "due on 2026-12-20"):
+    for text in (f"loan no. {en.contract.number}", f"CNY {amount}", "due on 2026-12-20"):
         assert text in en_sms.body
     assert {n.not_before for n in rows.values()} == {MORNING}  # 10:00 local: nothing held back
     assert {n.status for n in rows.values()} == {"pending"}
@@ -140,7 +146,7 @@ def test_reminders_before_and_on_the_due_date_in_the_borrowers_language(make_loa
     # and on the due date itself: the "due today" kind
     assert reminders_create(business_date=date(2026, 12, 18), now=MORNING) == 0
     assert reminders_create(business_date=DUE, now=utc(2026, 12, 20, 2)) == 3
-    due = Notification.objects.filter(kind="reminder_due")
+    due = reminders().filter(kind="reminder_due")
     assert due.count() == 3 and all("2026-12-20" in n.body for n in due)
     assert "今天（2026-12-20）到期" in due.get(channel="sms", language="zh-hans").body
     assert "is due today (2026-12-20)" in due.get(language="en").body
@@ -152,7 +158,7 @@ def test_running_twice_sends_each_reminder_once(make_loan):
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 2
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=utc(2026, 12, 17, 5)) == 0
     assert reminders_create(business_date=THREE_DAYS_BEFORE, days_before=3) == 0
-    keys = Counter(Notification.objects.values_list("reference", "kind", "channel"))
+    keys = Counter(reminders().values_list("reference", "kind", "channel"))
     assert keys == {
         (f"installment:{first_installment(loan).pk}", "reminder_before", "sms"): 1,
         (f"installment:{first_installment(loan).pk}", "reminder_before", "inapp"): 1,
@@ -174,7 +180,7 @@ def test_only_unpaid_current_instalments_of_active_loans_are_reminded(make_loan)
     )
 
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 1
-    n = Notification.objects.get()
+    n = reminders().get()
     assert n.reference == f"installment:{j.pk}"
     assert f"{j.principal_due - Decimal('100.00'):,.2f}" in n.body  # what is still owed
 
@@ -211,12 +217,13 @@ def test_reminders_are_one_select_and_one_insert_whatever_the_portfolio(make_loa
 def test_a_reminder_created_at_2330_is_held_back_until_0800(make_loan, settings, tmp_path):
     settings.SMS_BACKEND, settings.SMS_FILE_PATH = FILE_BACKEND, str(tmp_path / "sms.log")
     make_loan(with_login=True)
+    Notification.objects.exclude(kind__startswith="reminder").delete()  # the loan's own step messages
     late = utc(2026, 12, 17, 15, 30)  # 23:30 in Shanghai
     eight = utc(2026, 12, 18, 0, 0)  # 08:00 the next morning
 
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=late) == 2
 
-    rows = list(Notification.objects.all())
+    rows = list(reminders())
     assert {(n.not_before, n.tz_name, n.enqueued_at) for n in rows} == {(eight, "Asia/Shanghai", None)}
     # not delivered by deliver or by resend before 08:00 ...
     for now in (late, utc(2026, 12, 17, 23, 59)):
@@ -235,7 +242,7 @@ def test_quiet_hours_are_the_borrowers_local_time(make_loan, branch):
     Branch.objects.filter(pk=branch.pk).update(timezone="Europe/London")
     make_loan()
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=utc(2026, 12, 17, 0, 5)) == 1
-    assert Notification.objects.get().not_before == utc(2026, 12, 17, 8, 0)  # 08:00 London (GMT)
+    assert reminders().get().not_before == utc(2026, 12, 17, 8, 0)  # 08:00 London (GMT)
 
 
 # --- real workers on real Redis ------------------------------------------------------------
@@ -281,21 +288,19 @@ def test_two_workers_racing_on_the_same_business_date_send_each_reminder_once(ma
             (f"installment:{first_installment(today).pk}", "reminder_due", "sms"),
             (f"installment:{first_installment(today).pk}", "reminder_due", "inapp"),
         }
-        assert Counter(Notification.objects.values_list("reference", "kind", "channel")) == dict.fromkeys(expected, 1)
+        assert Counter(reminders().values_list("reference", "kind", "channel")) == dict.fromkeys(expected, 1)
         # ... and the workers delivered each one once
-        wait_for(lambda: not Notification.objects.exclude(status="sent").exists(), what="the deliveries")
+        wait_for(lambda: not reminders().exclude(status="sent").exists(), what="the deliveries")
         # and a third run for the date changes nothing
         assert (
             reminders_for_date.apply_async(args=[THREE_DAYS_BEFORE.isoformat()], queue=queue).get(timeout=60)["created"]
             == 0
         )
 
-    assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert set(reminders().values_list("status", "attempts")) == {("sent", 1)}
     lines = [json.loads(line) for line in sms_file.read_text(encoding="utf-8").splitlines()]
     assert sorted(x["to"] for x in lines) == ["13900000001", "13900000002"]
-    assert sorted(x["text"] for x in lines) == sorted(
-        Notification.objects.filter(channel="sms").values_list("body", flat=True)
-    )
+    assert sorted(x["text"] for x in lines) == sorted(reminders().filter(channel="sms").values_list("body", flat=True))
     assert "您好" in next(x["text"] for x in lines if x["to"] == "13900000001")
     assert "Dear" in next(x["text"] for x in lines if x["to"] == "13900000002")
 
@@ -371,9 +376,8 @@ def test_borrower_without_a_language_gets_the_default_one(make_loan):
 
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 1
 
-    sms = Notification.objects.get()
+    sms = reminders().get()
     assert sms.language == "zh-hans"
-    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.pk}" in sms.body
 
 
 @pytest.mark.django_db
@@ -397,3 +401,4 @@ def test_a_restructured_loan_is_reminded_on_its_new_schedule_and_a_written_off_o
     assert new_first.due_date == date(2027, 2, 20) and new_first.schedule_version == 2
     assert reminders_create(business_date=date(2027, 2, 20), now=MORNING) == 1
     assert Notification.objects.get().reference == f"installment:{new_first.pk}"
+    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.contract.number}" in sms.body

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from applications import notices
 from applications.services import application_lock, validate_terms
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.audit import audit_record
@@ -17,7 +18,7 @@ from microloan.lending.money import money
 from microloan.policy import policy
 
 from ..limits import apr_cap_check, exposure_cap_check
-from ..models import AuthorityLimit, CommitteeMember, Decision, DecisionKind
+from ..models import AuthorityLimit, CommitteeMember, Decision, DecisionKind, ReasonCode
 from .terms import offer_schedule
 
 
@@ -93,6 +94,15 @@ def application_decide(
             actor=actor,
             reason=f"{reason_code}: {comment}".strip(": "),
             data={"reason_code": reason_code, "decision": d.pk},
+        )
+        reason = comment or dict(ReasonCode.choices).get(reason_code, reason_code)
+        notices.borrower_notify(
+            app.borrower,
+            notices.RETURNED if action == "return" else notices.REJECTED,
+            key=f"application:{app.pk}:{action}:{d.pk}",
+            reference=f"application:{app.pk}",
+            ref=app.pk,
+            reason=reason,
         )
         return DecisionResult(d, app.status)
 
@@ -220,5 +230,15 @@ def _approve(app, actor, d, terms, committee: int = 0, grace: int | None = None)
             "grace_periods": grace,
             "committee_votes": committee,
         },
+    )
+    notices.borrower_notify(
+        app.borrower,
+        notices.APPROVED,
+        key=f"application:{app.pk}:approved:{d.pk}",
+        reference=f"application:{app.pk}",
+        ref=app.pk,
+        amount=terms["approved_amount"],
+        term=terms["approved_term"],
+        rate=f"{terms['approved_rate'] * 100:.2f}",
     )
     return DecisionResult(d, app.status, committee, policy().underwriting.committee_size if committee else 0)

@@ -16,7 +16,7 @@ from applications import services as intake
 from applications.models import Application, Borrower, Product
 from applications.residentid import check_char
 from microloan import scenarios, twofactor
-from microloan.business_date import business_date
+from microloan.business_date import business_date, business_date_set
 from microloan.models import Branch, Role, User
 from servicing.models import PaymentChannel
 
@@ -161,11 +161,12 @@ class Command(BaseCommand):
             branch = self._branches()
             users = self._users(branch, password)
             products = self._products()
-            self._borrowers_and_applications(branch, users, products)
-            # A payment channel for trying the signed callback (the secret is for the demo only).
+            # A payment channel for trying the signed callback (the secret is for the demo only);
+            # the sandbox's payment page is its page.
             PaymentChannel.objects.get_or_create(
                 code="demo-pay", defaults={"name": "Demo payment channel", "secret": "demo-callback-secret"}
             )
+            self._borrowers_and_applications(branch, users, products)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password as given):"))
         for spec in USERS:
             self.stdout.write(f"  {spec.username:<10} {spec.role.label}{spec.note}")
@@ -245,6 +246,54 @@ class Command(BaseCommand):
                 purpose=f"{tag} 经营周转 / working capital",
             )
             self._walk(app, target, users)
+        self._demo_borrower_loans(Borrower.objects.get(pk=borrowers[0].pk), cons, users)
+
+    def _demo_borrower_loans(self, b, product, users):
+        """The app's demo borrower (``borrower``): an active loan with a paid instalment and
+        the rest due, a closed loan, an auto-debit mandate (besides the draft and the approved
+        application above). The loans are disbursed in the past: the business date moves back
+        for their walk and returns after."""
+        from servicing.mandates import mandate_create
+        from servicing.models import Loan
+        from servicing.payment_models import Mandate
+        from servicing.repayments import payoff_quote
+
+        today = business_date()
+        deciders = {"officer": users["officer"], "reviewer": users["reviewer"], "approver": users["manager"]}
+        for tag, amount, term, back, closed in (
+            ("[demo-loan-active]", "6000.00", 6, 35, False),
+            ("[demo-loan-closed]", "3000.00", 3, 20, True),
+        ):
+            if Application.objects.filter(purpose__startswith=tag).exists():
+                continue
+            start = date.fromordinal(today.toordinal() - back)
+            business_date_set(value=start)
+            try:
+                app = scenarios.application_draft(
+                    officer=users["officer"],
+                    borrower=b,
+                    product=product,
+                    amount=amount,
+                    term=term,
+                    purpose=f"{tag} 家庭周转",
+                )
+                loan = scenarios.loan_disbursed(
+                    app, **deciders, on=start, releaser=users["supervisor"], reference=f"DEMO-{app.pk}"
+                )
+                first = loan.installments.filter(is_current=True).order_by("number").first()
+                pay_on = min(first.due_date, today)
+                business_date_set(value=pay_on)
+                if closed:
+                    amount_due = payoff_quote(loan=loan, on=pay_on).amount
+                else:
+                    amount_due = first.total_due
+                scenarios.repayment_made(
+                    Loan.objects.get(pk=loan.pk), cashier=users["officer"], amount=amount_due, on=pay_on, reference=tag
+                )
+            finally:
+                business_date_set(value=today)
+        if b.user_id and not Mandate.objects.filter(borrower=b).exists():
+            mandate_create(actor=b.user, channel="demo-pay", account_last4="8888")
 
     def _walk(self, app, target, users):
         """Takes a demo application to ``target`` through the real services (and their rules)."""
