@@ -280,6 +280,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The daily close's chunks dealt round these queues (one per worker host), e.g. "close-a,close-b";
+# empty: the queue the close came in on (collection/tasks.py).
+CLOSE_CHUNK_QUEUES = env.list("CLOSE_CHUNK_QUEUES", default=[])
 
 LOGGING = {
     "version": 1,
