@@ -52,9 +52,7 @@ def main() -> None:
 
     def send(i: int) -> dict:
         loan = args.first_loan + i
-        body = json.dumps(
-            {"amount": args.amount, "paid_on": args.paid_on, "channel": "cash", "reference": f"LOAD-{i}"}
-        )
+        body = json.dumps({"amount": args.amount, "paid_on": args.paid_on, "channel": "cash", "reference": f"LOAD-{i}"})
         headers = {
             "Authorization": f"Bearer {args.token}",
             "Content-Type": "application/json",
