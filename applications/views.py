@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from microloan.audit import audit_history
 from microloan.business_date import business_date
+from microloan.dbrouter import reads_replica
 from microloan.errors import DomainError
 from microloan.permissions import can, page
 from microloan.pii import id_number_lookup, mask, mask_parties, masked_values
@@ -35,6 +36,7 @@ PAGE_ACTIONS = ("submit", "withdraw")
 
 
 @page("borrower.view")
+@reads_replica
 def borrower_list(request):
     qs = selectors.borrower_list(user=request.user)
     q = request.GET.get("q", "").strip()
@@ -157,6 +159,7 @@ def application_create(request, borrower_pk):
 
 
 @page("application.view")
+@reads_replica
 def application_list(request):
     qs = selectors.application_list(user=request.user)
     status = request.GET.get("status", "")
@@ -276,6 +279,7 @@ def application_transition(request, pk, action):
 
 
 @page("lead.view")
+@reads_replica
 def lead_list(request):
     form = LeadForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -9,7 +9,9 @@ task closes its chunk and then tries to complete the run; the one that completes
 Completion is decided in the database (the run's chunks are all done), not by a chord
 callback: no result backend is needed, and a chunk redelivered after a worker died (acks are
 late) or re-sent by the next day's beat finds its work done or does it, and completes the run.
-Sub-tasks go to the queue the close came in on, so a close routed to its own queue stays there.
+Sub-tasks go to the queue the close came in on, so a close routed to its own queue stays there;
+with ``chunk_queues`` (or the setting ``CLOSE_CHUNK_QUEUES``) the chunks are dealt round the
+queues named instead, one per worker host, so several hosts share one close.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 from datetime import date
 
 from celery import group, shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from microloan.business_date import business_date as current_business_date
@@ -35,7 +38,9 @@ def _queue(task) -> str | None:
 
 
 @shared_task(name="collection.close_business_day", bind=True)
-def close_business_day(self, business_date: str | None = None, chunk_size: int | None = None) -> dict:
+def close_business_day(
+    self, business_date: str | None = None, chunk_size: int | None = None, chunk_queues: list[str] | None = None
+) -> dict:
     """Starts (or resumes) the close of the next date up to ``business_date`` (ISO; default the
     current business date). Returns what it sent; a date already closed sends nothing."""
     target = date.fromisoformat(business_date) if business_date else current_business_date()
@@ -49,14 +54,16 @@ def close_business_day(self, business_date: str | None = None, chunk_size: int |
         return {"target": target.isoformat(), "refused": str(exc)}
     pending = list(run.chunks.exclude(status=CloseStatus.DONE).order_by("number").values_list("id", flat=True))
     queue = _queue(self)
+    spread = list(chunk_queues or getattr(settings, "CLOSE_CHUNK_QUEUES", None) or [])
     if not pending:
-        _finish_and_continue(run.pk, target, queue)
+        _finish_and_continue(run.pk, target, queue, spread)
     else:
+        queues = spread or ([queue] if queue else [])
         group(
-            close_chunk.s(chunk_id, target.isoformat()).set(queue=queue)
-            if queue
-            else close_chunk.s(chunk_id, target.isoformat())
-            for chunk_id in pending
+            close_chunk.s(chunk_id, target.isoformat(), spread).set(queue=queues[i % len(queues)])
+            if queues
+            else close_chunk.s(chunk_id, target.isoformat(), spread)
+            for i, chunk_id in enumerate(pending)
         ).apply_async()
     return {"target": target.isoformat(), "closing": run.business_date.isoformat(), "chunks": len(pending)}
 
@@ -69,13 +76,13 @@ def close_business_day(self, business_date: str | None = None, chunk_size: int |
     retry_backoff=True,
     max_retries=5,
 )
-def close_chunk(self, chunk_id: int, target: str) -> dict:
+def close_chunk(self, chunk_id: int, target: str, chunk_queues: list[str] | None = None) -> dict:
     """Closes one chunk (nothing if it is done already), then completes the run if it was the
     last one. OperationalError (a lost connection, a deadlock victim) is retried: the chunk's
     transaction rolled back, so it runs again from the start."""
     result = close_chunk_process(chunk_id=chunk_id)
     run_id = CloseChunk.objects.filter(pk=chunk_id).values_list("run_id", flat=True).get()
-    _finish_and_continue(run_id, date.fromisoformat(target), _queue(self))
+    _finish_and_continue(run_id, date.fromisoformat(target), _queue(self), chunk_queues or [])
     if result is None:
         return {"chunk": chunk_id, "done_already": True}
     return {
@@ -87,12 +94,13 @@ def close_chunk(self, chunk_id: int, target: str) -> dict:
     }
 
 
-def _finish_and_continue(run_id: int, target: date, queue: str | None) -> None:
+def _finish_and_continue(run_id: int, target: date, queue: str | None, spread: list[str]) -> None:
     if not close_run_finish(run_id=run_id):
         return
     closed, chunk_size = CloseRun.objects.filter(pk=run_id).values_list("business_date", "chunk_size").get()
     if closed < target:  # catching up: the next date starts only now that this one is closed
         options = {"queue": queue} if queue else {}
         close_business_day.apply_async(
-            kwargs={"business_date": target.isoformat(), "chunk_size": chunk_size}, **options
+            kwargs={"business_date": target.isoformat(), "chunk_size": chunk_size, "chunk_queues": spread or None},
+            **options,
         )

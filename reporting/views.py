@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from microloan.dbrouter import reads_replica
 from microloan.permissions import page
 from microloan.templatetags.microloan_tags import percent
 
@@ -26,6 +27,7 @@ RANGE = ("branch", "product", "date_from", "date_to")
 
 
 @page("report.par")
+@reads_replica
 def report_index(request):
     return render(
         request, "reports/index.html", {**selectors.report_date(), "full": full(request.user), "report": "index"}
@@ -49,6 +51,7 @@ def _share_bars(rows: list[dict], tones: dict[str, int], tone_key: str) -> list[
 
 
 @page("report.par")
+@reads_replica
 def par_report(request):
     return report_page(request, "reports/par.html", fields=STOCK, build=_par)
 
@@ -97,6 +100,7 @@ def _par(f: Filters) -> Report:
 
 
 @page("report.view")
+@reads_replica
 def classification_report(request):
     return report_page(request, "reports/classification.html", fields=STOCK, build=_classification)
 
@@ -141,6 +145,7 @@ def _classification(f: Filters) -> Report:
 
 
 @page("report.view")
+@reads_replica
 def flows_report(request):
     return report_page(request, "reports/flows.html", fields=(*STOCK, "date_from", "date_to", "period"), build=_flows)
 
@@ -196,6 +201,7 @@ def _flows(f: Filters) -> Report:
 
 
 @page("report.view")
+@reads_replica
 def officers_report(request):
     return report_page(request, "reports/officers.html", fields=RANGE, build=_officers)
 
@@ -243,6 +249,7 @@ def _officers(f: Filters) -> Report:
 
 
 @page("report.view")
+@reads_replica
 def turnaround_report(request):
     return report_page(request, "reports/turnaround.html", fields=RANGE, build=_turnaround)
 

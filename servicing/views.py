@@ -12,6 +12,7 @@ from applications.models import DocumentStatus
 from applications.selectors import application_list
 from applications.workflow import APPLICATION_WORKFLOW
 from microloan.business_date import business_date
+from microloan.dbrouter import reads_replica
 from microloan.errors import DomainError
 from microloan.ledger import JournalLine
 from microloan.permissions import can, page
@@ -163,6 +164,7 @@ def contract_download(request, pk, version):
 
 
 @page("loan.view")
+@reads_replica
 def loan_list(request):
     qs = selectors.loan_list(user=request.user)
     status = request.GET.get("status", "")

@@ -112,6 +112,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'microloan.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A read replica (a PostgreSQL hot standby): the reports, their exports and the list pages
+# read from it, everything else from the primary (microloan/dbrouter.py). Tests mirror it to
+# the default database.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["microloan.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "microloan.User"
 
@@ -276,6 +283,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The daily close's chunks dealt round these queues (one per worker host), e.g. "close-a,close-b";
+# empty: the queue the close came in on (collection/tasks.py).
+CLOSE_CHUNK_QUEUES = env.list("CLOSE_CHUNK_QUEUES", default=[])
 
 LOGGING = {
     "version": 1,

@@ -40,6 +40,9 @@ SMS_CONSOLE_CLEAR = env.bool("SMS_CONSOLE_CLEAR", default=False)
 # (bench/API_RESULTS.md). Not in local settings: runserver's thread per request defeats it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if "replica" in DATABASES:
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
 # One cache for every worker and host: the API throttles (anonymous quotes, token requests)
 # count in it, and per-process memory would let an address make N x the rate with N workers.
 CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))

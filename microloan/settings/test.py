@@ -6,6 +6,8 @@ from .base import env
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-" + "t" * 40
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/microloan")}
+if env("DATABASE_REPLICA_URL", default=""):  # tests/kernel/test_dbrouter.py's real standby
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -164,7 +164,7 @@ def officer_performance(*, scope: ReportScope, as_of: date | None, date_from: da
     portfolio: dict = {}
     if as_of is not None:
         with without_jit():
-            cells = list(par_cube(portfolio_snapshot(scope=scope, as_of=as_of), "officer"))
+            cells = list(par_cube(portfolio_snapshot(scope=scope, as_of=as_of, held=False), "officer"))
         for cell in cells:
             add_cell(portfolio.setdefault(cell["officer"], par_row()), cell)
     disbursed = {

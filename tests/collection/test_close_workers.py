@@ -99,3 +99,51 @@ def test_the_beat_task_closes_today_in_parallel_chunks_on_a_real_worker(portfoli
     }
     assert PenaltyAccrual.objects.count() == 4
     assert_ledger_balanced()
+
+
+def test_two_workers_on_separate_queues_share_one_close(portfolio):
+    # given Dec 21 closed and the business date Dec 22
+    business_date_set(value=date(2026, 12, 21))
+    close_day(business_date=date(2026, 12, 21))
+    business_date_set(value=date(2026, 12, 22))
+    # and two worker processes (as on two hosts), each on a queue of its own
+    tag = uuid.uuid4().hex[:8]
+    queues = [f"close-a-{tag}", f"close-b-{tag}"]
+    logs, workers = [], []
+    for n, queue in enumerate(queues):
+        log = tempfile.NamedTemporaryFile(prefix=f"close-worker-{n}-", suffix=".log", delete=False)
+        logs.append(Path(log.name))
+        workers.append(
+            subprocess.Popen(
+                worker_command(queue, "--concurrency=1", "--loglevel=INFO", f"--hostname=w{n}-{tag}@%h"),
+                cwd=ROOT,
+                env=worker_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    try:
+        # when the close is sent to the first, its chunks (one loan each) dealt round both queues
+        close_business_day.apply_async(kwargs={"chunk_size": 1, "chunk_queues": queues}, queue=queues[0])
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if CloseRun.objects.filter(business_date=date(2026, 12, 22), status=CloseStatus.DONE).exists():
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the close did not finish:\n" + "\n".join(p.read_text() for p in logs))
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=30)
+    # then each worker closed chunks of the one run: two each
+    done = [
+        sum("collection.close_chunk[" in line and "succeeded" in line for line in p.read_text().splitlines())
+        for p in logs
+    ]
+    assert done == [2, 2], done
+    assert CloseRun.objects.get(business_date=date(2026, 12, 22)).chunks.filter(status=CloseStatus.DONE).count() == 4
+    assert set(Loan.objects.values_list("business_date", flat=True)) == {date(2026, 12, 22)}
+    assert BusinessCalendar.objects.get(pk=1).last_closed_date == date(2026, 12, 22)
+    assert_ledger_balanced()

@@ -257,7 +257,7 @@ class Command(BaseCommand):
             SELECT s.g, s.d, n, (s.d + make_interval(months => n))::date AS due,
                    100.00 * (5 + s.g %% 11) AS principal, 12.00 * (5 + s.g %% 11) AS interest,
                    s.g %% 12 AS k,
-                   CASE WHEN (s.g * 7919) %% 1000 < %(per_mille)s AND s.g %% 12 > 0
+                   CASE WHEN (s.g::bigint * 7919) %% 1000 < %(per_mille)s AND s.g %% 12 > 0
                         THEN 1 + (s.g / 7) %% (s.g %% 12) ELSE 0 END AS u
             FROM {source}, generate_series(1, {TERM}) AS n
         ) r"""
