@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0007_consent_status'),
+        ("applications", "0007_consent_status"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0007_consent_status'),
+        ("applications", "0009_product_charges"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('microloan', '0009_ledger_branches'),
+        ("microloan", "0011_holidays"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicing', '0007_disbursement_maker_checker'),
+        ("servicing", "0008_accrual"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('microloan', '0009_ledger_branches'),
-        ('servicing', '0007_disbursement_maker_checker'),
+        ("servicing", "0009_installment_grace"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicing', '0011_restructuring'),
+        ("servicing", "0011_restructuring"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0010_borrower_onboarding'),
-        ('servicing', '0007_disbursement_maker_checker'),
+        ("servicing", "0012_book_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

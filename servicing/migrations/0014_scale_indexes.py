@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0007_consent_status"),
         ("microloan", "0009_ledger_branches"),
-        ("servicing", "0007_disbursement_maker_checker"),
+        ("servicing", "0013_payment_orders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
