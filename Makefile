@@ -31,6 +31,8 @@ requirements: ## recompile the pinned, hashed requirements from the .in files
 		-o requirements-test.txt requirements-test.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 		-o requirements-fuzz.txt requirements-fuzz.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements-client.txt requirements-client.in
 hooks: $(VENV)/.test-deps ## install the git pre-commit hooks (ruff check, ruff format)
 	$(VENV)/bin/pre-commit install
 lifecycle: ## rewrite README.md's lifecycle table from the transition tables

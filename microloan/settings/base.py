@@ -209,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "LeadChannelEnum": "applications.models.LeadChannel",
         "SalesChannelEnum": "applications.models.SalesChannel",
         "RepaymentMethodEnum": "applications.models.Method",
+        "FrequencyEnum": "applications.models.Frequency",
         "SignMethodEnum": "servicing.models.SignMethod",
         "DocumentKindEnum": "applications.models.DocumentKind",
         "RestructuringKindEnum": "servicing.models.RestructuringKind",
