@@ -1,10 +1,12 @@
-.PHONY: run test bench fuzz lint fmt typecheck requirements hooks lifecycle
+.PHONY: run test bench fuzz lint fmt typecheck requirements hooks lifecycle app
 VENV ?= .venv
 
 run:  ## install and run on SQLite with demo data
 	./scripts/run.sh
 test: ## install test needs and run the suite on PostgreSQL and Redis
 	./scripts/test.sh
+app: ## regenerate the schema and the borrowers' app client, type-check and rebuild static/app/
+	PYTHON=$${PYTHON:-$(VENV)/bin/python} ./scripts/app.sh
 bench:
 	./bench/run.sh
 fuzz: ## the API under hostile input and schemathesis, with three logins: no server error (bench/FUZZ_RESULTS.md)

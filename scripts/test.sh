@@ -45,4 +45,5 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
 .venv/bin/ruff format --check .
 ./scripts/typecheck.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+CHECK=1 ./scripts/app.sh  # the schema validates and lints; the app type-checks; its bundle is the committed one
 .venv/bin/python -m pytest "$@"
