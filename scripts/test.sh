@@ -34,8 +34,9 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-test.txt
 # The generated-client check's tool, in its own venv (tests/kernel/test_generated_client.py).
-[ -x .venv-client/bin/python ] || "$PY" -m venv .venv-client
-.venv-client/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-client.txt
+# Inside .venv, so that the project's own file walks (which skip .venv) never read it.
+[ -x .venv/client/bin/python ] || "$PY" -m venv .venv/client
+.venv/client/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-client.txt
 
 export DJANGO_SETTINGS_MODULE=microloan.settings.test
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloan}

@@ -59,7 +59,11 @@ function App() {
   useEffect(() => whenUnauthorized(() => setLoggedIn(false)), []);
   useEffect(() => {
     // A new screen: its heading takes the focus, so a screen reader starts there.
-    document.querySelector<HTMLElement>("main h1")?.focus();
+    const heading = document.querySelector<HTMLElement>("main h1");
+    if (heading && document.activeElement?.id !== "lang-switch") {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
   }, [hash]);
   const ctx: Ctx = { lang, t, loggedIn, setLoggedIn, go: (route) => (window.location.hash = route) };
   const switchLang = () => {

@@ -6,6 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from applications.models import Frequency, Method
 from microloan import fields
 from microloan.api import FieldsBuiltOnce, ScopedQueryset
 
@@ -18,6 +19,10 @@ from .restructurings import LoanRestructuringMixin
 
 
 class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
+    # Copied from the application as plain columns: typed with the application's choices.
+    frequency = serializers.ChoiceField(choices=Frequency.choices, read_only=True)
+    method = serializers.ChoiceField(choices=Method.choices, read_only=True)
+
     class Meta:
         model = Loan
         fields = [

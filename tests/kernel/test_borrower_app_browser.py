@@ -11,8 +11,22 @@ from .factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = {
-    "en-US": {"products": "Loans", "login": "Log in", "apply": "Apply", "timeline": "Progress", "switch": "中文"},
-    "zh-CN": {"products": "贷款产品", "login": "登录", "apply": "申请", "timeline": "进度", "switch": "English"},
+    "en-US": {
+        "products": "Loans",
+        "login": "Log in",
+        "apply": "Apply",
+        "timeline": "Progress",
+        "switch": "中文",
+        "draft": "Draft",
+    },
+    "zh-CN": {
+        "products": "贷款产品",
+        "login": "登录",
+        "apply": "申请",
+        "timeline": "进度",
+        "switch": "English",
+        "draft": "草稿",
+    },
 }
 
 
@@ -51,7 +65,8 @@ def test_products_without_login_then_login_apply_and_timeline(browser, live_serv
         page.click("#apply-submit")
         page.wait_for_selector("#app-status")
         app = Application.objects.get(borrower__user=borrower_user)
-        assert page.inner_text("#app-status") == app.status == "draft"
+        assert page.get_attribute("#app-status", "data-status") == app.status == "draft"
+        assert page.inner_text("#app-status") == text["draft"]
         assert page.locator(f"h2:has-text('{text['timeline']}')").count() == 1
         # The documents the product still needs are listed.
         assert page.locator("#missing li").count() == len(product.required_documents)

@@ -3,7 +3,7 @@ borrower's journey against a live server (issue #13 point 8): products and a quo
 login, a token, ``/me/``, an application and its list.
 
 The generator runs in its own venv (requirements-client.txt; scripts/test.sh makes
-``.venv-client``, or set ``OPENAPI_CLIENT_VENV``); the generated package is imported and
+``.venv/client``, or set ``OPENAPI_CLIENT_VENV``); the generated package is imported and
 driven by that venv's Python in a subprocess, so its httpx and attrs never meet the product's."""
 
 import json
@@ -17,13 +17,13 @@ from django.core.management import call_command
 from tests.kernel.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV = Path(os.environ.get("OPENAPI_CLIENT_VENV", ROOT / ".venv-client"))
+VENV = Path(os.environ.get("OPENAPI_CLIENT_VENV", ROOT / ".venv" / "client"))
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not (VENV / "bin" / "openapi-python-client").exists() and not os.environ.get("CI"),
-        reason="no .venv-client (scripts/test.sh installs it; with CI set it is required)",
+        reason="no .venv/client (scripts/test.sh installs it; with CI set it is required)",
     ),
 ]
 

@@ -67,3 +67,20 @@ def test_the_document_has_servers_contact_and_described_tags(schema):
     assert schema["info"]["contact"]
     used = {t for _, _, op in operations(schema) for t in op.get("tags", [])}
     assert used <= {t["name"] for t in schema["tags"]}
+
+
+def test_the_answers_the_app_reads_are_typed_as_the_server_sends_them(schema):
+    c = schema["components"]["schemas"]
+    assert c["Quote"]["properties"]["total_payable"]["format"] == "decimal"
+    assert {"loan", "schedule_version", "installments"} <= set(c["LoanSchedule"]["properties"])
+    assert c["ScheduleRowOut"]["properties"]["status"].get("$ref", "").endswith("Enum")
+    payoff = schema["paths"]["/api/v1/loans/{id}/payoff-quote/"]["get"]
+    assert [p.get("required", False) for p in payoff["parameters"] if p["name"] == "date"] == [False]
+    assert c["Product"]["properties"]["frequencies"]["items"]["$ref"].endswith("FrequencyEnum")
+    assert c["Application"]["properties"]["reason_codes"]["items"] == {"type": "string"}
+    assert "RepaymentMethodEnum" in str(c["Loan"]["properties"]["method"])
+
+
+def test_products_and_quotes_are_open_without_a_login(schema):
+    for path, method in [("/api/v1/products/", "get"), ("/api/v1/quotes/", "post")]:
+        assert {} in schema["paths"][path][method]["security"], path

@@ -2806,9 +2806,8 @@ export interface components {
              */
             penalty_rate: string;
             term: number;
-            frequency: string;
-            /** Repayment method */
-            method: string;
+            readonly frequency: components["schemas"]["FrequencyEnum"];
+            readonly method: components["schemas"]["RepaymentMethodEnum"];
             /** Format: date */
             disbursed_on: string;
             /** Format: date */

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, errorText, openFile, pendingApi, type Schemas } from "../api/client";
 import { Field, Notice, useApp } from "../app";
 import { money } from "../i18n";
+import { applicationStatus, documentKinds, documentName } from "../labels";
 
 type Application = Schemas["Application"];
 
@@ -57,7 +58,7 @@ export function Applications() {
               #{a.id} · {money(a.amount, lang)} · {a.term} {t("months")}
             </a>
             <p>
-              {t("status")}: <strong>{a.status}</strong>
+              {t("status")}: <strong>{applicationStatus(a.status, lang)}</strong>
             </p>
           </li>
         ))}
@@ -96,14 +97,17 @@ export function ApplicationDetail(props: { id: number }) {
         #{app.id} · {money(app.amount, lang)}
       </h1>
       <p>
-        {t("status")}: <strong id="app-status">{app.status}</strong>
+        {t("status")}:{" "}
+        <strong id="app-status" data-status={app.status}>
+          {applicationStatus(app.status, lang)}
+        </strong>
       </p>
       <Notice error={error} info={info} />
       <h2>{t("timeline")}</h2>
       <ol class="timeline" id="timeline">
         {history.map((h, i) => (
           <li key={i}>
-            <time>{text(h, "at").slice(0, 10)}</time> <strong>{text(h, "to_state")}</strong>
+            <time>{text(h, "at").slice(0, 10)}</time> <strong>{applicationStatus(text(h, "to_state"), lang)}</strong>
             {text(h, "reason") && (
               <p>
                 {t("reason")}: {text(h, "reason")}
@@ -117,7 +121,7 @@ export function ApplicationDetail(props: { id: number }) {
           <h2>{t("missingDocs")}</h2>
           <ul id="missing">
             {missing.map((m) => (
-              <li key={text(m, "kind")}>{text(m, "label")}</li>
+              <li key={text(m, "kind")}>{documentName(text(m, "kind"), lang)}</li>
             ))}
           </ul>
         </>
@@ -134,7 +138,7 @@ export function ApplicationDetail(props: { id: number }) {
 }
 
 function Upload(props: { id: number; kinds: string[]; onDone: () => void }) {
-  const { t } = useApp();
+  const { t, lang } = useApp();
   const [kind, setKind] = useState(props.kinds[0] ?? "borrower_id");
   const [error, setError] = useState<string | null>(null);
   const send = async (file: File | undefined) => {
@@ -157,7 +161,13 @@ function Upload(props: { id: number; kinds: string[]; onDone: () => void }) {
       <legend>{t("upload")}</legend>
       <div class="field">
         <label for="doc-kind">{t("documentKind")}</label>
-        <input id="doc-kind" value={kind} onInput={(e) => setKind((e.currentTarget as HTMLInputElement).value)} />
+        <select id="doc-kind" value={kind} onChange={(e) => setKind((e.currentTarget as HTMLSelectElement).value)}>
+          {documentKinds.map((k) => (
+            <option key={k} value={k}>
+              {documentName(k, lang)}
+            </option>
+          ))}
+        </select>
       </div>
       <label class="button" for="doc-camera">
         {t("takePhoto")}

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, errorText, openFile, pendingApi, type Schemas } from "../api/client";
 import { Notice, useApp } from "../app";
 import { money } from "../i18n";
+import { loanStatus } from "../labels";
 
 export function Loans() {
   const { t, lang } = useApp();
@@ -22,7 +23,7 @@ export function Loans() {
               #{l.id} · {money(l.principal, lang)}
             </a>
             <p>
-              {t("outstanding")}: {money(l.outstanding_principal, lang)} · {l.status}
+              {t("outstanding")}: {money(l.outstanding_principal, lang)} · {loanStatus(l.status, lang)}
             </p>
           </li>
         ))}

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText, pendingApi, session, type Schemas } from "../api/client";
 import { Field, Notice, useApp } from "../app";
+import { COMPLAINT_CATEGORIES, complaintCategory } from "../labels";
 
 export function Profile() {
   const { t, go, setLoggedIn } = useApp();
@@ -103,7 +104,7 @@ export function Identity() {
 }
 
 export function Complaint() {
-  const { t } = useApp();
+  const { t, lang } = useApp();
   const [category, setCategory] = useState("service");
   const [description, setDescription] = useState("");
   const [result, setResult] = useState<{ error?: string; info?: string }>({});
@@ -116,7 +117,16 @@ export function Complaint() {
     <section aria-labelledby="complaint-title">
       <h1 id="complaint-title">{t("complaint")}</h1>
       <form onSubmit={submit}>
-        <Field id="category" label={t("category")} value={category} onInput={setCategory} />
+        <div class="field">
+          <label for="category">{t("category")}</label>
+          <select id="category" value={category} onChange={(e) => setCategory((e.currentTarget as HTMLSelectElement).value)}>
+            {Object.keys(COMPLAINT_CATEGORIES).map((c) => (
+              <option key={c} value={c}>
+                {complaintCategory(c, lang)}
+              </option>
+            ))}
+          </select>
+        </div>
         <div class="field">
           <label for="description">{t("description")}</label>
           <textarea

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, errorText, pendingApi, session, type Schemas } from "../api/client";
 import { Field, Notice, useApp } from "../app";
 import { money } from "../i18n";
+import { methodName } from "../labels";
 
 type Product = Schemas["Product"];
 
@@ -86,7 +87,7 @@ export function Calculator(props: { id: number }) {
           >
             {product.methods.map((m) => (
               <option key={m} value={m}>
-                {m}
+                {methodName(m, lang)}
               </option>
             ))}
           </select>
