@@ -1,10 +1,12 @@
-.PHONY: run test bench fuzz lint fmt typecheck requirements hooks lifecycle
+.PHONY: run test bench fuzz lint fmt typecheck requirements hooks lifecycle app
 VENV ?= .venv
 
 run:  ## install and run on SQLite with demo data
 	./scripts/run.sh
 test: ## install test needs and run the suite on PostgreSQL and Redis
 	./scripts/test.sh
+app: ## regenerate the schema and the borrowers' app client, type-check and rebuild static/app/
+	PYTHON=$${PYTHON:-$(VENV)/bin/python} ./scripts/app.sh
 bench:
 	./bench/run.sh
 fuzz: ## the API under hostile input and schemathesis, with three logins: no server error (bench/FUZZ_RESULTS.md)
@@ -31,6 +33,8 @@ requirements: ## recompile the pinned, hashed requirements from the .in files
 		-o requirements-test.txt requirements-test.in
 	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
 		-o requirements-fuzz.txt requirements-fuzz.in
+	$(VENV)/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements-client.txt requirements-client.in
 hooks: $(VENV)/.test-deps ## install the git pre-commit hooks (ruff check, ruff format)
 	$(VENV)/bin/pre-commit install
 lifecycle: ## rewrite README.md's lifecycle table from the transition tables

@@ -23,6 +23,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 INTEGER_COLUMNS = (
@@ -166,3 +167,9 @@ def model_formfield(db_field, **kwargs):
     if form_class is not None:
         kwargs.setdefault("form_class", form_class)
     return db_field.formfield(**kwargs)
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"})
+class DecimalString(serializers.CharField):
+    """An amount or a rate the view has already written as a string ("1234.50"): in the
+    schema a decimal string, so a generated client knows it is a number (output only)."""

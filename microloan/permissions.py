@@ -94,8 +94,8 @@ TABLE: dict[str, Permission] = {
     # The guarantors and collateral owners an application names: the same people as above
     # take them down and meet them, so the same roles reveal them (a borrower: their own).
     "application.reveal": _p(FIELD | {BOR}, gettext_lazy("reveal guarantors' and collateral owners' data")),
-    "product.view": _p(EVERYONE, gettext_lazy("see products")),
     "holiday.view": _p(STAFF, gettext_lazy("see the holiday calendar")),
+    "product.view": _p(EVERYONE, gettext_lazy("see products"), anonymous=True),  # the app lists them before login
     "application.view": _p(EVERYONE, gettext_lazy("see applications")),
     "application.create": _p(INTAKE, gettext_lazy("create applications")),
     "application.submit": _p(INTAKE, gettext_lazy("submit applications")),

@@ -110,6 +110,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("microloan.config.urls")),
     path("", include("microloan.holidays.urls")),
+    path("", include("microloan.borrower_app")),  # the borrowers' PWA at /app/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its initialisation script as a file: no inline script (the CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -33,6 +33,10 @@ fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-test.txt
+# The generated-client check's tool, in its own venv (tests/kernel/test_generated_client.py).
+# Inside .venv, so that the project's own file walks (which skip .venv) never read it.
+[ -x .venv/client/bin/python ] || "$PY" -m venv .venv/client
+.venv/client/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-client.txt
 
 export DJANGO_SETTINGS_MODULE=microloan.settings.test
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/microloan}
@@ -42,4 +46,5 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
 .venv/bin/ruff format --check .
 ./scripts/typecheck.sh
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+CHECK=1 ./scripts/app.sh  # the schema validates and lints; the app type-checks; its bundle is the committed one
 .venv/bin/python -m pytest "$@"

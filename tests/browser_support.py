@@ -60,3 +60,13 @@ def totp_code(username: str) -> str:
     from microloan.models import User
 
     return twofactor.current_code(twofactor.confirmed_device(User.objects.get(username=username)))
+
+
+def phone_page(browser, locale: str):
+    """A phone (390×844, touch) in ``locale``: the borrowers' app's browser."""
+    context = browser.new_context(
+        locale=locale, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    p = context.new_page()
+    p.set_default_timeout(15000)
+    return context, p

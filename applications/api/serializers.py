@@ -69,6 +69,14 @@ class BorrowerRevealSerializer(serializers.Serializer):
 
 
 class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
+    # The JSON columns typed for the schema (issue #13 point 8): lists of their choices.
+    methods = serializers.ListField(child=serializers.ChoiceField(choices=Method.choices), read_only=True)
+    frequencies = serializers.ListField(child=serializers.ChoiceField(choices=Frequency.choices), read_only=True)
+    required_documents = serializers.ListField(
+        child=serializers.ChoiceField(choices=DocumentKind.choices), read_only=True
+    )
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=SalesChannel.choices), read_only=True)
+
     class Meta:
         model = Product
         fields = [
@@ -142,6 +150,10 @@ class ApplicationSerializer(fields.ModelSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     status_history = serializers.SerializerMethodField()
     checklist = serializers.SerializerMethodField()
+    # The JSON columns typed for the schema: the parties masked (microloan/pii.py), the codes.
+    guarantors = serializers.ListField(child=serializers.DictField(), read_only=True)
+    collateral = serializers.ListField(child=serializers.DictField(), read_only=True)
+    reason_codes = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Application

@@ -203,6 +203,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers, servers, tags and defaults for every operation (microloan/schema_hooks.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "microloan.schema_hooks.postprocess",
+    ],
     # Swagger UI assets are served by the app itself: the product runs on an offline intranet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -211,6 +216,7 @@ SPECTACULAR_SETTINGS = {
         "LeadChannelEnum": "applications.models.LeadChannel",
         "SalesChannelEnum": "applications.models.SalesChannel",
         "RepaymentMethodEnum": "applications.models.Method",
+        "FrequencyEnum": "applications.models.Frequency",
         "SignMethodEnum": "servicing.models.SignMethod",
         "DocumentKindEnum": "applications.models.DocumentKind",
         "RestructuringKindEnum": "servicing.models.RestructuringKind",

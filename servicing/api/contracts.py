@@ -97,13 +97,15 @@ Prepared = inline_serializer(
         "application": fields.IntegerField(),
         "disbursement": fields.IntegerField(),
         "disbursement_status": serializers.CharField(),
-        "amount": serializers.CharField(),
+        "amount": fields.DecimalString(),
         "disbursed_on": fields.DateField(),
         "channel": serializers.CharField(),
         "reference": serializers.CharField(),
         "beneficiary_account": serializers.CharField(),
         "prepared_by": fields.IntegerField(),
         "conditions_met": serializers.ListField(child=serializers.DictField()),
+        # Only in the answer of return-release: why it was sent back.
+        "return_reason": serializers.CharField(required=False),
     },
 )
 
@@ -201,8 +203,8 @@ class ContractViewSet(ScopedQueryset, viewsets.GenericViewSet):
                     "status": serializers.CharField(),
                     "application": fields.IntegerField(),
                     "disbursement": fields.IntegerField(),
-                    "disbursed_amount": serializers.CharField(),
-                    "apr": serializers.CharField(),
+                    "disbursed_amount": fields.DecimalString(),
+                    "apr": fields.DecimalString(),
                     "first_due_date": fields.DateField(),
                 },
             )

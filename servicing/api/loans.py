@@ -6,11 +6,12 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from applications.models import Frequency, Method
 from microloan import fields
 from microloan.api import FieldsBuiltOnce, ScopedQueryset
 
 from .. import selectors
-from ..models import Loan
+from ..models import InstallmentStatus, Loan
 from .charges import LoanChargesMixin
 from .documents import LoanDocumentsMixin
 from .quotes import InstallmentOut
@@ -19,6 +20,10 @@ from .restructurings import LoanRestructuringMixin
 
 
 class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
+    # Copied from the application as plain columns: typed with the application's choices.
+    frequency = serializers.ChoiceField(choices=Frequency.choices, read_only=True)
+    method = serializers.ChoiceField(choices=Method.choices, read_only=True)
+
     class Meta:
         model = Loan
         fields = [
@@ -62,14 +67,14 @@ class LoanSerializer(FieldsBuiltOnce, fields.ModelSerializer):
 
 class ScheduleRowOut(InstallmentOut):
     # A quote's instalment (API.md: "each as in the quote") plus the paid parts and the status.
-    fee = serializers.CharField()
-    penalty = serializers.CharField()
-    paid_principal = serializers.CharField()
-    paid_interest = serializers.CharField()
-    paid_fee = serializers.CharField()
-    paid_penalty = serializers.CharField()
-    paid_total = serializers.CharField()
-    status = serializers.CharField()
+    fee = fields.DecimalString()
+    penalty = fields.DecimalString()
+    paid_principal = fields.DecimalString()
+    paid_interest = fields.DecimalString()
+    paid_fee = fields.DecimalString()
+    paid_penalty = fields.DecimalString()
+    paid_total = fields.DecimalString()
+    status = serializers.ChoiceField(choices=InstallmentStatus.choices)
 
 
 def schedule_rows(installments) -> list[dict]:
@@ -137,7 +142,16 @@ class LoanViewSet(
             qs = qs.select_related(None)
         return qs
 
-    @extend_schema(responses=inline_serializer("LoanSchedule", {"installments": ScheduleRowOut(many=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "LoanSchedule",
+            {
+                "loan": fields.IntegerField(),
+                "schedule_version": fields.IntegerField(),
+                "installments": ScheduleRowOut(many=True),
+            },
+        )
+    )
     @action(detail=True, methods=["get"])
     def schedule(self, request, pk=None):
         """The current schedule with what has been paid of each part and each instalment's status."""

@@ -39,20 +39,20 @@ class QuoteIn(serializers.Serializer):
 class InstallmentOut(serializers.Serializer):
     number = fields.IntegerField()
     due_date = fields.DateField()
-    principal = serializers.CharField()
-    interest = serializers.CharField()
-    total = serializers.CharField()
-    balance_after = serializers.CharField()
+    principal = fields.DecimalString()
+    interest = fields.DecimalString()
+    total = fields.DecimalString()
+    balance_after = fields.DecimalString()
 
 
 QuoteOut = inline_serializer(
     "Quote",
     {
         "installments": InstallmentOut(many=True),
-        "total_principal": serializers.CharField(),
-        "total_interest": serializers.CharField(),
-        "total_payable": serializers.CharField(),
-        "apr": serializers.CharField(),
+        "total_principal": fields.DecimalString(),
+        "total_interest": fields.DecimalString(),
+        "total_payable": fields.DecimalString(),
+        "apr": fields.DecimalString(),
     },
 )
 

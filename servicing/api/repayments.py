@@ -76,11 +76,11 @@ PayoffOut = inline_serializer(
     "PayoffQuote",
     {
         "date": fields.DateField(),
-        "amount": serializers.CharField(),
-        "principal": serializers.CharField(),
-        "interest": serializers.CharField(),
-        "fees": serializers.CharField(),
-        "penalty": serializers.CharField(),
+        "amount": fields.DecimalString(),
+        "principal": fields.DecimalString(),
+        "interest": fields.DecimalString(),
+        "fees": fields.DecimalString(),
+        "penalty": fields.DecimalString(),
     },
 )
 
@@ -128,7 +128,9 @@ class LoanRepaymentsMixin:
         repayment_reverse(actor=request.user, repayment=r, reason=s.validated_data["reason"])
         return Response(RepaymentOut(self._repayments(loan).get(pk=r.pk)).data)
 
-    @extend_schema(parameters=[inline_serializer("PayoffDate", {"date": fields.DateField()})], responses=PayoffOut)
+    @extend_schema(
+        parameters=[inline_serializer("PayoffDate", {"date": fields.DateField(required=False)})], responses=PayoffOut
+    )
     @action(detail=True, methods=["get"], url_path="payoff-quote")
     def payoff_quote(self, request, pk=None):
         """What paying off on a date costs; paying `amount` on that date closes the loan."""

@@ -22,8 +22,11 @@ from .factories import UserFactory, login_verified
 
 # Routes outside the table, each for a reason: the login pages and the language switch (before
 # any login), the health probe, the token endpoints (their own throttled, unauthenticated
-# views) and the schema pages (open in the test settings; production puts them behind a login).
+# views), the schema pages (open in the test settings; production puts them behind a login)
+# and the borrowers' app's files (/app/: static files; the app logs in through the API).
 OUTSIDE = {
+    "borrower-app",
+    "borrower-app-file",
     "login",
     "login-otp",
     "logout",
