@@ -10,8 +10,10 @@ class ServicingConfig(AppConfig):
         from applications.export import register_section
         from underwriting.limits import OUTSTANDING_PROVIDERS
 
-        from . import channels  # noqa: F401 - registers the channels' words (microloan/labels.py)
-        from . import calendar  # noqa: F401 - keeps the instalments' grace dates when the calendar changes
+        from . import (
+            calendar,  # noqa: F401 - keeps the instalments' grace dates when the calendar changes
+            channels,  # noqa: F401 - registers the channels' words (microloan/labels.py)
+        )
         from .selectors import borrower_export_loans, borrower_outstanding_principal
 
         if borrower_outstanding_principal not in OUTSTANDING_PROVIDERS:

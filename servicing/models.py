@@ -510,8 +510,10 @@ class AccrualMove(models.Model):
     class Meta:
         ordering = ["business_date", "loan"]
         constraints = [models.UniqueConstraint(fields=["business_date", "loan"], name="one_accrual_move_per_loan_day")]
-from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee
+
+
 from .batch_models import RestructuringBatch, RestructuringBatchStatus  # noqa: E402,F401 - batch deferral
+from .charge_models import Charge, ChargeKind, ChargeStatus  # noqa: E402,F401 - the fees beyond the upfront fee
 from .import_models import BookImport, BookImportStatus  # noqa: E402,F401 - book migration
 from .payment_models import (  # noqa: E402,F401 - the borrower's payments from the app live in their own module
     DebitAttempt,

@@ -18,8 +18,8 @@ from microloan.lending.money import ZERO
 from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
 from microloan.workflow import NEW
 
-from .calendar import refresh_grace_dates
 from .accrual import penalty_reversal_lines
+from .calendar import refresh_grace_dates
 from .models import (
     Installment,
     Loan,

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from microloan.workflow import NEW, NotByRelated, Transition, Workflow
 
-from .models import ChargeStatus as C
 from .models import BookImportStatus as I
+from .models import ChargeStatus as C
 from .models import DisbursementStatus as D
 from .models import LoanStatus as L
 from .models import RepaymentStatus as P

@@ -5,7 +5,7 @@ rules are ``servicing.payment_orders``' and ``servicing.mandates``'."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
@@ -167,9 +167,7 @@ class MandateRevokeView(ScopedQueryset, generics.GenericAPIView):
     serializer_class = MandateOut
     queryset = Mandate.objects.none()
 
-    @extend_schema(
-        tags=["me"], request=None, responses=MandateOut, parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)]
-    )
+    @extend_schema(tags=["me"], request=None, responses=MandateOut)
     def post(self, request, pk):
         m = get_object_or_404(self.get_queryset(), pk=pk)
         m = mandates.mandate_revoke(actor=request.user, mandate=m)

@@ -378,6 +378,7 @@ def test_borrower_without_a_language_gets_the_default_one(make_loan):
 
     sms = reminders().get()
     assert sms.language == "zh-hans"
+    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.contract.number}" in sms.body
 
 
 @pytest.mark.django_db
@@ -401,4 +402,3 @@ def test_a_restructured_loan_is_reminded_on_its_new_schedule_and_a_written_off_o
     assert new_first.due_date == date(2027, 2, 20) and new_first.schedule_version == 2
     assert reminders_create(business_date=date(2027, 2, 20), now=MORNING) == 1
     assert Notification.objects.get().reference == f"installment:{new_first.pk}"
-    assert sms.body.startswith("【示范小额贷款有限公司】王小明您好") and f"编号{loan.contract.number}" in sms.body

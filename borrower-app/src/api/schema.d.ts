@@ -12,10 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan applications and their transitions (API.md). */
-        get: operations["v1_applications_list"];
+        get: operations["api_v1_applications_list"];
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["v1_applications_create"];
+        post: operations["api_v1_applications_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -33,7 +33,7 @@ export interface paths {
          * @description The stored bytes of an application's document, in their content type (an audited
          *     read: staff who may read the application, and its borrower).
          */
-        get: operations["v1_applications_documents_file_retrieve"];
+        get: operations["api_v1_applications_documents_file_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -50,7 +50,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan applications and their transitions (API.md). */
-        get: operations["v1_applications_retrieve"];
+        get: operations["api_v1_applications_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Credit assessment: repayment capacity, score, grade, reason codes and a recommendation. */
-        post: operations["v1_applications_assessment_create"];
+        post: operations["api_v1_applications_assessment_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -86,7 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Generate the contract PDF (借款合同) in the borrower's language or the one asked for. */
-        post: operations["v1_applications_contract_create"];
+        post: operations["api_v1_applications_contract_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,7 +101,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The latest contract PDF. */
-        get: operations["v1_applications_contract.pdf_retrieve"];
+        get: operations["api_v1_applications_contract.pdf_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -120,7 +120,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 审批: approve (within authority; above it the committee votes), reject or return. */
-        post: operations["v1_applications_decision_create"];
+        post: operations["api_v1_applications_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,7 +142,7 @@ export interface paths {
          *     document). The application waits in ``pending_release`` for another person to
          *     release it. Honours Idempotency-Key.
          */
-        post: operations["v1_applications_disburse_create"];
+        post: operations["api_v1_applications_disburse_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -159,7 +159,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["v1_applications_documents_create"];
+        post: operations["api_v1_applications_documents_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -176,7 +176,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["v1_applications_documents_review_create"];
+        post: operations["api_v1_applications_documents_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -193,7 +193,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 现场调查: record the field visit (submitted/under_review → under_review). */
-        post: operations["v1_applications_investigation_create"];
+        post: operations["api_v1_applications_investigation_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -215,7 +215,7 @@ export interface paths {
          *     conditions' documents are checked again; the loan, its schedule and the journal entry
          *     are made now. Honours Idempotency-Key.
          */
-        post: operations["v1_applications_release_create"];
+        post: operations["api_v1_applications_release_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,7 +235,7 @@ export interface paths {
          * @description Send the prepared disbursement back with a reason (never by its preparer: 403); the
          *     application is contracted again, to be prepared anew.
          */
-        post: operations["v1_applications_return_release_create"];
+        post: operations["api_v1_applications_return_release_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -256,7 +256,7 @@ export interface paths {
          *     clear (every other answer masks them), for the roles that may; each reveal is audited
          *     (who, which application, which keys; never the values).
          */
-        post: operations["v1_applications_reveal_create"];
+        post: operations["api_v1_applications_reveal_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -273,7 +273,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 审查: the reviewer's opinion (under_review → pending_approval). */
-        post: operations["v1_applications_review_create"];
+        post: operations["api_v1_applications_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -289,8 +289,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Record the signing of the current contract version (approved → contracted). */
-        post: operations["v1_applications_sign_create"];
+        /**
+         * @description Record the signing of the current contract version (approved → contracted): staff
+         *     in person; the borrower in the app (method electronic, the SMS code for purpose sign,
+         *     accepted true).
+         */
+        post: operations["api_v1_applications_sign_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -307,7 +311,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["v1_applications_submit_create"];
+        post: operations["api_v1_applications_submit_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -324,7 +328,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["v1_applications_withdraw_create"];
+        post: operations["api_v1_applications_withdraw_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,7 +348,91 @@ export interface paths {
          * Log out: revoke a refresh token
          * @description Blacklists the refresh token; 401 when it is invalid, expired or already revoked.
          */
-        post: operations["v1_auth_logout_create"];
+        post: operations["api_v1_auth_logout_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/otp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for an SMS code
+         * @description Sends a one-time SMS code. The answer is the same whether or not the number has a
+         *     login.
+         */
+        post: operations["api_v1_auth_otp_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/otp-login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with an SMS code
+         * @description Logs a borrower in with an SMS code (purpose ``login``) instead of the password.
+         */
+        post: operations["api_v1_auth_otp_login_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset the password
+         * @description Sets a new password for the login of a number proven by its SMS code (purpose
+         *     ``reset``); every token issued before stops working (the password's digest is in them).
+         */
+        post: operations["api_v1_auth_password_reset_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up
+         * @description Creates a borrower login for a mobile number proven by its SMS code (purpose
+         *     ``register``); the password meets the installation's password rules. The login then
+         *     links to a borrower record at ``POST /api/v1/me/identity/``.
+         */
+        post: operations["api_v1_auth_register_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -364,7 +452,7 @@ export interface paths {
          * @description Takes a set of user credentials and returns an access and refresh JSON web
          *     token pair to prove the authentication of those credentials.
          */
-        post: operations["v1_auth_token_create"];
+        post: operations["api_v1_auth_token_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -384,7 +472,7 @@ export interface paths {
          * @description Takes a refresh type JSON web token and returns an access type JSON web
          *     token if the refresh token is valid.
          */
-        post: operations["v1_auth_token_refresh_create"];
+        post: operations["api_v1_auth_token_refresh_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -399,10 +487,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        get: operations["v1_borrowers_list"];
+        get: operations["api_v1_borrowers_list"];
         put?: never;
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        post: operations["v1_borrowers_create"];
+        post: operations["api_v1_borrowers_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -417,14 +505,14 @@ export interface paths {
             cookie?: never;
         };
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        get: operations["v1_borrowers_retrieve"];
+        get: operations["api_v1_borrowers_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        patch: operations["v1_borrowers_partial_update"];
+        patch: operations["api_v1_borrowers_partial_update"];
         trace?: never;
     };
     "/api/v1/borrowers/{id}/admission/": {
@@ -435,7 +523,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description 准入: the admission criteria for a product, each failure with its reason. */
-        get: operations["v1_borrowers_admission_retrieve"];
+        get: operations["api_v1_borrowers_admission_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -456,14 +544,14 @@ export interface paths {
          *     document (multipart ``purpose``, ``granted_on``, ``expires_on``, ``file``; audited). A
          *     credit record needs a ``credit_inquiry`` consent in force on its date.
          */
-        get: operations["v1_borrowers_consents_list"];
+        get: operations["api_v1_borrowers_consents_list"];
         put?: never;
         /**
          * @description The borrower's consents (授权书), newest first; POST records one with its signed
          *     document (multipart ``purpose``, ``granted_on``, ``expires_on``, ``file``; audited). A
          *     credit record needs a ``credit_inquiry`` consent in force on its date.
          */
-        post: operations["v1_borrowers_consents_create"];
+        post: operations["api_v1_borrowers_consents_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -480,7 +568,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Withdraws a consent from now on (audited): no credit record may rely on it after. */
-        post: operations["v1_borrowers_consents_revoke_create"];
+        post: operations["api_v1_borrowers_consents_revoke_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -501,7 +589,7 @@ export interface paths {
          *     other answer masks them), for the roles that may; each reveal is audited (who, whose,
          *     when; never the values).
          */
-        post: operations["v1_borrowers_reveal_create"];
+        post: operations["api_v1_borrowers_reveal_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -519,7 +607,7 @@ export interface paths {
          * The collection worklist: your cases first, then the worst bucket
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        get: operations["v1_collection_cases_list"];
+        get: operations["api_v1_collection_cases_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -539,7 +627,7 @@ export interface paths {
          * One case: its loan, escalation steps, contacts, promises and write-offs
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        get: operations["v1_collection_cases_retrieve"];
+        get: operations["api_v1_collection_cases_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -561,7 +649,7 @@ export interface paths {
          * Log a contact (refused with the reason, and logged, when the conduct rules forbid it)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["v1_collection_cases_contacts_create"];
+        post: operations["api_v1_collection_cases_contacts_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -581,7 +669,7 @@ export interface paths {
          * Record a promise to pay (the close settles it the day after its date)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["v1_collection_cases_promises_create"];
+        post: operations["api_v1_collection_cases_promises_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -601,7 +689,7 @@ export interface paths {
          * Propose writing the case's loss-class loan off (a manager who did not propose it decides)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["v1_collection_cases_write_offs_create"];
+        post: operations["api_v1_collection_cases_write_offs_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -620,7 +708,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        get: operations["v1_collection_write_offs_list"];
+        get: operations["api_v1_collection_write_offs_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -641,7 +729,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        get: operations["v1_collection_write_offs_retrieve"];
+        get: operations["api_v1_collection_write_offs_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -664,7 +752,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        post: operations["v1_collection_write_offs_approve_create"];
+        post: operations["api_v1_collection_write_offs_approve_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -685,7 +773,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        post: operations["v1_collection_write_offs_reject_create"];
+        post: operations["api_v1_collection_write_offs_reject_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -703,13 +791,13 @@ export interface paths {
          * List complaints (newest first)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        get: operations["v1_complaints_list"];
+        get: operations["api_v1_complaints_list"];
         put?: never;
         /**
          * Register a complaint (phone, branch, letter, regulator referral)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_create"];
+        post: operations["api_v1_complaints_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -727,7 +815,7 @@ export interface paths {
          * One complaint, with its SLA and history
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        get: operations["v1_complaints_retrieve"];
+        get: operations["api_v1_complaints_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -749,7 +837,7 @@ export interface paths {
          * Acknowledge: the borrower has been contacted
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_acknowledge_create"];
+        post: operations["api_v1_complaints_acknowledge_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -769,7 +857,7 @@ export interface paths {
          * Assign a handler
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_assign_create"];
+        post: operations["api_v1_complaints_assign_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -789,7 +877,7 @@ export interface paths {
          * Close a resolved complaint
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_close_create"];
+        post: operations["api_v1_complaints_close_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -809,7 +897,7 @@ export interface paths {
          * Escalate to a manager (reason required)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_escalate_create"];
+        post: operations["api_v1_complaints_escalate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -829,7 +917,7 @@ export interface paths {
          * Start the investigation
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_investigate_create"];
+        post: operations["api_v1_complaints_investigate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -849,7 +937,7 @@ export interface paths {
          * Reopen a disputed resolution (reason required)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_reopen_create"];
+        post: operations["api_v1_complaints_reopen_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -869,7 +957,7 @@ export interface paths {
          * Resolve: record what the borrower is told (they are notified)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["v1_complaints_resolve_create"];
+        post: operations["api_v1_complaints_resolve_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -888,10 +976,10 @@ export interface paths {
          *     limits, policy settings), newest first: an administrator proposes, another applies or
          *     rejects, the proposer may withdraw. ``?status=pending`` is the checkers' queue.
          */
-        get: operations["v1_config_changes_list"];
+        get: operations["api_v1_config_changes_list"];
         put?: never;
         /** @description Propose a change: validated now (400 naming the field) and again when applied. */
-        post: operations["v1_config_changes_create"];
+        post: operations["api_v1_config_changes_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -910,7 +998,7 @@ export interface paths {
          *     limits, policy settings), newest first: an administrator proposes, another applies or
          *     rejects, the proposer may withdraw. ``?status=pending`` is the checkers' queue.
          */
-        get: operations["v1_config_changes_retrieve"];
+        get: operations["api_v1_config_changes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -932,7 +1020,7 @@ export interface paths {
          * @description Apply a pending change (another administrator than its proposer: 403 with the
          *     reason otherwise); the record changes now, the audit row keeps before and after.
          */
-        post: operations["v1_config_changes_apply_create"];
+        post: operations["api_v1_config_changes_apply_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -949,7 +1037,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Reject a pending change with a reason (not its proposer). */
-        post: operations["v1_config_changes_reject_create"];
+        post: operations["api_v1_config_changes_reject_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -966,7 +1054,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Withdraw your own pending change. */
-        post: operations["v1_config_changes_withdraw_create"];
+        post: operations["api_v1_config_changes_withdraw_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -981,10 +1069,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description 征信 records of borrowers: list, enter by hand, import from CSV. */
-        get: operations["v1_credit_records_list"];
+        get: operations["api_v1_credit_records_list"];
         put?: never;
         /** @description 征信 records of borrowers: list, enter by hand, import from CSV. */
-        post: operations["v1_credit_records_create"];
+        post: operations["api_v1_credit_records_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1001,7 +1089,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Import a CSV of credit records: all rows or none, each bad row named with its line. */
-        post: operations["v1_credit_records_import_create"];
+        post: operations["api_v1_credit_records_import_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1019,7 +1107,7 @@ export interface paths {
          * List review tasks (earliest due first)
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        get: operations["v1_credit_reviews_list"];
+        get: operations["api_v1_credit_reviews_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1039,7 +1127,7 @@ export interface paths {
          * One review task
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        get: operations["v1_credit_reviews_retrieve"];
+        get: operations["api_v1_credit_reviews_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1061,7 +1149,7 @@ export interface paths {
          * Complete a review with findings and a recommendation
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        post: operations["v1_credit_reviews_complete_create"];
+        post: operations["api_v1_credit_reviews_complete_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1079,7 +1167,7 @@ export interface paths {
          * @description Disbursements of the caller's branch tree (staff only), oldest first; ``?status=pending_release``
          *     is the operations supervisor's queue.
          */
-        get: operations["v1_disbursements_list"];
+        get: operations["api_v1_disbursements_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1099,7 +1187,7 @@ export interface paths {
          * @description Disbursements of the caller's branch tree (staff only), oldest first; ``?status=pending_release``
          *     is the operations supervisor's queue.
          */
-        get: operations["v1_disbursements_retrieve"];
+        get: operations["api_v1_disbursements_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1119,7 +1207,7 @@ export interface paths {
          * List feedback (newest first)
          * @description Borrowers' satisfaction feedback in your branch tree (managers and auditors).
          */
-        get: operations["v1_feedback_list"];
+        get: operations["api_v1_feedback_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1139,7 +1227,7 @@ export interface paths {
          * Average scores, overall and per subject
          * @description Borrowers' satisfaction feedback in your branch tree (managers and auditors).
          */
-        get: operations["v1_feedback_summary_retrieve"];
+        get: operations["api_v1_feedback_summary_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1159,13 +1247,13 @@ export interface paths {
          * List visits (earliest scheduled first)
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        get: operations["v1_follow_up_visits_list"];
+        get: operations["api_v1_follow_up_visits_list"];
         put?: never;
         /**
          * Schedule a visit or call
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["v1_follow_up_visits_create"];
+        post: operations["api_v1_follow_up_visits_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1183,7 +1271,7 @@ export interface paths {
          * One visit
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        get: operations["v1_follow_up_visits_retrieve"];
+        get: operations["api_v1_follow_up_visits_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1205,7 +1293,7 @@ export interface paths {
          * Cancel a scheduled visit
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["v1_follow_up_visits_cancel_create"];
+        post: operations["api_v1_follow_up_visits_cancel_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1225,11 +1313,55 @@ export interface paths {
          * Record the visit's outcome
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["v1_follow_up_visits_complete_create"];
+        post: operations["api_v1_follow_up_visits_complete_create"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holidays/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Public holidays and make-up working days (调休), by date. A write proposes a change that
+         *     another administrator applies (four eyes); the calendar changes then.
+         */
+        get: operations["api_v1_holidays_list"];
+        put?: never;
+        /** @description Propose a new calendar day (400 naming the field; a second administrator applies it). */
+        post: operations["api_v1_holidays_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holidays/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Public holidays and make-up working days (调休), by date. A write proposes a change that
+         *     another administrator applies (four eyes); the calendar changes then.
+         */
+        get: operations["api_v1_holidays_retrieve"];
+        /** @description Propose the day's fields all at once. */
+        put: operations["api_v1_holidays_update"];
+        post?: never;
+        /** @description Propose deleting the day. */
+        delete: operations["api_v1_holidays_destroy"];
+        options?: never;
+        head?: never;
+        /** @description Propose a change of the day's fields. */
+        patch: operations["api_v1_holidays_partial_update"];
         trace?: never;
     };
     "/api/v1/leads/": {
@@ -1240,10 +1372,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        get: operations["v1_leads_list"];
+        get: operations["api_v1_leads_list"];
         put?: never;
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        post: operations["v1_leads_create"];
+        post: operations["api_v1_leads_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1258,7 +1390,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        get: operations["v1_leads_retrieve"];
+        get: operations["api_v1_leads_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1277,7 +1409,27 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        post: operations["v1_leads_convert_create"];
+        post: operations["api_v1_leads_convert_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/trial-balance/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The trial balance of the user's branch tree (``branch``: one branch of it) as of
+         *     ``date`` (empty: every entry); memo accounts listed apart in ``memo_rows``.
+         */
+        get: operations["api_v1_ledger_trial_balance_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1292,7 +1444,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loans: staff see their branch tree, borrowers their own. */
-        get: operations["v1_loans_list"];
+        get: operations["api_v1_loans_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1309,9 +1461,86 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loans: staff see their branch tree, borrowers their own. */
-        get: operations["v1_loans_retrieve"];
+        get: operations["api_v1_loans_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{id}/charges/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The loan's charges: kind, instalment, amount, paid, waived, unpaid and status. */
+        get: operations["api_v1_loans_charges_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{id}/charges/{charge_id}/waiver/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Request a charge's waiver (another person approves it). */
+        post: operations["api_v1_loans_charges_waiver_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{id}/charges/{charge_id}/waiver-decision/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Approve (never the requester: 403) or reject a requested waiver. */
+        post: operations["api_v1_loans_charges_waiver_decision_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{id}/payment-orders/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A loan's payment orders: the borrower pays from the app (POST; honours
+         *     Idempotency-Key) and reads them with their status and receipt (GET). The demo channel's
+         *     ``pay_url`` is the training sandbox's payment page.
+         */
+        get: operations["api_v1_loans_payment_orders_list"];
+        put?: never;
+        /**
+         * @description A loan's payment orders: the borrower pays from the app (POST; honours
+         *     Idempotency-Key) and reads them with their status and receipt (GET). The demo channel's
+         *     ``pay_url`` is the training sandbox's payment page.
+         */
+        post: operations["api_v1_loans_payment_orders_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1326,7 +1555,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description What paying off on a date costs; paying `amount` on that date closes the loan. */
-        get: operations["v1_loans_payoff_quote_retrieve"];
+        get: operations["api_v1_loans_payoff_quote_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1346,13 +1575,13 @@ export interface paths {
          * @description The recoveries of a written-off loan of the caller's branch tree, newest first; POST
          *     records one (``pending``: another person confirms it, and its journal entry is posted then).
          */
-        get: operations["v1_loans_recoveries_list"];
+        get: operations["api_v1_loans_recoveries_list"];
         put?: never;
         /**
          * @description The recoveries of a written-off loan of the caller's branch tree, newest first; POST
          *     records one (``pending``: another person confirms it, and its journal entry is posted then).
          */
-        post: operations["v1_loans_recoveries_create"];
+        post: operations["api_v1_loans_recoveries_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1367,10 +1596,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description GET lists the loan's repayments; POST (staff) posts one and shows its allocation. */
-        get: operations["v1_loans_repayments_list"];
+        get: operations["api_v1_loans_repayments_list"];
         put?: never;
         /** @description GET lists the loan's repayments; POST (staff) posts one and shows its allocation. */
-        post: operations["v1_loans_repayments_create"];
+        post: operations["api_v1_loans_repayments_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1385,7 +1614,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The repayment receipt as PDF (?language=zh-hans|en). */
-        get: operations["v1_loans_repayments_receipt_retrieve"];
+        get: operations["api_v1_loans_repayments_receipt_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1404,7 +1633,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Reverse a wrong posting (by someone other than who posted it); later ones re-allocate. */
-        post: operations["v1_loans_repayments_reverse_create"];
+        post: operations["api_v1_loans_repayments_reverse_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1420,8 +1649,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Request a deferral, extension or penalty waiver (a manager approves it). */
-        post: operations["v1_loans_restructurings_create"];
+        /**
+         * @description Request a deferral, extension, penalty waiver, interest reduction (``new_rate``) or
+         *     deferral of the overdue instalments (a manager approves it).
+         */
+        post: operations["api_v1_loans_restructurings_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1438,7 +1670,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Approve (writes a new schedule version) or reject a restructuring request. */
-        post: operations["v1_loans_restructurings_decision_create"];
+        post: operations["api_v1_loans_restructurings_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1453,7 +1685,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The current schedule with what has been paid of each part and each instalment's status. */
-        get: operations["v1_loans_schedule_retrieve"];
+        get: operations["api_v1_loans_schedule_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1470,7 +1702,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The loan statement as PDF for ?from=&to= (default: disbursement to the business date). */
-        get: operations["v1_loans_statement_retrieve"];
+        get: operations["api_v1_loans_statement_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1487,13 +1719,14 @@ export interface paths {
             cookie?: never;
         };
         /** @description The signed-in borrower's own profile (staff get their own user summary). */
-        get: operations["v1_me_retrieve"];
+        get: operations["api_v1_me_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description The borrower's own contact details; a new mobile needs the SMS code sent to it. */
+        patch: operations["api_v1_me_partial_update"];
         trace?: never;
     };
     "/api/v1/me/complaints/": {
@@ -1507,13 +1740,13 @@ export interface paths {
          * My complaints (newest first)
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        get: operations["v1_me_complaints_list"];
+        get: operations["api_v1_me_complaints_list"];
         put?: never;
         /**
          * File a complaint from the app (an SMS and in-app receipt follow)
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        post: operations["v1_me_complaints_create"];
+        post: operations["api_v1_me_complaints_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1531,7 +1764,7 @@ export interface paths {
          * One of my complaints
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        get: operations["v1_me_complaints_retrieve"];
+        get: operations["api_v1_me_complaints_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1552,7 +1785,7 @@ export interface paths {
          *     clear, applications, documents' metadata, consents, notifications, credit records, loans
          *     with their schedules and repayments, complaints. Each export is audited (no values).
          */
-        get: operations["v1_me_export_retrieve"];
+        get: operations["api_v1_me_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1572,13 +1805,94 @@ export interface paths {
          * My feedback
          * @description The signed-in borrower's satisfaction feedback: one score per subject.
          */
-        get: operations["v1_me_feedback_list"];
+        get: operations["api_v1_me_feedback_list"];
         put?: never;
         /**
          * Rate a resolved complaint, a visit, or the service (score 1-5)
          * @description The signed-in borrower's satisfaction feedback: one score per subject.
          */
-        post: operations["v1_me_feedback_create"];
+        post: operations["api_v1_me_feedback_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identity/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Links the signed-in borrower login to its borrower record (matched by the ID number,
+         *     or created) and records the consents accepted in the app.
+         */
+        post: operations["api_v1_me_identity_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/identity/photo/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The ID card's photo, into the documents of the borrower's latest open application
+         *     (kind ``borrower_id``), for the officer to check.
+         */
+        post: operations["api_v1_me_identity_photo_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mandates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The signed-in borrower's auto-debit mandates (代扣授权) with each one's latest debit
+         *     (a failure's reason shown); POST gives a new one (one active at a time).
+         */
+        get: operations["api_v1_me_mandates_list"];
+        put?: never;
+        /**
+         * @description The signed-in borrower's auto-debit mandates (代扣授权) with each one's latest debit
+         *     (a failure's reason shown); POST gives a new one (one active at a time).
+         */
+        post: operations["api_v1_me_mandates_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mandates/{id}/revoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Revokes one of the borrower's mandates: no more automatic debits. */
+        post: operations["api_v1_me_mandates_revoke_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1597,7 +1911,7 @@ export interface paths {
          *     newest first, paginated. Only messages already delivered are listed: one held back by
          *     the quiet hours appears when they end.
          */
-        get: operations["v1_me_notifications_list"];
+        get: operations["api_v1_me_notifications_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1619,7 +1933,7 @@ export interface paths {
          * @description Marks one of the signed-in user's own in-app notifications read; another user's
          *     notification is a 404. Repeating it keeps the first reading time.
          */
-        post: operations["v1_me_notifications_read_create"];
+        post: operations["api_v1_me_notifications_read_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1637,9 +1951,11 @@ export interface paths {
         put?: never;
         /**
          * @description A payment channel's notice, signed with HMAC-SHA256 (hex, X-Signature) over the raw body;
-         *     idempotent on (channel, transaction id). A bad signature is 401 and changes nothing.
+         *     idempotent on (channel, transaction id). A bad signature is 401 and changes nothing. On a
+         *     written-off loan the payment is a recovery, recorded for another person's confirmation:
+         *     202 with the recovery (the same one on a replay).
          */
-        post: operations["v1_payments_callback_create"];
+        post: operations["api_v1_payments_callback_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1654,7 +1970,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan products. Borrowers (and anonymous calculators) see active products only. */
-        get: operations["v1_products_list"];
+        get: operations["api_v1_products_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1671,7 +1987,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan products. Borrowers (and anonymous calculators) see active products only. */
-        get: operations["v1_products_retrieve"];
+        get: operations["api_v1_products_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1690,7 +2006,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description A schedule and its APR for any terms, before a loan exists (anonymous, throttled). */
-        post: operations["v1_quotes_create"];
+        post: operations["api_v1_quotes_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1710,7 +2026,7 @@ export interface paths {
          * @description Confirm a recorded recovery (pending → confirmed): its journal entry is posted now. Not
          *     by whoever recorded it (403 with the reason); 409 once it is decided.
          */
-        post: operations["v1_recoveries_confirm_create"];
+        post: operations["api_v1_recoveries_confirm_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1730,7 +2046,45 @@ export interface paths {
          * @description Return a recorded recovery with a reason (pending → returned): nothing is posted. Not by
          *     whoever recorded it (403 with the reason); 409 once it is decided.
          */
-        post: operations["v1_recoveries_return_create"];
+        post: operations["api_v1_recoveries_return_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/restructuring-batches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The batch deferrals of the caller's branch tree, newest first; POST proposes one. */
+        get: operations["api_v1_restructuring_batches_list"];
+        put?: never;
+        /** @description The batch deferrals of the caller's branch tree, newest first; POST proposes one. */
+        post: operations["api_v1_restructuring_batches_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/restructuring-batches/{id}/decision/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Approve (applied at once to every live loan of the tree, each a new schedule version) or
+         *     reject a proposed batch. Not by its proposer (403 with the reason); 409 once decided.
+         */
+        post: operations["api_v1_restructuring_batches_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1741,6 +2095,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `accruing` - Accruing
+         *     * `non_accrual` - Non-accrual (off balance)
+         * @enum {string}
+         */
+        AccrualStatusEnum: "accruing" | "non_accrual";
         Admission: {
             admitted: boolean;
             failures: {
@@ -1910,6 +2270,43 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        BatchDecisionInRequest: {
+            approve: boolean;
+            /** @default  */
+            comment?: string;
+        };
+        BatchInRequest: {
+            branch: number;
+            periods: number;
+            reason: string;
+        };
+        BatchOut: {
+            readonly id: number;
+            branch: number;
+            periods: number;
+            reason: string;
+            status?: components["schemas"]["BatchOutStatusEnum"];
+            proposed_by: number;
+            /** Format: date-time */
+            readonly proposed_at: string;
+            decided_by?: number | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            decision_comment?: string;
+            /** Format: date */
+            effective_date?: string | null;
+            loans_in_scope?: number;
+            loans_applied?: number;
+            /** Format: date-time */
+            applied_at?: string | null;
+        };
+        /**
+         * @description * `proposed` - Proposed
+         *     * `approved` - Approved
+         *     * `rejected` - Rejected
+         * @enum {string}
+         */
+        BatchOutStatusEnum: "proposed" | "approved" | "rejected";
         Borrower: {
             readonly id: number;
             full_name: string;
@@ -2041,6 +2438,15 @@ export interface components {
             /** Format: date */
             paid_on: string;
         };
+        CallbackRecoveryOut: {
+            recovery: number;
+            loan: number;
+            /** Format: decimal */
+            amount: string;
+            /** Format: date */
+            received_on: string;
+            status: string;
+        };
         CaseBorrowerOut: {
             readonly id: number;
             readonly full_name: string;
@@ -2112,6 +2518,19 @@ export interface components {
          * @enum {string}
          */
         CategoryEnum: "consumer_online" | "consumer_branch" | "scenario_consumer" | "working_capital" | "fixed_asset" | "supply_chain";
+        ChargeOut: {
+            id: number;
+            kind: string;
+            installment: number;
+            /** Format: date */
+            charged_on: string;
+            amount: string;
+            paid: string;
+            waived: string;
+            unpaid: string;
+            status: string;
+            waiver_reason: string;
+        };
         /**
          * @description * `normal` - Normal (正常)
          *     * `special_mention` - Special mention (关注)
@@ -2485,6 +2904,29 @@ export interface components {
             readonly overdue: boolean;
         };
         /**
+         * @description * `calendar` - Calendar days
+         *     * `working` - Working days
+         * @enum {string}
+         */
+        DayCountEnum: "calendar" | "working";
+        DebitOut: {
+            /** Format: date */
+            readonly business_date: string;
+            readonly loan: number;
+            /** Format: decimal */
+            readonly amount: string;
+            readonly status: components["schemas"]["DebitOutStatusEnum"];
+            /** Failure reason */
+            readonly reason: string;
+            readonly reference: string;
+        };
+        /**
+         * @description * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        DebitOutStatusEnum: "succeeded" | "failed";
+        /**
          * @description * `approve` - Approve
          *     * `reject` - Reject
          *     * `return` - Return for more information
@@ -2498,6 +2940,8 @@ export interface components {
             approved_term?: number;
             /** Format: decimal */
             approved_rate?: string;
+            /** @description Interest-only periods; omitted: the product's. */
+            approved_grace_periods?: number;
             /** @default  */
             conditions?: string;
             reason_code?: components["schemas"]["ReasonCodeEnum"];
@@ -2639,6 +3083,12 @@ export interface components {
             /** Format: binary */
             file: string;
         };
+        /**
+         * @description * `keep` - Keep it (due on a public holiday: on time until the first working day after)
+         *     * `next_working_day` - Move it to the next working day
+         * @enum {string}
+         */
+        DueDateRuleEnum: "keep" | "next_working_day";
         FeedbackInRequest: {
             score: number;
             /** @default  */
@@ -2694,6 +3144,49 @@ export interface components {
             from_state: string;
             to_state: string;
             reason: string;
+        };
+        HolidayInRequest: {
+            /** Format: date */
+            date: string;
+            /** @description One of: holiday, working_day */
+            kind: string;
+            name: string;
+            /** @default  */
+            region?: string;
+            /** @default  */
+            comment?: string;
+        };
+        HolidayOut: {
+            readonly id: number;
+            /** Format: date */
+            date: string;
+            kind: components["schemas"]["HolidayOutKindEnum"];
+            name: string;
+            /**
+             * @description Empty means every branch.
+             * @default
+             */
+            region?: string;
+        };
+        /**
+         * @description * `holiday` - Public holiday
+         *     * `working_day` - Make-up working day
+         * @enum {string}
+         */
+        HolidayOutKindEnum: "holiday" | "working_day";
+        IdentityPhotoRequest: {
+            /**
+             * Format: binary
+             * @description The ID card's photo: JPEG, PNG or PDF.
+             */
+            file: string;
+        };
+        IdentityRequest: {
+            full_name: string;
+            /** @description The resident ID number (18 characters). */
+            id_number: string;
+            /** @description The consents accepted; data_processing is required. */
+            consents: components["schemas"]["PurposeEnum"][];
         };
         InstallmentOut: {
             number: number;
@@ -2821,9 +3314,23 @@ export interface components {
             penalty_outstanding?: string;
             bucket?: components["schemas"]["BucketEnum"];
             classification?: components["schemas"]["ClassificationEnum"];
+            accrual_status?: components["schemas"]["AccrualStatusEnum"];
+            /**
+             * Interest accrued (on balance)
+             * Format: decimal
+             */
+            interest_accrued?: string;
+            /**
+             * Interest suspended (off balance)
+             * Format: decimal
+             */
+            interest_suspended?: string;
             /** Format: date */
             business_date?: string | null;
             schedule_version?: number;
+        };
+        LoanCharges: {
+            charges: components["schemas"]["ChargeOut"][];
         };
         LoanSchedule: {
             loan: number;
@@ -2842,6 +3349,28 @@ export interface components {
             /** @description The refresh token to revoke. */
             refresh: string;
         };
+        MandateInRequest: {
+            channel: string;
+            account_last4: string;
+        };
+        MandateOut: {
+            readonly id: number;
+            readonly channel: string;
+            /** Account (last 4 digits) */
+            readonly account_last4: string;
+            readonly status: components["schemas"]["MandateOutStatusEnum"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly revoked_at: string | null;
+            readonly last_debit: components["schemas"]["DebitOut"] | null;
+        };
+        /**
+         * @description * `active` - Active
+         *     * `revoked` - Revoked
+         * @enum {string}
+         */
+        MandateOutStatusEnum: "active" | "revoked";
         /**
          * @description * `single` - Single
          *     * `married` - Married
@@ -2948,6 +3477,33 @@ export interface components {
          * @enum {string}
          */
         OpinionEnum: "recommend" | "not_recommend";
+        OtpLoginRequest: {
+            /** @description The mobile number, 7 to 15 digits with an optional leading +. */
+            mobile: string;
+            /** @description The SMS code for purpose login. */
+            code: string;
+        };
+        /**
+         * @description * `register` - Sign-up
+         *     * `login` - Login
+         *     * `reset` - Password reset
+         *     * `sign` - Electronic signature
+         *     * `mobile_change` - Change of mobile number
+         * @enum {string}
+         */
+        OtpPurposeEnum: "register" | "login" | "reset" | "sign" | "mobile_change";
+        OtpRequestRequest: {
+            /** @description The mobile number, 7 to 15 digits with an optional leading +. */
+            mobile: string;
+            purpose: components["schemas"]["OtpPurposeEnum"];
+        };
+        OtpRequested: {
+            detail: string;
+            /** @description Seconds the code stays valid. */
+            expires_in: number;
+            /** @description Seconds before another may be asked. */
+            resend_after: number;
+        };
         PaginatedApplicationList: {
             /** @example 123 */
             count: number;
@@ -2962,6 +3518,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Application"][];
+        };
+        PaginatedBatchOutList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["BatchOut"][];
         };
         PaginatedBorrowerList: {
             /** @example 123 */
@@ -3098,6 +3669,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["FeedbackOut"][];
         };
+        PaginatedHolidayOutList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["HolidayOut"][];
+        };
         PaginatedLeadList: {
             /** @example 123 */
             count: number;
@@ -3128,6 +3714,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Loan"][];
         };
+        PaginatedMandateOutList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["MandateOut"][];
+        };
         PaginatedMyComplaintOutList: {
             /** @example 123 */
             count: number;
@@ -3157,6 +3758,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["NotificationOutput"][];
+        };
+        PaginatedPaymentOrderOutList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["PaymentOrderOut"][];
         };
         PaginatedProductList: {
             /** @example 123 */
@@ -3248,6 +3864,13 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["WriteOffOut"][];
         };
+        PasswordResetRequest: {
+            /** @description The mobile number, 7 to 15 digits with an optional leading +. */
+            mobile: string;
+            /** @description The SMS code for purpose reset. */
+            code: string;
+            password: string;
+        };
         PatchedBorrowerUpdateRequest: {
             full_name?: string;
             mobile?: string;
@@ -3275,6 +3898,69 @@ export interface components {
             credit_disqualified?: boolean;
             language?: components["schemas"]["LanguageEnum"];
         };
+        PatchedHolidayPatchInRequest: {
+            /** Format: date */
+            date?: string;
+            /** @description One of: holiday, working_day */
+            kind?: string;
+            name?: string;
+            region?: string;
+            /** @default  */
+            comment?: string;
+        };
+        PatchedProfileChangeRequest: {
+            mobile?: string;
+            /** @description For a new mobile: the SMS code sent to it (purpose mobile_change). */
+            code?: string;
+            address?: string;
+            email?: string;
+            language?: components["schemas"]["LanguageEnum"];
+        };
+        PaymentOrderInRequest: {
+            kind: components["schemas"]["PaymentOrderKindEnum"];
+            /** @description A payment channel's code, e.g. demo. */
+            channel: string;
+            /**
+             * Format: decimal
+             * @description Required for kind amount; for due and payoff, when given, must be that amount.
+             */
+            amount?: string | null;
+        };
+        /**
+         * @description * `due` - What is due
+         *     * `payoff` - Pay off the loan
+         *     * `amount` - An amount
+         * @enum {string}
+         */
+        PaymentOrderKindEnum: "due" | "payoff" | "amount";
+        PaymentOrderOut: {
+            readonly id: number;
+            readonly loan: number;
+            readonly kind: components["schemas"]["PaymentOrderKindEnum"];
+            readonly status: components["schemas"]["PaymentOrderOutStatusEnum"];
+            /** Format: decimal */
+            readonly amount: string;
+            readonly channel: string;
+            readonly reference: string;
+            readonly pay_url: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly expires_at: string;
+            /** Format: date-time */
+            readonly settled_at: string | null;
+            readonly repayment: number | null;
+            readonly receipt_number: string;
+            readonly failure_reason: string;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `paid` - Paid
+         *     * `failed` - Failed
+         *     * `expired` - Expired
+         * @enum {string}
+         */
+        PaymentOrderOutStatusEnum: "pending" | "paid" | "failed" | "expired";
         PayoffQuote: {
             /** Format: date */
             date: string;
@@ -3292,9 +3978,10 @@ export interface components {
         /**
          * @description * `next_installments` - Prepays the next instalments
          *     * `shorten_term` - Shortens the term (repays the last instalments' principal)
+         *     * `reamortise` - Re-amortises the rest (smaller instalments, a new schedule version)
          * @enum {string}
          */
-        PrepaymentModeEnum: "next_installments" | "shorten_term";
+        PrepaymentModeEnum: "next_installments" | "shorten_term" | "reamortise";
         Product: {
             readonly id: number;
             code: string;
@@ -3350,6 +4037,37 @@ export interface components {
             readonly channels: components["schemas"]["SalesChannelEnum"][];
             /** Prepayment */
             prepayment_mode?: components["schemas"]["PrepaymentModeEnum"];
+            /** Due date on a non-working day */
+            due_date_rule?: components["schemas"]["DueDateRuleEnum"];
+            /** Reminders and escalation count */
+            day_count?: components["schemas"]["DayCountEnum"];
+            /** Grace periods (interest only) */
+            grace_periods?: number;
+            /**
+             * Late fee (fixed, per overdue instalment)
+             * Format: decimal
+             */
+            late_fee_fixed?: string;
+            /**
+             * Late fee (fraction of the overdue instalment)
+             * Format: decimal
+             */
+            late_fee_rate?: string;
+            /**
+             * Service fee per instalment
+             * Format: decimal
+             */
+            service_fee?: string;
+            /**
+             * Insurance fee per instalment
+             * Format: decimal
+             */
+            insurance_fee?: string;
+            /**
+             * Prepayment fee (fraction of the principal prepaid)
+             * Format: decimal
+             */
+            prepayment_fee_rate?: string;
             /** Minimum age */
             min_age?: number;
             /** Maximum age */
@@ -3417,6 +4135,10 @@ export interface components {
             grace_periods?: number;
             product?: number;
         };
+        RateLimited: {
+            detail: string;
+            retry_after: number;
+        };
         /**
          * @description * `capacity` - Repayment capacity
          *     * `credit_history` - Credit history
@@ -3466,7 +4188,7 @@ export interface components {
             channel: string;
             reference?: string;
             status?: components["schemas"]["RecoveryOutStatusEnum"];
-            recorded_by: number;
+            recorded_by?: number | null;
             /** Format: date-time */
             readonly recorded_at: string;
             decided_by?: number | null;
@@ -3483,6 +4205,13 @@ export interface components {
         RecoveryOutStatusEnum: "pending" | "confirmed" | "returned";
         RecoveryReturnInRequest: {
             reason: string;
+        };
+        RegisterRequest: {
+            /** @description The mobile number, 7 to 15 digits with an optional leading +. */
+            mobile: string;
+            /** @description The SMS code for purpose register. */
+            code: string;
+            password: string;
         };
         /**
          * @description * `cash` - cash
@@ -3560,14 +4289,18 @@ export interface components {
             /** @default 0 */
             periods?: number;
             reason: string;
+            /** Format: decimal */
+            new_rate?: string | null;
         };
         /**
          * @description * `deferral` - Deferral
          *     * `extension` - Extension
          *     * `penalty_waiver` - Penalty waiver
+         *     * `interest_reduction` - Interest reduction
+         *     * `overdue_deferral` - Deferral of overdue instalments
          * @enum {string}
          */
-        RestructuringKindEnum: "deferral" | "extension" | "penalty_waiver";
+        RestructuringKindEnum: "deferral" | "extension" | "penalty_waiver" | "interest_reduction" | "overdue_deferral";
         RestructuringOut: {
             readonly id: number;
             loan: number;
@@ -3590,6 +4323,9 @@ export interface components {
             to_version?: number | null;
             /** Format: decimal */
             waived_amount?: string;
+            /** Format: decimal */
+            new_rate?: string | null;
+            batch?: number | null;
         };
         /**
          * @description * `hardship` - Hardship
@@ -3675,6 +4411,16 @@ export interface components {
         SignInRequest: {
             /** @default in_person */
             method?: components["schemas"]["SignMethodEnum"];
+            /**
+             * @description The borrower's SMS code for purpose sign (electronic signing).
+             * @default
+             */
+            code?: string;
+            /**
+             * @description The borrower read the contract and accepts it (electronic signing).
+             * @default false
+             */
+            accepted?: boolean;
         };
         /**
          * @description * `in_person` - In person
@@ -3724,12 +4470,31 @@ export interface components {
             /** @description The authenticator's 6-digit code: required for managers and administrators. */
             otp?: string;
         };
+        TokenPair: {
+            access: string;
+            refresh: string;
+        };
         TokenRefresh: {
             readonly access: string;
             refresh: string;
         };
         TokenRefreshRequest: {
             refresh: string;
+        };
+        TrialBalanceOut: {
+            /** Format: date */
+            date: string | null;
+            rows: components["schemas"]["TrialBalanceRowOut"][];
+            total_debit: string;
+            total_credit: string;
+            memo_rows: components["schemas"]["TrialBalanceRowOut"][];
+        };
+        TrialBalanceRowOut: {
+            account: string;
+            name: string;
+            debit: string;
+            credit: string;
+            balance: string;
         };
         VisitCompleteInRequest: {
             /** Format: date */
@@ -3782,6 +4547,14 @@ export interface components {
             /** Format: date-time */
             readonly completed_at: string | null;
             readonly overdue: boolean;
+        };
+        WaiverDecisionInRequest: {
+            approve: boolean;
+            /** @default  */
+            comment?: string;
+        };
+        WaiverInRequest: {
+            reason: string;
         };
         WithdrawRequest: {
             /** @default  */
@@ -3854,7 +4627,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    v1_applications_list: {
+    api_v1_applications_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -3921,7 +4694,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_create: {
+    api_v1_applications_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -3971,7 +4744,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_documents_file_retrieve: {
+    api_v1_applications_documents_file_retrieve: {
         parameters: {
             query?: {
                 /** @description attachment (the default) or inline */
@@ -4028,7 +4801,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_retrieve: {
+    api_v1_applications_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -4077,7 +4850,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_assessment_create: {
+    api_v1_applications_assessment_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4148,7 +4921,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_contract_create: {
+    api_v1_applications_contract_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4219,7 +4992,7 @@ export interface operations {
             };
         };
     };
-    "v1_applications_contract.pdf_retrieve": {
+    "api_v1_applications_contract.pdf_retrieve": {
         parameters: {
             query?: never;
             header?: never;
@@ -4267,7 +5040,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_decision_create: {
+    api_v1_applications_decision_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4338,7 +5111,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_disburse_create: {
+    api_v1_applications_disburse_create: {
         parameters: {
             query?: never;
             header?: {
@@ -4412,7 +5185,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_documents_create: {
+    api_v1_applications_documents_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4483,7 +5256,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_documents_review_create: {
+    api_v1_applications_documents_review_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4555,7 +5328,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_investigation_create: {
+    api_v1_applications_investigation_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4626,7 +5399,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_release_create: {
+    api_v1_applications_release_create: {
         parameters: {
             query?: never;
             header?: {
@@ -4687,7 +5460,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_return_release_create: {
+    api_v1_applications_return_release_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4758,7 +5531,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_reveal_create: {
+    api_v1_applications_reveal_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4816,7 +5589,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_review_create: {
+    api_v1_applications_review_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4887,7 +5660,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_sign_create: {
+    api_v1_applications_sign_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4958,7 +5731,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_submit_create: {
+    api_v1_applications_submit_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5016,7 +5789,7 @@ export interface operations {
             };
         };
     };
-    v1_applications_withdraw_create: {
+    api_v1_applications_withdraw_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5087,7 +5860,7 @@ export interface operations {
             };
         };
     };
-    v1_auth_logout_create: {
+    api_v1_auth_logout_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5136,7 +5909,220 @@ export interface operations {
             };
         };
     };
-    v1_auth_token_create: {
+    api_v1_auth_otp_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtpRequested"];
+                };
+            };
+            /** @description A bad number or purpose. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+        };
+    };
+    api_v1_auth_otp_login_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpLoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Locked out. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    api_v1_auth_password_reset_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_auth_register_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_auth_token_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5186,7 +6172,7 @@ export interface operations {
             };
         };
     };
-    v1_auth_token_refresh_create: {
+    api_v1_auth_token_refresh_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5236,7 +6222,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_list: {
+    api_v1_borrowers_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -5294,7 +6280,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_create: {
+    api_v1_borrowers_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5344,7 +6330,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_retrieve: {
+    api_v1_borrowers_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -5393,7 +6379,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_partial_update: {
+    api_v1_borrowers_partial_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -5464,7 +6450,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_admission_retrieve: {
+    api_v1_borrowers_admission_retrieve: {
         parameters: {
             query: {
                 product: number;
@@ -5524,7 +6510,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_consents_list: {
+    api_v1_borrowers_consents_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -5606,7 +6592,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_consents_create: {
+    api_v1_borrowers_consents_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5680,7 +6666,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_consents_revoke_create: {
+    api_v1_borrowers_consents_revoke_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5755,7 +6741,7 @@ export interface operations {
             };
         };
     };
-    v1_borrowers_reveal_create: {
+    api_v1_borrowers_reveal_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5813,7 +6799,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_cases_list: {
+    api_v1_collection_cases_list: {
         parameters: {
             query?: {
                 /** @description The collector's cases: `me`, or a user id. */
@@ -5870,7 +6856,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_cases_retrieve: {
+    api_v1_collection_cases_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -5919,7 +6905,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_cases_contacts_create: {
+    api_v1_collection_cases_contacts_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5992,7 +6978,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_cases_promises_create: {
+    api_v1_collection_cases_promises_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6066,7 +7052,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_cases_write_offs_create: {
+    api_v1_collection_cases_write_offs_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6140,7 +7126,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_write_offs_list: {
+    api_v1_collection_write_offs_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -6193,7 +7179,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_write_offs_retrieve: {
+    api_v1_collection_write_offs_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -6242,7 +7228,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_write_offs_approve_create: {
+    api_v1_collection_write_offs_approve_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6316,7 +7302,7 @@ export interface operations {
             };
         };
     };
-    v1_collection_write_offs_reject_create: {
+    api_v1_collection_write_offs_reject_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6390,7 +7376,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_list: {
+    api_v1_complaints_list: {
         parameters: {
             query?: {
                 /** @description Only open complaints whose SLA is breached: past a deadline, acknowledged late, or resolved late before a reopening. */
@@ -6450,7 +7436,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_create: {
+    api_v1_complaints_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6500,7 +7486,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_retrieve: {
+    api_v1_complaints_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -6549,7 +7535,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_acknowledge_create: {
+    api_v1_complaints_acknowledge_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6620,7 +7606,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_assign_create: {
+    api_v1_complaints_assign_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6691,7 +7677,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_close_create: {
+    api_v1_complaints_close_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6762,7 +7748,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_escalate_create: {
+    api_v1_complaints_escalate_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6833,7 +7819,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_investigate_create: {
+    api_v1_complaints_investigate_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6904,7 +7890,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_reopen_create: {
+    api_v1_complaints_reopen_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6975,7 +7961,7 @@ export interface operations {
             };
         };
     };
-    v1_complaints_resolve_create: {
+    api_v1_complaints_resolve_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7046,7 +8032,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_list: {
+    api_v1_config_changes_list: {
         parameters: {
             query?: {
                 kind?: string;
@@ -7111,7 +8097,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_create: {
+    api_v1_config_changes_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7173,7 +8159,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_retrieve: {
+    api_v1_config_changes_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7222,7 +8208,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_apply_create: {
+    api_v1_config_changes_apply_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7283,7 +8269,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_reject_create: {
+    api_v1_config_changes_reject_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7357,7 +8343,7 @@ export interface operations {
             };
         };
     };
-    v1_config_changes_withdraw_create: {
+    api_v1_config_changes_withdraw_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7431,7 +8417,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_records_list: {
+    api_v1_credit_records_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -7483,7 +8469,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_records_create: {
+    api_v1_credit_records_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7533,7 +8519,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_records_import_create: {
+    api_v1_credit_records_import_create: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -7589,7 +8575,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_reviews_list: {
+    api_v1_credit_reviews_list: {
         parameters: {
             query?: {
                 loan?: number;
@@ -7647,7 +8633,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_reviews_retrieve: {
+    api_v1_credit_reviews_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7696,7 +8682,7 @@ export interface operations {
             };
         };
     };
-    v1_credit_reviews_complete_create: {
+    api_v1_credit_reviews_complete_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7767,7 +8753,7 @@ export interface operations {
             };
         };
     };
-    v1_disbursements_list: {
+    api_v1_disbursements_list: {
         parameters: {
             query?: {
                 application?: number;
@@ -7825,7 +8811,7 @@ export interface operations {
             };
         };
     };
-    v1_disbursements_retrieve: {
+    api_v1_disbursements_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7874,7 +8860,7 @@ export interface operations {
             };
         };
     };
-    v1_feedback_list: {
+    api_v1_feedback_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -7925,7 +8911,7 @@ export interface operations {
             };
         };
     };
-    v1_feedback_summary_retrieve: {
+    api_v1_feedback_summary_retrieve: {
         parameters: {
             query?: {
                 /** @description YYYY-MM-DD (default: all time) */
@@ -7974,7 +8960,7 @@ export interface operations {
             };
         };
     };
-    v1_follow_up_visits_list: {
+    api_v1_follow_up_visits_list: {
         parameters: {
             query?: {
                 /** @description One of: post_disbursement, complaint, review, other */
@@ -8031,7 +9017,7 @@ export interface operations {
             };
         };
     };
-    v1_follow_up_visits_create: {
+    api_v1_follow_up_visits_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8081,7 +9067,7 @@ export interface operations {
             };
         };
     };
-    v1_follow_up_visits_retrieve: {
+    api_v1_follow_up_visits_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8130,7 +9116,7 @@ export interface operations {
             };
         };
     };
-    v1_follow_up_visits_cancel_create: {
+    api_v1_follow_up_visits_cancel_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8201,7 +9187,7 @@ export interface operations {
             };
         };
     };
-    v1_follow_up_visits_complete_create: {
+    api_v1_follow_up_visits_complete_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8272,7 +9258,373 @@ export interface operations {
             };
         };
     };
-    v1_leads_list: {
+    api_v1_holidays_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Only this region's days (empty: the nationwide days). */
+                region?: string;
+                /** @description Only this year's days. */
+                year?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedHolidayOutList"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_holidays_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-255 characters). Repeating the request with the same key and body returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same key with another body is 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HolidayInRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigChangeOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_holidays_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this holiday. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HolidayOut"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_holidays_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this holiday. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HolidayInRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigChangeOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_holidays_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this holiday. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigChangeOut"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_holidays_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this holiday. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedHolidayPatchInRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigChangeOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_leads_list: {
         parameters: {
             query?: {
                 /**
@@ -8336,7 +9688,7 @@ export interface operations {
             };
         };
     };
-    v1_leads_create: {
+    api_v1_leads_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8386,7 +9738,7 @@ export interface operations {
             };
         };
     };
-    v1_leads_retrieve: {
+    api_v1_leads_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8435,7 +9787,7 @@ export interface operations {
             };
         };
     };
-    v1_leads_convert_create: {
+    api_v1_leads_convert_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8506,7 +9858,57 @@ export interface operations {
             };
         };
     };
-    v1_loans_list: {
+    api_v1_ledger_trial_balance_retrieve: {
+        parameters: {
+            query?: {
+                branch?: number;
+                /** @description YYYY-MM-DD */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialBalanceOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_loans_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -8582,7 +9984,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_retrieve: {
+    api_v1_loans_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8631,7 +10033,335 @@ export interface operations {
             };
         };
     };
-    v1_loans_payoff_quote_retrieve: {
+    api_v1_loans_charges_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this loan. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoanCharges"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_loans_charges_waiver_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                charge_id: string;
+                /** @description A unique integer value identifying this loan. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaiverInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargeOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_loans_charges_waiver_decision_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                charge_id: string;
+                /** @description A unique integer value identifying this loan. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WaiverDecisionInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChargeOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_loans_payment_orders_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPaymentOrderOutList"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_loans_payment_orders_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-255 characters). Repeating the request with the same key and body returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same key with another body is 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentOrderInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOrderOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_loans_payoff_quote_retrieve: {
         parameters: {
             query?: {
                 date?: string;
@@ -8691,7 +10421,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_recoveries_list: {
+    api_v1_loans_recoveries_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -8753,7 +10483,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_recoveries_create: {
+    api_v1_loans_recoveries_create: {
         parameters: {
             query?: never;
             header?: {
@@ -8826,7 +10556,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_repayments_list: {
+    api_v1_loans_repayments_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -8914,7 +10644,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_repayments_create: {
+    api_v1_loans_repayments_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8985,7 +10715,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_repayments_receipt_retrieve: {
+    api_v1_loans_repayments_receipt_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9035,7 +10765,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_repayments_reverse_create: {
+    api_v1_loans_repayments_reverse_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9107,7 +10837,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_restructurings_create: {
+    api_v1_loans_restructurings_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9178,7 +10908,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_restructurings_decision_create: {
+    api_v1_loans_restructurings_decision_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9250,7 +10980,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_schedule_retrieve: {
+    api_v1_loans_schedule_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9299,7 +11029,7 @@ export interface operations {
             };
         };
     };
-    v1_loans_statement_retrieve: {
+    api_v1_loans_statement_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9348,7 +11078,7 @@ export interface operations {
             };
         };
     };
-    v1_me_retrieve: {
+    api_v1_me_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9385,7 +11115,57 @@ export interface operations {
             };
         };
     };
-    v1_me_complaints_list: {
+    api_v1_me_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedProfileChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Borrower"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_me_complaints_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -9436,7 +11216,7 @@ export interface operations {
             };
         };
     };
-    v1_me_complaints_create: {
+    api_v1_me_complaints_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9486,7 +11266,7 @@ export interface operations {
             };
         };
     };
-    v1_me_complaints_retrieve: {
+    api_v1_me_complaints_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9535,7 +11315,7 @@ export interface operations {
             };
         };
     };
-    v1_me_export_retrieve: {
+    api_v1_me_export_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9572,7 +11352,7 @@ export interface operations {
             };
         };
     };
-    v1_me_feedback_list: {
+    api_v1_me_feedback_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -9623,7 +11403,7 @@ export interface operations {
             };
         };
     };
-    v1_me_feedback_create: {
+    api_v1_me_feedback_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9673,7 +11453,265 @@ export interface operations {
             };
         };
     };
-    v1_me_notifications_list: {
+    api_v1_me_identity_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Borrower"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_me_identity_photo_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["IdentityPhotoRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_me_mandates_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedMandateOutList"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_me_mandates_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MandateInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MandateOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_me_mandates_revoke_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MandateOut"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_me_notifications_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -9724,7 +11762,7 @@ export interface operations {
             };
         };
     };
-    v1_me_notifications_read_create: {
+    api_v1_me_notifications_read_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9781,7 +11819,7 @@ export interface operations {
             };
         };
     };
-    v1_payments_callback_create: {
+    api_v1_payments_callback_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9808,6 +11846,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RepaymentOut"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallbackRecoveryOut"];
                 };
             };
             /** @description Bad input: the fields and their reasons. */
@@ -9839,7 +11885,7 @@ export interface operations {
             };
         };
     };
-    v1_products_list: {
+    api_v1_products_list: {
         parameters: {
             query?: {
                 /**
@@ -9900,7 +11946,7 @@ export interface operations {
             };
         };
     };
-    v1_products_retrieve: {
+    api_v1_products_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9949,7 +11995,7 @@ export interface operations {
             };
         };
     };
-    v1_quotes_create: {
+    api_v1_quotes_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9999,7 +12045,7 @@ export interface operations {
             };
         };
     };
-    v1_recoveries_confirm_create: {
+    api_v1_recoveries_confirm_create: {
         parameters: {
             query?: never;
             header?: {
@@ -10059,7 +12105,7 @@ export interface operations {
             };
         };
     };
-    v1_recoveries_return_create: {
+    api_v1_recoveries_return_create: {
         parameters: {
             query?: never;
             header?: {
@@ -10083,6 +12129,192 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such record (or not one of yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_restructuring_batches_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedBatchOutList"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    api_v1_restructuring_batches_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-255 characters). Repeating the request with the same key and body returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same key with another body is 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchInRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
+                };
+            };
+            /** @description Bad input: the fields and their reasons. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
+            };
+            /** @description Not logged in, or the token is no longer good. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the permission table or a rule refuses, with the reason. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Its status does not allow this now. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conflict"];
+                };
+            };
+        };
+    };
+    api_v1_restructuring_batches_decision_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A client-chosen key (1-255 characters). Repeating the request with the same key and body returns the first response (with `Idempotent-Replayed: true`) and changes nothing; the same key with another body is 422. Keys are kept for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDecisionInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchOut"];
                 };
             };
             /** @description Bad input: the fields and their reasons. */
