@@ -24,14 +24,15 @@ DB=${BENCH_DB:-microloan_apibench}
 PORT=${PORT:-8765}
 WORKERS=${WORKERS:-2}
 THREADS=${THREADS:-1}
-CONNECTIONS=${CONNECTIONS:-4}
+CONNECTIONS=${CONNECTIONS:-8}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-3}
 LOANS=${LOANS:-10000}
 AS_OF=${AS_OF:-$(date +%F)}
 PASSWORD=demo12345
-PY=.venv/bin/python
+PY=${PY:-.venv/bin/python}
+GUNICORN_BIN=${GUNICORN_BIN:-.venv/bin/gunicorn}
 BASE="http://127.0.0.1:$PORT"
 WORK=$(mktemp -d /tmp/apibench.XXXXXX)
 GUNICORN=""
@@ -65,14 +66,15 @@ fi
 
 # Production settings: a real-looking secret, HTTPS assumed (the header below, as the proxy
 # sends it), the quote throttle raised for this one process tree (QUOTE_THROTTLE_RATE).
-export DJANGO_SETTINGS_MODULE=microloan.settings.production
+# (bench/bare_settings.py: production's, plus the bare DRF endpoint of bench/bare.py.)
+export DJANGO_SETTINGS_MODULE=bench.bare_settings
 export SECRET_KEY="apibench-$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 56)"
 export ALLOWED_HOSTS=127.0.0.1 QUOTE_THROTTLE_RATE=100000000/min
 export STATIC_ROOT="$WORK/static"
 mkdir -p "$STATIC_ROOT"
 unset CELERY_TASK_ALWAYS_EAGER
 
-GUNICORN_ACCESS_LOG="" .venv/bin/gunicorn -c gunicorn.conf.py microloan.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+GUNICORN_ACCESS_LOG="" $GUNICORN_BIN -c gunicorn.conf.py microloan.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --log-level warning --pid "$WORK/gunicorn.pid" >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN=$!
 
@@ -89,17 +91,30 @@ TOKEN=$(curl -fs "${PROTO[@]}" -H "Content-Type: application/json" \
 AUTH=(-H "Authorization: Bearer $TOKEN")
 LOAN=$(curl -fs "${PROTO[@]}" "${AUTH[@]}" "$BASE/api/v1/loans/" |
   $PY -c "import json, sys; r = json.load(sys.stdin)['results']; print(r[0]['id'])")
+# The background book's officer (bench_portfolio: a branch of $LOANS loans), its newest loan
+# and that loan's application.
+OFFICER_AUTH=(-H "Authorization: Bearer $($PY bench/api_token.py bench_officer)")
+OLOAN=$(curl -fs "${PROTO[@]}" "${OFFICER_AUTH[@]}" "$BASE/api/v1/loans/" |
+  $PY -c "import json, sys; r = json.load(sys.stdin)['results']; print(r[0]['id'], r[0]['application'])")
+read -r OLOAN OAPP <<<"$OLOAN"
 
 # The quote the wrk script posts (bench/api_quote.lua reads it): 12 monthly annuity instalments.
 export QUOTE_BODY='{"principal": "5000.00", "annual_rate": "0.1800", "term": 12, "frequency": "monthly", "method": "annuity", "disbursement_date": "2026-01-15", "fee": "0.00"}'
 # name|path|extra wrk arguments
+# The first is the baseline the ratios are taken to: the bare DRF endpoint (bench/bare.py), the
+# officer's loan by two raw SQL statements. Each round measures every endpoint in turn, so the
+# baseline is measured between the others, round after round.
 ENDPOINTS=(
+  "bare DRF (2 raw SQL)|/bench/bare/loans/$OLOAN/|"
   "GET /healthz|/healthz|"
-  "GET /api/v1/loans/|/api/v1/loans/|auth"
-  "GET /api/v1/loans/{id}/|/api/v1/loans/$LOAN/|auth"
-  "GET /api/v1/loans/{id}/schedule/|/api/v1/loans/$LOAN/schedule/|auth"
-  "POST /api/v1/quotes/|/api/v1/quotes/|quote"
+  "GET /api/v1/loans/{id}/ (officer)|/api/v1/loans/$OLOAN/|officer"
+  "GET /api/v1/loans/{id}/schedule/ (officer)|/api/v1/loans/$OLOAN/schedule/|officer"
+  "GET /api/v1/loans/ (officer)|/api/v1/loans/|officer"
+  "GET /api/v1/loans/ (borrower)|/api/v1/loans/|auth"
+  "GET /api/v1/loans/{id}/ (borrower)|/api/v1/loans/$LOAN/|auth"
   "GET /api/v1/products/|/api/v1/products/|auth"
+  "GET /api/v1/applications/{id}/ (officer)|/api/v1/applications/$OAPP/|officer"
+  "POST /api/v1/quotes/|/api/v1/quotes/|quote"
 )
 
 # CPU seconds (user + system) the gunicorn workers have used so far: per request, this is
@@ -146,6 +161,7 @@ for round in $(seq "$ROUNDS"); do
     args=("${PROTO[@]}")
     case $kind in
       auth) args+=("${AUTH[@]}") ;;
+      officer) args+=("${OFFICER_AUTH[@]}") ;;
       quote) args+=(-s bench/api_quote.lua) ;;
     esac
     # Each endpoint answers 200 before it is measured.
@@ -158,8 +174,10 @@ for round in $(seq "$ROUNDS"); do
     [ "$code" = 200 ] || { echo "$name answered HTTP $code" >&2; exit 1; }
     result=$(measure "$path" "${args[@]}")
     read -r rps p50 p99 cpu note <<<"$result"
-    printf 'round %s  %-34s %5s req/s  p50 %6s ms  p99 %6s ms  worker CPU %5s ms/request %s\n' \
-      "$round" "$name" "$rps" "$p50" "$p99" "$cpu" "$note"
+    [ "$name" = "${ENDPOINTS[0]%%|*}" ] && round_base=$rps
+    printf 'round %s  %-44s %5s req/s (%s x bare)  p50 %6s ms  p99 %6s ms  worker CPU %5s ms/request %s\n' \
+      "$round" "$name" "$rps" "$(awk -v a="$rps" -v b="$round_base" 'BEGIN {printf "%.2f", a / b}')" \
+      "$p50" "$p99" "$cpu" "$note"
     if [ -z "${best[$name]:-}" ] || [ "${result%% *}" -gt "${best[$name]%% *}" ]; then
       best[$name]=$result
     fi
@@ -169,9 +187,9 @@ done
 echo
 echo "Best of $ROUNDS rounds (load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo
-echo "| endpoint | requests/s | p50 ms | p99 ms | worker CPU ms/request | × /healthz (req/s) |"
+echo "| endpoint | requests/s | p50 ms | p99 ms | worker CPU ms/request | × bare DRF (req/s) |"
 echo "|---|---:|---:|---:|---:|---:|"
-base_rps=${best["GET /healthz"]%% *}
+base_rps=${best["${ENDPOINTS[0]%%|*}"]%% *}
 for e in "${ENDPOINTS[@]}"; do
   name=${e%%|*}
   read -r rps p50 p99 cpu note <<<"${best[$name]}"
@@ -181,4 +199,4 @@ done
 
 echo
 echo "In-process (the WSGI application called directly, one process, no HTTP): SQL statements and mean time per request:"
-$PY bench/api_profile.py --password "$PASSWORD" ${PROFILE:+--profile "$PROFILE"}
+[ -n "${SKIP_PROFILE:-}" ] || $PY bench/api_profile.py --password "$PASSWORD" ${PROFILE:+--profile "$PROFILE"}

@@ -4,8 +4,8 @@ look like in and out."""
 from rest_framework import serializers
 
 from microloan import fields
-from microloan.api import FieldsBuiltOnce
 from microloan.audit import audit_history
+from microloan.fast_read import FastRead
 from microloan.models import AuditEvent
 from microloan.pii import MaskedFieldsMixin, mask_parties
 
@@ -68,7 +68,7 @@ class BorrowerRevealSerializer(serializers.Serializer):
     spouse_id_number = serializers.CharField(allow_blank=True)
 
 
-class ProductSerializer(FieldsBuiltOnce, fields.ModelSerializer):
+class ProductSerializer(FastRead, fields.ModelSerializer):
     # The JSON columns typed for the schema (issue #13 point 8): lists of their choices.
     methods = serializers.ListField(child=serializers.ChoiceField(choices=Method.choices), read_only=True)
     frequencies = serializers.ListField(child=serializers.ChoiceField(choices=Frequency.choices), read_only=True)

@@ -1,7 +1,9 @@
 """The APR by the IRR method, as defined in API.md ("Quote").
 
-Pure Python, no Django, no ``float``: Newton's method on Decimals of 50 digits, with the last
-of the 4 places settled exactly in integers so that a tie rounds half-up.
+Pure Python, no Django, no ``float``: integers only. The cash flows are scaled to whole
+numbers (cents for a schedule), Newton's method finds the periodic IRR in binary fixed point
+(64 fractional bits) from a close start, and the 4th place is then settled exactly with
+integers so that a tie rounds half-up.
 """
 
 from __future__ import annotations
@@ -9,56 +11,119 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Final
 
 from .errors import ScheduleError
 
 APR_PLACES: Final = Decimal("0.0001")
 
-# Decimal working precision: the IRR's discount factors ((1+i)^-600) keep well over the
-# digits the 4-place APR needs.
-_PRECISION: Final = 50
-# The IRR solver stops once a Newton step is below this; far finer than the 4 places the
-# APR is rounded to, even after multiplying by 52 periods a year.
-_IRR_TOLERANCE: Final = Decimal("1e-24")
-_IRR_MAX_ITERATIONS: Final = 500
+# Fixed point of the Newton iterations: a rate r is held as the integer r x 2^64.
+_BITS: Final = 64
+_ONE: Final = 1 << _BITS
+# Newton stops once a step is below 2^-16 of max(1, |rate|), without evaluating the next one:
+# the error left after a step of s is of the order of n x s^2 (quadratic convergence), below
+# a tenth of the 4th place even for 600 weekly periods. The exact settlement below makes the
+# last place right whatever the estimate; a closer one only saves it a step.
+_TOLERANCE_SHIFT: Final = 16
+_MAX_ITERATIONS: Final = 500
 
 
-def _npv_and_slope(rate: Decimal, net_disbursed: Decimal, totals: list[Decimal]) -> tuple[Decimal, Decimal]:
-    """NPV at periodic ``rate`` of (-net at t0, totals[k-1] at period k), and its derivative."""
-    discount = 1 / (1 + rate)
-    factor = Decimal(1)
-    npv = -net_disbursed
-    slope = Decimal(0)
-    for k, total in enumerate(totals, start=1):
-        factor *= discount  # (1 + rate)^-k
-        npv += total * factor
-        slope -= k * total * factor * discount
-    return npv, slope
+def _newton_step(rate: int, net: int, flows: list[int]) -> int | None:
+    """The Newton step at periodic ``rate`` (fixed point) for NPV(-net at t0, flows[k-1] at
+    period k), or None when the slope vanishes (every discounted flow below the fixed point)."""
+    discount = (_ONE << _BITS) // (_ONE + rate)  # 1 / (1 + rate)
+    factor = _ONE
+    present = 0  # sum flow_k x (1 + rate)^-k
+    weighted = 0  # sum k x flow_k x (1 + rate)^-k
+    k = 0
+    for flow in flows:
+        k += 1
+        factor = (factor * discount) >> _BITS
+        term = flow * factor
+        present += term
+        weighted += k * term
+    # NPV' = -weighted / (1 + rate); the step -NPV / NPV' in fixed point.
+    slope = (weighted * discount) >> _BITS
+    if slope <= 0:
+        return None
+    return ((present - net * _ONE) << _BITS) // slope
 
 
-def _irr_at_least(annual_rate: Decimal, periods_per_year: int, net_disbursed: Decimal, totals: list[Decimal]) -> bool:
-    """Exactly whether the IRR x ``periods_per_year`` >= ``annual_rate``, i.e. whether the NPV
-    at that rate is >= 0 (the NPV falls as the rate rises).
+def _newton(start: int, net: int, flows: list[int]) -> int | None:
+    """Newton's method from ``start``, or None if it leaves (-1, inf) or does not settle.
+
+    The NPV of one outflow then inflows is convex and decreasing in the rate, so from a start
+    left of the root Newton climbs to it without overshooting, and from a start right of it
+    the first step lands left of it.
+    """
+    rate = start
+    for _ in range(_MAX_ITERATIONS):
+        step = _newton_step(rate, net, flows)
+        if step is None:
+            return None
+        rate += step
+        if rate <= -_ONE:
+            return None
+        if abs(step) <= max(_ONE, abs(rate)) >> _TOLERANCE_SHIFT:
+            return rate
+    return None  # pragma: no cover - Newton converges far sooner on these cash flows
+
+
+def _irr_at_least(numerator: int, denominator: int, periods_per_year: int, net: int, flows: list[int]) -> bool:
+    """Exactly whether the IRR x ``periods_per_year`` >= numerator / denominator, i.e. whether
+    the NPV at that rate is >= 0 (the NPV falls as the rate rises).
 
     Integer arithmetic only: with 1 + rate = E / D, the NPV times E^n is
-    sum(total_k x D^k x E^(n-k)) - net x E^n, all amounts scaled to whole numbers.
+    sum(flow_k x D^k x E^(n-k)) - net x E^n.
     """
-    numerator, denominator = annual_rate.as_integer_ratio()
     d = denominator * periods_per_year
     e = d + numerator
     if e <= 0:  # at or below -100% a period the NPV is unbounded above
         return True
-    ratios = [amount.as_integer_ratio() for amount in (net_disbursed, *totals)]
-    scale = math.lcm(*(den for _, den in ratios))
-    net, *flows = [num * (scale // den) for num, den in ratios]
     present = 0
     d_power = 1
     for flow in flows:
         d_power *= d
         present = present * e + flow * d_power
     return present >= net * e ** len(flows)
+
+
+def apr_of_whole_flows(
+    net: int, flows: list[int], periods_per_year: int, guess: tuple[int, int] | None = None
+) -> Decimal:
+    """The APR of (-net at t0, flows[k-1] at period k), all whole numbers in one unit (cents):
+    the periodic IRR x ``periods_per_year``, rounded half-up to 4 places.
+
+    ``guess``: a periodic rate close to the IRR as (numerator, denominator) — a schedule's own
+    nominal rate, which its IRR equals but for the cent rounding and the fee; one Newton
+    step from there without a fee, two with one. Without it, the constant-ratio estimate
+    2 x interest / (net x (n + 1)). The caller has checked net > 0, flows non-empty and
+    non-negative with a positive sum.
+    """
+    if guess is None:
+        guess = (2 * (sum(flows) - net), net * (len(flows) + 1))
+    start = (guess[0] << _BITS) // guess[1]
+    rate = _newton(max(start, -_ONE // 2), net, flows)
+    if rate is None:
+        # The safe start: 0, whose NPV (the sum of the flows - net) is >= 0 for every schedule
+        # built here; for a negative IRR move it towards -1, where the NPV grows without bound.
+        rate = 0
+        while (step := _newton_step(rate, net, flows)) is not None and step < 0:
+            rate = (rate - _ONE) // 2
+        rate = _newton(rate, net, flows)
+        if rate is None:  # pragma: no cover - Newton converges from the safe start
+            raise ArithmeticError("IRR did not converge.")
+
+    # units: the APR in basis points, round(rate x periods x 10,000), half-up.
+    units = (rate * periods_per_year * 20_000 + _ONE) >> (_BITS + 1)
+    # units is right iff units - 1/2 <= the true APR (in basis points) < units + 1/2; Newton is
+    # off by far less than a place, so at most one step either way is ever needed.
+    while _irr_at_least(2 * units + 1, 20_000, periods_per_year, net, flows):
+        units += 1
+    while not _irr_at_least(2 * units - 1, 20_000, periods_per_year, net, flows):
+        units -= 1
+    return Decimal(units).scaleb(-4)
 
 
 def irr_apr(
@@ -75,45 +140,16 @@ def irr_apr(
     the reference schedules expect (with actual day counts the Jan 31 case comes out
     different in the 4th place).
 
-    Deterministic and float-free: the NPV is convex and decreasing in the rate for these
-    cash flows (one outflow, then inflows), so Newton's method started at a rate whose NPV
-    is positive climbs to the root monotonically without overshooting. The last place is
-    then settled exactly, so a tie (a one-period loan's IRR can be exactly x.xxxx5) rounds
-    up rather than by which side Newton approached it from.
+    Deterministic and float-free: every amount is scaled to a whole number, Newton's method
+    runs on integers, and the last place is settled exactly, so a tie (a one-period loan's
+    IRR can be exactly x.xxxx5) rounds up rather than by which side Newton approached it from.
     """
     totals = [total for _, total in schedule_dates_and_totals]
     if net_disbursed <= 0:
         raise ScheduleError("net_disbursed", "Must be greater than 0.")
     if not totals or any(total < 0 for total in totals) or sum(totals) <= 0:
         raise ScheduleError("installments", "Need at least one positive instalment.")
-
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
-        # Start at 0, whose NPV (sum of totals - net) is >= 0 for every schedule built here.
-        # Payments that do not even return the amount paid out mean a negative IRR; then
-        # move the start towards -1, where the NPV grows without bound.
-        rate = Decimal(0)
-        npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        while npv < 0:
-            rate = (rate - 1) / 2
-            npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        for _ in range(_IRR_MAX_ITERATIONS):
-            if npv == 0:
-                break
-            step = npv / slope  # npv > 0 and slope < 0: the rate goes up
-            rate -= step
-            if abs(step) <= _IRR_TOLERANCE * max(Decimal(1), abs(rate)):
-                break
-            npv, slope = _npv_and_slope(rate, net_disbursed, totals)
-        else:  # pragma: no cover - Newton converges far sooner on these cash flows
-            raise ArithmeticError("IRR did not converge.")
-
-        apr = (rate * periods_per_year).quantize(APR_PLACES, rounding=ROUND_HALF_UP)
-        # apr is right iff apr - half <= the true APR < apr + half; Newton is off by far
-        # less than a place, so at most one step either way is ever needed.
-        half = APR_PLACES / 2
-        while _irr_at_least(apr + half, periods_per_year, net_disbursed, totals):
-            apr += APR_PLACES
-        while not _irr_at_least(apr - half, periods_per_year, net_disbursed, totals):
-            apr -= APR_PLACES
-        return apr
+    ratios = [amount.as_integer_ratio() for amount in (net_disbursed, *totals)]
+    scale = math.lcm(*(den for _, den in ratios))
+    net, *flows = [num * (scale // den) for num, den in ratios]
+    return apr_of_whole_flows(net, flows, periods_per_year)

@@ -4,9 +4,11 @@ Pure Python, no Django: the quote endpoint, the loan at disbursement and the con
 all call :func:`build_schedule`, so they cannot disagree about a cent.
 
 Money comes in and goes out as ``Decimal`` and is rounded to 0.01 half-up at each step the
-rules name (periodic interest, the annuity instalment, the equal principal part). Those
-roundings are computed on exact rationals (``fractions.Fraction``) so that a true half cent
-always rounds up; nothing here ever goes through ``float``.
+rules name (periodic interest, the annuity instalment, the equal principal part). Inside
+:func:`build_schedule` those roundings are integer divisions on whole cents with the exact
+rational periodic rate, so a true half cent always rounds up; nothing here ever goes through
+``float``. (The helpers for one amount, :func:`period_interest` and :func:`interest_to_date`,
+compute the same roundings on ``fractions.Fraction``.)
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from .apr import irr_apr
+from .apr import apr_of_whole_flows
 from .errors import ScheduleError
-from .money import ZERO, money, money_exact, money_str, rate_str
+from .money import CENT, ZERO, money_exact, money_str, rate_str
 
 METHODS: Final = ("annuity", "equal_principal", "interest_only", "flat")
 FREQUENCIES: Final[dict[str, int]] = {"monthly": 12, "biweekly": 26, "weekly": 52}
@@ -37,8 +39,9 @@ _FREQUENCY_MESSAGE: Final = f"Must be one of {', '.join(FREQUENCIES)}."
 _METHOD_MESSAGE: Final = f"Must be one of {', '.join(METHODS)}."
 
 
-@dataclass(frozen=True)
-class Installment:
+class Installment(NamedTuple):
+    """One row of a schedule (immutable; a named tuple: a schedule builds many of them)."""
+
     number: int
     due_date: date
     principal: Decimal
@@ -136,8 +139,18 @@ def interest_to_date(period_interest: Decimal, *, start: date, due: date, on: da
 def due_dates(disbursement_date: date, term: int, frequency: str) -> list[date]:
     """The ``term`` due dates following ``disbursement_date``."""
     if frequency == "monthly":
-        anchor = disbursement_date.day
-        return [add_months_clamped(disbursement_date, k, anchor) for k in range(1, term + 1)]
+        # add_months_clamped(disbursement_date, k) for each k, without recomputing the anchor:
+        # a day up to the 28th exists in every month.
+        day = disbursement_date.day
+        first = disbursement_date.year * 12 + disbursement_date.month - 1
+        dates = []
+        for index in range(first + 1, first + term + 1):
+            year, month0 = divmod(index, 12)
+            if day <= 28:
+                dates.append(date(year, month0 + 1, day))
+            else:
+                dates.append(date(year, month0 + 1, min(day, calendar.monthrange(year, month0 + 1)[1])))
+        return dates
     if frequency in PERIOD_DAYS:
         step = timedelta(days=PERIOD_DAYS[frequency])
         return [disbursement_date + step * k for k in range(1, term + 1)]
@@ -159,7 +172,8 @@ def _validate(
         if not isinstance(value, Decimal) or not value.is_finite():
             raise ScheduleError(field, "Must be a finite Decimal.")
     for field, value in (("principal", principal), ("fee", fee)):
-        if (Fraction(value) * 100).denominator != 1:
+        numerator, denominator = value.as_integer_ratio()
+        if numerator * 100 % denominator:
             raise ScheduleError(field, "Must have at most 2 decimal places.")
     for field, count in (("term", term), ("grace_periods", grace_periods)):
         if not isinstance(count, int) or isinstance(count, bool):
@@ -206,12 +220,18 @@ def _validate_ranges(
         raise ScheduleError("grace_periods", "Must be at least 0 and less than the term.")
 
 
-def _annuity_instalment(principal: Fraction, rate: Fraction, periods: int) -> Decimal:
-    if rate == 0:
-        return money_exact(principal / periods)
-    # P·r / (1 − (1+r)^−n), written as P·r·g / (g − 1) with g = (1+r)^n.
-    growth = (1 + rate) ** periods
-    return money_exact(principal * rate * growth / (growth - 1))
+def _half_up(numerator: int, denominator: int) -> int:
+    """round(numerator / denominator), half-up, for numerator >= 0 and denominator > 0."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _annuity_cents(principal: int, rate_num: int, rate_den: int, periods: int) -> int:
+    """The level instalment in cents, round(P x r / (1 - (1+r)^-n)) half-up, exactly."""
+    if rate_num == 0:
+        return _half_up(principal, periods)
+    # P·r / (1 − (1+r)^−n) = P·r·g / (g − 1) with g = (1+r)^n = E^n / D^n, E = D + num.
+    grown = (rate_den + rate_num) ** periods
+    return _half_up(principal * rate_num * grown, rate_den * (grown - rate_den**periods))
 
 
 def _rolled(dates: list[date], roll: Callable[[date], date] | None) -> list[date]:
@@ -244,6 +264,10 @@ def build_schedule(
     ``next_working``): the next period still counts from the anchor day, so nothing drifts,
     and the period's interest stays the period's. Raises :class:`ScheduleError` for an input
     the rules cannot accept.
+
+    All the arithmetic is on whole cents: the periodic rate is the exact ratio
+    num / den (annual rate / periods a year), each rounding a half-up integer division, so a
+    true half cent always rounds up and nothing goes through ``float``.
     """
     _validate(
         principal=principal,
@@ -257,51 +281,61 @@ def build_schedule(
     )
     periods_per_year = FREQUENCIES[frequency]
     amortising = term - grace_periods
-    rate = Fraction(annual_rate) / periods_per_year
-    flat_interest = money_exact(Fraction(principal) * rate)
-    level_principal = money_exact(Fraction(principal) / amortising)
-    annuity = _annuity_instalment(Fraction(principal), rate, amortising)
+    rate_num, rate_den = annual_rate.as_integer_ratio()
+    rate_den *= periods_per_year
+    principal_cents = _cents(principal)
+    flat_interest = _half_up(principal_cents * rate_num, rate_den)
+    level_principal = _half_up(principal_cents, amortising)
+    annuity = _annuity_cents(principal_cents, rate_num, rate_den, amortising)
+    interest_only = method == "interest_only"
+    flat = method == "flat"
+    level = method == "annuity"
+    two_num, two_den = 2 * rate_num, 2 * rate_den
 
-    with localcontext() as ctx:
-        # Sums of cents stay exact at any size this precision allows.
-        ctx.prec = _PRECISION
-        rows: list[Installment] = []
-        balance = money(principal)
-        for number, due in enumerate(_rolled(due_dates(disbursement_date, term, frequency), roll), start=1):
-            interest = flat_interest if method == "flat" else money_exact(Fraction(balance) * rate)
-            if number == term:
-                part = balance
-            elif number <= grace_periods or method == "interest_only":
-                part = ZERO
-            elif method == "annuity":
-                part = annuity - interest
-            else:  # equal_principal, flat
-                part = level_principal
-            # Only reachable at the extremes of the accepted ranges (1.00 over 150 periods:
-            # round(P/n) x (n-1) > P): never take more principal than is owed.
-            part = min(part, balance)
-            balance -= part
-            rows.append(
-                Installment(
-                    number=number,
-                    due_date=due,
-                    principal=part,
-                    interest=interest,
-                    total=part + interest,
-                    balance_after=balance,
-                )
-            )
+    to_money = _to_money
+    rows: list[Installment] = []
+    totals: list[int] = []
+    balance = principal_cents
+    total_interest = 0
+    for number, due in enumerate(_rolled(due_dates(disbursement_date, term, frequency), roll), start=1):
+        interest = flat_interest if flat else (balance * two_num + rate_den) // two_den
+        if number == term:
+            part = balance
+        elif number <= grace_periods or interest_only:
+            part = 0
+        elif level:
+            part = annuity - interest
+        else:  # equal_principal, flat
+            part = level_principal
+        # Only reachable at the extremes of the accepted ranges (1.00 over 150 periods:
+        # round(P/n) x (n-1) > P): never take more principal than is owed.
+        if part > balance:
+            part = balance
+        balance -= part
+        total = part + interest
+        total_interest += interest
+        totals.append(total)
+        rows.append(Installment(number, due, to_money(part), to_money(interest), to_money(total), to_money(balance)))
 
-        total_principal = money(principal)
-        total_interest = sum((row.interest for row in rows), ZERO)
-        return Schedule(
-            installments=tuple(rows),
-            total_principal=total_principal,
-            total_interest=total_interest,
-            total_payable=total_principal + total_interest,
-            apr=irr_apr(
-                net_disbursed=principal - fee,
-                schedule_dates_and_totals=[(row.due_date, row.total) for row in rows],
-                periods_per_year=periods_per_year,
-            ),
-        )
+    return Schedule(
+        installments=tuple(rows),
+        total_principal=to_money(principal_cents),
+        total_interest=to_money(total_interest),
+        total_payable=to_money(principal_cents + total_interest),
+        apr=apr_of_whole_flows(principal_cents - _cents(fee), totals, periods_per_year, (rate_num, rate_den)),
+    )
+
+
+def _cents(amount: Decimal) -> int:
+    """A validated amount (at most 2 places) in whole cents."""
+    numerator, denominator = amount.as_integer_ratio()
+    return numerator * 100 // denominator
+
+
+# Exact: a product of two integers of at most 50 digits' worth is never rounded.
+_MONEY_CONTEXT: Final = Context(prec=_PRECISION)
+
+
+def _to_money(cents: int) -> Decimal:
+    """Whole cents as a 2-place Decimal (exact, in a context of its own, whatever the caller's)."""
+    return _MONEY_CONTEXT.multiply(cents, CENT)
