@@ -47,7 +47,7 @@ def _shown(value) -> str:
         return "; ".join(f"{code_label(k)}: {_shown(v)}" for k, v in sorted(value.items()))
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+    return code_label(str(value))
 
 
 def diff_rows(change) -> list[dict]:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .. import fields
 from ..errors import InvalidInput
 from .selectors import LedgerScope, trial_balance
 from .views import TrialBalanceFilter
@@ -22,7 +23,7 @@ class TrialBalanceRowOut(serializers.Serializer):
 
 
 class TrialBalanceOut(serializers.Serializer):
-    date = serializers.DateField(allow_null=True)
+    date = fields.DateField(allow_null=True)
     rows = TrialBalanceRowOut(many=True)
     total_debit = serializers.CharField()
     total_credit = serializers.CharField()

@@ -114,7 +114,6 @@ class OtpRequestView(_Anonymous):
         request=OtpRequestSerializer,
         responses={
             202: OtpRequestedSerializer,
-            400: OpenApiResponse(description="A bad number or purpose."),
             429: RateLimitedSerializer,
         },
         summary="Ask for an SMS code",

@@ -64,3 +64,12 @@ def code(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(code_label(v) for v in value)
     return code_label(value) if value else ""
+
+
+@register.filter
+def code_words(text) -> str:
+    """``{{ entry.memo|code_words }}``: a stored memo ("cash R123") with each word that is a code
+    of the project's lists shown as its label ("现金 R123")."""
+    from microloan.labels import code_label
+
+    return " ".join(code_label(w) for w in str(text or "").split(" "))

@@ -63,7 +63,7 @@ def test_officer_registers_borrower_applies_uploads_and_submits(live_server, pag
 
     # then the status shows submitted, on the page and in the database
     page.wait_for_selector("#app-status[data-status=submitted]")
-    assert page.locator("#history").inner_text().count("submitted") >= 1
+    assert page.locator("#history").inner_text().count("Submitted") >= 1
     app = Application.objects.get(borrower__id_number="330106198707032564")
     assert app.status == "submitted" and app.documents.count() == 2
     page.screenshot(path="/tmp/microloan-intake.png", full_page=True)

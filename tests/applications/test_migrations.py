@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("applications", "0006_consent")]
+BEFORE = [("applications", "0006_consent"), ("microloan", "0010_accrual")]  # before Branch.region (0011)
 AFTER = [("applications", "0007_consent_status")]
 
 

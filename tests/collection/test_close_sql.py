@@ -37,6 +37,7 @@ from microloan.ledger import Acct, trial_balance
 from microloan.lending.money import ZERO, money
 from microloan.models import BusinessCalendar
 from servicing.accrual import accrued_to, non_accrual_due
+from servicing.earned import period_start
 from servicing.figures import (
     GRADED,
     bucket_for,
@@ -57,7 +58,6 @@ from servicing.models import (
     LoanStatus,
 )
 from servicing.repayments import payoff_quote, repayment_post, repayment_reverse
-from servicing.repayments.position import _period_start
 
 from .conftest import clone_loan
 
@@ -231,7 +231,12 @@ def expected_close(loan: Loan, day: date) -> dict:
         marks = [
             max(
                 min(
-                    accrued_to(i.interest_due, start=_period_start(loan, rows, i), due=i.due_date, on=day),
+                    accrued_to(
+                        i.interest_due,
+                        start=period_start(i, rows, disbursed_on=loan.disbursed_on),
+                        due=i.due_date,
+                        on=day,
+                    ),
                     i.interest_due - i.interest_waived,
                 ),
                 i.interest_accrued,

@@ -68,9 +68,11 @@ def test_20_concurrent_postings_across_instalments_keep_every_balance_and_the_le
         d=Sum("debit"), c=Sum("credit")
     )
     assert books["d"] - books["c"] == loan.outstanding_principal
-    # the postings were applied in turn: instalments 1 to 10 paid in order (9,000 / 888.49)
+    # the postings were applied in turn: instalment 1 (due) paid; the rest paid ahead goes to the
+    # next instalments' principal, their interest not yet earned staying owed (fair early
+    # repayment, servicing/earned.py), so none of them is paid in full
     statuses = list(
         Installment.objects.filter(loan=loan, is_current=True).order_by("number").values_list("status", flat=True)
     )
-    assert statuses[:10] == ["paid"] * 10 and "paid" not in statuses[11:]
+    assert statuses[0] == "paid" and "paid" not in statuses[1:] and "partially_paid" in statuses[1:]
     assert_ledger_balanced()

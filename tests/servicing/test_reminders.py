@@ -401,4 +401,5 @@ def test_a_restructured_loan_is_reminded_on_its_new_schedule_and_a_written_off_o
     new_first = first_installment(deferred)
     assert new_first.due_date == date(2027, 2, 20) and new_first.schedule_version == 2
     assert reminders_create(business_date=date(2027, 2, 20), now=MORNING) == 1
-    assert Notification.objects.get().reference == f"installment:{new_first.pk}"
+    # (the step messages of the restructuring are the outbox's too: count the reminder alone)
+    assert Notification.objects.filter(reference=f"installment:{new_first.pk}").count() == 1

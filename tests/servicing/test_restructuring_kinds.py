@@ -98,28 +98,6 @@ def test_interest_reduction_with_nothing_on_the_books_posts_nothing(officer, app
     assert not JournalEntry.objects.filter(kind="restructure").exists()
 
 
-def test_interest_already_paid_beyond_the_new_interest_goes_to_the_borrowers_credit(officer, approver, loan):
-    business_date_set(value=date(2026, 12, 5))
-    # 150.00 paid early: 100.00 interest and 50.00 principal of instalment 1
-    p = client_for(officer).post(
-        f"/api/v1/loans/{loan.pk}/repayments/",
-        {"amount": "150.00", "paid_on": "2026-12-05", "channel": "cash"},
-        format="json",
-    )
-    assert p.status_code == 201, p.content
-    r = request(officer, loan, kind="interest_reduction", new_rate="0.0600")
-    decide(approver, loan, r.data["id"])
-    first = current(loan)[0]
-    assert (first.interest_due, first.interest_paid) == (D("50.00"), D("50.00"))
-    loan.refresh_from_db()
-    assert loan.credit_balance == D("50.00")
-    entry = JournalEntry.objects.get(kind="restructure")
-    assert sorted(entry.lines.values_list("account__code", "debit", "credit")) == [
-        (Acct.BORROWER_CREDIT, D("0"), D("50.00")),
-        (Acct.INTEREST_INCOME, D("50.00"), D("0")),
-    ]
-
-
 @pytest.mark.parametrize("rate", ["0.1200", "0.1500", "-0.0100"])
 def test_interest_reduction_needs_a_lower_rate(officer, loan, rate):
     r = request(officer, loan, kind="interest_reduction", new_rate=rate)
