@@ -58,9 +58,9 @@ class FastRead(FieldsBuiltOnce):
         plan = cls.__dict__.get("_fast_read_plan", _UNSET)
         if plan is _UNSET:
             plan = _plan(self)
-            cls._fast_read_plan = plan
+            cls._fast_read_plan = plan  # type: ignore[attr-defined]
         if plan is None:
-            return super().to_representation(instance)
+            return super().to_representation(instance)  # type: ignore[misc]
         out = {}
         for name, read, represent in plan:
             value = read(instance)

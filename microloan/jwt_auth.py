@@ -6,6 +6,8 @@ it), and the user's branch read in the same query as the user: the staff's branc
 query per request (bench/API_RESULTS.md). That query is compiled once (microloan/prepared.py).
 """
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt import authentication
@@ -35,17 +37,17 @@ class JWTAuthentication(authentication.JWTAuthentication):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as e:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from e
+            raise InvalidToken(str(_("Token contained no recognizable user identification"))) from e
         found = _user_with_branch(self.user_model).fetch(user_id)
         if not found:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
-        user = found[0]
+            raise AuthenticationFailed(str(_("User not found")), code="user_not_found")
+        user: Any = found[0]
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            raise AuthenticationFailed(str(_("User is inactive")), code="user_inactive")
         if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             api_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
-            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+            raise AuthenticationFailed(str(_("The user's password has been changed.")), code="password_changed")
         return user
 
 

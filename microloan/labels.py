@@ -47,7 +47,7 @@ def _state_choices() -> dict[str, dict[str, str]]:
         except Exception:  # noqa: BLE001 - a model without a status
             continue
         if getattr(field, "choices", None):
-            found[model._meta.model_name] = dict(field.flatchoices)
+            found[model._meta.model_name] = dict(field.flatchoices)  # type: ignore[index,union-attr]
     return found
 
 

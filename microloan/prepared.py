@@ -81,5 +81,5 @@ class Prepared:
             raise ValueError("Prepared: the queryset must be of the model named")
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, db)
+        populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]
         return compiler, sql, tuple(params), slots, init_list, start, end, populators

@@ -27,7 +27,7 @@ class TableAutoSchema(AutoSchema):
         sends JSON as multipart. A view that names its own parsers with multipart in them
         takes uploads: its body is multipart only."""
         classes = list(self.view.parser_classes)
-        if classes != list(api_settings.DEFAULT_PARSER_CLASSES) and any(
+        if classes != list(api_settings.DEFAULT_PARSER_CLASSES) and any(  # type: ignore[comparison-overlap]
             issubclass(c, MultiPartParser) for c in classes
         ):
             return ["multipart/form-data"]

@@ -17,10 +17,10 @@ class HolidayForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        day, kind = data.get("date"), data.get("kind")
+        day, kind = data.get("date"), data.get("kind")  # type: ignore[union-attr]
         if day is not None and kind == HolidayKind.WORKING_DAY and day.weekday() < 5:
             self.add_error("date", _("A make-up working day falls on a Saturday or a Sunday."))
-        region = data.get("region") or ""
+        region = data.get("region") or ""  # type: ignore[union-attr]
         if day is not None and Holiday.objects.filter(date=day, region=region).exclude(pk=self.instance.pk).exists():
             # on the date (not the whole form): the unique constraint then is not checked again
             self.add_error("date", _("The calendar already has this date for this region."))

@@ -142,7 +142,8 @@ def trial_balance(*, as_of: date | None = None, scope=None) -> dict:
             )
             one["debit"] += debit
             one["credit"] += credit
-    rows, memo_rows = [], []
+    rows: list = []
+    memo_rows: list = []
     totals = {"debit": ZERO, "credit": ZERO, "debit_balance": ZERO, "credit_balance": ZERO}
     memo_totals = dict(totals)
     for acc in accounts.values():

@@ -281,12 +281,12 @@ class Command(BaseCommand):
                     app, **deciders, on=start, releaser=users["supervisor"], reference=f"DEMO-{app.pk}"
                 )
                 first = loan.installments.filter(is_current=True).order_by("number").first()
-                pay_on = min(first.due_date, today)
+                pay_on = min(first.due_date, today)  # type: ignore[union-attr]
                 business_date_set(value=pay_on)
                 if closed:
                     amount_due = payoff_quote(loan=loan, on=pay_on).amount
                 else:
-                    amount_due = first.total_due
+                    amount_due = first.total_due  # type: ignore[union-attr]
                 scenarios.repayment_made(
                     Loan.objects.get(pk=loan.pk), cashier=users["officer"], amount=amount_due, on=pay_on, reference=tag
                 )
