@@ -5930,12 +5930,14 @@ export interface operations {
                     "application/json": components["schemas"]["OtpRequested"];
                 };
             };
-            /** @description A bad number or purpose. */
+            /** @description Bad input: the fields and their reasons. */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
+                };
             };
             /** @description Not logged in, or the token is no longer good. */
             401: {
