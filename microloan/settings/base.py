@@ -198,6 +198,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
+    # The operation ids (and so the generated clients' names) drop "/api/" whatever other paths exist.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     "TITLE": "Microloan API",
     "DESCRIPTION": "Loan origination and servicing for micro-loans (REST contract v1).",
     "VERSION": "1.0.0",

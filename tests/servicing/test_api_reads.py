@@ -121,7 +121,8 @@ def test_fast_product_output_is_drfs(loan):
     for product in Product.objects.all():
         fast = ProductSerializer(product).data
         drf = fields.ModelSerializer.to_representation(ProductSerializer(product), product)
-        for f in ("min_rate", "max_rate", "penalty_rate", "fee_rate"):
+        rates = ("min_rate", "max_rate", "penalty_rate", "fee_rate", "late_fee_rate", "prepayment_fee_rate")
+        for f in rates:
             if drf[f] is not None:
                 drf[f] = f"{getattr(product, f):.4f}"
         assert fast == drf

@@ -12,10 +12,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan applications and their transitions (API.md). */
-        get: operations["api_v1_applications_list"];
+        get: operations["v1_applications_list"];
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["api_v1_applications_create"];
+        post: operations["v1_applications_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -33,7 +33,7 @@ export interface paths {
          * @description The stored bytes of an application's document, in their content type (an audited
          *     read: staff who may read the application, and its borrower).
          */
-        get: operations["api_v1_applications_documents_file_retrieve"];
+        get: operations["v1_applications_documents_file_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -50,7 +50,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan applications and their transitions (API.md). */
-        get: operations["api_v1_applications_retrieve"];
+        get: operations["v1_applications_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -69,7 +69,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Credit assessment: repayment capacity, score, grade, reason codes and a recommendation. */
-        post: operations["api_v1_applications_assessment_create"];
+        post: operations["v1_applications_assessment_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -86,7 +86,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Generate the contract PDF (借款合同) in the borrower's language or the one asked for. */
-        post: operations["api_v1_applications_contract_create"];
+        post: operations["v1_applications_contract_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -101,7 +101,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The latest contract PDF. */
-        get: operations["api_v1_applications_contract.pdf_retrieve"];
+        get: operations["v1_applications_contract.pdf_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -120,7 +120,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 审批: approve (within authority; above it the committee votes), reject or return. */
-        post: operations["api_v1_applications_decision_create"];
+        post: operations["v1_applications_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,7 +142,7 @@ export interface paths {
          *     document). The application waits in ``pending_release`` for another person to
          *     release it. Honours Idempotency-Key.
          */
-        post: operations["api_v1_applications_disburse_create"];
+        post: operations["v1_applications_disburse_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -159,7 +159,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["api_v1_applications_documents_create"];
+        post: operations["v1_applications_documents_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -176,7 +176,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["api_v1_applications_documents_review_create"];
+        post: operations["v1_applications_documents_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -193,7 +193,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 现场调查: record the field visit (submitted/under_review → under_review). */
-        post: operations["api_v1_applications_investigation_create"];
+        post: operations["v1_applications_investigation_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -215,7 +215,7 @@ export interface paths {
          *     conditions' documents are checked again; the loan, its schedule and the journal entry
          *     are made now. Honours Idempotency-Key.
          */
-        post: operations["api_v1_applications_release_create"];
+        post: operations["v1_applications_release_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,7 +235,7 @@ export interface paths {
          * @description Send the prepared disbursement back with a reason (never by its preparer: 403); the
          *     application is contracted again, to be prepared anew.
          */
-        post: operations["api_v1_applications_return_release_create"];
+        post: operations["v1_applications_return_release_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -256,7 +256,7 @@ export interface paths {
          *     clear (every other answer masks them), for the roles that may; each reveal is audited
          *     (who, which application, which keys; never the values).
          */
-        post: operations["api_v1_applications_reveal_create"];
+        post: operations["v1_applications_reveal_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -273,7 +273,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description 审查: the reviewer's opinion (under_review → pending_approval). */
-        post: operations["api_v1_applications_review_create"];
+        post: operations["v1_applications_review_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,7 +294,7 @@ export interface paths {
          *     in person; the borrower in the app (method electronic, the SMS code for purpose sign,
          *     accepted true).
          */
-        post: operations["api_v1_applications_sign_create"];
+        post: operations["v1_applications_sign_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,7 +311,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["api_v1_applications_submit_create"];
+        post: operations["v1_applications_submit_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -328,7 +328,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Loan applications and their transitions (API.md). */
-        post: operations["api_v1_applications_withdraw_create"];
+        post: operations["v1_applications_withdraw_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -348,7 +348,7 @@ export interface paths {
          * Log out: revoke a refresh token
          * @description Blacklists the refresh token; 401 when it is invalid, expired or already revoked.
          */
-        post: operations["api_v1_auth_logout_create"];
+        post: operations["v1_auth_logout_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -369,7 +369,7 @@ export interface paths {
          * @description Sends a one-time SMS code. The answer is the same whether or not the number has a
          *     login.
          */
-        post: operations["api_v1_auth_otp_create"];
+        post: operations["v1_auth_otp_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -389,7 +389,7 @@ export interface paths {
          * Log in with an SMS code
          * @description Logs a borrower in with an SMS code (purpose ``login``) instead of the password.
          */
-        post: operations["api_v1_auth_otp_login_create"];
+        post: operations["v1_auth_otp_login_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -410,7 +410,7 @@ export interface paths {
          * @description Sets a new password for the login of a number proven by its SMS code (purpose
          *     ``reset``); every token issued before stops working (the password's digest is in them).
          */
-        post: operations["api_v1_auth_password_reset_create"];
+        post: operations["v1_auth_password_reset_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -432,7 +432,7 @@ export interface paths {
          *     ``register``); the password meets the installation's password rules. The login then
          *     links to a borrower record at ``POST /api/v1/me/identity/``.
          */
-        post: operations["api_v1_auth_register_create"];
+        post: operations["v1_auth_register_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -452,7 +452,7 @@ export interface paths {
          * @description Takes a set of user credentials and returns an access and refresh JSON web
          *     token pair to prove the authentication of those credentials.
          */
-        post: operations["api_v1_auth_token_create"];
+        post: operations["v1_auth_token_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -472,7 +472,7 @@ export interface paths {
          * @description Takes a refresh type JSON web token and returns an access type JSON web
          *     token if the refresh token is valid.
          */
-        post: operations["api_v1_auth_token_refresh_create"];
+        post: operations["v1_auth_token_refresh_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -487,10 +487,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        get: operations["api_v1_borrowers_list"];
+        get: operations["v1_borrowers_list"];
         put?: never;
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        post: operations["api_v1_borrowers_create"];
+        post: operations["v1_borrowers_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -505,14 +505,14 @@ export interface paths {
             cookie?: never;
         };
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        get: operations["api_v1_borrowers_retrieve"];
+        get: operations["v1_borrowers_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** @description Borrowers (KYC). Staff see their branch tree; a borrower sees only themselves. */
-        patch: operations["api_v1_borrowers_partial_update"];
+        patch: operations["v1_borrowers_partial_update"];
         trace?: never;
     };
     "/api/v1/borrowers/{id}/admission/": {
@@ -523,7 +523,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description 准入: the admission criteria for a product, each failure with its reason. */
-        get: operations["api_v1_borrowers_admission_retrieve"];
+        get: operations["v1_borrowers_admission_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -544,14 +544,14 @@ export interface paths {
          *     document (multipart ``purpose``, ``granted_on``, ``expires_on``, ``file``; audited). A
          *     credit record needs a ``credit_inquiry`` consent in force on its date.
          */
-        get: operations["api_v1_borrowers_consents_list"];
+        get: operations["v1_borrowers_consents_list"];
         put?: never;
         /**
          * @description The borrower's consents (授权书), newest first; POST records one with its signed
          *     document (multipart ``purpose``, ``granted_on``, ``expires_on``, ``file``; audited). A
          *     credit record needs a ``credit_inquiry`` consent in force on its date.
          */
-        post: operations["api_v1_borrowers_consents_create"];
+        post: operations["v1_borrowers_consents_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -568,7 +568,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Withdraws a consent from now on (audited): no credit record may rely on it after. */
-        post: operations["api_v1_borrowers_consents_revoke_create"];
+        post: operations["v1_borrowers_consents_revoke_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -589,7 +589,7 @@ export interface paths {
          *     other answer masks them), for the roles that may; each reveal is audited (who, whose,
          *     when; never the values).
          */
-        post: operations["api_v1_borrowers_reveal_create"];
+        post: operations["v1_borrowers_reveal_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -607,7 +607,7 @@ export interface paths {
          * The collection worklist: your cases first, then the worst bucket
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        get: operations["api_v1_collection_cases_list"];
+        get: operations["v1_collection_cases_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -627,7 +627,7 @@ export interface paths {
          * One case: its loan, escalation steps, contacts, promises and write-offs
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        get: operations["api_v1_collection_cases_retrieve"];
+        get: operations["v1_collection_cases_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -649,7 +649,7 @@ export interface paths {
          * Log a contact (refused with the reason, and logged, when the conduct rules forbid it)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["api_v1_collection_cases_contacts_create"];
+        post: operations["v1_collection_cases_contacts_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -669,7 +669,7 @@ export interface paths {
          * Record a promise to pay (the close settles it the day after its date)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["api_v1_collection_cases_promises_create"];
+        post: operations["v1_collection_cases_promises_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -689,7 +689,7 @@ export interface paths {
          * Propose writing the case's loss-class loan off (a manager who did not propose it decides)
          * @description Collection cases of your branch tree; the borrower's personal fields masked.
          */
-        post: operations["api_v1_collection_cases_write_offs_create"];
+        post: operations["v1_collection_cases_write_offs_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -708,7 +708,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        get: operations["api_v1_collection_write_offs_list"];
+        get: operations["v1_collection_write_offs_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -729,7 +729,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        get: operations["api_v1_collection_write_offs_retrieve"];
+        get: operations["v1_collection_write_offs_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -752,7 +752,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        post: operations["api_v1_collection_write_offs_approve_create"];
+        post: operations["v1_collection_write_offs_approve_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -773,7 +773,7 @@ export interface paths {
          * @description Write-offs of the loans of your branch tree. Whoever proposed one may not decide it
          *     (four eyes): their approval or rejection is a 403 with the reason.
          */
-        post: operations["api_v1_collection_write_offs_reject_create"];
+        post: operations["v1_collection_write_offs_reject_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -791,13 +791,13 @@ export interface paths {
          * List complaints (newest first)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        get: operations["api_v1_complaints_list"];
+        get: operations["v1_complaints_list"];
         put?: never;
         /**
          * Register a complaint (phone, branch, letter, regulator referral)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_create"];
+        post: operations["v1_complaints_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -815,7 +815,7 @@ export interface paths {
          * One complaint, with its SLA and history
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        get: operations["api_v1_complaints_retrieve"];
+        get: operations["v1_complaints_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -837,7 +837,7 @@ export interface paths {
          * Acknowledge: the borrower has been contacted
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_acknowledge_create"];
+        post: operations["v1_complaints_acknowledge_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -857,7 +857,7 @@ export interface paths {
          * Assign a handler
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_assign_create"];
+        post: operations["v1_complaints_assign_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -877,7 +877,7 @@ export interface paths {
          * Close a resolved complaint
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_close_create"];
+        post: operations["v1_complaints_close_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -897,7 +897,7 @@ export interface paths {
          * Escalate to a manager (reason required)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_escalate_create"];
+        post: operations["v1_complaints_escalate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -917,7 +917,7 @@ export interface paths {
          * Start the investigation
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_investigate_create"];
+        post: operations["v1_complaints_investigate_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -937,7 +937,7 @@ export interface paths {
          * Reopen a disputed resolution (reason required)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_reopen_create"];
+        post: operations["v1_complaints_reopen_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -957,7 +957,7 @@ export interface paths {
          * Resolve: record what the borrower is told (they are notified)
          * @description Complaints of the borrowers of your branch tree, with their SLA and transitions.
          */
-        post: operations["api_v1_complaints_resolve_create"];
+        post: operations["v1_complaints_resolve_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -976,10 +976,10 @@ export interface paths {
          *     limits, policy settings), newest first: an administrator proposes, another applies or
          *     rejects, the proposer may withdraw. ``?status=pending`` is the checkers' queue.
          */
-        get: operations["api_v1_config_changes_list"];
+        get: operations["v1_config_changes_list"];
         put?: never;
         /** @description Propose a change: validated now (400 naming the field) and again when applied. */
-        post: operations["api_v1_config_changes_create"];
+        post: operations["v1_config_changes_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -998,7 +998,7 @@ export interface paths {
          *     limits, policy settings), newest first: an administrator proposes, another applies or
          *     rejects, the proposer may withdraw. ``?status=pending`` is the checkers' queue.
          */
-        get: operations["api_v1_config_changes_retrieve"];
+        get: operations["v1_config_changes_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1020,7 +1020,7 @@ export interface paths {
          * @description Apply a pending change (another administrator than its proposer: 403 with the
          *     reason otherwise); the record changes now, the audit row keeps before and after.
          */
-        post: operations["api_v1_config_changes_apply_create"];
+        post: operations["v1_config_changes_apply_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1037,7 +1037,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Reject a pending change with a reason (not its proposer). */
-        post: operations["api_v1_config_changes_reject_create"];
+        post: operations["v1_config_changes_reject_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1054,7 +1054,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Withdraw your own pending change. */
-        post: operations["api_v1_config_changes_withdraw_create"];
+        post: operations["v1_config_changes_withdraw_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1069,10 +1069,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description 征信 records of borrowers: list, enter by hand, import from CSV. */
-        get: operations["api_v1_credit_records_list"];
+        get: operations["v1_credit_records_list"];
         put?: never;
         /** @description 征信 records of borrowers: list, enter by hand, import from CSV. */
-        post: operations["api_v1_credit_records_create"];
+        post: operations["v1_credit_records_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1089,7 +1089,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Import a CSV of credit records: all rows or none, each bad row named with its line. */
-        post: operations["api_v1_credit_records_import_create"];
+        post: operations["v1_credit_records_import_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1107,7 +1107,7 @@ export interface paths {
          * List review tasks (earliest due first)
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        get: operations["api_v1_credit_reviews_list"];
+        get: operations["v1_credit_reviews_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1127,7 +1127,7 @@ export interface paths {
          * One review task
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        get: operations["api_v1_credit_reviews_retrieve"];
+        get: operations["v1_credit_reviews_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1149,7 +1149,7 @@ export interface paths {
          * Complete a review with findings and a recommendation
          * @description 贷后定期检查: the periodic review tasks of your branch tree's loans.
          */
-        post: operations["api_v1_credit_reviews_complete_create"];
+        post: operations["v1_credit_reviews_complete_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1167,7 +1167,7 @@ export interface paths {
          * @description Disbursements of the caller's branch tree (staff only), oldest first; ``?status=pending_release``
          *     is the operations supervisor's queue.
          */
-        get: operations["api_v1_disbursements_list"];
+        get: operations["v1_disbursements_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1187,7 +1187,7 @@ export interface paths {
          * @description Disbursements of the caller's branch tree (staff only), oldest first; ``?status=pending_release``
          *     is the operations supervisor's queue.
          */
-        get: operations["api_v1_disbursements_retrieve"];
+        get: operations["v1_disbursements_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1207,7 +1207,7 @@ export interface paths {
          * List feedback (newest first)
          * @description Borrowers' satisfaction feedback in your branch tree (managers and auditors).
          */
-        get: operations["api_v1_feedback_list"];
+        get: operations["v1_feedback_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1227,7 +1227,7 @@ export interface paths {
          * Average scores, overall and per subject
          * @description Borrowers' satisfaction feedback in your branch tree (managers and auditors).
          */
-        get: operations["api_v1_feedback_summary_retrieve"];
+        get: operations["v1_feedback_summary_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1247,13 +1247,13 @@ export interface paths {
          * List visits (earliest scheduled first)
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        get: operations["api_v1_follow_up_visits_list"];
+        get: operations["v1_follow_up_visits_list"];
         put?: never;
         /**
          * Schedule a visit or call
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["api_v1_follow_up_visits_create"];
+        post: operations["v1_follow_up_visits_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1271,7 +1271,7 @@ export interface paths {
          * One visit
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        get: operations["api_v1_follow_up_visits_retrieve"];
+        get: operations["v1_follow_up_visits_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1293,7 +1293,7 @@ export interface paths {
          * Cancel a scheduled visit
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["api_v1_follow_up_visits_cancel_create"];
+        post: operations["v1_follow_up_visits_cancel_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1313,7 +1313,7 @@ export interface paths {
          * Record the visit's outcome
          * @description 回访 and post-disbursement checks of your branch tree.
          */
-        post: operations["api_v1_follow_up_visits_complete_create"];
+        post: operations["v1_follow_up_visits_complete_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1331,10 +1331,10 @@ export interface paths {
          * @description Public holidays and make-up working days (调休), by date. A write proposes a change that
          *     another administrator applies (four eyes); the calendar changes then.
          */
-        get: operations["api_v1_holidays_list"];
+        get: operations["v1_holidays_list"];
         put?: never;
         /** @description Propose a new calendar day (400 naming the field; a second administrator applies it). */
-        post: operations["api_v1_holidays_create"];
+        post: operations["v1_holidays_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1352,16 +1352,16 @@ export interface paths {
          * @description Public holidays and make-up working days (调休), by date. A write proposes a change that
          *     another administrator applies (four eyes); the calendar changes then.
          */
-        get: operations["api_v1_holidays_retrieve"];
+        get: operations["v1_holidays_retrieve"];
         /** @description Propose the day's fields all at once. */
-        put: operations["api_v1_holidays_update"];
+        put: operations["v1_holidays_update"];
         post?: never;
         /** @description Propose deleting the day. */
-        delete: operations["api_v1_holidays_destroy"];
+        delete: operations["v1_holidays_destroy"];
         options?: never;
         head?: never;
         /** @description Propose a change of the day's fields. */
-        patch: operations["api_v1_holidays_partial_update"];
+        patch: operations["v1_holidays_partial_update"];
         trace?: never;
     };
     "/api/v1/leads/": {
@@ -1372,10 +1372,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        get: operations["api_v1_leads_list"];
+        get: operations["v1_leads_list"];
         put?: never;
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        post: operations["api_v1_leads_create"];
+        post: operations["v1_leads_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1390,7 +1390,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        get: operations["api_v1_leads_retrieve"];
+        get: operations["v1_leads_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1409,7 +1409,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Prospects from marketing (营销登记) and their conversion. */
-        post: operations["api_v1_leads_convert_create"];
+        post: operations["v1_leads_convert_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1427,7 +1427,7 @@ export interface paths {
          * @description The trial balance of the user's branch tree (``branch``: one branch of it) as of
          *     ``date`` (empty: every entry); memo accounts listed apart in ``memo_rows``.
          */
-        get: operations["api_v1_ledger_trial_balance_retrieve"];
+        get: operations["v1_ledger_trial_balance_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1444,7 +1444,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loans: staff see their branch tree, borrowers their own. */
-        get: operations["api_v1_loans_list"];
+        get: operations["v1_loans_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1461,7 +1461,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loans: staff see their branch tree, borrowers their own. */
-        get: operations["api_v1_loans_retrieve"];
+        get: operations["v1_loans_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1478,7 +1478,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The loan's charges: kind, instalment, amount, paid, waived, unpaid and status. */
-        get: operations["api_v1_loans_charges_retrieve"];
+        get: operations["v1_loans_charges_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1497,7 +1497,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Request a charge's waiver (another person approves it). */
-        post: operations["api_v1_loans_charges_waiver_create"];
+        post: operations["v1_loans_charges_waiver_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1514,7 +1514,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Approve (never the requester: 403) or reject a requested waiver. */
-        post: operations["api_v1_loans_charges_waiver_decision_create"];
+        post: operations["v1_loans_charges_waiver_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1533,14 +1533,14 @@ export interface paths {
          *     Idempotency-Key) and reads them with their status and receipt (GET). The demo channel's
          *     ``pay_url`` is the training sandbox's payment page.
          */
-        get: operations["api_v1_loans_payment_orders_list"];
+        get: operations["v1_loans_payment_orders_list"];
         put?: never;
         /**
          * @description A loan's payment orders: the borrower pays from the app (POST; honours
          *     Idempotency-Key) and reads them with their status and receipt (GET). The demo channel's
          *     ``pay_url`` is the training sandbox's payment page.
          */
-        post: operations["api_v1_loans_payment_orders_create"];
+        post: operations["v1_loans_payment_orders_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1555,7 +1555,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description What paying off on a date costs; paying `amount` on that date closes the loan. */
-        get: operations["api_v1_loans_payoff_quote_retrieve"];
+        get: operations["v1_loans_payoff_quote_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1575,13 +1575,13 @@ export interface paths {
          * @description The recoveries of a written-off loan of the caller's branch tree, newest first; POST
          *     records one (``pending``: another person confirms it, and its journal entry is posted then).
          */
-        get: operations["api_v1_loans_recoveries_list"];
+        get: operations["v1_loans_recoveries_list"];
         put?: never;
         /**
          * @description The recoveries of a written-off loan of the caller's branch tree, newest first; POST
          *     records one (``pending``: another person confirms it, and its journal entry is posted then).
          */
-        post: operations["api_v1_loans_recoveries_create"];
+        post: operations["v1_loans_recoveries_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1596,10 +1596,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description GET lists the loan's repayments; POST (staff) posts one and shows its allocation. */
-        get: operations["api_v1_loans_repayments_list"];
+        get: operations["v1_loans_repayments_list"];
         put?: never;
         /** @description GET lists the loan's repayments; POST (staff) posts one and shows its allocation. */
-        post: operations["api_v1_loans_repayments_create"];
+        post: operations["v1_loans_repayments_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1614,7 +1614,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The repayment receipt as PDF (?language=zh-hans|en). */
-        get: operations["api_v1_loans_repayments_receipt_retrieve"];
+        get: operations["v1_loans_repayments_receipt_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1633,7 +1633,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Reverse a wrong posting (by someone other than who posted it); later ones re-allocate. */
-        post: operations["api_v1_loans_repayments_reverse_create"];
+        post: operations["v1_loans_repayments_reverse_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1653,7 +1653,7 @@ export interface paths {
          * @description Request a deferral, extension, penalty waiver, interest reduction (``new_rate``) or
          *     deferral of the overdue instalments (a manager approves it).
          */
-        post: operations["api_v1_loans_restructurings_create"];
+        post: operations["v1_loans_restructurings_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1670,7 +1670,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Approve (writes a new schedule version) or reject a restructuring request. */
-        post: operations["api_v1_loans_restructurings_decision_create"];
+        post: operations["v1_loans_restructurings_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1685,7 +1685,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The current schedule with what has been paid of each part and each instalment's status. */
-        get: operations["api_v1_loans_schedule_retrieve"];
+        get: operations["v1_loans_schedule_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1702,7 +1702,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description The loan statement as PDF for ?from=&to= (default: disbursement to the business date). */
-        get: operations["api_v1_loans_statement_retrieve"];
+        get: operations["v1_loans_statement_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1719,14 +1719,14 @@ export interface paths {
             cookie?: never;
         };
         /** @description The signed-in borrower's own profile (staff get their own user summary). */
-        get: operations["api_v1_me_retrieve"];
+        get: operations["v1_me_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** @description The borrower's own contact details; a new mobile needs the SMS code sent to it. */
-        patch: operations["api_v1_me_partial_update"];
+        patch: operations["v1_me_partial_update"];
         trace?: never;
     };
     "/api/v1/me/complaints/": {
@@ -1740,13 +1740,13 @@ export interface paths {
          * My complaints (newest first)
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        get: operations["api_v1_me_complaints_list"];
+        get: operations["v1_me_complaints_list"];
         put?: never;
         /**
          * File a complaint from the app (an SMS and in-app receipt follow)
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        post: operations["api_v1_me_complaints_create"];
+        post: operations["v1_me_complaints_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1764,7 +1764,7 @@ export interface paths {
          * One of my complaints
          * @description The signed-in borrower's own complaints; anybody else's is a 404.
          */
-        get: operations["api_v1_me_complaints_retrieve"];
+        get: operations["v1_me_complaints_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1785,7 +1785,7 @@ export interface paths {
          *     clear, applications, documents' metadata, consents, notifications, credit records, loans
          *     with their schedules and repayments, complaints. Each export is audited (no values).
          */
-        get: operations["api_v1_me_export_retrieve"];
+        get: operations["v1_me_export_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1805,13 +1805,13 @@ export interface paths {
          * My feedback
          * @description The signed-in borrower's satisfaction feedback: one score per subject.
          */
-        get: operations["api_v1_me_feedback_list"];
+        get: operations["v1_me_feedback_list"];
         put?: never;
         /**
          * Rate a resolved complaint, a visit, or the service (score 1-5)
          * @description The signed-in borrower's satisfaction feedback: one score per subject.
          */
-        post: operations["api_v1_me_feedback_create"];
+        post: operations["v1_me_feedback_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1831,7 +1831,7 @@ export interface paths {
          * @description Links the signed-in borrower login to its borrower record (matched by the ID number,
          *     or created) and records the consents accepted in the app.
          */
-        post: operations["api_v1_me_identity_create"];
+        post: operations["v1_me_identity_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1851,7 +1851,7 @@ export interface paths {
          * @description The ID card's photo, into the documents of the borrower's latest open application
          *     (kind ``borrower_id``), for the officer to check.
          */
-        post: operations["api_v1_me_identity_photo_create"];
+        post: operations["v1_me_identity_photo_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1869,13 +1869,13 @@ export interface paths {
          * @description The signed-in borrower's auto-debit mandates (代扣授权) with each one's latest debit
          *     (a failure's reason shown); POST gives a new one (one active at a time).
          */
-        get: operations["api_v1_me_mandates_list"];
+        get: operations["v1_me_mandates_list"];
         put?: never;
         /**
          * @description The signed-in borrower's auto-debit mandates (代扣授权) with each one's latest debit
          *     (a failure's reason shown); POST gives a new one (one active at a time).
          */
-        post: operations["api_v1_me_mandates_create"];
+        post: operations["v1_me_mandates_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1892,7 +1892,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description Revokes one of the borrower's mandates: no more automatic debits. */
-        post: operations["api_v1_me_mandates_revoke_create"];
+        post: operations["v1_me_mandates_revoke_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1911,7 +1911,7 @@ export interface paths {
          *     newest first, paginated. Only messages already delivered are listed: one held back by
          *     the quiet hours appears when they end.
          */
-        get: operations["api_v1_me_notifications_list"];
+        get: operations["v1_me_notifications_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1933,7 +1933,7 @@ export interface paths {
          * @description Marks one of the signed-in user's own in-app notifications read; another user's
          *     notification is a 404. Repeating it keeps the first reading time.
          */
-        post: operations["api_v1_me_notifications_read_create"];
+        post: operations["v1_me_notifications_read_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1955,7 +1955,7 @@ export interface paths {
          *     written-off loan the payment is a recovery, recorded for another person's confirmation:
          *     202 with the recovery (the same one on a replay).
          */
-        post: operations["api_v1_payments_callback_create"];
+        post: operations["v1_payments_callback_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1970,7 +1970,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan products. Borrowers (and anonymous calculators) see active products only. */
-        get: operations["api_v1_products_list"];
+        get: operations["v1_products_list"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1987,7 +1987,7 @@ export interface paths {
             cookie?: never;
         };
         /** @description Loan products. Borrowers (and anonymous calculators) see active products only. */
-        get: operations["api_v1_products_retrieve"];
+        get: operations["v1_products_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2006,7 +2006,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** @description A schedule and its APR for any terms, before a loan exists (anonymous, throttled). */
-        post: operations["api_v1_quotes_create"];
+        post: operations["v1_quotes_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2026,7 +2026,7 @@ export interface paths {
          * @description Confirm a recorded recovery (pending → confirmed): its journal entry is posted now. Not
          *     by whoever recorded it (403 with the reason); 409 once it is decided.
          */
-        post: operations["api_v1_recoveries_confirm_create"];
+        post: operations["v1_recoveries_confirm_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2046,7 +2046,7 @@ export interface paths {
          * @description Return a recorded recovery with a reason (pending → returned): nothing is posted. Not by
          *     whoever recorded it (403 with the reason); 409 once it is decided.
          */
-        post: operations["api_v1_recoveries_return_create"];
+        post: operations["v1_recoveries_return_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2061,10 +2061,10 @@ export interface paths {
             cookie?: never;
         };
         /** @description The batch deferrals of the caller's branch tree, newest first; POST proposes one. */
-        get: operations["api_v1_restructuring_batches_list"];
+        get: operations["v1_restructuring_batches_list"];
         put?: never;
         /** @description The batch deferrals of the caller's branch tree, newest first; POST proposes one. */
-        post: operations["api_v1_restructuring_batches_create"];
+        post: operations["v1_restructuring_batches_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2084,7 +2084,7 @@ export interface paths {
          * @description Approve (applied at once to every live loan of the tree, each a new schedule version) or
          *     reject a proposed batch. Not by its proposer (403 with the reason); 409 once decided.
          */
-        post: operations["api_v1_restructuring_batches_decision_create"];
+        post: operations["v1_restructuring_batches_decision_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4627,7 +4627,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    api_v1_applications_list: {
+    v1_applications_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -4694,7 +4694,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_create: {
+    v1_applications_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4744,7 +4744,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_documents_file_retrieve: {
+    v1_applications_documents_file_retrieve: {
         parameters: {
             query?: {
                 /** @description attachment (the default) or inline */
@@ -4801,7 +4801,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_retrieve: {
+    v1_applications_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -4850,7 +4850,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_assessment_create: {
+    v1_applications_assessment_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4921,7 +4921,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_contract_create: {
+    v1_applications_contract_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -4992,7 +4992,7 @@ export interface operations {
             };
         };
     };
-    "api_v1_applications_contract.pdf_retrieve": {
+    "v1_applications_contract.pdf_retrieve": {
         parameters: {
             query?: never;
             header?: never;
@@ -5040,7 +5040,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_decision_create: {
+    v1_applications_decision_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5111,7 +5111,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_disburse_create: {
+    v1_applications_disburse_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5185,7 +5185,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_documents_create: {
+    v1_applications_documents_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5256,7 +5256,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_documents_review_create: {
+    v1_applications_documents_review_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5328,7 +5328,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_investigation_create: {
+    v1_applications_investigation_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5399,7 +5399,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_release_create: {
+    v1_applications_release_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5460,7 +5460,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_return_release_create: {
+    v1_applications_return_release_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5531,7 +5531,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_reveal_create: {
+    v1_applications_reveal_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5589,7 +5589,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_review_create: {
+    v1_applications_review_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5660,7 +5660,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_sign_create: {
+    v1_applications_sign_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5731,7 +5731,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_submit_create: {
+    v1_applications_submit_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5789,7 +5789,7 @@ export interface operations {
             };
         };
     };
-    api_v1_applications_withdraw_create: {
+    v1_applications_withdraw_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5860,7 +5860,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_logout_create: {
+    v1_auth_logout_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5909,7 +5909,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_otp_create: {
+    v1_auth_otp_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -5967,7 +5967,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_otp_login_create: {
+    v1_auth_otp_login_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6024,7 +6024,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_password_reset_create: {
+    v1_auth_password_reset_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6074,7 +6074,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_register_create: {
+    v1_auth_register_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6124,7 +6124,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_token_create: {
+    v1_auth_token_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6174,7 +6174,7 @@ export interface operations {
             };
         };
     };
-    api_v1_auth_token_refresh_create: {
+    v1_auth_token_refresh_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6224,7 +6224,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_list: {
+    v1_borrowers_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -6282,7 +6282,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_create: {
+    v1_borrowers_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6332,7 +6332,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_retrieve: {
+    v1_borrowers_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -6381,7 +6381,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_partial_update: {
+    v1_borrowers_partial_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -6452,7 +6452,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_admission_retrieve: {
+    v1_borrowers_admission_retrieve: {
         parameters: {
             query: {
                 product: number;
@@ -6512,7 +6512,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_consents_list: {
+    v1_borrowers_consents_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -6594,7 +6594,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_consents_create: {
+    v1_borrowers_consents_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6668,7 +6668,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_consents_revoke_create: {
+    v1_borrowers_consents_revoke_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6743,7 +6743,7 @@ export interface operations {
             };
         };
     };
-    api_v1_borrowers_reveal_create: {
+    v1_borrowers_reveal_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6801,7 +6801,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_cases_list: {
+    v1_collection_cases_list: {
         parameters: {
             query?: {
                 /** @description The collector's cases: `me`, or a user id. */
@@ -6858,7 +6858,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_cases_retrieve: {
+    v1_collection_cases_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -6907,7 +6907,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_cases_contacts_create: {
+    v1_collection_cases_contacts_create: {
         parameters: {
             query?: never;
             header?: {
@@ -6980,7 +6980,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_cases_promises_create: {
+    v1_collection_cases_promises_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7054,7 +7054,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_cases_write_offs_create: {
+    v1_collection_cases_write_offs_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7128,7 +7128,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_write_offs_list: {
+    v1_collection_write_offs_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -7181,7 +7181,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_write_offs_retrieve: {
+    v1_collection_write_offs_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7230,7 +7230,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_write_offs_approve_create: {
+    v1_collection_write_offs_approve_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7304,7 +7304,7 @@ export interface operations {
             };
         };
     };
-    api_v1_collection_write_offs_reject_create: {
+    v1_collection_write_offs_reject_create: {
         parameters: {
             query?: never;
             header?: {
@@ -7378,7 +7378,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_list: {
+    v1_complaints_list: {
         parameters: {
             query?: {
                 /** @description Only open complaints whose SLA is breached: past a deadline, acknowledged late, or resolved late before a reopening. */
@@ -7438,7 +7438,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_create: {
+    v1_complaints_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7488,7 +7488,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_retrieve: {
+    v1_complaints_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -7537,7 +7537,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_acknowledge_create: {
+    v1_complaints_acknowledge_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7608,7 +7608,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_assign_create: {
+    v1_complaints_assign_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7679,7 +7679,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_close_create: {
+    v1_complaints_close_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7750,7 +7750,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_escalate_create: {
+    v1_complaints_escalate_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7821,7 +7821,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_investigate_create: {
+    v1_complaints_investigate_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7892,7 +7892,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_reopen_create: {
+    v1_complaints_reopen_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -7963,7 +7963,7 @@ export interface operations {
             };
         };
     };
-    api_v1_complaints_resolve_create: {
+    v1_complaints_resolve_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8034,7 +8034,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_list: {
+    v1_config_changes_list: {
         parameters: {
             query?: {
                 kind?: string;
@@ -8099,7 +8099,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_create: {
+    v1_config_changes_create: {
         parameters: {
             query?: never;
             header?: {
@@ -8161,7 +8161,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_retrieve: {
+    v1_config_changes_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8210,7 +8210,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_apply_create: {
+    v1_config_changes_apply_create: {
         parameters: {
             query?: never;
             header?: {
@@ -8271,7 +8271,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_reject_create: {
+    v1_config_changes_reject_create: {
         parameters: {
             query?: never;
             header?: {
@@ -8345,7 +8345,7 @@ export interface operations {
             };
         };
     };
-    api_v1_config_changes_withdraw_create: {
+    v1_config_changes_withdraw_create: {
         parameters: {
             query?: never;
             header?: {
@@ -8419,7 +8419,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_records_list: {
+    v1_credit_records_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -8471,7 +8471,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_records_create: {
+    v1_credit_records_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8521,7 +8521,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_records_import_create: {
+    v1_credit_records_import_create: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -8577,7 +8577,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_reviews_list: {
+    v1_credit_reviews_list: {
         parameters: {
             query?: {
                 loan?: number;
@@ -8635,7 +8635,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_reviews_retrieve: {
+    v1_credit_reviews_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8684,7 +8684,7 @@ export interface operations {
             };
         };
     };
-    api_v1_credit_reviews_complete_create: {
+    v1_credit_reviews_complete_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -8755,7 +8755,7 @@ export interface operations {
             };
         };
     };
-    api_v1_disbursements_list: {
+    v1_disbursements_list: {
         parameters: {
             query?: {
                 application?: number;
@@ -8813,7 +8813,7 @@ export interface operations {
             };
         };
     };
-    api_v1_disbursements_retrieve: {
+    v1_disbursements_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -8862,7 +8862,7 @@ export interface operations {
             };
         };
     };
-    api_v1_feedback_list: {
+    v1_feedback_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -8913,7 +8913,7 @@ export interface operations {
             };
         };
     };
-    api_v1_feedback_summary_retrieve: {
+    v1_feedback_summary_retrieve: {
         parameters: {
             query?: {
                 /** @description YYYY-MM-DD (default: all time) */
@@ -8962,7 +8962,7 @@ export interface operations {
             };
         };
     };
-    api_v1_follow_up_visits_list: {
+    v1_follow_up_visits_list: {
         parameters: {
             query?: {
                 /** @description One of: post_disbursement, complaint, review, other */
@@ -9019,7 +9019,7 @@ export interface operations {
             };
         };
     };
-    api_v1_follow_up_visits_create: {
+    v1_follow_up_visits_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9069,7 +9069,7 @@ export interface operations {
             };
         };
     };
-    api_v1_follow_up_visits_retrieve: {
+    v1_follow_up_visits_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9118,7 +9118,7 @@ export interface operations {
             };
         };
     };
-    api_v1_follow_up_visits_cancel_create: {
+    v1_follow_up_visits_cancel_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9189,7 +9189,7 @@ export interface operations {
             };
         };
     };
-    api_v1_follow_up_visits_complete_create: {
+    v1_follow_up_visits_complete_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9260,7 +9260,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_list: {
+    v1_holidays_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -9315,7 +9315,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_create: {
+    v1_holidays_create: {
         parameters: {
             query?: never;
             header?: {
@@ -9377,7 +9377,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_retrieve: {
+    v1_holidays_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9426,7 +9426,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_update: {
+    v1_holidays_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -9497,7 +9497,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_destroy: {
+    v1_holidays_destroy: {
         parameters: {
             query?: never;
             header?: never;
@@ -9555,7 +9555,7 @@ export interface operations {
             };
         };
     };
-    api_v1_holidays_partial_update: {
+    v1_holidays_partial_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -9626,7 +9626,7 @@ export interface operations {
             };
         };
     };
-    api_v1_leads_list: {
+    v1_leads_list: {
         parameters: {
             query?: {
                 /**
@@ -9690,7 +9690,7 @@ export interface operations {
             };
         };
     };
-    api_v1_leads_create: {
+    v1_leads_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9740,7 +9740,7 @@ export interface operations {
             };
         };
     };
-    api_v1_leads_retrieve: {
+    v1_leads_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -9789,7 +9789,7 @@ export interface operations {
             };
         };
     };
-    api_v1_leads_convert_create: {
+    v1_leads_convert_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -9860,7 +9860,7 @@ export interface operations {
             };
         };
     };
-    api_v1_ledger_trial_balance_retrieve: {
+    v1_ledger_trial_balance_retrieve: {
         parameters: {
             query?: {
                 branch?: number;
@@ -9910,7 +9910,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_list: {
+    v1_loans_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -9986,7 +9986,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_retrieve: {
+    v1_loans_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -10035,7 +10035,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_charges_retrieve: {
+    v1_loans_charges_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -10084,7 +10084,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_charges_waiver_create: {
+    v1_loans_charges_waiver_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10156,7 +10156,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_charges_waiver_decision_create: {
+    v1_loans_charges_waiver_decision_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10228,7 +10228,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_payment_orders_list: {
+    v1_loans_payment_orders_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -10290,7 +10290,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_payment_orders_create: {
+    v1_loans_payment_orders_create: {
         parameters: {
             query?: never;
             header?: {
@@ -10363,7 +10363,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_payoff_quote_retrieve: {
+    v1_loans_payoff_quote_retrieve: {
         parameters: {
             query?: {
                 date?: string;
@@ -10423,7 +10423,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_recoveries_list: {
+    v1_loans_recoveries_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -10485,7 +10485,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_recoveries_create: {
+    v1_loans_recoveries_create: {
         parameters: {
             query?: never;
             header?: {
@@ -10558,7 +10558,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_repayments_list: {
+    v1_loans_repayments_list: {
         parameters: {
             query?: {
                 borrower?: number;
@@ -10646,7 +10646,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_repayments_create: {
+    v1_loans_repayments_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10717,7 +10717,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_repayments_receipt_retrieve: {
+    v1_loans_repayments_receipt_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -10767,7 +10767,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_repayments_reverse_create: {
+    v1_loans_repayments_reverse_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10839,7 +10839,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_restructurings_create: {
+    v1_loans_restructurings_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10910,7 +10910,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_restructurings_decision_create: {
+    v1_loans_restructurings_decision_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -10982,7 +10982,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_schedule_retrieve: {
+    v1_loans_schedule_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11031,7 +11031,7 @@ export interface operations {
             };
         };
     };
-    api_v1_loans_statement_retrieve: {
+    v1_loans_statement_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11080,7 +11080,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_retrieve: {
+    v1_me_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11117,7 +11117,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_partial_update: {
+    v1_me_partial_update: {
         parameters: {
             query?: never;
             header?: never;
@@ -11167,7 +11167,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_complaints_list: {
+    v1_me_complaints_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -11218,7 +11218,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_complaints_create: {
+    v1_me_complaints_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11268,7 +11268,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_complaints_retrieve: {
+    v1_me_complaints_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11317,7 +11317,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_export_retrieve: {
+    v1_me_export_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11354,7 +11354,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_feedback_list: {
+    v1_me_feedback_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -11405,7 +11405,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_feedback_create: {
+    v1_me_feedback_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11455,7 +11455,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_identity_create: {
+    v1_me_identity_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11505,7 +11505,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_identity_photo_create: {
+    v1_me_identity_photo_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11555,7 +11555,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_mandates_list: {
+    v1_me_mandates_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -11606,7 +11606,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_mandates_create: {
+    v1_me_mandates_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11656,7 +11656,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_mandates_revoke_create: {
+    v1_me_mandates_revoke_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11713,7 +11713,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_notifications_list: {
+    v1_me_notifications_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -11764,7 +11764,7 @@ export interface operations {
             };
         };
     };
-    api_v1_me_notifications_read_create: {
+    v1_me_notifications_read_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11821,7 +11821,7 @@ export interface operations {
             };
         };
     };
-    api_v1_payments_callback_create: {
+    v1_payments_callback_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -11887,7 +11887,7 @@ export interface operations {
             };
         };
     };
-    api_v1_products_list: {
+    v1_products_list: {
         parameters: {
             query?: {
                 /**
@@ -11948,7 +11948,7 @@ export interface operations {
             };
         };
     };
-    api_v1_products_retrieve: {
+    v1_products_retrieve: {
         parameters: {
             query?: never;
             header?: never;
@@ -11997,7 +11997,7 @@ export interface operations {
             };
         };
     };
-    api_v1_quotes_create: {
+    v1_quotes_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -12047,7 +12047,7 @@ export interface operations {
             };
         };
     };
-    api_v1_recoveries_confirm_create: {
+    v1_recoveries_confirm_create: {
         parameters: {
             query?: never;
             header?: {
@@ -12107,7 +12107,7 @@ export interface operations {
             };
         };
     };
-    api_v1_recoveries_return_create: {
+    v1_recoveries_return_create: {
         parameters: {
             query?: never;
             header?: {
@@ -12180,7 +12180,7 @@ export interface operations {
             };
         };
     };
-    api_v1_restructuring_batches_list: {
+    v1_restructuring_batches_list: {
         parameters: {
             query?: {
                 /** @description A page number within the paginated result set. */
@@ -12231,7 +12231,7 @@ export interface operations {
             };
         };
     };
-    api_v1_restructuring_batches_create: {
+    v1_restructuring_batches_create: {
         parameters: {
             query?: never;
             header?: {
@@ -12293,7 +12293,7 @@ export interface operations {
             };
         };
     };
-    api_v1_restructuring_batches_decision_create: {
+    v1_restructuring_batches_decision_create: {
         parameters: {
             query?: never;
             header?: {
