@@ -3,10 +3,13 @@ the table allows the person), a change with its diff and its moves. A refused mo
 eyes, the proposer withdrawing alone) answers 403 with the reason, as the API does."""
 
 import json
+import re
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ..errors import DomainError, NotAllowed
@@ -40,6 +43,9 @@ def change_list(request):
     return render(request, "config/change_list.html", {"page": changes, "form": form, "query": query})
 
 
+_MONEY = re.compile(r"-?\d{4,}\.\d{2}")
+
+
 def _shown(value) -> str:
     if value is None:
         return "—"
@@ -47,6 +53,8 @@ def _shown(value) -> str:
         return "; ".join(f"{code_label(k)}: {_shown(v)}" for k, v in sorted(value.items()))
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str) and _MONEY.fullmatch(value):  # money: grouped as everywhere else
+        return number_format(Decimal(value), decimal_pos=2, force_grouping=True)
     return code_label(str(value))
 
 

@@ -254,7 +254,8 @@ def _same_kind(existing: JournalEntry, kind: str) -> JournalEntry:
         raise InvalidInput(
             {
                 "source_key": [
-                    gettext("Already used by a %(kind)s entry (#%(pk)s).") % {"kind": existing.kind, "pk": existing.pk}
+                    gettext("Already used by journal entry #%(pk)s (%(kind)s).")
+                    % {"kind": existing.get_kind_display(), "pk": existing.pk}
                 ]
             }
         )

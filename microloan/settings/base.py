@@ -143,6 +143,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Money grouped in threes with a comma in both languages (Django's zh_Hans has no separator).
+FORMAT_MODULE_PATH = ["microloan.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_TZ = True
 CURRENCY = env("CURRENCY", default="CNY")

@@ -16,7 +16,11 @@ SKIP_SUFFIX = (".pdf", ".csv", ".xlsx", "/file/", "/download/")
 PER_PATTERN = 2
 CODE_LIKE = re.compile(r"[a-z_\s·,/→:\d.-]*")
 DEMO_MARK = re.compile(r"\[demo-[\w-]+\]")
-FILE_NAME = re.compile(r"[\w.-]+\.(pdf|png|jpe?g|csv|xlsx)", re.I)  # pages opened per URL pattern and role
+FILE_NAME = re.compile(r"[\w.-]+\.(pdf|png|jpe?g|csv|xlsx)", re.I)
+# Money with four or more digits before the point and no thousands separator ("3000.00"), and
+# rates or ratios shown as raw fractions ("0.080000", "0.1182") instead of percentages.
+UNGROUPED_MONEY = re.compile(r"(?<![\d,.\-/#A-Za-z])\d{4,}\.\d{2}\b")
+RAW_FRACTION = re.compile(r"(?<![\d.,])0\.\d{3,}(?!\d)")  # pages opened per URL pattern and role
 
 
 def choice_codes() -> dict[str, str]:
@@ -94,6 +98,7 @@ def test_no_page_shows_a_raw_code():
     words = {c for c in codes if re.fullmatch(r"[a-z]+", c)}
     names = set(User.objects.values_list("username", flat=True))
     found = set()
+    formats = set()
     for role in ROLES:
         for language in ("en", "zh-hans"):
             client = Client(HTTP_ACCEPT_LANGUAGE=language)
@@ -103,6 +108,9 @@ def test_no_page_shows_a_raw_code():
             for url, texts in pages.items():
                 for text in texts:
                     text = FILE_NAME.sub("", text)  # a stored file's own name is the uploader's
+                    for pattern in (UNGROUPED_MONEY, RAW_FRACTION):
+                        if pattern.search(text):
+                            formats.add(f"{role} {language} {resolve(urlsplit(url).path).route}: {text[:80]!r}")
                     text = DEMO_MARK.sub("", text)  # seed_demo's own markers in free text
                     tokens = set(re.findall(r"[A-Za-z_]+", text)) - names
                     raw = tokens & underscore
@@ -111,3 +119,4 @@ def test_no_page_shows_a_raw_code():
                     if raw:
                         found.add(f"{role} {language} {resolve(urlsplit(url).path).route}: {text[:80]!r} {sorted(raw)}")
     assert not found, "\n".join(sorted(found))
+    assert not formats, "money without separators or rates as fractions:\n" + "\n".join(sorted(formats))

@@ -216,7 +216,7 @@ def test_the_page_shows_staff_their_branches_and_filters_within_them(client, boo
     client.force_login(UserFactory(role=Role.MANAGER, branch=a))
     r = client.get("/ledger/trial-balance/", HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
-    assert r.status_code == 200 and 'id="total-debit">1200.00<' in html
+    assert r.status_code == 200 and 'id="total-debit">1,200.00<' in html
     assert "Sub-branch A1" in html and "Branch B" not in html
     r = client.get(f"/ledger/trial-balance/?branch={a1.pk}", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200 and r.context["tb"]["total_debit"] == D("200.00")

@@ -30,7 +30,7 @@ def test_trial_balance_page_in_both_languages_shows_balanced_totals(client, lang
     assert r.context["tb"]["balanced"] and r.context["tb"]["total_debit"] == D("10000.00")
     for word in words:
         assert word in html
-    assert 'id="total-debit">10000.00<' in html and 'id="total-credit">10000.00<' in html
+    assert 'id="total-debit">10,000.00<' in html and 'id="total-credit">10,000.00<' in html
     assert 'id="tb-status" class="status"' in html
 
 
@@ -41,7 +41,7 @@ def test_trial_balance_page_takes_an_as_of_date_and_refuses_a_bad_one(client):
     disburse("300.00", day=JAN_20)
     r = client.get("/ledger/trial-balance/?date=2026-01-15", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200 and r.context["tb"]["as_of"] == JAN_15
-    assert 'id="total-debit">1000.00<' in r.content.decode() and "2026-01-15" in r.content.decode()
+    assert 'id="total-debit">1,000.00<' in r.content.decode() and "2026-01-15" in r.content.decode()
     r = client.get("/ledger/trial-balance/?date=15/01/2026", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 400 and r.context["tb"] is None
     assert "date" in r.context["form"].errors
