@@ -12,6 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
+CENT = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class Column:
@@ -28,6 +30,12 @@ class Column:
 class Cell:
     value: object
     kind: str
+
+    def __post_init__(self):
+        # Money to the cent whatever the database's sum returns (SQLite's sum of decimals
+        # comes back as "943.600000000000").
+        if self.kind == "money" and self.value is not None and not isinstance(self.value, str):
+            object.__setattr__(self, "value", Decimal(str(self.value)).quantize(CENT, rounding=ROUND_HALF_UP))
 
     @property
     def num(self) -> bool:

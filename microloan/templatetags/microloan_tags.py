@@ -14,6 +14,17 @@ def percent(rate, places: int = 2) -> str:
     return f"{(Decimal(rate) * 100).quantize(q, rounding=ROUND_HALF_UP)}%"
 
 
+@register.filter
+def money(value) -> str:
+    """1234.5 -> '1,234.50' in both languages: to the cent whatever the database's sum returned
+    (SQLite gives '943.600000000000'), grouped by the locale's formats (microloan/formats)."""
+    if value in (None, ""):
+        return "—"
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    return intcomma(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 @register.filter(name="can")
 def can_filter(user, action: str) -> bool:
     """``{% if user|can:"borrower.create" %}``: the permission table decides what a page shows."""
