@@ -86,6 +86,20 @@ CONTACT_OUTCOMES = [
 ]
 register_codes(CONTACT_OUTCOMES)
 
+# Why the conduct rules refused a contact: stored as a code with its figures, so each reader
+# sees it in their own language (the attempt keeps the text its actor saw, for the audit).
+CONTACT_REFUSALS = {
+    "third_party": _("No contact with third parties other than the loan's guarantors."),
+    "quiet_hours": _("No contact between %(end)s and %(start)s borrower local time (now %(now)s)."),
+    "dial_limit": _("Already %(n)d call attempts today for this borrower (limit %(max)d)."),
+    "connected_limit": _("Already %(n)d connected calls today for this borrower (limit %(max)d)."),
+}
+
+
+def refusal_text(code: str, params: dict | None) -> str:
+    """A refusal in the active language, from its code and figures."""
+    return str(CONTACT_REFUSALS[code]) % (params or {})
+
 
 class ContactAttempt(models.Model):
     """Every attempt is logged, including the ones the conduct rules refused (with why)."""
@@ -107,10 +121,19 @@ class ContactAttempt(models.Model):
     notes = models.TextField(blank=True, default="")
     refused = models.BooleanField(default=False)
     refusal_reason = models.CharField(max_length=200, blank=True, default="")
+    refusal_code = models.CharField(max_length=20, blank=True, default="", choices=[(k, k) for k in CONTACT_REFUSALS])
+    refusal_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["borrower", "at"])]
+
+    @property
+    def refusal(self) -> str:
+        """Why the rules refused it, in the reader's language (older rows: the stored text)."""
+        if self.refusal_code in CONTACT_REFUSALS:
+            return refusal_text(self.refusal_code, self.refusal_params)
+        return self.refusal_reason
 
 
 class PromiseStatus(models.TextChoices):

@@ -56,7 +56,7 @@ def _case_post(request, case, step: str, forms: dict) -> int | None:
     if step == "contact" and contact_form.is_valid():
         attempt = contacts.contact_log(actor=request.user, case=case, **contact_form.cleaned_data)
         if attempt.refused:
-            messages.error(request, _("Contact refused: %(r)s") % {"r": attempt.refusal_reason})
+            messages.error(request, _("Contact refused: %(r)s") % {"r": attempt.refusal})
             return 403
         messages.success(request, _("Contact logged."))
     elif step == "promise" and promise_form.is_valid():

@@ -108,7 +108,7 @@ class CollectionCaseViewSet(ScopedQueryset, mixins.ListModelMixin, mixins.Retrie
         attempt = contact_log(actor=request.user, case=self.get_object(), **read(ContactIn, request))
         body = ContactOut(attempt).data
         if attempt.refused:
-            return Response({"detail": attempt.refusal_reason, "contact": body}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": attempt.refusal, "contact": body}, status=status.HTTP_403_FORBIDDEN)
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -74,6 +74,9 @@ class ContactOut(fields.ModelSerializer):
     channel = code_out(ContactChannel.choices)
     party = code_out(CONTACT_PARTIES)
     actor_name = serializers.CharField(source="actor.username", read_only=True)
+    refusal_reason = serializers.CharField(
+        source="refusal", read_only=True, help_text="Why the conduct rules refused it, in the request's language."
+    )
 
     class Meta:
         model = ContactAttempt

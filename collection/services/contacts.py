@@ -16,7 +16,7 @@ from microloan.errors import InvalidInput
 from microloan.permissions import require
 from microloan.policy import policy
 
-from ..case_models import CollectionCase, ContactAttempt
+from ..case_models import CollectionCase, ContactAttempt, refusal_text
 from ..selectors import contact_sheet
 
 
@@ -48,20 +48,16 @@ def contact_log(
     borrower = Borrower.objects.select_for_update().select_related("branch").get(pk=case.loan.borrower_id)
     at = at or timezone.now()
     local = _local(at, borrower.branch.timezone)
-    reason = ""
+    code, params = "", {}
     conduct = policy().collection.conduct
     start, end = conduct.contact_start, conduct.contact_end
     guarantors = {
         str(g.get("name", "")).strip() for g in (case.loan.application.guarantors or []) if isinstance(g, dict)
     }
     if party == "third_party" or (party == "guarantor" and party_name.strip() not in guarantors):
-        reason = _("No contact with third parties other than the loan's guarantors.")
+        code = "third_party"
     elif not (start <= local.time() < end):
-        reason = _("No contact between %(end)s and %(start)s borrower local time (now %(now)s).") % {
-            "start": f"{start:%H:%M}",
-            "end": f"{end:%H:%M}",
-            "now": local.strftime("%H:%M"),
-        }
+        code, params = "quiet_hours", {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "now": local.strftime("%H:%M")}
     elif channel == "call":
         day_start = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
         today = ContactAttempt.objects.filter(
@@ -69,15 +65,10 @@ def contact_log(
         )
         counts = today.aggregate(dials=Count("id"), connected=Count("id", filter=Q(connected=True)))
         if counts["dials"] >= conduct.max_dial_attempts:
-            reason = _("Already %(n)d call attempts today for this borrower (limit %(max)d).") % {
-                "n": counts["dials"],
-                "max": conduct.max_dial_attempts,
-            }
+            code, params = "dial_limit", {"n": counts["dials"], "max": conduct.max_dial_attempts}
         elif counts["connected"] >= conduct.max_connected_calls:
-            reason = _("Already %(n)d connected calls today for this borrower (limit %(max)d).") % {
-                "n": counts["connected"],
-                "max": conduct.max_connected_calls,
-            }
+            code, params = "connected_limit", {"n": counts["connected"], "max": conduct.max_connected_calls}
+    reason = refusal_text(code, params) if code else ""
     attempt = ContactAttempt.objects.create(
         case=case,
         borrower=borrower,
@@ -91,6 +82,8 @@ def contact_log(
         notes=notes,
         refused=bool(reason),
         refusal_reason=reason,
+        refusal_code=code,
+        refusal_params=params,
     )
     audit_record(
         actor=actor,

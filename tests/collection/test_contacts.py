@@ -73,3 +73,19 @@ def test_auditors_do_not_contact_borrowers(case, branch):
     with pytest.raises(NotAllowed):
         contact_log(actor=UserFactory(role=Role.AUDITOR, branch=branch), case=case, channel="call", at=at(10))
     assert not ContactAttempt.objects.exists()
+
+
+def test_a_refusal_is_stored_as_a_code_and_read_in_each_readers_language(case, collectors):
+    from django.utils import translation
+
+    with translation.override("en"):
+        a = contact_log(actor=collectors[0], case=case, channel="call", at=at(23, 10))
+    assert (a.refusal_code, a.refusal_params) == ("quiet_hours", {"start": "08:00", "end": "22:00", "now": "23:10"})
+    assert a.refusal_reason.startswith("No contact between 22:00 and 08:00")  # what its actor saw
+    a = ContactAttempt.objects.get(pk=a.pk)
+    with translation.override("zh-hans"):
+        chinese = a.refusal
+    with translation.override("en"):
+        english = a.refusal
+    assert english == a.refusal_reason and "23:10" in chinese and "No contact" not in chinese
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)

@@ -2127,7 +2127,10 @@ export interface components {
             product: number;
             /** Format: decimal */
             amount: string;
-            /** Term (periods) */
+            /**
+             * Term (periods)
+             * Format: int64
+             */
             term: number;
             /** Repayment method */
             method: components["schemas"]["RepaymentMethodEnum"];
@@ -2146,11 +2149,13 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             submitted_at?: string | null;
+            /** Format: int64 */
             score?: number | null;
             grade?: string;
             readonly reason_codes: string[];
             /** Format: decimal */
             approved_amount?: string | null;
+            /** Format: int64 */
             approved_term?: number | null;
             /**
              * Approved annual rate
@@ -2229,6 +2234,7 @@ export interface components {
         };
         AssessmentOut: {
             readonly id: number;
+            /** Format: int64 */
             score: number;
             grade: string;
             reason_codes?: unknown;
@@ -2237,6 +2243,7 @@ export interface components {
             recommendation: components["schemas"]["RecommendationEnum"];
             /** Format: decimal */
             recommended_amount?: string | null;
+            /** Format: int64 */
             recommended_term?: number | null;
             /** Format: decimal */
             recommended_rate?: string | null;
@@ -2283,6 +2290,7 @@ export interface components {
         BatchOut: {
             readonly id: number;
             branch: number;
+            /** Format: int64 */
             periods: number;
             reason: string;
             status?: components["schemas"]["BatchOutStatusEnum"];
@@ -2295,7 +2303,9 @@ export interface components {
             decision_comment?: string;
             /** Format: date */
             effective_date?: string | null;
+            /** Format: int64 */
             loans_in_scope?: number;
+            /** Format: int64 */
             loans_applied?: number;
             /** Format: date-time */
             applied_at?: string | null;
@@ -2323,13 +2333,17 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /** Years employed / in business */
+            /**
+             * Years employed / in business
+             * Format: int64
+             */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
+            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2356,13 +2370,17 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /** Years employed / in business */
+            /**
+             * Years employed / in business
+             * Format: int64
+             */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
+            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2398,13 +2416,17 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /** Years employed / in business */
+            /**
+             * Years employed / in business
+             * Format: int64
+             */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
+            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2802,6 +2824,7 @@ export interface components {
             readonly outcome: string;
             readonly notes: string;
             readonly refused: boolean;
+            /** @description Why the conduct rules refused it, in the request's language. */
             readonly refusal_reason: string;
         };
         ContactRefusedOut: {
@@ -2825,7 +2848,10 @@ export interface components {
              * Format: date
              */
             as_of: string;
-            /** Overdue count, last 24 months */
+            /**
+             * Overdue count, last 24 months
+             * Format: int64
+             */
             overdue_count_24m?: number;
             /** Worst status, last 24 months */
             worst_status_24m?: components["schemas"]["WorstStatus24mEnum"];
@@ -2836,7 +2862,10 @@ export interface components {
              * Format: decimal
              */
             current_installments?: string;
-            /** Inquiries, last 6 months */
+            /**
+             * Inquiries, last 6 months
+             * Format: int64
+             */
             inquiries_6m?: number;
             readonly source: components["schemas"]["SourceEnum"];
             /** Format: date-time */
@@ -2849,7 +2878,10 @@ export interface components {
              * Format: date
              */
             as_of: string;
-            /** Overdue count, last 24 months */
+            /**
+             * Overdue count, last 24 months
+             * Format: int64
+             */
             overdue_count_24m?: number;
             /** Worst status, last 24 months */
             worst_status_24m?: components["schemas"]["WorstStatus24mEnum"];
@@ -2860,7 +2892,10 @@ export interface components {
              * Format: decimal
              */
             current_installments?: string;
-            /** Inquiries, last 6 months */
+            /**
+             * Inquiries, last 6 months
+             * Format: int64
+             */
             inquiries_6m?: number;
         };
         CreditReviewCompleteInRequest: {
@@ -2979,6 +3014,7 @@ export interface components {
             first_due_date: string;
         };
         DisbursementConditionOut: {
+            /** Format: int64 */
             number: number;
             condition: string;
             document: number;
@@ -3040,6 +3076,7 @@ export interface components {
             kind: components["schemas"]["DocumentKindEnum"];
             status?: components["schemas"]["DocumentStatusEnum"];
             content_type: string;
+            /** Format: int64 */
             size: number;
             original_name?: string;
             review_reason?: string;
@@ -3298,6 +3335,7 @@ export interface components {
              * Format: decimal
              */
             penalty_rate: string;
+            /** Format: int64 */
             term: number;
             readonly frequency: components["schemas"]["FrequencyEnum"];
             readonly method: components["schemas"]["RepaymentMethodEnum"];
@@ -3307,6 +3345,7 @@ export interface components {
             maturity_date: string;
             channel: string;
             reference?: string;
+            /** Format: int64 */
             days_past_due?: number;
             /** Format: decimal */
             overdue_amount?: string;
@@ -3327,6 +3366,7 @@ export interface components {
             interest_suspended?: string;
             /** Format: date */
             business_date?: string | null;
+            /** Format: int64 */
             schedule_version?: number;
         };
         LoanCharges: {
@@ -3881,13 +3921,17 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /** Years employed / in business */
+            /**
+             * Years employed / in business
+             * Format: int64
+             */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
+            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -3999,9 +4043,15 @@ export interface components {
              * Format: decimal
              */
             max_amount: string;
-            /** Minimum term (periods) */
+            /**
+             * Minimum term (periods)
+             * Format: int64
+             */
             min_term: number;
-            /** Maximum term (periods) */
+            /**
+             * Maximum term (periods)
+             * Format: int64
+             */
             max_term: number;
             /**
              * Minimum annual rate
@@ -4022,6 +4072,7 @@ export interface components {
              * @description Empty means the contract rate × 1.5.
              */
             penalty_rate?: string | null;
+            /** Format: int64 */
             grace_days?: number;
             guarantee_type?: components["schemas"]["GuaranteeTypeEnum"];
             /**
@@ -4041,7 +4092,10 @@ export interface components {
             due_date_rule?: components["schemas"]["DueDateRuleEnum"];
             /** Reminders and escalation count */
             day_count?: components["schemas"]["DayCountEnum"];
-            /** Grace periods (interest only) */
+            /**
+             * Grace periods (interest only)
+             * Format: int64
+             */
             grace_periods?: number;
             /**
              * Late fee (fixed, per overdue instalment)
@@ -4068,9 +4122,15 @@ export interface components {
              * Format: decimal
              */
             prepayment_fee_rate?: string;
-            /** Minimum age */
+            /**
+             * Minimum age
+             * Format: int64
+             */
             min_age?: number;
-            /** Maximum age */
+            /**
+             * Maximum age
+             * Format: int64
+             */
             max_age?: number;
             /** Active */
             is_active?: boolean;
@@ -4306,7 +4366,10 @@ export interface components {
             loan: number;
             kind: components["schemas"]["RestructuringKindEnum"];
             cause: components["schemas"]["RestructuringOutCauseEnum"];
-            /** @description Deferral: periods to postpone; extension: the new number of remaining periods. */
+            /**
+             * Format: int64
+             * @description Deferral: periods to postpone; extension: the new number of remaining periods.
+             */
             periods?: number;
             reason: string;
             status?: components["schemas"]["RestructuringOutStatusEnum"];
@@ -4319,7 +4382,9 @@ export interface components {
             decision_comment?: string;
             /** Format: date */
             effective_date?: string | null;
+            /** Format: int64 */
             from_version?: number | null;
+            /** Format: int64 */
             to_version?: number | null;
             /** Format: decimal */
             waived_amount?: string;
