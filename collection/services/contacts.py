@@ -48,7 +48,7 @@ def contact_log(
     borrower = Borrower.objects.select_for_update().select_related("branch").get(pk=case.loan.borrower_id)
     at = at or timezone.now()
     local = _local(at, borrower.branch.timezone)
-    code, params = "", {}
+    code, params = "", dict[str, object]()
     conduct = policy().collection.conduct
     start, end = conduct.contact_start, conduct.contact_end
     guarantors = {
