@@ -31,7 +31,7 @@ class ApplicationForm(forms.Form):
 
 
 class DocumentUploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
+    kind = forms.ChoiceField(label=_("Document kind"), choices=DocumentKind.choices)
     file = forms.FileField(label=_("File"))
 
 
