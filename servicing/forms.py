@@ -84,6 +84,10 @@ class RepaymentForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=100)
 
 
+class PayoffForm(forms.Form):
+    date = fields.DateFormField(label=_("Payoff date"))
+
+
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
