@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import sandbox_views, views
+from . import reassign_views, sandbox_views, views
 
 urlpatterns = [
     path("collections/", views.worklist, name="collection-worklist"),
     path("collections/<int:pk>/", views.case_detail, name="collection-case"),
+    path("collections/<int:pk>/reassign/", reassign_views.case_reassign_page, name="collection-case-reassign"),
     path("recoveries/", views.recovery_queue, name="recovery-queue"),
     path("recoveries/<int:pk>/decision/", views.recovery_decision, name="recovery-decision"),
     path("collections/<int:pk>/contacts/reveal/", views.case_reveal_contacts, name="collection-case-reveal"),

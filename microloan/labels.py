@@ -17,6 +17,7 @@ ACTIONS = {
     "reveal": _("Revealed personal data"),
     "reveal_contacts": _("Revealed the numbers to call"),
     "open": _("Opened"),
+    "reassign": _("Handed over"),
     "post": _("Posted"),
     "schedule": _("Scheduled"),
     "trigger": _("Triggered"),

@@ -154,6 +154,8 @@ TABLE: dict[str, Permission] = {
     "loan.reopen_restructured": _p(FIELD, gettext_lazy("reopen loans")),
     "loan.restructure": _p(DECIDERS, gettext_lazy("restructure loans")),
     "loan.write_off": _p(DECIDERS, gettext_lazy("write loans off")),
+    # The manager hands a loan to another officer of the branch (microloan/assignment.py).
+    "loan.reassign": _p({MGR}, gettext_lazy("hand loans to another officer")),
     "repayment.view": _p(EVERYONE, gettext_lazy("see repayments")),
     # The borrower's own payments from the app (#13): payment orders settled by the channel's
     # signed callback (the system's moves), auto-debit mandates collected by the daily job.
@@ -214,6 +216,7 @@ TABLE: dict[str, Permission] = {
     # -- collection ---------------------------------------------------------------------
     "collection.view": _p(COLLECTORS | {AUD}, gettext_lazy("see collection cases")),
     "collection.contact": _p(COLLECTORS, gettext_lazy("contact borrowers")),
+    "collection.reassign": _p({MGR}, gettext_lazy("hand cases to another collector")),
     # Those who call see the numbers to call, on an audited reveal of the case's contact sheet.
     "collection.reveal_contacts": _p(COLLECTORS, gettext_lazy("see the numbers to call")),
     "promise_to_pay.create": _p(COLLECTORS, gettext_lazy("record promises to pay")),

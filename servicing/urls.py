@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import batch_views, import_views, payoff_views, views
+from . import batch_views, import_views, payoff_views, reassign_views, views
 
 urlpatterns = [
     path("quote/", views.quote_calculator, name="quote-calculator"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("loans/", views.loan_list, name="loan-list"),
     path("loans/<int:pk>/", views.loan_detail, name="loan-detail"),
     path("loans/<int:pk>/payoff/", payoff_views.payoff_page, name="loan-payoff"),
+    path("loans/<int:pk>/reassign/", reassign_views.loan_reassign_page, name="loan-reassign"),
     path("book-imports/", import_views.book_imports, name="book-imports"),
     path("book-imports/upload/", import_views.book_import_upload, name="book-import-upload"),
     path("book-imports/<int:pk>/decision/", import_views.book_import_decision, name="book-import-decision"),
