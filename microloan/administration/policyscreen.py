@@ -147,7 +147,7 @@ def shown(row: Row, value) -> str:
     if row.type == "money":
         return f"{Decimal(value):,.2f}"
     if row.type == "time":
-        return value.strftime("%H:%M")
+        return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)[:5]
     if row.type == "class":
         return code_label(value)
     if row.type == "percent_table":
