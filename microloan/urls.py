@@ -101,6 +101,7 @@ urlpatterns = [
     path("accounts/login/", login_views.LoginView.as_view(), name="login"),
     path("accounts/login/otp/", login_views.login_otp, name="login-otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", login_views.password_change, name="password-change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
     path("", include("applications.urls")),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from ..administration.kinds import issued_passwords
 from ..errors import DomainError, NotAllowed
 from ..labels import code_label
 from ..permissions import page
@@ -125,6 +126,11 @@ def _decide(request, change, form):
         "withdraw": _("Withdrawn: nothing changes."),
     }
     messages.success(request, done[step])
+    issued = issued_passwords(request.user)
+    if issued:  # shown on this page once, never stored nor sent again
+        request.issued_passwords = dict(issued)
+        issued.clear()
+        return None
     return redirect("config-change-detail", pk=change.pk)
 
 
@@ -149,6 +155,7 @@ def change_detail(request, pk):
             "rows": diff_rows(change, kind),
             "moves": moves,
             "form": form,
+            "issued": getattr(request, "issued_passwords", {}),
         },
         status=403 if getattr(request, "refused", False) else 200,
     )
