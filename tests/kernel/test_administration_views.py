@@ -41,7 +41,7 @@ def test_every_screen_opens_for_the_administrator_in_both_languages(client, make
     ProductFactory()
     r = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
     assert r.status_code == 200
-    assert ("行政管理" if language == "zh-hans" else "Administration") in r.content.decode()
+    assert ("系统管理" if language == "zh-hans" else "Administration") in r.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.MANAGER, Role.AUDITOR])
