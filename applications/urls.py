@@ -1,8 +1,11 @@
 from django.urls import path, re_path
 
-from . import document_views, views
+from . import admin_views, document_views, views
 
 urlpatterns = [
+    path("administration/products/", admin_views.product_list, name="admin-products"),
+    path("administration/products/new/", admin_views.product_new, name="admin-product-new"),
+    path("administration/products/<int:pk>/", admin_views.product_edit, name="admin-product-edit"),
     path("borrowers/", views.borrower_list, name="borrower-list"),
     path("borrowers/new/", views.borrower_create, name="borrower-create"),
     path("borrowers/<int:pk>/", views.borrower_detail, name="borrower-detail"),

@@ -22,3 +22,7 @@ class KernelConfig(AppConfig):
         from .holidays.kind import HolidayConfigKind
 
         register(HolidayConfigKind())  # the holiday calendar, changed by proposals too
+        from .administration.kinds import BranchKind, StaffKind
+
+        register(BranchKind())  # the branch tree
+        register(StaffKind())  # staff logins

@@ -124,3 +124,29 @@ def lockout_response(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): the page in the
     reader's language, 429."""
     return render(request, "registration/locked_out.html", {"lockout_minutes": lockout_minutes()}, status=429)
+
+
+@sensitive_post_parameters()
+@csrf_protect
+@never_cache
+def password_change(request):
+    """A staff member's own password, changed after a temporary one was handed over (an
+    administrator's password reset or a new login: microloan.administration), audited."""
+    from django.contrib.auth import update_session_auth_hash
+    from django.contrib.auth.forms import PasswordChangeForm
+
+    from .audit import audit_record
+
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit_record(actor=user, entity="user", entity_id=user.pk, action="change_password")
+        messages.success(request, _("Your password has been changed."))
+        return redirect("dashboard")
+    return render(request, "registration/password_change.html", {"form": form})
+
+
+from .permissions import page as _page  # noqa: E402 - the table's decorator (permissions imports models only)
+
+password_change = _page("account")(password_change)

@@ -18,6 +18,7 @@ fields DRF and Django build from model columns the same rules. tests/kernel/test
 checks that no app uses the unguarded classes."""
 
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -151,6 +152,54 @@ class DateFormField(forms.DateField):
         result = super().to_python(value)
         _check_range(result)
         return result
+
+
+class PercentInput(forms.TextInput):
+    """A rate shown as a percentage: the fraction the column keeps (0.072) written as 7.2."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "class": "percent", **(attrs or {})})
+
+    def format_value(self, value):
+        return super().format_value(percent_text(value) if isinstance(value, (Decimal, int, float)) else value)
+
+
+def percent_text(fraction) -> str:
+    """0.072 -> "7.2", 0.24 -> "24", 1 -> "100": the percentage a person types back."""
+    number = (Decimal(str(fraction)) * 100).normalize()
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class PercentFormField(DecimalFormField):
+    """A rate typed as a percentage, "7.2" or "7.2%", kept as the fraction (0.072): the one
+    home of how the screens take a rate (#14: rates typed and shown as percentages). The
+    ``max_digits``/``decimal_places`` are the fraction's column's; the limits are in percent."""
+
+    widget = PercentInput
+
+    def __init__(self, *, max_digits=9, decimal_places=6, min_percent=0, max_percent=None, **kwargs):
+        self.places = decimal_places
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+        self.min_percent, self.max_percent = min_percent, max_percent
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().removesuffix("%").strip()
+        number = super().to_python(value)
+        if number is None:
+            return None
+        low, high = self.min_percent, self.max_percent
+        if low is not None and number < low:
+            raise ValidationError(_("At least %(n)s%%.") % {"n": low}, code="min_value")
+        if high is not None and number > high:
+            raise ValidationError(_("At most %(n)s%%.") % {"n": high}, code="max_value")
+        if -number.as_tuple().exponent > self.places - 2:  # type: ignore[operator]
+            raise ValidationError(
+                _("Give at most %(places)s decimal places of a percent.") % {"places": self.places - 2},
+                code="max_decimal_places",
+            )
+        return number / 100
 
 
 _FORM_FIELDS: dict[type, type] = {

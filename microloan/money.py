@@ -20,4 +20,6 @@ def RateField(*args, **kwargs) -> models.DecimalField:  # noqa: N802
     """An annual rate as a fraction (0.1800 = 18%)."""
     kwargs.setdefault("max_digits", RATE_MAX_DIGITS)
     kwargs.setdefault("decimal_places", RATE_PLACES)
-    return models.DecimalField(*args, **kwargs)
+    field = models.DecimalField(*args, **kwargs)
+    field.is_rate = True  # type: ignore[attr-defined] - the screens show it as a percentage
+    return field

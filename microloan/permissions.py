@@ -74,6 +74,9 @@ TABLE: dict[str, Permission] = {
     # the approval limits are the manager's own powers, which nobody approves for themselves,
     # and configuration is the system's side of the separation of duties. The manager and the
     # auditor read what changed.
+    # Administration (#14 point 1): the administrator's own screens; every change on them is
+    # a configuration change (the entries above and below).
+    "administration.view": _p({ADM}, gettext_lazy("use the administration screens")),
     "config_change.view": _p(REPORTERS, gettext_lazy("see configuration changes")),
     "config_change.propose": _p({ADM}, gettext_lazy("propose configuration changes")),
     "config_change.apply": _p({ADM}, gettext_lazy("apply configuration changes")),
@@ -132,6 +135,8 @@ TABLE: dict[str, Permission] = {
     "credit_record.view": _p({OFF, REV, MGR, AUD}, gettext_lazy("see credit reports")),
     "credit_record.create": _p(ASSESSORS, gettext_lazy("record credit reports")),
     "scorecard.publish": _p({ADM}, gettext_lazy("change the scorecard")),
+    # A draft of the next version, edited until it is proposed (published when applied).
+    "scorecard.draft": _p({ADM}, gettext_lazy("edit scorecard drafts")),
     # -- servicing ----------------------------------------------------------------------
     "quote.view": _p(STAFF, gettext_lazy("calculate quotes")),
     "contract.view": _p(EVERYONE, gettext_lazy("see contracts")),

@@ -14,7 +14,8 @@ Settings (each a dict; a key missing there takes the default below):
 - ``CUSTOMER_CARE``: complaint SLAs, business days, follow-up visits, periodic credit reviews;
 - ``DOCUMENTS``: upload quotas (per application, per uploader and day) and the largest image;
 - ``SERVICING``: how much a repayment may exceed what the loan can take
-  (``OVERPAYMENT_TOLERANCE``);
+  (``OVERPAYMENT_TOLERANCE``), how many days before a due date the reminder goes
+  (``REMINDER_DAYS_BEFORE``);
 - ``PRIVACY``: how long a rejected or withdrawn applicant's personal data is kept
   (``RETENTION_DAYS``) and how many borrowers one anonymisation statement takes (``CHUNK``).
 
@@ -248,9 +249,18 @@ class DocumentsPolicy:
 @dataclass(frozen=True)
 class ServicingPolicy:
     overpayment_tolerance: Decimal = Decimal("1000.00")
+    # Repayment reminders go this many days before a due date (and on it): servicing/reminders.py.
+    reminder_days_before: int = 3
 
     def check(self) -> list[tuple[str, str]]:
-        return [("OVERPAYMENT_TOLERANCE", "an amount of 0 or more")] if self.overpayment_tolerance < 0 else []
+        return [
+            (k, why)
+            for k, ok, why in (
+                ("OVERPAYMENT_TOLERANCE", self.overpayment_tolerance >= 0, "an amount of 0 or more"),
+                ("REMINDER_DAYS_BEFORE", 1 <= self.reminder_days_before <= 30, "1 to 30 days"),
+            )
+            if not ok
+        ]
 
 
 @dataclass(frozen=True)

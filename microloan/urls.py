@@ -18,6 +18,7 @@ from servicing.api import payments as servicing_payments
 from underwriting import api as underwriting_api
 
 from . import auth_api, views
+from .administration import views as admin_views
 from . import auth_views as login_views
 from .config import api as config_api
 from .holidays import api as holidays_api
@@ -100,6 +101,7 @@ urlpatterns = [
     path("accounts/login/", login_views.LoginView.as_view(), name="login"),
     path("accounts/login/otp/", login_views.login_otp, name="login-otp"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", login_views.password_change, name="password-change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ledger/trial-balance/", ledger_views.trial_balance_view, name="trial-balance"),
     path("", include("applications.urls")),
@@ -110,10 +112,13 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("microloan.config.urls")),
     path("", include("microloan.holidays.urls")),
+    path("", include("microloan.administration.urls")),
     path("", include("microloan.borrower_app")),  # the borrowers' PWA at /app/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its initialisation script as a file: no inline script (the CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The Django admin's index sends everyone but a superuser to the product's own screens.
+    path(settings.MICROLOAN_ADMIN_PATH, admin_views.admin_entry, name="admin-entry"),
     path(settings.MICROLOAN_ADMIN_PATH, admin.site.urls),
 ]
 

@@ -1,4 +1,4 @@
-"""Repayment reminders: N days before a due date (``REMINDER_DAYS_BEFORE``, 3; calendar days, or
+"""Repayment reminders: N days before a due date (the policy's ``SERVICING.REMINDER_DAYS_BEFORE``, 3; calendar days, or
 working days when the product counts them, servicing.calendar.reminder_filter) and on it.
 
 ``reminders_create`` is set-based: one query selects every current, unpaid instalment of an
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from microloan.lending.money import money
+from microloan.policy import policy
 from microloan.notifications import (
     Channel,
     next_allowed_time,
@@ -90,7 +91,7 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
     in-app message when the borrower has a login. ``now`` (default: the clock) decides the
     quiet hours."""
     if days_before is None:
-        days_before = int(getattr(settings, "REMINDER_DAYS_BEFORE", 3))
+        days_before = policy().servicing.reminder_days_before
     now = now or timezone.now()
     # Days before counted in calendar or working days, as each product says (servicing.calendar).
     which, by_date = reminder_filter(business_date, days_before)

@@ -208,3 +208,21 @@ class Decision(models.Model):
                 fields=["application", "approver", "round"], name="one_decision_per_approver_per_round"
             )
         ]
+
+
+class ScorecardDraft(models.Model):
+    """The next scorecard version as an administrator edits it (#14 point 1): saved as often as
+    needed, compared with the published version, then proposed; the version is published when
+    another administrator applies the proposal (kind ``scorecard``). One draft at a time."""
+
+    config = models.JSONField(_("scorecard"))
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    based_on = models.ForeignKey(Scorecard, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scorecard draft")
+
+    def __str__(self) -> str:
+        return f"scorecard draft (from v{self.based_on.version if self.based_on else '-'})"

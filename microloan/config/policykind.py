@@ -118,3 +118,22 @@ class PolicyKind(Kind):
 
     def label(self, target_id):
         return str(self.label_text)
+
+    def field_label(self, name):
+        labels = {"setting": _("Setting"), "key": _("Key"), "value": _("Value")}
+        return str(labels.get(name, name))
+
+    def display(self, name, value, payload):
+        from ..administration import policyscreen
+
+        row = policyscreen.ROWS.get(f"{payload.get('setting')}:{payload.get('key')}")
+        if row is None:
+            return None
+        if name == "key":
+            return str(row.label)
+        if name == "value" and value is not None:
+            try:
+                return policyscreen.shown(row, value)
+            except (TypeError, ValueError, KeyError, ArithmeticError):
+                return None
+        return None

@@ -73,6 +73,14 @@ class Kind:
     def label(self, target_id: int | None) -> str:
         return f"#{target_id}" if target_id else _("(new)")
 
+    def field_label(self, name: str) -> str:
+        """What the diff calls a field (a nested value's path: its field's label first)."""
+        return name
+
+    def display(self, name: str, value: Any, payload: dict) -> str | None:
+        """The value as the diff shows it, or None for the plain rendering."""
+        return None
+
 
 class ModelFormKind(Kind):
     """A model edited through ``form_class`` (a ModelForm): a create gives every required
@@ -161,6 +169,26 @@ class ModelFormKind(Kind):
             return _("(new)")
         obj = self.model._default_manager.filter(pk=target_id).first()
         return str(obj) if obj is not None else f"#{target_id}"
+
+    def field_label(self, name):
+        head, sep, rest = name.partition(" · ")
+        field = self.form_class.base_fields.get(head)
+        label = str(field.label) if field is not None and field.label else head
+        return f"{label}{sep}{rest}"
+
+    def display(self, name, value, payload):
+        from ..fields import percent_text
+
+        try:
+            column = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if getattr(column, "is_rate", False) and value not in (None, ""):
+            return f"{percent_text(value)}%"
+        if column.is_relation and value not in (None, ""):
+            found = column.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+            return str(found) if found is not None else f"#{value}"
+        return None
 
 
 REGISTRY: dict[str, Kind] = {}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from ..administration.kinds import issued_passwords
 from ..errors import DomainError, NotAllowed
 from ..labels import code_label
 from ..permissions import page
@@ -58,16 +59,51 @@ def _shown(value) -> str:
     return code_label(str(value))
 
 
-def diff_rows(change) -> list[dict]:
-    """Field by field: as it was when proposed, as proposed, as the apply left it."""
-    keys = list(dict.fromkeys([*change.payload, *change.before, *change.after]))
+def _nested(value) -> bool:
+    return isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values())
+
+
+def flatten(value, prefix: str = ""):
+    """A nested value (a scorecard) as (path, text) rows: a list of records keyed by their
+    ``name`` or ``grade``, a band list and any other leaf written compactly."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from flatten(v, f"{prefix} · {k}" if prefix else str(k))
+    elif isinstance(value, list) and value and all(isinstance(x, dict) and ("name" in x or "grade" in x) for x in value):
+        for item in value:
+            name = str(item.get("name", item.get("grade")))
+            rest = {k: v for k, v in item.items() if k not in ("name", "grade")}
+            yield from flatten(rest, f"{prefix} · {name}" if prefix else name)
+    else:
+        yield prefix, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def diff_rows(change, kind=None) -> list[dict]:
+    """Field by field (a nested value, such as a scorecard, path by path): as it was when
+    proposed, as proposed, as the apply left it; the field's label and each value as the
+    kind shows them (a rate as a percentage)."""
+    before, proposed, after = dict(change.before), dict(change.payload), dict(change.after)
+    for k in list(dict.fromkeys([*proposed, *before])):
+        if _nested(proposed.get(k)) or _nested(before.get(k)):
+            for side in (before, proposed, after):
+                if k in side:
+                    side.update({f"{k} · {p}": v for p, v in flatten(side.pop(k))})
+    keys = list(dict.fromkeys([*proposed, *before, *after]))
+    label = getattr(kind, "field_label", lambda k: k)
+    show = getattr(kind, "display", None)
+
+    def text(k, v):
+        shown = show(k, v, change.payload or change.before) if show is not None else None
+        return shown if shown is not None else _shown(v)
+
     return [
         {
             "field": k,
-            "before": _shown(change.before.get(k)),
-            "proposed": _shown(change.payload.get(k)) if k in change.payload else "",
-            "after": _shown(change.after.get(k)) if change.after else "",
-            "changed": k in change.payload and change.payload.get(k) != change.before.get(k),
+            "label": label(k),
+            "before": text(k, before.get(k)),
+            "proposed": text(k, proposed.get(k)) if k in proposed else "",
+            "after": text(k, after.get(k)) if after else "",
+            "changed": k in proposed and proposed.get(k) != before.get(k),
         }
         for k in keys
     ]
@@ -98,6 +134,11 @@ def _decide(request, change, form):
         "withdraw": _("Withdrawn: nothing changes."),
     }
     messages.success(request, done[step])
+    issued = issued_passwords(request.user)
+    if issued:  # shown on this page once, never stored nor sent again
+        request.issued_passwords = dict(issued)
+        issued.clear()
+        return None
     return redirect("config-change-detail", pk=change.pk)
 
 
@@ -119,9 +160,10 @@ def change_detail(request, pk):
             "change": change,
             "kind_label": kind.label_text if kind else change.kind,
             "target_label": kind.label(change.target_id) if kind else change.target_id,
-            "rows": diff_rows(change),
+            "rows": diff_rows(change, kind),
             "moves": moves,
             "form": form,
+            "issued": getattr(request, "issued_passwords", {}),
         },
         status=403 if getattr(request, "refused", False) else 200,
     )

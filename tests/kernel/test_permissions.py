@@ -23,8 +23,10 @@ from .factories import UserFactory, login_verified
 # Routes outside the table, each for a reason: the login pages and the language switch (before
 # any login), the health probe, the token endpoints (their own throttled, unauthenticated
 # views), the schema pages (open in the test settings; production puts them behind a login)
-# and the borrowers' app's files (/app/: static files; the app logs in through the API).
+# and the borrowers' app's files (/app/: static files; the app logs in through the API); the
+# Django admin's index (a redirect to the product's own screens, or Django's for a superuser).
 OUTSIDE = {
+    "admin-entry",
     "borrower-app",
     "borrower-app-file",
     "login",

@@ -186,9 +186,9 @@ def test_only_unpaid_current_instalments_of_active_loans_are_reminded(make_loan)
 
 
 @pytest.mark.django_db
-def test_days_before_comes_from_the_settings(make_loan, settings):
+def test_days_before_comes_from_the_policy(make_loan, settings):
     make_loan()
-    settings.REMINDER_DAYS_BEFORE = 5
+    settings.SERVICING = {**getattr(settings, "SERVICING", {}), "REMINDER_DAYS_BEFORE": 5}
     assert reminders_create(business_date=THREE_DAYS_BEFORE, now=MORNING) == 0
     assert reminders_create(business_date=date(2026, 12, 15), now=MORNING) == 1
     assert reminders_create(business_date=date(2026, 12, 13), days_before=7, now=MORNING) == 0  # same kind: once

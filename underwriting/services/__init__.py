@@ -14,6 +14,7 @@ from .credit import (
     scorecard_active,
     scorecard_publish,
 )
+from .drafts import scorecard_draft, scorecard_draft_propose, scorecard_draft_save
 from .decision import DecisionResult, application_decide, authority_limit
 from .investigation import application_investigate
 from .review import application_review
@@ -36,5 +37,8 @@ __all__ = [
     "offer_schedule",
     "repayment_capacity",
     "scorecard_active",
+    "scorecard_draft",
+    "scorecard_draft_propose",
+    "scorecard_draft_save",
     "scorecard_publish",
 ]
