@@ -68,7 +68,9 @@ def _product_page(request, product=None):
         status = 403 if getattr(request, "refused", False) else 200
     if product is not None:
         product.refresh_from_db()
-    return render(request, "administration/product_form.html", {"form": form, "note": note, "obj": product}, status=status)
+    return render(
+        request, "administration/product_form.html", {"form": form, "note": note, "obj": product}, status=status
+    )
 
 
 @page("config_change.propose")

@@ -194,7 +194,7 @@ class PercentFormField(DecimalFormField):
             raise ValidationError(_("At least %(n)s%%.") % {"n": low}, code="min_value")
         if high is not None and number > high:
             raise ValidationError(_("At most %(n)s%%.") % {"n": high}, code="max_value")
-        if -number.as_tuple().exponent > self.places - 2:  # type: ignore[operator]
+        if -number.as_tuple().exponent > self.places - 2:
             raise ValidationError(
                 _("Give at most %(places)s decimal places of a percent.") % {"places": self.places - 2},
                 code="max_decimal_places",

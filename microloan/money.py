@@ -21,5 +21,5 @@ def RateField(*args, **kwargs) -> models.DecimalField:  # noqa: N802
     kwargs.setdefault("max_digits", RATE_MAX_DIGITS)
     kwargs.setdefault("decimal_places", RATE_PLACES)
     field = models.DecimalField(*args, **kwargs)
-    field.is_rate = True  # type: ignore[attr-defined] - the screens show it as a percentage
+    field.is_rate = True  # type: ignore[attr-defined]  # the screens show it as a percentage
     return field

@@ -18,8 +18,8 @@ from servicing.api import payments as servicing_payments
 from underwriting import api as underwriting_api
 
 from . import auth_api, views
-from .administration import views as admin_views
 from . import auth_views as login_views
+from .administration import views as admin_views
 from .config import api as config_api
 from .holidays import api as holidays_api
 from .ledger import api as ledger_api

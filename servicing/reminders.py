@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from microloan.lending.money import money
-from microloan.policy import policy
 from microloan.notifications import (
     Channel,
     next_allowed_time,
@@ -31,6 +30,7 @@ from microloan.notifications import (
     reader_language,
     sms_signature,
 )
+from microloan.policy import policy
 
 from .calendar import reminder_filter
 from .models import Installment, InstallmentStatus, LoanStatus

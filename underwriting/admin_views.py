@@ -60,7 +60,9 @@ def limits(request):
                 request, limit_form, kind="authority_limit", target_id=target_id, comment=note.cleaned_data["comment"]
             )
         elif step == "member" and member_form.is_valid() and note.is_valid():
-            done = propose_from_form(request, member_form, kind="committee_member", comment=note.cleaned_data["comment"])
+            done = propose_from_form(
+                request, member_form, kind="committee_member", comment=note.cleaned_data["comment"]
+            )
         elif step == "own" and own_form.is_valid() and note.is_valid():
             member = own_form.cleaned_data["user"]
             done = propose_from_form(

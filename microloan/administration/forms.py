@@ -28,7 +28,7 @@ class BranchForm(forms.ModelForm):
         assert isinstance(parent, forms.ModelChoiceField)
         parent.queryset = Branch.objects.order_by("path")
         parent.empty_label = str(_("(the top of the tree)"))
-        parent.label_from_instance = lambda b: f"{'· ' * max(b.path.count('/') - 2, 0)}{b}"  # type: ignore[method-assign]
+        parent.label_from_instance = lambda obj: f"{'· ' * max(obj.path.count('/') - 2, 0)}{obj}"  # type: ignore[method-assign]
 
     def clean_timezone(self):
         zone = self.cleaned_data.get("timezone") or ""

@@ -41,7 +41,9 @@ class BranchKind(ModelFormKind):
     def __init__(self):
         from .forms import BranchForm
 
-        super().__init__(name="branch", label=gettext_lazy("branch"), form_class=BranchForm, operations={CREATE, UPDATE})
+        super().__init__(
+            name="branch", label=gettext_lazy("branch"), form_class=BranchForm, operations={CREATE, UPDATE}
+        )
 
 
 class StaffKind(ModelFormKind):
@@ -54,7 +56,9 @@ class StaffKind(ModelFormKind):
     def __init__(self):
         from .forms import StaffForm
 
-        super().__init__(name="staff", label=gettext_lazy("staff member"), form_class=StaffForm, operations={CREATE, UPDATE})
+        super().__init__(
+            name="staff", label=gettext_lazy("staff member"), form_class=StaffForm, operations={CREATE, UPDATE}
+        )
 
     def _get(self, target_id, *, lock=False):
         obj = super()._get(target_id, lock=lock)
@@ -91,7 +95,9 @@ class StaffKind(ModelFormKind):
             audit_record(actor=actor, entity="user", entity_id=user.pk, action="reset_password")
         if payload.get("reset_two_factor"):
             removed = TOTPDevice.objects.filter(user=user).delete()[0]
-            audit_record(actor=actor, entity="user", entity_id=user.pk, action="reset_two_factor", data={"devices": removed})
+            audit_record(
+                actor=actor, entity="user", entity_id=user.pk, action="reset_two_factor", data={"devices": removed}
+            )
         return user.pk
 
     def label(self, target_id):

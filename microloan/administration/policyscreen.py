@@ -86,24 +86,27 @@ class RowForm(forms.Form):
     """One row's new value: a field ``value``, or a field per class for a table."""
 
     def __init__(self, *args, row: Row, **kwargs):
-        super().__init__(*args, prefix=row.slug, **kwargs)
+        kwargs["prefix"] = row.slug
+        super().__init__(*args, **kwargs)
         self.row = row
         t = row.type
         if t == "percent":
-            self.fields["value"] = PercentFormField(label=row.label, max_percent=100)
+            self.fields["value"] = PercentFormField(label=str(row.label), max_percent=100)
         elif t == "money":
-            self.fields["value"] = DecimalFormField(label=row.label, max_digits=18, decimal_places=2, min_value=0)
+            self.fields["value"] = DecimalFormField(label=str(row.label), max_digits=18, decimal_places=2, min_value=0)
         elif t == "int":
-            self.fields["value"] = IntegerFormField(label=row.label, min_value=0, max_value=1_000_000)
+            self.fields["value"] = IntegerFormField(label=str(row.label), min_value=0, max_value=1_000_000)
         elif t == "time":
             self.fields["value"] = forms.TimeField(
-                label=row.label, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+                label=str(row.label), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
             )
         elif t == "class":
-            self.fields["value"] = forms.ChoiceField(label=row.label, choices=[(c, code_label(c)) for c in CLASS_ORDER])
+            self.fields["value"] = forms.ChoiceField(
+                label=str(row.label), choices=[(c, code_label(c)) for c in CLASS_ORDER]
+            )
         elif t == "basis":
             self.fields["value"] = forms.TypedChoiceField(
-                label=row.label, choices=[(360, "360"), (365, "365")], coerce=int
+                label=str(row.label), choices=[(360, "360"), (365, "365")], coerce=int
             )
         else:
             for c in _classes(row):

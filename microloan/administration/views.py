@@ -32,14 +32,14 @@ def _pending(kind: str, user):
 def home(request):
     pending = config_selectors.config_change_list(user=request.user, status=ConfigChangeStatus.PENDING)
     counts = dict(pending.order_by().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    pending = list(pending[:10])
-    for c in pending:
+    shown = list(pending[:10])
+    for c in shown:
         kind = registry.REGISTRY.get(c.kind)
         setattr(c, "kind_label", kind.label_text if kind else c.kind)  # noqa: B010 - for the template
     return render(
         request,
         "administration/home.html",
-        {"counts": counts, "pending": pending, "pending_total": sum(counts.values())},
+        {"counts": counts, "pending": shown, "pending_total": sum(counts.values())},
     )
 
 
@@ -53,7 +53,7 @@ def admin_entry(request):
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if user.is_superuser:
-        return admin.site.index(request)
+        return admin.site.admin_view(admin.site.index)(request)  # its own checks: the second factor
     return redirect("administration-home" if can(user, "administration.view") else "dashboard")
 
 
@@ -113,7 +113,12 @@ def staff_list(request):
     return render(
         request,
         "administration/staff.html",
-        {"staff": qs, "role": role, "roles": StaffForm.base_fields["role"].choices, "pending": _pending("staff", request.user)},  # type: ignore[attr-defined]
+        {
+            "staff": qs,
+            "role": role,
+            "roles": StaffForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+            "pending": _pending("staff", request.user),
+        },
     )
 
 

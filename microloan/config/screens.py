@@ -25,11 +25,7 @@ def changed_payload(kind_name: str, form, *, target_id: int | None) -> dict:
     values = registry.json_safe({f: normal(f, form.cleaned_data.get(f)) for f in names})
     actions = getattr(kind, "actions", ())
     now = kind.current(target_id) if target_id else {}
-    return {
-        k: v
-        for k, v in values.items()
-        if (v if k in actions else (target_id is None or now.get(k) != v))
-    }
+    return {k: v for k, v in values.items() if (v if k in actions else (target_id is None or now.get(k) != v))}
 
 
 def propose_from_form(

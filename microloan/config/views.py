@@ -69,7 +69,9 @@ def flatten(value, prefix: str = ""):
     if isinstance(value, dict):
         for k, v in value.items():
             yield from flatten(v, f"{prefix} · {k}" if prefix else str(k))
-    elif isinstance(value, list) and value and all(isinstance(x, dict) and ("name" in x or "grade" in x) for x in value):
+    elif (
+        isinstance(value, list) and value and all(isinstance(x, dict) and ("name" in x or "grade" in x) for x in value)
+    ):
         for item in value:
             name = str(item.get("name", item.get("grade")))
             rest = {k: v for k, v in item.items() if k not in ("name", "grade")}

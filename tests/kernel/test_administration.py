@@ -32,7 +32,8 @@ def apply(change, checker):
 
 
 @pytest.mark.parametrize(
-    "typed,kept", [("7.2", Decimal("0.072")), ("7.2%", Decimal("0.072")), ("24", Decimal("0.24")), (" 100 % ", Decimal("1"))]
+    "typed,kept",
+    [("7.2", Decimal("0.072")), ("7.2%", Decimal("0.072")), ("24", Decimal("0.24")), (" 100 % ", Decimal("1"))],
 )
 def test_a_rate_is_typed_as_a_percentage_and_kept_as_the_fraction(typed, kept):
     assert PercentFormField().clean(typed) == kept
@@ -47,7 +48,12 @@ def test_a_bad_percentage_is_refused(typed):
 
 
 def test_a_fraction_is_shown_as_the_percentage_typed_back():
-    assert [percent_text(v) for v in (Decimal("0.072000"), Decimal("0.24"), Decimal("1"), 0)] == ["7.2", "24", "100", "0"]
+    assert [percent_text(v) for v in (Decimal("0.072000"), Decimal("0.24"), Decimal("1"), 0)] == [
+        "7.2",
+        "24",
+        "100",
+        "0",
+    ]
     assert PercentFormField().widget.format_value(Decimal("0.1850")) == "18.5"
 
 
@@ -77,7 +83,11 @@ def test_a_branch_is_created_renamed_moved_and_given_a_region_by_two_administrat
         target_id=north.pk,
         payload={"name": "North district", "parent": other.pk, "region": "GD"},
     )
-    assert moved.before["name"] == "North" and moved.payload == {"name": "North district", "parent": other.pk, "region": "GD"}
+    assert moved.before["name"] == "North" and moved.payload == {
+        "name": "North district",
+        "parent": other.pk,
+        "region": "GD",
+    }
     apply(moved, checker)
     north.refresh_from_db()
     leaf.refresh_from_db()
@@ -224,11 +234,17 @@ def test_the_reminder_offset_is_a_policy_setting(admins):
     maker, checker = admins
     assert policy().servicing.reminder_days_before == 3
     change = config.config_change_propose(
-        actor=maker, kind="policy", operation="update", payload={"setting": "SERVICING", "key": "REMINDER_DAYS_BEFORE", "value": 5}
+        actor=maker,
+        kind="policy",
+        operation="update",
+        payload={"setting": "SERVICING", "key": "REMINDER_DAYS_BEFORE", "value": 5},
     )
     apply(change, checker)
     assert policy().servicing.reminder_days_before == 5
     with pytest.raises(InvalidInput):
         config.config_change_propose(
-            actor=maker, kind="policy", operation="update", payload={"setting": "SERVICING", "key": "REMINDER_DAYS_BEFORE", "value": 0}
+            actor=maker,
+            kind="policy",
+            operation="update",
+            payload={"setting": "SERVICING", "key": "REMINDER_DAYS_BEFORE", "value": 0},
         )

@@ -184,9 +184,14 @@ def test_the_policy_screen_proposes_a_percentage_and_a_table(client, maker):
     assert r.status_code == 302
     change = ConfigChange.objects.get(kind="policy")
     assert change.payload == {"setting": "UNDERWRITING", "key": "APR_CAP", "value": "0.2"}
-    rates = {f"collection-provision_rates-{c}": v for c, v in zip(
-        ["normal", "special_mention", "substandard", "doubtful", "loss"], ["1.5", "3", "25", "50", "100"], strict=True
-    )}
+    rates = {
+        f"collection-provision_rates-{c}": v
+        for c, v in zip(
+            ["normal", "special_mention", "substandard", "doubtful", "loss"],
+            ["1.5", "3", "25", "50", "100"],
+            strict=True,
+        )
+    }
     r = client.post("/administration/policy/", {"key": "COLLECTION:PROVISION_RATES", **rates})
     assert r.status_code == 302
     assert ConfigChange.objects.filter(kind="policy").first().payload["value"]["normal"] == "0.015"

@@ -39,14 +39,14 @@ class Page(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "code", "pre"):
+        if tag in ("script", "style", "code", "pre", "textarea"):  # a textarea: data being edited
             self._skip += 1
         href = dict(attrs).get("href")
         if tag == "a" and href:
             self.links.append(href)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "code", "pre") and self._skip:
+        if tag in ("script", "style", "code", "pre", "textarea") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):

@@ -14,8 +14,8 @@ from .credit import (
     scorecard_active,
     scorecard_publish,
 )
-from .drafts import scorecard_draft, scorecard_draft_propose, scorecard_draft_save
 from .decision import DecisionResult, application_decide, authority_limit
+from .drafts import scorecard_draft, scorecard_draft_propose, scorecard_draft_save
 from .investigation import application_investigate
 from .review import application_review
 from .terms import Capacity, loan_fee, monthly_equivalent, offer_schedule, repayment_capacity
