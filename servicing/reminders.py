@@ -19,9 +19,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
+from applications import notices
 from microloan.lending.money import money
 from microloan.notifications import (
     Channel,
@@ -35,29 +34,12 @@ from microloan.policy import policy
 from .calendar import reminder_filter
 from .models import Installment, InstallmentStatus, LoanStatus
 
-KIND_BEFORE = "reminder_before"
-KIND_DUE = "reminder_due"
-
-
-def _templates(kind: str) -> tuple[str, str]:
-    """The in-app subject and the body (before its fields are filled in) of a reminder of
-    ``kind``, in the active language."""
-    # The body's %(currency)s is _currency()'s word, placed where the language puts it.
-    if kind == KIND_DUE:
-        return _("Repayment due today"), _(
-            "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due today "
-            "(%(due_date)s). Please pay today to avoid penalty interest."
-        )
-    return _("Repayment reminder"), _(
-        "Dear %(name)s, instalment %(number)s of your loan no. %(loan)s, %(currency)s %(amount)s, is due on "
-        "%(due_date)s. Please pay on time."
-    )
-
-
-def _currency() -> str:
-    """The currency as a message names it in the active language: "CNY" in English, "元" in
-    Chinese; another currency by its code."""
-    return pgettext("currency in a message", "CNY") if settings.CURRENCY == "CNY" else settings.CURRENCY
+KIND_BEFORE = notices.REMINDER_BEFORE
+KIND_DUE = notices.REMINDER_DUE
+# The words are the notice table's (applications.notices.NOTICES), translated once per language
+# and kind here and filled in per row.
+_templates = notices.templates
+_currency = notices.currency_word
 
 
 def _fill(
@@ -107,7 +89,6 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
             "number",
             "due_date",
             "amount",
-            "loan_id",
             "loan__contract__number",
             "loan__borrower__full_name",
             "loan__borrower__mobile",
@@ -132,7 +113,7 @@ def reminders_create(*, business_date: date, days_before: int | None = None, now
             currency=currency,
             name=i["loan__borrower__full_name"],
             # The loan as the borrower knows it: its contract number, not an internal id.
-            loan_id=i["loan__contract__number"] or i["loan_id"],
+            loan_id=i["loan__contract__number"],
             number=i["number"],
             amount=i["amount"],
             due_date=i["due_date"],

@@ -13,16 +13,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
+from applications import notices
 from applications.models import Borrower, DayCount, Product
 from microloan.audit import audit_record_many
 from microloan.models import Branch
-from microloan.notifications import Channel, notifications_enqueue_many
+from microloan.notifications import notifications_enqueue_many
 from microloan.policy import policy
 from servicing.calendar import working_days_past_due
-from servicing.models import Loan
+from servicing.models import Contract, Loan
 
 from ..case_models import CaseStatus, CaseStep, CollectionCase
 from .cases import cases_assign, cases_close_current, cases_open
@@ -83,10 +83,10 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
         cur.execute(
             f"""
             SELECT s.step, s.days_past_due, c.id, l.id, l.days_past_due, l.overdue_amount, bo.mobile, bo.language,
-                   b.timezone
+                   b.timezone, ct.number, bo.full_name, bo.user_id
             FROM {table(CaseStep)} s JOIN {table(CollectionCase)} c ON c.id = s.case_id
             JOIN {table(Loan)} l ON l.id = c.loan_id JOIN {table(Borrower)} bo ON bo.id = l.borrower_id
-            JOIN {table(Branch)} b ON b.id = c.branch_id
+            JOIN {table(Contract)} ct ON ct.id = l.contract_id JOIN {table(Branch)} b ON b.id = c.branch_id
             WHERE s.id {cond} ORDER BY s.id""",
             params,
         )
@@ -106,17 +106,20 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
     )
     notifications_enqueue_many(
         [
-            overdue_notice(
+            row
+            for step, _s, case_id, _l, dpd, amount, mobile, language, tz, contract, name, user_id in taken
+            if step == NOTICE_STEP
+            for row in overdue_notice(
                 case_id=case_id,
-                loan_id=loan_id,
+                contract=contract,
+                name=name,
                 days_past_due=dpd,
                 overdue_amount=amount,
                 mobile=mobile,
+                user_id=user_id,
                 language=language,
                 tz_name=tz,
             )
-            for step, _s, case_id, loan_id, dpd, amount, mobile, language, tz in taken
-            if step == NOTICE_STEP and mobile
         ],
         now=now,
     )
@@ -124,28 +127,33 @@ def steps_take(*, business_date: date, loan_ids: list[int], now: datetime) -> in
 
 
 def overdue_notice(
-    *, case_id: int, loan_id: int, days_past_due: int, overdue_amount, mobile: str, language: str, tz_name: str
-) -> dict:
-    """The overdue notice's outbox row, worded in the borrower's language (the site's when the
-    borrower has none), once per case (its dedupe key) and held to the contact window of the
+    *,
+    case_id: int,
+    contract: str,
+    name: str,
+    days_past_due: int,
+    overdue_amount,
+    mobile: str,
+    user_id: int | None,
+    language: str,
+    tz_name: str,
+) -> list[dict]:
+    """The overdue notice's outbox rows (SMS and in-app, as the notice table says), worded in
+    the borrower's language (the site's when the borrower has none), the loan named by its
+    contract number, once per case (its dedupe key) and held to the contact window of the
     branch's time zone (the outbox works out when)."""
-    language = language or settings.LANGUAGE_CODE
-    amount = Decimal(str(overdue_amount)).quantize(Decimal("0.01"))
-    with translation.override(language):
-        subject = _("Overdue notice")
-        body = _("Your loan %(loan)s is %(days)s days overdue (%(amount)s). Please repay as soon as possible.") % {
-            "loan": loan_id,
-            "days": days_past_due,
-            "amount": amount,
-        }
-    return dict(
-        channel=Channel.SMS,
-        to_address=mobile,
-        language=language,
-        subject=subject,
-        body=body,
-        kind=NOTICE_STEP,
+    return notices.notice_rows(
+        notices.OVERDUE,
+        key=f"{NOTICE_STEP}:{case_id}",
         reference=f"case:{case_id}",
-        dedupe_key=f"{NOTICE_STEP}:{case_id}",
+        language=language or settings.LANGUAGE_CODE,
+        mobile=mobile,
+        user_id=user_id,
         tz_name=tz_name,
+        fields={
+            "name": name,
+            "contract": contract,
+            "days": days_past_due,
+            "amount": Decimal(str(overdue_amount)).quantize(Decimal("0.01")),
+        },
     )

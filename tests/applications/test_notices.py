@@ -64,3 +64,56 @@ def test_submission_is_announced(officer, borrower, product):
     app = scenarios.application_submitted(app, officer=officer)
     sms = Notification.objects.get(kind=notices.SUBMITTED, channel="sms")
     assert f"no. {app.pk}" in sms.body or f"第{app.pk}号" in sms.body
+
+
+# Every step of the table, with the fields its service gives.
+STEP_FIELDS = {
+    notices.SUBMITTED: {"ref": 7, "amount": Decimal("5000")},
+    notices.RETURNED: {"ref": 7, "reason": "ID photo unreadable"},
+    notices.APPROVED: {"ref": 7, "amount": Decimal("8000"), "term": 12, "rate": "18.00"},
+    notices.REJECTED: {"ref": 7, "reason": "policy"},
+    notices.CONTRACT_READY: {"contract": "ML202600000007"},
+    notices.DISBURSED: {
+        "contract": "ML202600000007",
+        "amount": Decimal("9900"),
+        "date": "2026-11-20",
+        "first_due": "2026-12-20",
+    },
+    notices.REMINDER_BEFORE: {"loan": "ML202600000007", "number": 3, "amount": Decimal("1888.5"), "due_date": "x"},
+    notices.REMINDER_DUE: {"loan": "ML202600000007", "number": 3, "amount": Decimal("1888.5"), "due_date": "x"},
+    notices.OVERDUE: {"contract": "ML202600000007", "days": 4, "amount": Decimal("888.49")},
+    notices.PAYMENT_RECEIVED: {
+        "contract": "ML202600000007",
+        "amount": Decimal("900"),
+        "date": "2026-12-20",
+        "outstanding": Decimal("8000"),
+    },
+    notices.DEBIT_FAILED: {"contract": "ML202600000007", "amount": Decimal("900"), "reason": "account frozen"},
+    notices.COMPLAINT_RECEIVED: {"ref": "C-1", "ack_due": "2026-12-21", "resolve_due": "2026-12-31"},
+    notices.COMPLAINT_RESOLVED: {"ref": "C-1", "resolution": "ok"},
+}
+
+
+def test_the_table_has_every_step_of_the_issue():
+    assert set(notices.KINDS) == set(STEP_FIELDS)
+
+
+@pytest.mark.parametrize("kind", sorted(STEP_FIELDS))
+def test_every_step_is_worded_in_both_languages_and_reaches_sms_and_the_app(kind, borrower_user, borrower):
+    fields = STEP_FIELDS[kind]
+    en_subject, en = notices.notice_text(kind, language="en", name="Wang", **fields)
+    zh_subject, zh = notices.notice_text(kind, language="zh-hans", name="王", **fields)
+    assert en.startswith("Dear Wang") and "王" in zh and "Dear" not in zh and en_subject != zh_subject
+    assert "%(" not in en + zh
+    for value in fields.values():
+        shown = notices.amount_text(value) if isinstance(value, Decimal) else str(value)
+        assert shown in en and shown in zh
+    b = Borrower.objects.get(pk=borrower.pk)
+    Borrower.objects.filter(pk=b.pk).update(language="en")
+    b.language = "en"
+    assert notices.borrower_notify(b, kind, key=f"t:{kind}", **fields) == 2
+    rows = {n.channel: n for n in Notification.objects.filter(kind=kind)}
+    assert set(rows) == {"sms", "inapp"}
+    assert rows["sms"].to_address == b.mobile and rows["inapp"].user_id == borrower_user.pk
+    assert rows["inapp"].body == notices.notice_text(kind, language="en", name=b.full_name, **fields)[1]
+    assert rows["sms"].body.endswith(rows["inapp"].body) and rows["sms"].language == "en"

@@ -50,24 +50,32 @@ def test_case_opens_on_the_first_overdue_day_is_assigned_and_escalates_once(loan
 @pytest.mark.parametrize(
     "language,subject,body",
     [
-        ("en", "Overdue notice", "Your loan {loan} is 1 days overdue ({amount}). Please repay as soon as possible."),
-        ("zh-hans", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
+        (
+            "en",
+            "Overdue notice",
+            "Dear {name}, your loan no. {contract} is 1 days overdue (CNY {amount}). Please repay as soon as possible.",
+        ),
+        ("zh-hans", "逾期提醒", "尊敬的{name}，您的借款合同{contract}已逾期1天，逾期金额{amount}元，请尽快还款。"),
         # no language on record: the site's (settings.LANGUAGE_CODE, Chinese)
-        ("", "逾期提醒", "您的贷款{loan}已逾期1天，逾期金额{amount}元，请尽快还款。"),
+        ("", "逾期提醒", "尊敬的{name}，您的借款合同{contract}已逾期1天，逾期金额{amount}元，请尽快还款。"),
     ],
 )
 def test_the_overdue_notice_is_worded_in_the_borrowers_language(loan, collectors, language, subject, body):
     Borrower.objects.filter(pk=loan.borrower_id).update(language=language)
     close_through(date(2026, 12, 20), date(2026, 12, 21))
     loan.refresh_from_db()
-    n = Notification.objects.get(kind="overdue_notice")
+    n = Notification.objects.get(kind="overdue_notice", channel="sms")
     case = CollectionCase.objects.get(loan=loan)
-    assert (n.subject, n.body) == (subject, body.format(loan=loan.pk, amount=f"{loan.overdue_amount:.2f}"))
+    # The loan named by its contract number, never by its internal id.
+    text = body.format(
+        name=loan.borrower.full_name, contract=loan.contract.number, amount=f"{loan.overdue_amount:,.2f}"
+    )
+    assert (n.subject, n.body.split("】", 1)[-1].split("] ", 1)[-1]) == (subject, text)
     assert (n.channel, n.to_address, n.language) == ("sms", loan.borrower.mobile, language or "zh-hans")
     assert (n.status, n.reference, n.dedupe_key, n.tz_name) == (
         "pending",
         f"case:{case.pk}",
-        f"overdue_notice:{case.pk}",
+        f"overdue_notice:{case.pk}:sms",
         "Asia/Shanghai",
     )
 
@@ -75,7 +83,7 @@ def test_the_overdue_notice_is_worded_in_the_borrowers_language(loan, collectors
 def test_a_notice_written_at_night_waits_for_the_contact_window(loan, collectors, pinned_clock):
     pinned_clock.move_to(datetime(2026, 12, 21, 23, 30, tzinfo=SH))
     close_through(date(2026, 12, 20), date(2026, 12, 21))
-    n = Notification.objects.get(kind="overdue_notice")
+    n = Notification.objects.get(kind="overdue_notice", channel="sms")
     assert n.not_before == datetime(2026, 12, 22, 8, 0, tzinfo=SH) and n.enqueued_at is None
 
 
