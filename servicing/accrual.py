@@ -135,6 +135,31 @@ def repayment_lines(split: Split, clearing: Clearing | None, loan_id: int) -> li
     ]
 
 
+def receivable_cut_lines(loan: Loan, amount: Decimal) -> list[Line]:
+    """Interest earned and unpaid that is no longer owed (a restructuring lowered it, a
+    write-off gives it up) taken out of the sub-ledger and the books: on balance out of income
+    and 1132, in non-accrual out of the memo record (7011 against 7099). Moves
+    ``loan.interest_accrued`` or ``loan.interest_suspended`` (the caller saves the loan)."""
+    if amount <= 0:
+        return []
+    if loan.accrual_status == AccrualStatus.NON_ACCRUAL:
+        loan.interest_suspended -= amount
+        return [
+            Line(Acct.MEMO_CONTRA, debit=amount, loan_id=loan.pk),
+            Line(Acct.MEMO_INTEREST_RECEIVABLE, credit=amount, loan_id=loan.pk),
+        ]
+    loan.interest_accrued -= amount
+    return [
+        Line(Acct.INTEREST_INCOME, debit=amount, loan_id=loan.pk),
+        Line(Acct.INTEREST_RECEIVABLE, credit=amount, loan_id=loan.pk),
+    ]
+
+
+def recognised_unpaid(rows) -> Decimal:
+    """What rows hold in the sub-ledger: interest recognised (accrued, or paid ahead) and unpaid."""
+    return sum((max(i.interest_accrued - i.interest_paid, ZERO) for i in rows), start=ZERO)
+
+
 def penalty_reversal_lines(loan: Loan, penalty: Decimal) -> list[Line]:
     """Penalty that will never be collected (a write-off, a restructuring's waiver) taken back
     out: out of income and 1133, or, for a loan in non-accrual (whose penalty is off balance),

@@ -81,6 +81,54 @@ def refresh_grace_dates(*, loan_ids: Iterable[int] | None = None, dates: Iterabl
         return cur.rowcount
 
 
+def roll_due_dates(*, loan_ids: Iterable[int], on_or_after: date) -> int:
+    """A restructuring's new due dates (of ``loan_ids``, the current unpaid rows due on or after
+    ``on_or_after``) moved to the next working day of the branch's region where the product's
+    ``due_date_rule`` says so, like a new loan's (``due_date_roller``); set-based: the distinct
+    (due date, region) pairs, one calendar query, one UPDATE. Returns the rows moved (their
+    grace dates are then refreshed by the caller: a working day needs none)."""
+    inst, loan, branch, product = (
+        Installment._meta.db_table,
+        Loan._meta.db_table,
+        Branch._meta.db_table,
+        Product._meta.db_table,
+    )
+    ids = list(loan_ids)
+    pairs = list(
+        Installment.objects.filter(
+            loan_id__in=ids,
+            is_current=True,
+            due_date__gte=on_or_after,
+            loan__product__due_date_rule=DueDateRule.NEXT_WORKING_DAY,
+        )
+        .exclude(status=InstallmentStatus.PAID)
+        .values_list("due_date", "loan__branch__region")
+        .distinct()
+    )
+    if not pairs:
+        return 0
+    cal = calendar_for({r for _d, r in pairs}, min(d for d, _r in pairs), max(d for d, _r in pairs))
+    moves = [(d, r, cal.next_working(d, r)) for d, r in pairs]
+    moves = [m for m in moves if m[2] != m[0]]
+    if not moves:
+        return 0
+    values = ", ".join(["(%s::date, %s, %s::date)"] * len(moves))
+    params: list = [x for m in moves for x in m]
+    params += [InstallmentStatus.PAID, DueDateRule.NEXT_WORKING_DAY, ids]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            UPDATE {inst} AS i SET due_date = v.rolled
+            FROM (VALUES {values}) AS v(due, region, rolled), {loan} AS l, {branch} AS b, {product} AS p
+            WHERE l.id = i.loan_id AND b.id = l.branch_id AND p.id = l.product_id AND i.due_date = v.due
+              AND b.region = v.region AND i.is_current AND i.status <> %s AND p.due_date_rule = %s
+              AND i.loan_id = ANY(%s)
+            """,
+            params,
+        )
+        return cur.rowcount
+
+
 @receiver(calendar_changed, sender=Holiday, dispatch_uid="servicing.grace_dates")
 def _calendar_changed(sender, *, dates, regions, **kwargs) -> None:
     refresh_grace_dates(dates=dates, regions=regions)

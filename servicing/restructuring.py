@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from microloan.audit import audit_record
 from microloan.business_date import business_date
 from microloan.errors import InvalidInput, TransitionNotAllowed
-from microloan.ledger import Acct, Line, balances_by_loan, journal_post
+from microloan.ledger import Acct, Line, journal_post
 from microloan.lending.money import ZERO
 from microloan.lending.schedule import build_schedule, interest_to_date, shift_due_date
 from microloan.workflow import NEW
 
-from .accrual import penalty_reversal_lines
-from .calendar import refresh_grace_dates
+from .accrual import penalty_reversal_lines, receivable_cut_lines, recognised_unpaid
+from .calendar import refresh_grace_dates, roll_due_dates
 from .models import (
     Installment,
     Loan,
@@ -150,10 +150,15 @@ def restructuring_decide(*, actor, restructuring: Restructuring, approve: bool, 
             rows = _new_schedule(loan, old, r, today, new_version)
         Installment.objects.filter(pk__in=[i.pk for i in old]).update(is_current=False)
         Installment.objects.bulk_create(rows)
+        if r.kind != RestructuringKind.INTEREST_REDUCTION:  # it keeps every due date
+            # The moved due dates on working days, where the product's due_date_rule says so.
+            roll_due_dates(loan_ids=[loan.pk], on_or_after=today)
         refresh_grace_dates(loan_ids=[loan.pk])  # the new rows due on a holiday: graced too
         r.from_version, r.to_version = loan.schedule_version, new_version
         loan.schedule_version = new_version
-        loan.maturity_date = max(i.due_date for i in rows)
+        loan.maturity_date = max(
+            Installment.objects.filter(loan=loan, is_current=True).values_list("due_date", flat=True)
+        )
         LOAN_WORKFLOW.apply(
             obj=loan,
             action="restructure",
@@ -190,14 +195,16 @@ def _new_schedule_of_kind(loan, old, r, today, version, *, actor) -> list[Instal
     """The interest reduction's or the overdue deferral's rows, their balanced entry posted."""
     if r.kind == RestructuringKind.OVERDUE_DEFERRAL:
         return overdue_deferral_schedule(loan=loan, old=old, today=today, version=version).rows
-    receivable = balances_by_loan(loan_ids=[loan.pk], account_codes=[Acct.INTEREST_RECEIVABLE])[loan.pk][
-        Acct.INTEREST_RECEIVABLE
-    ]
-    new = interest_reduction_schedule(
-        loan=loan, old=old, new_rate=r.new_rate, today=today, version=version, receivable=receivable
-    )
-    if new.lines:
+    new = interest_reduction_schedule(loan=loan, old=old, new_rate=r.new_rate, today=today, version=version)
+    # Out of the sub-ledger (loan.interest_accrued, or suspended) and of 1132 (or memo 7011) alike.
+    lines = receivable_cut_lines(loan, new.cut)
+    if new.credit > 0:
         loan.credit_balance += new.credit
+        lines += [
+            Line(Acct.INTEREST_INCOME, debit=new.credit, loan_id=loan.pk),
+            Line(Acct.BORROWER_CREDIT, credit=new.credit, loan_id=loan.pk),
+        ]
+    if lines:
         journal_post(
             kind="restructure",
             branch_id=loan.branch_id,
@@ -206,7 +213,7 @@ def _new_schedule_of_kind(loan, old, r, today, version, *, actor) -> list[Instal
             reference=f"loan:{loan.pk}",
             source_key=f"restructure-rate:{r.pk}",
             memo=r.reason,
-            lines=new.lines,
+            lines=lines,
         )
     return new.rows
 
@@ -253,8 +260,15 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
         disbursement_date=today,
     )
     prepaid_interest = sum((i.interest_paid for i in future), start=ZERO)
+    # What the rescheduled rows had recognised (accrued by the close, or paid ahead) carries to
+    # the first new row, which owes the interest earned to date: the close goes on from there
+    # and never accrues those days again.
+    recognised = sum((i.interest_accrued for i in future), start=ZERO)
+    held = recognised_unpaid(future)
     n0 = max((i.number for i in kept), default=0)
     for k, s in enumerate(sched.installments, start=1):
+        interest = s.interest + (accrued if k == 1 else ZERO)
+        paid = min(prepaid_interest, interest) if k == 1 else ZERO
         out.append(
             Installment(
                 loan=loan,
@@ -262,20 +276,24 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
                 number=n0 + k,
                 due_date=s.due_date,
                 principal_due=s.principal,
-                interest_due=s.interest + (accrued if k == 1 else ZERO),
+                interest_due=interest,
                 balance_after=s.balance_after,
-                interest_paid=min(prepaid_interest, s.interest) if k == 1 else ZERO,
+                interest_paid=paid,
+                interest_accrued=min(max(recognised, paid), interest) if k == 1 else ZERO,
             )
         )
         if k == 1:
-            prepaid_interest -= out[-1].interest_paid
+            prepaid_interest -= paid
+            held -= recognised_unpaid(out[-1:])
+    # Recognised and unpaid beyond what the new first row owes: no longer owed, off the books.
+    cut_lines = receivable_cut_lines(loan, held)
     # One numbering in due-date order: kept rows (past due, or prepaid in full ahead of time
     # under ``shorten_term``) and the re-amortised ones interleave by date.
     for number, row in enumerate(sorted(out, key=lambda i: (i.due_date, i.number)), start=1):
         row.number = number
     # Interest paid ahead on rescheduled rows that the first new row could not absorb goes
     # back to the borrower as credit, never lost.
-    if prepaid_interest > 0:
+    if prepaid_interest > 0 or cut_lines:
         loan.credit_balance += prepaid_interest
         journal_post(
             kind="restructure",
@@ -286,6 +304,7 @@ def _new_schedule(loan, old, r, today, version) -> list[Installment]:
             source_key=f"restructure-credit:{r.pk}",
             memo=r.reason,
             lines=[
+                *cut_lines,
                 Line(Acct.INTEREST_INCOME, debit=prepaid_interest, loan_id=loan.pk),
                 Line(Acct.BORROWER_CREDIT, credit=prepaid_interest, loan_id=loan.pk),
             ],

@@ -30,6 +30,7 @@ from microloan.permissions import require
 from microloan.scoping import branch_q
 from microloan.workflow import NEW
 
+from .calendar import refresh_grace_dates, roll_due_dates
 from .models import (
     Installment,
     Loan,
@@ -209,6 +210,11 @@ def _apply_chunk(b: RestructuringBatch, ids: list[int]) -> list[int]:
             f"JOIN {Loan._meta.db_table} l ON l.id = i.loan_id WHERE i.id = ANY(%s)",
             [today, old_ids],
         )
+    # The moved due dates on working days where the product says so, and graced on holidays
+    # (the copied grace dates belonged to the old due dates): set-based, like the rest.
+    roll_due_dates(loan_ids=moved, on_or_after=today)
+    refresh_grace_dates(loan_ids=moved)
+    with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {Loan._meta.db_table} l SET maturity_date = m.last FROM "  # noqa: S608
             f"(SELECT loan_id, max(due_date) AS last FROM {table} WHERE loan_id = ANY(%s) AND is_current "

@@ -8,9 +8,13 @@ to the cent (interest is the balance × the rate × the period, so with the prin
 kept the scaling is the recomputation at the new rate). The lower rate applies to the whole
 period in progress: the part of its interest already earned by the effective date and on the
 books (interest receivable, where the daily accrual posted it) is reduced by the same
-proportion — a balanced entry, interest income against interest receivable, never more than
-the receivable holds. Interest already paid on a rescheduled row beyond its new interest goes
-to the borrower's credit balance (interest income against borrower credit), never lost.
+proportion: each row keeps what it had recognised (``Installment.interest_accrued``) up to
+what is earned by the effective date at the new rate, the rest comes out of the sub-ledger
+(``Loan.interest_accrued``) and out of the books by a balanced entry (interest income against
+interest receivable 1132; in non-accrual memo 7099 against 7011), so the sub-ledger still
+equals 1132 and the close goes on from the new figure without accruing any day twice.
+Interest already paid on a rescheduled row beyond its new interest goes to the borrower's
+credit balance (interest income against borrower credit), never lost.
 
 Deferral of overdue instalments: each instalment due before the effective date and not paid
 in full moves, whole (what was paid on it stays with it), to the end of the schedule, one
@@ -21,10 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from microloan.ledger import Acct, Line
+from microloan.ledger import Line
 from microloan.lending.money import ZERO, money
-from microloan.lending.schedule import interest_to_date, shift_due_date
+from microloan.lending.schedule import shift_due_date
 
+from .accrual import accrued_to
 from .models import Installment
 
 
@@ -34,6 +39,7 @@ class NewSchedule:
     # Balanced lines to post with the approval (empty: no money moves).
     lines: list[Line] = field(default_factory=list)
     credit: Decimal = ZERO  # interest paid ahead, back to the borrower's credit balance
+    cut: Decimal = ZERO  # interest recognised and unpaid that is no longer owed (off the receivable)
 
 
 def copy_row(i: Installment, version: int, **changes) -> Installment:
@@ -50,12 +56,16 @@ def scaled_interest(interest: Decimal, *, old_rate: Decimal, new_rate: Decimal) 
 
 
 def interest_reduction_schedule(
-    *, loan, old: list[Installment], new_rate: Decimal, today: date, version: int, receivable: Decimal
+    *, loan, old: list[Installment], new_rate: Decimal, today: date, version: int
 ) -> NewSchedule:
-    """``receivable``: the loan's interest receivable on the books now (the reduction of the
-    interest earned by today never takes more out of it)."""
+    """The rows at ``new_rate``, and what comes off the books. Each row not yet due keeps what
+    it had recognised (``interest_accrued``: accrued by the close, or paid ahead) up to what is
+    earned by today at the new rate (never below what stays paid), so the close goes on from
+    there and never accrues a day twice; the recognised interest it gives up is ``cut`` out of
+    the receivable (what was unpaid) and ``credit`` to the borrower (what was paid beyond the
+    row's new interest)."""
     old_rate = loan.annual_rate
-    rows, credit, earned_cut = [], ZERO, ZERO
+    rows, credit, cut = [], ZERO, ZERO
     ordered = sorted(old, key=lambda i: (i.due_date, i.number))
     for k, i in enumerate(ordered):
         if i.due_date <= today:
@@ -63,26 +73,23 @@ def interest_reduction_schedule(
             continue
         new_interest = scaled_interest(i.interest_due, old_rate=old_rate, new_rate=new_rate)
         start = ordered[k - 1].due_date if k else loan.disbursed_on
-        earned_cut += interest_to_date(i.interest_due, start=start, due=i.due_date, on=today) - interest_to_date(
-            new_interest, start=start, due=i.due_date, on=today
-        )
         waived = min(i.interest_waived, new_interest)
         paid = min(i.interest_paid, new_interest - waived)
+        earned = min(accrued_to(new_interest, start=start, due=i.due_date, on=today), new_interest - waived)
+        recognised = min(i.interest_accrued, max(earned, paid))
         credit += i.interest_paid - paid
-        rows.append(copy_row(i, version, interest_due=new_interest, interest_paid=paid, interest_waived=waived))
-    earned_cut = min(max(earned_cut, ZERO), max(receivable, ZERO))
-    lines = []
-    if earned_cut > 0:
-        lines += [
-            Line(Acct.INTEREST_INCOME, debit=earned_cut, loan_id=loan.pk),
-            Line(Acct.INTEREST_RECEIVABLE, credit=earned_cut, loan_id=loan.pk),
-        ]
-    if credit > 0:
-        lines += [
-            Line(Acct.INTEREST_INCOME, debit=credit, loan_id=loan.pk),
-            Line(Acct.BORROWER_CREDIT, credit=credit, loan_id=loan.pk),
-        ]
-    return NewSchedule(rows=rows, lines=lines, credit=credit)
+        cut += (i.interest_accrued - i.interest_paid) - (recognised - paid)
+        rows.append(
+            copy_row(
+                i,
+                version,
+                interest_due=new_interest,
+                interest_paid=paid,
+                interest_waived=waived,
+                interest_accrued=recognised,
+            )
+        )
+    return NewSchedule(rows=rows, credit=credit, cut=max(cut, ZERO))
 
 
 def overdue_instalments(old: list[Installment], today: date) -> list[Installment]:
