@@ -292,6 +292,10 @@ def page(action: str):
         def wrapper(request, *args, **kwargs):
             user = request.user
             if user.role not in STAFF and not user.is_superuser:
+                if request.method in ("GET", "HEAD"):  # a borrower on the staff site: to their app
+                    from django.shortcuts import redirect
+
+                    return redirect("/app/")
                 raise PermissionDenied(_("The staff screens are for staff; borrowers use the app."))
             if not can(user, action):
                 raise PermissionDenied(refusal(user, action))

@@ -25,6 +25,19 @@ def money(value) -> str:
     return intcomma(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+@register.simple_tag(takes_context=True)
+def page_query(context) -> str:
+    """The list's query string without its page ("q=wang&bucket=31-60&"), so a pager's links keep
+    every filter and the sort (the worklist's pager dropped the bucket)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
 @register.filter(name="can")
 def can_filter(user, action: str) -> bool:
     """``{% if user|can:"borrower.create" %}``: the permission table decides what a page shows."""

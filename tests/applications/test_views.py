@@ -41,7 +41,10 @@ def test_pages_require_login(client):
 
 def test_borrower_users_cannot_open_staff_pages(client, borrower_user):
     client.force_login(borrower_user)
-    assert client.get("/borrowers/").status_code == 403
+    for url in ("/", "/borrowers/", "/loans/"):  # a borrower on the staff site is sent to the app
+        r = client.get(url)
+        assert r.status_code == 302 and r["Location"] == "/app/"
+    assert client.post("/borrowers/new/", {}).status_code == 403
 
 
 def test_static_assets_are_served_by_the_app_no_cdn(web):
