@@ -28,7 +28,7 @@ def test_docker_compose_file_is_valid():
     services = run(
         ["docker-compose", "-f", "docker-compose.yml", "config", "--services"], env={"SECRET_KEY": REAL_SECRET}
     ).stdout.split()
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"web", "worker", "worker-b", "beat", "db", "replica", "redis"}
 
 
 def test_docker_compose_has_no_default_secret_key():

@@ -2127,10 +2127,7 @@ export interface components {
             product: number;
             /** Format: decimal */
             amount: string;
-            /**
-             * Term (periods)
-             * Format: int64
-             */
+            /** Term (periods) */
             term: number;
             /** Repayment method */
             method: components["schemas"]["RepaymentMethodEnum"];
@@ -2149,13 +2146,11 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             submitted_at?: string | null;
-            /** Format: int64 */
             score?: number | null;
             grade?: string;
             readonly reason_codes: string[];
             /** Format: decimal */
             approved_amount?: string | null;
-            /** Format: int64 */
             approved_term?: number | null;
             /**
              * Approved annual rate
@@ -2234,7 +2229,6 @@ export interface components {
         };
         AssessmentOut: {
             readonly id: number;
-            /** Format: int64 */
             score: number;
             grade: string;
             reason_codes?: unknown;
@@ -2243,7 +2237,6 @@ export interface components {
             recommendation: components["schemas"]["RecommendationEnum"];
             /** Format: decimal */
             recommended_amount?: string | null;
-            /** Format: int64 */
             recommended_term?: number | null;
             /** Format: decimal */
             recommended_rate?: string | null;
@@ -2290,7 +2283,6 @@ export interface components {
         BatchOut: {
             readonly id: number;
             branch: number;
-            /** Format: int64 */
             periods: number;
             reason: string;
             status?: components["schemas"]["BatchOutStatusEnum"];
@@ -2303,9 +2295,7 @@ export interface components {
             decision_comment?: string;
             /** Format: date */
             effective_date?: string | null;
-            /** Format: int64 */
             loans_in_scope?: number;
-            /** Format: int64 */
             loans_applied?: number;
             /** Format: date-time */
             applied_at?: string | null;
@@ -2333,17 +2323,13 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /**
-             * Years employed / in business
-             * Format: int64
-             */
+            /** Years employed / in business */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
-            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2370,17 +2356,13 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /**
-             * Years employed / in business
-             * Format: int64
-             */
+            /** Years employed / in business */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
-            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2416,17 +2398,13 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /**
-             * Years employed / in business
-             * Format: int64
-             */
+            /** Years employed / in business */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
-            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -2848,10 +2826,7 @@ export interface components {
              * Format: date
              */
             as_of: string;
-            /**
-             * Overdue count, last 24 months
-             * Format: int64
-             */
+            /** Overdue count, last 24 months */
             overdue_count_24m?: number;
             /** Worst status, last 24 months */
             worst_status_24m?: components["schemas"]["WorstStatus24mEnum"];
@@ -2862,10 +2837,7 @@ export interface components {
              * Format: decimal
              */
             current_installments?: string;
-            /**
-             * Inquiries, last 6 months
-             * Format: int64
-             */
+            /** Inquiries, last 6 months */
             inquiries_6m?: number;
             readonly source: components["schemas"]["SourceEnum"];
             /** Format: date-time */
@@ -2878,10 +2850,7 @@ export interface components {
              * Format: date
              */
             as_of: string;
-            /**
-             * Overdue count, last 24 months
-             * Format: int64
-             */
+            /** Overdue count, last 24 months */
             overdue_count_24m?: number;
             /** Worst status, last 24 months */
             worst_status_24m?: components["schemas"]["WorstStatus24mEnum"];
@@ -2892,10 +2861,7 @@ export interface components {
              * Format: decimal
              */
             current_installments?: string;
-            /**
-             * Inquiries, last 6 months
-             * Format: int64
-             */
+            /** Inquiries, last 6 months */
             inquiries_6m?: number;
         };
         CreditReviewCompleteInRequest: {
@@ -3014,7 +2980,6 @@ export interface components {
             first_due_date: string;
         };
         DisbursementConditionOut: {
-            /** Format: int64 */
             number: number;
             condition: string;
             document: number;
@@ -3076,7 +3041,6 @@ export interface components {
             kind: components["schemas"]["DocumentKindEnum"];
             status?: components["schemas"]["DocumentStatusEnum"];
             content_type: string;
-            /** Format: int64 */
             size: number;
             original_name?: string;
             review_reason?: string;
@@ -3335,7 +3299,6 @@ export interface components {
              * Format: decimal
              */
             penalty_rate: string;
-            /** Format: int64 */
             term: number;
             readonly frequency: components["schemas"]["FrequencyEnum"];
             readonly method: components["schemas"]["RepaymentMethodEnum"];
@@ -3345,7 +3308,6 @@ export interface components {
             maturity_date: string;
             channel: string;
             reference?: string;
-            /** Format: int64 */
             days_past_due?: number;
             /** Format: decimal */
             overdue_amount?: string;
@@ -3366,7 +3328,6 @@ export interface components {
             interest_suspended?: string;
             /** Format: date */
             business_date?: string | null;
-            /** Format: int64 */
             schedule_version?: number;
         };
         LoanCharges: {
@@ -3921,17 +3882,13 @@ export interface components {
             /** Employer / business */
             employer?: string;
             occupation?: string;
-            /**
-             * Years employed / in business
-             * Format: int64
-             */
+            /** Years employed / in business */
             years_in_business?: number;
             /** Format: decimal */
             monthly_income?: string;
             marital_status?: components["schemas"]["MaritalStatusEnum"];
             spouse_name?: string;
             spouse_id_number?: string;
-            /** Format: int64 */
             household_size?: number;
             /** Format: decimal */
             existing_debts?: string;
@@ -4043,15 +4000,9 @@ export interface components {
              * Format: decimal
              */
             max_amount: string;
-            /**
-             * Minimum term (periods)
-             * Format: int64
-             */
+            /** Minimum term (periods) */
             min_term: number;
-            /**
-             * Maximum term (periods)
-             * Format: int64
-             */
+            /** Maximum term (periods) */
             max_term: number;
             /**
              * Minimum annual rate
@@ -4072,7 +4023,6 @@ export interface components {
              * @description Empty means the contract rate × 1.5.
              */
             penalty_rate?: string | null;
-            /** Format: int64 */
             grace_days?: number;
             guarantee_type?: components["schemas"]["GuaranteeTypeEnum"];
             /**
@@ -4092,10 +4042,7 @@ export interface components {
             due_date_rule?: components["schemas"]["DueDateRuleEnum"];
             /** Reminders and escalation count */
             day_count?: components["schemas"]["DayCountEnum"];
-            /**
-             * Grace periods (interest only)
-             * Format: int64
-             */
+            /** Grace periods (interest only) */
             grace_periods?: number;
             /**
              * Late fee (fixed, per overdue instalment)
@@ -4122,15 +4069,9 @@ export interface components {
              * Format: decimal
              */
             prepayment_fee_rate?: string;
-            /**
-             * Minimum age
-             * Format: int64
-             */
+            /** Minimum age */
             min_age?: number;
-            /**
-             * Maximum age
-             * Format: int64
-             */
+            /** Maximum age */
             max_age?: number;
             /** Active */
             is_active?: boolean;
@@ -4366,10 +4307,7 @@ export interface components {
             loan: number;
             kind: components["schemas"]["RestructuringKindEnum"];
             cause: components["schemas"]["RestructuringOutCauseEnum"];
-            /**
-             * Format: int64
-             * @description Deferral: periods to postpone; extension: the new number of remaining periods.
-             */
+            /** @description Deferral: periods to postpone; extension: the new number of remaining periods. */
             periods?: number;
             reason: string;
             status?: components["schemas"]["RestructuringOutStatusEnum"];
@@ -4382,9 +4320,7 @@ export interface components {
             decision_comment?: string;
             /** Format: date */
             effective_date?: string | null;
-            /** Format: int64 */
             from_version?: number | null;
-            /** Format: int64 */
             to_version?: number | null;
             /** Format: decimal */
             waived_amount?: string;
