@@ -62,3 +62,23 @@ def hand_over_history(*, entity: str, entity_id: int):
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+def reassign(*, actor, model, pk: int, holder_field: str, entity: str, role: str, field: str, new_id, reason: str):
+    """Locks the loan or case, checks and audits the hand-over, writes the new holder. Returns
+    the row as locked, with the new holder set."""
+    row = model.objects.select_for_update(of=("self",)).select_related(holder_field, "branch").get(pk=pk)
+    new = hand_over(
+        actor=actor,
+        entity=entity,
+        entity_id=row.pk,
+        branch=row.branch,
+        role=role,
+        current=getattr(row, holder_field),
+        new_id=new_id,
+        reason=reason,
+        field=field,
+    )
+    model.objects.filter(pk=row.pk).update(**{holder_field: new})
+    setattr(row, holder_field, new)
+    return row
