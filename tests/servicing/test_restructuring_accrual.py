@@ -23,21 +23,11 @@ from servicing.restructuring_batch import batch_decide, batch_propose
 
 from ..kernel.factories import UserFactory
 from ..kernel.holidays.factories import HolidayFactory
-from .test_accrual import accrual_of, assert_books_agree, close
+from .test_accrual import assert_books_agree, walk
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 DAY = date(2026, 11, 30)
-
-
-def walk(start: date, end: date) -> dict[date, D]:
-    out, day = {}, start
-    while day <= end:
-        close(day)
-        assert_books_agree(day)
-        out[day] = accrual_of(day)
-        day += timedelta(days=1)
-    return out
 
 
 def income(as_of: date) -> D:
